@@ -1,0 +1,13 @@
+//! The runtime of [`coroutines`](https://docs.rs/coroutines): the [`Coroutine`] trait, the
+//! helpers the `#[coroutine]` expansion calls, and an asyncio-style event loop.
+//!
+//! Use it through the `coroutines` facade crate, which re-exports everything here.
+#![warn(missing_docs)]
+
+mod coroutine;
+mod event_loop;
+#[doc(hidden)]
+pub mod __private;
+
+pub use coroutine::{iter, Coroutine, CoroutineState, Iter};
+pub use event_loop::*;
