@@ -1,0 +1,300 @@
+//! The lowered body: basic blocks split at suspension points, and the analysis that decides
+//! what each state stores.
+//!
+//! [`Cfg`] is built by [`crate::lower`] and read by [`crate::emit`]. Each block becomes one
+//! variant of the state enum and one arm of the resume closure. A block's code is Rust tokens in
+//! which jumps appear as placeholder identifiers; the emitter replaces each with the code that
+//! moves the live locals into the target's variant.
+//!
+//! Which locals a state stores: every local lexically in scope at the block's entry (so drops
+//! happen where Rust would do them), except a local that may have been moved and is not used
+//! again, and a dead local that is obviously a borrow (so a borrow that has ended does not
+//! keep its referent borrowed across the suspension). A local a jump cannot name (a later
+//! binding shadows it) is dropped at that jump if dead; if it is still needed that is an error.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use std::collections::BTreeSet;
+
+pub type BlockId = usize;
+pub type LocalId = usize;
+
+/// A local of the coroutine: a user binding, a parameter, or a hidden temporary.
+pub struct Local {
+    /// The name user code refers to it by (for hidden locals, their hidden name).
+    pub name: Ident,
+    pub mutable: bool,
+    /// Invented by the lowering (temporaries, suspension results, loop iterators).
+    pub hidden: bool,
+    /// Some mention may move out of it.
+    pub moved: bool,
+    /// Obviously a reference (see [`crate::scan::looks_like_borrow`]).
+    pub borrow_like: bool,
+}
+
+/// How control enters a block.
+#[derive(Clone)]
+pub enum Entry {
+    /// The first resume.
+    Start,
+    /// A jump from another block within one resume.
+    Jump,
+    /// Resumption after `yield_!`: `value` receives the resume argument.
+    Yield { value: LocalId },
+    /// Delegation (`yield_from!`): the block polls its awaitee in place until it completes,
+    /// then `value` receives the result.
+    Delegate { value: LocalId, span: Span },
+}
+
+pub struct Block {
+    pub entry: Entry,
+    /// Locals in scope at entry, in declaration order.
+    pub scope: Vec<LocalId>,
+    /// Locals the incoming jumps define (a subset of `scope`).
+    pub params: Vec<LocalId>,
+    /// The block's code, with jump placeholders.
+    pub code: TokenStream,
+    /// Locals the code mentions.
+    pub uses: BTreeSet<LocalId>,
+    /// Locals declared in this block, in order.
+    pub decls: Vec<LocalId>,
+    /// Outgoing jumps (indices into [`Cfg::jumps`]).
+    pub jumps: Vec<usize>,
+}
+
+/// An edge: from a block to a target, carrying values for the target's params.
+pub struct Jump {
+    pub from: BlockId,
+    pub to: BlockId,
+    pub args: Vec<(LocalId, TokenStream)>,
+    /// Locals visible by name at the jump, in declaration order (entry scope, then the block's
+    /// declarations, then bindings of the pattern the jump sits in).
+    pub visible: Vec<LocalId>,
+    /// Locals bound by the pattern the jump sits in, under their user names.
+    pub pattern_bound: Vec<LocalId>,
+    pub span: Span,
+    pub kind: JumpKind,
+}
+
+/// What happens after the target's state is stored.
+pub enum JumpKind {
+    /// Run the target now, in the same resume.
+    Goto,
+    /// Return this (`Yielded(..)`) from the resume; the target runs on the next one.
+    Suspend(TokenStream),
+    /// Store this sub-future or sub-generator in the target's awaitee field, then run the
+    /// target, which polls it.
+    Enter(TokenStream),
+}
+
+#[derive(Default)]
+pub struct Cfg {
+    pub locals: Vec<Local>,
+    pub blocks: Vec<Block>,
+    pub jumps: Vec<Jump>,
+}
+
+/// What the emitter needs to know about the stored state.
+pub struct Layout {
+    pub reachable: Vec<bool>,
+    /// Locals stored in each block's variant, in declaration order.
+    pub saved: Vec<Vec<LocalId>>,
+    /// Reverse post-order of the reachable blocks: the order arms are emitted in, so that each
+    /// variant is built before an arm binds its fields (type inference reads in order).
+    pub order: Vec<BlockId>,
+}
+
+impl Cfg {
+    pub fn new_local(&mut self, name: Ident, mutable: bool, hidden: bool) -> LocalId {
+        self.locals.push(Local { name, mutable, hidden, moved: hidden, borrow_like: false });
+        self.locals.len() - 1
+    }
+
+    pub fn new_block(&mut self, entry: Entry, scope: Vec<LocalId>) -> BlockId {
+        self.blocks.push(Block {
+            entry,
+            scope,
+            params: Vec::new(),
+            code: TokenStream::new(),
+            uses: BTreeSet::new(),
+            decls: Vec::new(),
+            jumps: Vec::new(),
+        });
+        self.blocks.len() - 1
+    }
+
+    /// The name a block's arm binds a stored local under: its own name if it is the newest
+    /// local of that name in scope at the block's entry, a hidden name otherwise (user code
+    /// there cannot refer to it).
+    pub fn entry_name(&self, block: BlockId, local: LocalId) -> Ident {
+        let scope = &self.blocks[block].scope;
+        let name = &self.locals[local].name;
+        let position = scope.iter().position(|&l| l == local);
+        let shadowed = position.is_some_and(|p| scope[p + 1..].iter().any(|&later| self.locals[later].name == *name));
+        if shadowed {
+            shadowed_name(local)
+        } else {
+            name.clone()
+        }
+    }
+
+    /// Decides what each state stores; an error names a local that is needed after a jump
+    /// that cannot name it.
+    pub fn layout(&self) -> Result<Layout, syn::Error> {
+        let count = self.blocks.len();
+        let mut reachable = vec![false; count];
+        let mut order = Vec::new();
+        self.post_order(0, &mut reachable, &mut order);
+        order.reverse();
+
+        let live_in = self.liveness(&reachable);
+
+        // Start from the lexical candidates, then drop locals some incoming jump cannot
+        // provide, until nothing changes (a local dropped on entry is gone for the rest of its
+        // scope).
+        let mut saved: Vec<BTreeSet<LocalId>> = (0..count)
+            .map(|block| {
+                let block_data = &self.blocks[block];
+                block_data
+                    .scope
+                    .iter()
+                    .copied()
+                    .filter(|&local| {
+                        let data = &self.locals[local];
+                        block_data.params.contains(&local)
+                            || live_in[block].contains(&local)
+                            || (!data.moved && !data.borrow_like)
+                    })
+                    .collect()
+            })
+            .collect();
+        loop {
+            let mut changed = false;
+            for jump in &self.jumps {
+                if !reachable[jump.from] {
+                    continue;
+                }
+                let available = self.available_at(jump, &saved[jump.from]);
+                let target = &mut saved[jump.to];
+                let before = target.len();
+                target.retain(|local| available.contains(local) || jump.args.iter().any(|(l, _)| l == local));
+                changed |= target.len() != before;
+            }
+            if !changed {
+                break;
+            }
+        }
+        for jump in &self.jumps {
+            if !reachable[jump.from] {
+                continue;
+            }
+            let available = self.available_at(jump, &saved[jump.from]);
+            for &local in &live_in[jump.to] {
+                let is_arg = jump.args.iter().any(|(l, _)| *l == local);
+                if !is_arg && !saved[jump.to].contains(&local) && self.blocks[jump.to].scope.contains(&local) && !available.contains(&local) {
+                    let data = &self.locals[local];
+                    let shadow = jump
+                        .visible
+                        .iter()
+                        .rev()
+                        .find(|&&other| other != local && self.locals[other].name == data.name)
+                        .map_or(jump.span, |&other| self.locals[other].name.span());
+                    return Err(syn::Error::new(
+                        shadow,
+                        format!(
+                            "this binding shadows `{}`, which is still used after a suspension point further on; the coroutine cannot keep both under one name: rename one of them",
+                            data.name
+                        ),
+                    ));
+                }
+            }
+        }
+        let saved = saved
+            .into_iter()
+            .enumerate()
+            .map(|(block, set)| self.blocks[block].scope.iter().copied().filter(|l| set.contains(l)).collect())
+            .collect();
+        Ok(Layout { reachable, saved, order })
+    }
+
+    /// Locals the source block of `jump` can name there.
+    fn available_at(&self, jump: &Jump, saved_at_source: &BTreeSet<LocalId>) -> BTreeSet<LocalId> {
+        let source = &self.blocks[jump.from];
+        jump.visible
+            .iter()
+            .enumerate()
+            .filter(|&(index, &local)| {
+                let present = saved_at_source.contains(&local) || source.decls.contains(&local) || jump.pattern_bound.contains(&local);
+                let name = self.binding_name_at(jump.from, local);
+                let shadowed = jump.visible[index + 1..].iter().any(|&later| {
+                    (saved_at_source.contains(&later) || source.decls.contains(&later) || jump.pattern_bound.contains(&later))
+                        && self.binding_name_at(jump.from, later) == name
+                });
+                present && !shadowed
+            })
+            .map(|(_, &local)| local)
+            .collect()
+    }
+
+    /// The name `local` has inside `block`'s arm.
+    pub fn binding_name_at(&self, block: BlockId, local: LocalId) -> Ident {
+        if self.blocks[block].scope.contains(&local) {
+            self.entry_name(block, local)
+        } else {
+            self.locals[local].name.clone()
+        }
+    }
+
+    fn post_order(&self, block: BlockId, seen: &mut [bool], out: &mut Vec<BlockId>) {
+        if seen[block] {
+            return;
+        }
+        seen[block] = true;
+        for &jump in &self.blocks[block].jumps {
+            self.post_order(self.jumps[jump].to, seen, out);
+        }
+        out.push(block);
+    }
+
+    /// Backward liveness over the blocks: a local is live at a block's entry if the block or
+    /// something after it mentions it before redeclaring it.
+    fn liveness(&self, reachable: &[bool]) -> Vec<BTreeSet<LocalId>> {
+        let count = self.blocks.len();
+        let mut live_in: Vec<BTreeSet<LocalId>> = vec![BTreeSet::new(); count];
+        loop {
+            let mut changed = false;
+            for block in (0..count).rev() {
+                if !reachable[block] {
+                    continue;
+                }
+                let data = &self.blocks[block];
+                let mut live: BTreeSet<LocalId> = data.uses.clone();
+                for &jump in &data.jumps {
+                    let jump = &self.jumps[jump];
+                    for &local in &live_in[jump.to] {
+                        if !data.decls.contains(&local) && !jump.args.iter().any(|(l, _)| *l == local) && !jump.pattern_bound.contains(&local) {
+                            live.insert(local);
+                        }
+                    }
+                }
+                for &param in &data.params {
+                    live.remove(&param);
+                }
+                if let Entry::Yield { value } | Entry::Delegate { value, .. } = data.entry {
+                    live.remove(&value);
+                }
+                if live != live_in[block] {
+                    live_in[block] = live;
+                    changed = true;
+                }
+            }
+            if !changed {
+                return live_in;
+            }
+        }
+    }
+}
+
+/// The hidden name of a shadowed local inside an arm.
+pub fn shadowed_name(local: LocalId) -> Ident {
+    Ident::new(&format!("__shadowed{local}"), Span::mixed_site())
+}

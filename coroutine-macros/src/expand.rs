@@ -1,0 +1,173 @@
+//! The pipeline: attribute tokens and item tokens in, the expanded item out.
+//!
+//! On any error the output is the user's function unchanged (with the suspension macros left to
+//! expand to their own "only inside a coroutine" errors suppressed) plus every error, so the rest
+//! of the crate still type-checks and the user sees all problems at once.
+
+use crate::args::{self, internal};
+use crate::emit::{self, Emitter};
+use crate::lower::{Flavour, Lowerer};
+use crate::scan;
+use crate::signature::{self, self_ident};
+use proc_macro2::{TokenStream, TokenTree};
+use quote::{quote, ToTokens};
+use syn::visit_mut::{self, VisitMut};
+
+/// Expands `#[coroutine(args)] item`.
+pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Vec::new();
+    let args = args::parse(args, &mut errors);
+    let item_fn = match parse_fn(item.clone()) {
+        Ok(item_fn) => item_fn,
+        Err(error) => {
+            let error = error.to_compile_error();
+            return quote!(#error #item);
+        }
+    };
+    let (vis, trait_fn) = item_fn;
+    let mut shape = signature::analyse(trait_fn, &args, &mut errors);
+    shape.vis = vis;
+    let Some(mut body) = shape.body.take() else {
+        // A trait method declaration: only the signature changes.
+        let compile_errors = errors.iter().map(syn::Error::to_compile_error);
+        let attrs = &shape.attrs;
+        let sig = &shape.sig;
+        return quote!(#(#compile_errors)* #(#attrs)* #sig;);
+    };
+    scan::check_nested(&body, &mut errors);
+    if shape.has_receiver {
+        ReplaceSelf.visit_block_mut(&mut body);
+    }
+
+    let flavour = Flavour {
+        yield_ty: args.generator.as_ref().map(|generator| generator.yield_ty.clone()),
+        krate: args.krate.clone(),
+        return_ty: shape.return_ty_nameable.then(|| shape.return_ty.clone()),
+    };
+    let mut lowerer = Lowerer::new(&flavour, &mut errors);
+    let mut outer = Vec::new();
+    for param in &shape.params {
+        lowerer.declare_param(param.binding.clone(), param.mutable, param.pattern.is_some());
+        let value = param.outer.to_token_stream();
+        outer.push(value);
+    }
+    for param in &shape.params {
+        if let Some(pattern) = &param.pattern {
+            lowerer.destructure_param(pattern, &param.binding, &param.ty);
+        }
+    }
+    lowerer.lower_body(&body);
+    let cfg = std::mem::take(&mut lowerer.cfg);
+    drop(lowerer);
+
+    if errors.is_empty() {
+        match cfg.layout() {
+            Ok(layout) => {
+                let emitter = Emitter { cfg: &cfg, layout: &layout, krate: &args.krate, generator: args.generator.as_ref() };
+                return emit::function(&shape, &emitter, &outer);
+            }
+            Err(error) => errors.push(error),
+        }
+    }
+    fallback(item, errors)
+}
+
+fn parse_fn(item: TokenStream) -> syn::Result<(syn::Visibility, syn::TraitItemFn)> {
+    if let Ok(item_fn) = syn::parse2::<syn::ItemFn>(item.clone()) {
+        let syn::ItemFn { attrs, vis, sig, block } = item_fn;
+        return Ok((vis, syn::TraitItemFn { attrs, sig, default: Some(*block), semi_token: None }));
+    }
+    if let Ok(trait_fn) = syn::parse2::<syn::TraitItemFn>(item.clone()) {
+        return Ok((syn::Visibility::Inherited, trait_fn));
+    }
+    let span = match syn::parse2::<syn::Item>(item) {
+        Ok(item) => syn::spanned::Spanned::span(&item_keyword(&item)),
+        Err(error) => return Err(error),
+    };
+    Err(syn::Error::new(span, "`#[coroutine]` can only be applied to a function"))
+}
+
+fn item_keyword(item: &syn::Item) -> TokenStream {
+    let tokens = item.to_token_stream();
+    tokens
+        .into_iter()
+        .find(|tree| matches!(tree, TokenTree::Ident(ident) if !matches!(ident.to_string().as_str(), "pub" | "crate" | "unsafe")))
+        .map(|tree| tree.into_token_stream())
+        .unwrap_or_default()
+}
+
+/// The user's item as written, plus the errors. Suspension macros are removed from it so they
+/// do not add "only inside a coroutine" errors of their own.
+fn fallback(item: TokenStream, errors: Vec<syn::Error>) -> TokenStream {
+    let errors = errors.into_iter().reduce(|mut all, error| {
+        all.combine(error);
+        all
+    });
+    let errors = errors.map(|error| error.to_compile_error());
+    let item = match syn::parse2::<syn::ItemFn>(item.clone()) {
+        Ok(mut item_fn) => {
+            // Keep the signature so callers still type-check; the body becomes unreachable.
+            item_fn.block = Box::new(syn::parse_quote!({ ::core::unimplemented!() }));
+            let _ = internal();
+            quote!(#[allow(unused_variables, unreachable_code)] #item_fn)
+        }
+        Err(_) => item,
+    };
+    quote!(#errors #item)
+}
+
+/// Renames the body's `self` to a hidden local (a pattern cannot bind `self`). Items keep theirs.
+struct ReplaceSelf;
+
+impl VisitMut for ReplaceSelf {
+    fn visit_expr_path_mut(&mut self, node: &mut syn::ExprPath) {
+        if node.qself.is_none() && node.path.is_ident("self") {
+            let span = node.path.segments[0].ident.span();
+            node.path = syn::Path::from(self_ident().with_span_located(span));
+        }
+    }
+    fn visit_macro_mut(&mut self, node: &mut syn::Macro) {
+        node.tokens = replace_self_tokens(node.tokens.clone());
+    }
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    fn visit_expr_mut(&mut self, node: &mut syn::Expr) {
+        visit_mut::visit_expr_mut(self, node);
+    }
+}
+
+fn replace_self_tokens(tokens: TokenStream) -> TokenStream {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(trees.len());
+    for (index, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Ident(ident) if ident == "self" => {
+                let is_path = matches!(trees.get(index + 1), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+                if is_path {
+                    out.push(tree.clone());
+                } else {
+                    out.push(TokenTree::Ident(self_ident().with_span_located(ident.span())));
+                }
+            }
+            TokenTree::Group(group) => {
+                let mut replaced = proc_macro2::Group::new(group.delimiter(), replace_self_tokens(group.stream()));
+                replaced.set_span(group.span());
+                out.push(TokenTree::Group(replaced));
+            }
+            other => out.push(other.clone()),
+        }
+    }
+    out.into_iter().collect()
+}
+
+trait LocatedAt {
+    fn with_span_located(self, span: proc_macro2::Span) -> Self;
+}
+
+impl LocatedAt for proc_macro2::Ident {
+    /// Keeps the hygiene of `self` (mixed-site) but reports errors at the user's `self`.
+    fn with_span_located(mut self, span: proc_macro2::Span) -> Self {
+        let hygiene = self.span();
+        self.set_span(hygiene.located_at(span));
+        self
+    }
+}

@@ -1,0 +1,1312 @@
+//! Stage 3: lowering the body into basic blocks.
+//!
+//! Takes the function body (syn) and gives a [`Cfg`]. Code without a suspension point is kept
+//! verbatim, with its spans; only `return`, `?` and jumps out of lowered loops are rewritten in
+//! it. A construct that contains a suspension point is split: its operands evaluated before the
+//! suspension are spilled into hidden locals (left to right, as Rust evaluates them), control
+//! flow becomes jumps between blocks, and values that flow out of a lowered `if`, `match`,
+//! block or `loop` travel as parameters of the block they jump to.
+//!
+//! Every exit from a lowered lexical scope that declared locals is a jump to a new block, so that
+//! the locals it declared are dropped there, as Rust drops them, and user names resolve as in the
+//! source afterwards.
+
+use crate::args::internal;
+use crate::cfg::{BlockId, Cfg, Entry, JumpKind, LocalId};
+use crate::scan::{self, LoopContext, Suspension};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, Pat, Stmt};
+
+/// What a suspension compiles to; depends on the flavour.
+pub struct Flavour {
+    /// `Some` for generators.
+    pub yield_ty: Option<syn::Type>,
+    pub krate: TokenStream,
+    /// The user's return type if it can annotate a `let`.
+    pub return_ty: Option<syn::Type>,
+}
+
+struct LoopFrame {
+    label: Option<String>,
+    break_to: BlockId,
+    /// `None` for a labelled block.
+    continue_to: Option<BlockId>,
+    /// The parameter of `break_to` that `break value` fills.
+    value: Option<LocalId>,
+}
+
+pub struct Lowerer<'e> {
+    pub cfg: Cfg,
+    cur: BlockId,
+    /// Lexical scopes, outermost first; each lists the locals it declared, in order.
+    scopes: Vec<Vec<LocalId>>,
+    loops: Vec<LoopFrame>,
+    flavour: &'e Flavour,
+    pub errors: &'e mut Vec<syn::Error>,
+    fresh: usize,
+    /// Hidden locals used as a place (receiver, borrow), so still holding a value at the end of
+    /// their statement.
+    place_used: Vec<LocalId>,
+    /// How many `unsafe` blocks enclose the code being lowered.
+    unsafe_depth: usize,
+}
+
+/// A jump placeholder's name.
+pub fn jump_placeholder(index: usize) -> Ident {
+    format_ident!("__coroutines_jump{}", index, span = internal())
+}
+
+/// Whether an identifier is a jump placeholder, and which.
+pub fn parse_placeholder(ident: &Ident) -> Option<usize> {
+    ident.to_string().strip_prefix("__coroutines_jump")?.parse().ok()
+}
+
+impl<'e> Lowerer<'e> {
+    pub fn new(flavour: &'e Flavour, errors: &'e mut Vec<syn::Error>) -> Self {
+        let mut cfg = Cfg::default();
+        let start = cfg.new_block(Entry::Start, Vec::new());
+        Lowerer {
+            cfg,
+            cur: start,
+            scopes: vec![Vec::new()],
+            loops: Vec::new(),
+            flavour,
+            errors,
+            fresh: 0,
+            place_used: Vec::new(),
+            unsafe_depth: 0,
+        }
+    }
+
+    // ---- locals, blocks and jumps -------------------------------------------------------
+
+    fn visible(&self) -> Vec<LocalId> {
+        self.scopes.iter().flatten().copied().collect()
+    }
+
+    /// Declares a local in the innermost scope, as part of the current block.
+    pub fn declare(&mut self, name: Ident, mutable: bool, hidden: bool) -> LocalId {
+        let local = self.cfg.new_local(name, mutable, hidden);
+        self.scopes.last_mut().expect("a scope").push(local);
+        self.cfg.blocks[self.cur].decls.push(local);
+        local
+    }
+
+    fn hidden_name(&mut self, prefix: &str) -> Ident {
+        self.fresh += 1;
+        format_ident!("__{}{}", prefix, self.fresh, span = internal())
+    }
+
+    /// A block entered by jumps, whose scope is the current one plus `params` (hidden locals).
+    fn new_join(&mut self, params: usize) -> (BlockId, Vec<LocalId>) {
+        let mut scope = self.visible();
+        let mut locals = Vec::new();
+        for _ in 0..params {
+            let name = self.hidden_name("value");
+            let local = self.cfg.new_local(name, false, true);
+            scope.push(local);
+            locals.push(local);
+        }
+        let block = self.cfg.new_block(Entry::Jump, scope);
+        self.cfg.blocks[block].params = locals.clone();
+        (block, locals)
+    }
+
+    /// Continues lowering in `block`, whose params join the innermost scope.
+    fn switch_to(&mut self, block: BlockId) {
+        self.cur = block;
+        let params = self.cfg.blocks[block].params.clone();
+        self.scopes.last_mut().expect("a scope").extend(params);
+    }
+
+    /// After a diverging construct: the code that follows is unreachable.
+    fn diverge(&mut self) {
+        let block = self.cfg.new_block(Entry::Jump, self.visible());
+        self.cur = block;
+    }
+
+    /// The placeholder for a jump from the current block.
+    fn jump(&mut self, to: BlockId, args: Vec<(LocalId, TokenStream)>, pattern_bound: Vec<LocalId>, span: Span) -> TokenStream {
+        self.jump_kind(to, args, pattern_bound, span, JumpKind::Goto)
+    }
+
+    fn jump_kind(&mut self, to: BlockId, args: Vec<(LocalId, TokenStream)>, pattern_bound: Vec<LocalId>, span: Span, kind: JumpKind) -> TokenStream {
+        for (_, arg) in &args {
+            self.record_uses(arg);
+        }
+        let mut visible = self.visible();
+        visible.extend(&pattern_bound);
+        let index = self.cfg.jumps.len();
+        self.cfg.jumps.push(crate::cfg::Jump { from: self.cur, to, args, visible, pattern_bound, span, kind });
+        self.cfg.blocks[self.cur].jumps.push(index);
+        jump_placeholder(index).into_token_stream()
+    }
+
+    /// Appends code to the current block.
+    fn emit(&mut self, code: TokenStream) {
+        self.record_uses(&code);
+        self.cfg.blocks[self.cur].code.extend(code);
+    }
+
+    fn resolve(&self, name: &str) -> Option<LocalId> {
+        self.scopes.iter().flatten().rev().copied().find(|&local| self.cfg.locals[local].name == name)
+    }
+
+    fn record_uses(&mut self, code: &TokenStream) {
+        let mut names = Vec::new();
+        scan::mentions(code, &mut names);
+        for name in names {
+            if let Some(local) = self.resolve(&name) {
+                self.cfg.blocks[self.cur].uses.insert(local);
+            }
+        }
+    }
+
+    fn record_moves_expr(&mut self, expr: &Expr) {
+        let mut names = Vec::new();
+        scan::possibly_moved(expr, &mut names);
+        self.mark_moved(names);
+    }
+
+    fn mark_moved(&mut self, names: Vec<String>) {
+        for name in names {
+            if let Some(local) = self.resolve(&name) {
+                self.cfg.locals[local].moved = true;
+            }
+        }
+    }
+
+    /// Declares the bindings of a pattern (after its initialiser was lowered).
+    fn declare_pattern(&mut self, pat: &Pat, borrow_like: bool) {
+        if scan::pattern_has_macro(pat) {
+            self.errors.push(syn::Error::new(pat.span(), "a macro in this pattern hides its bindings from `#[coroutine]`; write the pattern out"));
+        }
+        for binding in scan::bindings(pat) {
+            let local = self.declare(binding.ident, binding.mutable, false);
+            self.cfg.locals[local].borrow_like = borrow_like || binding.by_ref;
+        }
+    }
+
+    fn loop_context(&self) -> LoopContext {
+        LoopContext {
+            lowered_labels: self.loops.iter().filter_map(|frame| frame.label.clone()).collect(),
+            innermost_lowered: self.loops.iter().rev().any(|frame| frame.continue_to.is_some()),
+        }
+    }
+
+    fn needs(&self, expr: &Expr) -> bool {
+        scan::needs_lowering_expr(expr, &self.loop_context())
+    }
+
+    // ---- scopes -------------------------------------------------------------------------
+
+    fn push_scope(&mut self) {
+        self.scopes.push(Vec::new());
+    }
+
+    /// Leaves a scope. If it declared locals that may still hold values, control moves to a new
+    /// block outside the scope (dropping them); `value`, evaluated inside, is carried across.
+    fn pop_scope(&mut self, value: Option<TokenStream>) -> Option<TokenStream> {
+        let frame = self.scopes.last().expect("a scope").clone();
+        let needs_boundary = frame.iter().any(|&local| !self.cfg.locals[local].hidden || self.place_used.contains(&local));
+        if !needs_boundary {
+            self.scopes.pop();
+            return value;
+        }
+        let value_is_unit = value.as_ref().is_none_or(|v| v.to_string() == "()");
+        // The join block lives in the parent scope.
+        self.scopes.pop();
+        let (join, params) = self.new_join(usize::from(!value_is_unit));
+        self.scopes.push(frame);
+        let args = params.iter().copied().zip(value.clone()).collect();
+        let jump = self.jump(join, args, Vec::new(), Span::call_site());
+        self.emit(jump);
+        self.scopes.pop();
+        self.switch_to(join);
+        if value_is_unit {
+            value
+        } else {
+            Some(self.local_tokens(params[0]))
+        }
+    }
+
+    fn local_tokens(&self, local: LocalId) -> TokenStream {
+        self.cfg.locals[local].name.to_token_stream()
+    }
+
+    // ---- the body -----------------------------------------------------------------------
+
+    /// Declares a parameter (parameters are the first locals, in order).
+    pub fn declare_param(&mut self, name: Ident, mutable: bool, hidden: bool) {
+        let local = self.declare(name, mutable, hidden);
+        // A parameter is in scope at the start, not declared by it.
+        self.cfg.blocks[self.cur].decls.retain(|&l| l != local);
+        self.cfg.blocks[self.cur].scope.push(local);
+    }
+
+    /// `let PATTERN = __argN;` for a parameter written as a pattern.
+    pub fn destructure_param(&mut self, pattern: &Pat, binding: &Ident, ty: &syn::Type) {
+        self.emit(quote!(let #pattern: #ty = #binding;));
+        if let Some(local) = self.resolve(&binding.to_string()) {
+            self.cfg.locals[local].moved = true;
+        }
+        self.declare_pattern(pattern, false);
+    }
+
+    /// Lowers the whole function body; params are already declared.
+    pub fn lower_body(&mut self, body: &syn::Block) {
+        let value = self.lower_stmts(&body.stmts);
+        let value = value.unwrap_or_else(|| quote_spanned!(body.brace_token.span.close()=> ()));
+        let code = self.return_code(value, body.brace_token.span.close());
+        self.emit(code);
+        self.diverge();
+    }
+
+    /// The code that returns `value` from the coroutine.
+    fn return_code(&self, value: TokenStream, span: Span) -> TokenStream {
+        let krate = &self.flavour.krate;
+        let state = Ident::new("__state", internal());
+        let ret = Ident::new("__return_value", internal());
+        let annotation = self.flavour.return_ty.as_ref().map(|ty| quote_spanned!(span=> : #ty));
+        let finish = if self.flavour.yield_ty.is_some() {
+            quote!(#krate::__private::State::Complete(#ret))
+        } else {
+            quote!(#krate::__private::TaskPoll::Ready(#ret))
+        };
+        quote_spanned! {span=>
+            {
+                let #ret #annotation = #value;
+                #state = __State::Returned;
+                #[allow(clippy::needless_return)]
+                return #finish;
+            }
+        }
+    }
+
+    /// Lowers statements in the current scope; gives the tail value if there is one.
+    fn lower_stmts(&mut self, stmts: &[Stmt]) -> Option<TokenStream> {
+        let mut tail = None;
+        for (index, stmt) in stmts.iter().enumerate() {
+            let last = index + 1 == stmts.len();
+            match stmt {
+                Stmt::Expr(expr, None) if last => tail = Some(self.lower_expr(expr)),
+                _ => self.lower_stmt(stmt),
+            }
+        }
+        tail
+    }
+
+    fn lower_stmt(&mut self, stmt: &Stmt) {
+        if !scan::needs_lowering_stmt(stmt, &self.loop_context()) {
+            let code = self.verbatim_stmt(stmt);
+            self.emit(code);
+            if let Stmt::Local(local) = stmt {
+                let borrow_like = local.init.as_ref().is_some_and(|init| scan::looks_like_borrow(&init.expr))
+                    || matches!(&local.pat, Pat::Type(typed) if matches!(*typed.ty, syn::Type::Reference(_)));
+                let pat = match &local.pat {
+                    Pat::Type(typed) => &*typed.pat,
+                    pat => pat,
+                };
+                self.declare_pattern(pat, borrow_like);
+            }
+            return;
+        }
+        match stmt {
+            Stmt::Local(local) => self.lower_let(local),
+            Stmt::Expr(expr, _) => {
+                self.push_scope();
+                self.lower_expr_discard(expr);
+                self.pop_scope(None);
+            }
+            Stmt::Macro(stmt_macro) => {
+                let expr = Expr::Macro(syn::ExprMacro { attrs: stmt_macro.attrs.clone(), mac: stmt_macro.mac.clone() });
+                self.push_scope();
+                self.lower_expr_discard(&expr);
+                self.pop_scope(None);
+            }
+            Stmt::Item(_) => {}
+        }
+    }
+
+    fn lower_let(&mut self, local: &syn::Local) {
+        let (pat, ty) = match &local.pat {
+            Pat::Type(typed) => (&*typed.pat, Some(&*typed.ty)),
+            pat => (pat, None),
+        };
+        let Some(init) = &local.init else { return };
+        self.push_scope();
+        let value = self.lower_expr(&init.expr);
+        let value = self.pop_scope(Some(value)).unwrap_or_default();
+        let borrow_like = scan::looks_like_borrow(&init.expr) || matches!(ty, Some(syn::Type::Reference(_)));
+        let attrs = &local.attrs;
+        let annotation = ty.map(|ty| quote!(: #ty));
+        match &init.diverge {
+            None => {
+                let code = quote!(#(#attrs)* let #pat #annotation = #value;);
+                self.emit(code);
+                self.declare_pattern(pat, borrow_like);
+            }
+            Some((_, diverge)) if !self.needs(diverge) => {
+                let diverge = self.verbatim_expr(diverge);
+                let code = quote!(#(#attrs)* let #pat #annotation = #value else #diverge;);
+                self.emit(code);
+                self.declare_pattern(pat, borrow_like);
+            }
+            Some((else_token, diverge)) => {
+                // `let PAT = v else { .. }` with a suspension in the `else` block: match, carrying
+                // the bindings to the continuation under hidden names.
+                let scrutinee = match ty {
+                    Some(ty) => quote!({ let __scrutinee: #ty = #value; __scrutinee }),
+                    None => value,
+                };
+                let (join, _) = self.new_join(0);
+                let (renamed, args, bound) = self.bind_pattern_to(join, pat);
+                let jump_on = self.jump(join, args, bound, pat.span());
+                let (else_block, _) = self.new_join(0);
+                let jump_else = self.jump(else_block, Vec::new(), Vec::new(), else_token.span);
+                self.emit(quote!(match #scrutinee { #renamed => #jump_on, _ => #jump_else }));
+                self.switch_to(else_block);
+                self.push_scope();
+                self.lower_expr_discard(diverge);
+                self.pop_scope(None);
+                self.check_diverged(else_token.span);
+                self.switch_to(join);
+                let _ = borrow_like;
+            }
+        }
+    }
+
+    fn check_diverged(&mut self, span: Span) {
+        // A reachable end of a lowered `else` block is the user's error; make rustc say it.
+        self.emit(quote_spanned!(span=> {
+            let __diverges: ::core::convert::Infallible = ::core::compile_error!("the `else` block of `let ... else` must diverge (`return`, `break`, `continue` or panic)");
+            match __diverges {}
+        }));
+        self.diverge();
+    }
+
+    /// Prepares a pattern whose bindings become params of `target`: gives the pattern with
+    /// bindings renamed, the jump arguments, and the locals they are.
+    fn bind_pattern_to(&mut self, target: BlockId, pat: &Pat) -> (Pat, Vec<(LocalId, TokenStream)>, Vec<LocalId>) {
+        if scan::pattern_has_macro(pat) {
+            self.errors.push(syn::Error::new(pat.span(), "a macro in this pattern hides its bindings from `#[coroutine]`; write the pattern out"));
+        }
+        let mut renamed = pat.clone();
+        let mut counter = self.fresh;
+        let pairs = scan::rename_bindings(&mut renamed, &mut |ident| {
+            counter += 1;
+            format_ident!("__bound{}_{}", counter, ident.to_string().trim_start_matches("r#"), span = internal())
+        });
+        self.fresh = counter;
+        let mut args = Vec::new();
+        for (binding, hidden) in pairs {
+            let local = self.cfg.new_local(binding.ident, binding.mutable, false);
+            self.cfg.locals[local].borrow_like = binding.by_ref;
+            self.cfg.blocks[target].scope.push(local);
+            self.cfg.blocks[target].params.push(local);
+            args.push((local, hidden.into_token_stream()));
+        }
+        (renamed, args, Vec::new())
+    }
+
+    // ---- expressions ----------------------------------------------------------------------
+
+    /// Lowers an expression whose value is discarded.
+    fn lower_expr_discard(&mut self, expr: &Expr) {
+        if !self.needs(expr) {
+            let code = self.verbatim_expr(expr);
+            self.emit(quote!(#code;));
+            return;
+        }
+        match expr {
+            Expr::If(node) => {
+                self.lower_if(node, false);
+            }
+            Expr::Match(node) => {
+                self.lower_match(node, false);
+            }
+            Expr::Block(node) if node.label.is_none() => {
+                self.lower_block(&node.block, node.block_unsafe(), false);
+            }
+            Expr::Unsafe(node) => {
+                self.unsafe_depth += 1;
+                self.lower_block(&node.block, true, false);
+                self.unsafe_depth -= 1;
+            }
+            _ => {
+                let value = self.lower_expr(expr);
+                if self.is_hidden_local(&value) {
+                    self.emit(quote!(::core::mem::drop(#value);));
+                } else {
+                    self.emit(quote!(#value;));
+                }
+            }
+        }
+    }
+
+    fn is_hidden_local(&self, tokens: &TokenStream) -> bool {
+        let mut iter = tokens.clone().into_iter();
+        match (iter.next(), iter.next()) {
+            (Some(proc_macro2::TokenTree::Ident(ident)), None) => self.resolve(&ident.to_string()).is_some_and(|l| self.cfg.locals[l].hidden),
+            _ => false,
+        }
+    }
+
+    fn mark_place_use(&mut self, tokens: &TokenStream) {
+        let mut iter = tokens.clone().into_iter();
+        if let (Some(proc_macro2::TokenTree::Ident(ident)), None) = (iter.next(), iter.next()) {
+            if let Some(local) = self.resolve(&ident.to_string()) {
+                if self.cfg.locals[local].hidden {
+                    self.place_used.push(local);
+                }
+            }
+        }
+    }
+
+    /// Lowers an expression; gives code that evaluates to its value in the current block.
+    fn lower_expr(&mut self, expr: &Expr) -> TokenStream {
+        if !self.needs(expr) {
+            return self.verbatim_expr(expr);
+        }
+        match expr {
+            Expr::Macro(node) => self.lower_macro(&node.mac),
+            Expr::Paren(node) => {
+                let inner = self.lower_expr(&node.expr);
+                quote!((#inner))
+            }
+            Expr::Group(node) => self.lower_expr(&node.expr),
+            Expr::Binary(node) => self.lower_binary(node),
+            Expr::Unary(node) => {
+                let operand = self.lower_expr(&node.expr);
+                let op = &node.op;
+                quote!(#op #operand)
+            }
+            Expr::Cast(node) => {
+                let operand = self.lower_expr(&node.expr);
+                let ty = &node.ty;
+                quote!((#operand as #ty))
+            }
+            Expr::Reference(node) => {
+                let operand = self.lower_place(&node.expr);
+                let and = &node.and_token;
+                let mutability = &node.mutability;
+                quote!(#and #mutability #operand)
+            }
+            Expr::Field(node) => {
+                let base = self.lower_place(&node.base);
+                let member = &node.member;
+                quote!(#base.#member)
+            }
+            Expr::Index(node) => {
+                let operands = self.lower_operands(&[&node.expr, &node.index], &[true, false]);
+                let (base, index) = (&operands[0], &operands[1]);
+                quote!(#base[#index])
+            }
+            Expr::Call(node) => {
+                let mut all: Vec<&Expr> = vec![&node.func];
+                all.extend(node.args.iter());
+                let operands = self.lower_operands(&all, &[]);
+                let (func, args) = operands.split_first().expect("callee");
+                quote!(#func(#(#args),*))
+            }
+            Expr::MethodCall(node) => {
+                let mut all: Vec<&Expr> = vec![&node.receiver];
+                all.extend(node.args.iter());
+                let operands = self.lower_operands(&all, &[true]);
+                let (receiver, args) = operands.split_first().expect("receiver");
+                let method = &node.method;
+                let turbofish = &node.turbofish;
+                quote!(#receiver.#method #turbofish(#(#args),*))
+            }
+            Expr::Tuple(node) => {
+                let all: Vec<&Expr> = node.elems.iter().collect();
+                let operands = self.lower_operands(&all, &[]);
+                if operands.len() == 1 {
+                    quote!((#(#operands),*,))
+                } else {
+                    quote!((#(#operands),*))
+                }
+            }
+            Expr::Array(node) => {
+                let all: Vec<&Expr> = node.elems.iter().collect();
+                let operands = self.lower_operands(&all, &[]);
+                quote!([#(#operands),*])
+            }
+            Expr::Repeat(node) => {
+                let value = self.lower_expr(&node.expr);
+                let len = &node.len;
+                quote!([#value; #len])
+            }
+            Expr::Struct(node) => {
+                let mut all: Vec<&Expr> = node.fields.iter().map(|field| &field.expr).collect();
+                if let Some(rest) = &node.rest {
+                    all.push(rest);
+                }
+                let operands = self.lower_operands(&all, &[]);
+                let path = &node.path;
+                let qself = node.qself.as_ref().map(|q| &q.ty);
+                let _ = qself;
+                let fields = node.fields.iter().zip(&operands).map(|(field, value)| {
+                    let member = &field.member;
+                    quote!(#member: #value)
+                });
+                let rest = node.rest.as_ref().map(|_| {
+                    let value = operands.last().expect("rest");
+                    quote!(.. #value)
+                });
+                quote!(#path { #(#fields,)* #rest })
+            }
+            Expr::Range(node) => {
+                let all: Vec<&Expr> = node.start.iter().chain(node.end.iter()).map(|e| &**e).collect();
+                let operands = self.lower_operands(&all, &[]);
+                let mut operands = operands.into_iter();
+                let start = node.start.as_ref().map(|_| operands.next().expect("start"));
+                let end = node.end.as_ref().map(|_| operands.next().expect("end"));
+                let limits = &node.limits;
+                quote!((#start #limits #end))
+            }
+            Expr::Try(node) => {
+                let operand = self.lower_expr(&node.expr);
+                self.try_code(operand, node.question_token.span)
+            }
+            Expr::Return(node) => {
+                let value = match &node.expr {
+                    Some(value) => self.lower_expr(value),
+                    None => quote_spanned!(node.return_token.span=> ()),
+                };
+                let code = self.return_code(value, node.return_token.span);
+                self.emit(code);
+                self.diverge();
+                quote!(())
+            }
+            Expr::Break(node) => {
+                self.lower_break(node);
+                quote!(())
+            }
+            Expr::Continue(node) => {
+                self.lower_continue(node.label.as_ref(), node.continue_token.span);
+                quote!(())
+            }
+            Expr::If(node) => self.lower_if(node, true),
+            Expr::Match(node) => self.lower_match(node, true),
+            Expr::Block(node) if node.label.is_none() => self.lower_block(&node.block, false, true),
+            Expr::Block(node) => self.lower_labelled_block(node),
+            Expr::Unsafe(node) => {
+                self.unsafe_depth += 1;
+                let value = self.lower_block(&node.block, true, true);
+                self.unsafe_depth -= 1;
+                value
+            }
+            Expr::Loop(node) => self.lower_loop(node),
+            Expr::While(node) => {
+                self.lower_while(node);
+                quote!(())
+            }
+            Expr::ForLoop(node) => {
+                self.lower_for(node);
+                quote!(())
+            }
+            Expr::Assign(node) => {
+                let value = self.lower_expr(&node.right);
+                let value = self.spill(value, node.right.span());
+                let place = self.lower_place(&node.left);
+                quote!(#place = #value)
+            }
+            Expr::Let(node) => {
+                self.errors.push(syn::Error::new(node.span(), "`let` is only allowed in the condition of an `if` or `while`"));
+                quote!(())
+            }
+            other => {
+                self.errors.push(syn::Error::new(
+                    other.span(),
+                    "`#[coroutine]` cannot suspend inside this kind of expression; move the `yield_from!`/`yield_!` into a `let` before it",
+                ));
+                quote!(())
+            }
+        }
+    }
+
+    /// Lowers an expression used as a place (borrowed, or the base of a field or index): a
+    /// local place stays a place; a suspending part is lowered; an rvalue stays in place.
+    fn lower_place(&mut self, expr: &Expr) -> TokenStream {
+        if !self.needs(expr) {
+            return self.verbatim_expr(expr);
+        }
+        let value = match expr {
+            Expr::Field(node) => {
+                let base = self.lower_place(&node.base);
+                let member = &node.member;
+                quote!(#base.#member)
+            }
+            Expr::Index(node) => {
+                let operands = self.lower_operands(&[&node.expr, &node.index], &[true, false]);
+                let (base, index) = (&operands[0], &operands[1]);
+                quote!(#base[#index])
+            }
+            Expr::Paren(node) => self.lower_place(&node.expr),
+            Expr::Unary(node) if matches!(node.op, syn::UnOp::Deref(_)) => {
+                let inner = self.lower_expr(&node.expr);
+                quote!((*#inner))
+            }
+            other => self.lower_expr(other),
+        };
+        self.mark_place_use(&value);
+        value
+    }
+
+    /// Lowers operands evaluated left to right. Operands before the last suspending one are
+    /// spilled into hidden locals unless they are plain places (which cannot change while the
+    /// coroutine is suspended, since no borrow of them crosses a suspension). `places[i]` marks
+    /// operands used as places (receivers, indexed bases): those are kept as places if they are
+    /// plain, and spilled by value otherwise.
+    fn lower_operands(&mut self, operands: &[&Expr], places: &[bool]) -> Vec<TokenStream> {
+        let last_suspending = operands.iter().rposition(|expr| self.needs(expr));
+        let mut out = Vec::new();
+        for (index, expr) in operands.iter().enumerate() {
+            let is_place = places.get(index).copied().unwrap_or(false);
+            let value = if is_place { self.lower_place(expr) } else { self.lower_expr(expr) };
+            let must_spill = match last_suspending {
+                Some(last) => index < last && !is_plain(expr),
+                None => false,
+            };
+            if must_spill {
+                let spilled = self.spill(value, expr.span());
+                if is_place {
+                    self.mark_place_use(&spilled);
+                }
+                out.push(spilled);
+            } else {
+                out.push(value);
+            }
+        }
+        out
+    }
+
+    /// Evaluates `value` now into a hidden local; gives the local.
+    fn spill(&mut self, value: TokenStream, span: Span) -> TokenStream {
+        if self.is_hidden_local(&value) {
+            return value;
+        }
+        let name = self.hidden_name("temp");
+        let _ = span;
+        self.emit(quote!(let #name = #value;));
+        self.declare(name.clone(), false, true);
+        name.into_token_stream()
+    }
+
+    fn lower_binary(&mut self, node: &syn::ExprBinary) -> TokenStream {
+        use syn::BinOp;
+        let op = &node.op;
+        match node.op {
+            BinOp::And(_) | BinOp::Or(_) if self.needs(&node.right) => {
+                // Short-circuit: the right side runs only on one branch.
+                let left = self.lower_expr(&node.left);
+                let is_and = matches!(node.op, BinOp::And(_));
+                let (join, params) = self.new_join(1);
+                let (rhs_block, _) = self.new_join(0);
+                let to_rhs = self.jump(rhs_block, Vec::new(), Vec::new(), node.span());
+                let short = quote!(#is_and == false);
+                let short_value = if is_and { quote!(false) } else { quote!(true) };
+                let to_join = self.jump(join, vec![(params[0], short_value)], Vec::new(), node.span());
+                let cond = if is_and { quote!(#left) } else { quote!(!(#left)) };
+                let _ = short;
+                self.emit(quote!(if #cond { #to_rhs } else { #to_join }));
+                self.switch_to(rhs_block);
+                let right = self.lower_expr(&node.right);
+                let to_join = self.jump(join, vec![(params[0], quote!(#right))], Vec::new(), node.span());
+                self.emit(to_join);
+                self.switch_to(join);
+                self.local_tokens(params[0])
+            }
+            BinOp::AddAssign(_) | BinOp::SubAssign(_) | BinOp::MulAssign(_) | BinOp::DivAssign(_) | BinOp::RemAssign(_)
+            | BinOp::BitXorAssign(_) | BinOp::BitAndAssign(_) | BinOp::BitOrAssign(_) | BinOp::ShlAssign(_) | BinOp::ShrAssign(_) => {
+                if self.needs(&node.left) || !is_plain(&node.left) {
+                    self.errors.push(syn::Error::new(
+                        node.left.span(),
+                        "a compound assignment whose right side suspends needs a plain place on the left (a local, a field or an index with a plain index); evaluate the target first with `let`",
+                    ));
+                }
+                let right = self.lower_expr(&node.right);
+                let left = self.verbatim_expr(&node.left);
+                quote!(#left #op #right)
+            }
+            _ => {
+                let operands = self.lower_operands(&[&node.left, &node.right], &[]);
+                let (left, right) = (&operands[0], &operands[1]);
+                quote!(#left #op #right)
+            }
+        }
+    }
+
+    fn lower_macro(&mut self, mac: &syn::Macro) -> TokenStream {
+        match scan::suspension_of(mac) {
+            Some(kind) => self.lower_suspension(kind, mac),
+            None => {
+                // A suspension in the arguments of another macro (`println!`, `vec!`,
+                // `assert_eq!`): lower the arguments like call operands.
+                let Ok(args) = mac.parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated) else {
+                    self.errors.push(syn::Error::new(
+                        mac.span(),
+                        "`#[coroutine]` can only lower a suspension inside a macro whose arguments are comma-separated expressions; move the `yield_from!`/`yield_!` into a `let` before it",
+                    ));
+                    return quote!(());
+                };
+                let all: Vec<&Expr> = args.iter().collect();
+                let operands = self.lower_operands(&all, &[]);
+                let path = &mac.path;
+                let bang = &mac.bang_token;
+                let body = quote!(#(#operands),*);
+                match &mac.delimiter {
+                    syn::MacroDelimiter::Paren(_) => quote!(#path #bang (#body)),
+                    syn::MacroDelimiter::Brace(_) => quote!(#path #bang {#body}),
+                    syn::MacroDelimiter::Bracket(_) => quote!(#path #bang [#body]),
+                }
+            }
+        }
+    }
+
+    fn lower_suspension(&mut self, kind: Suspension, mac: &syn::Macro) -> TokenStream {
+        let span = mac.path.span();
+        let krate = self.flavour.krate.clone();
+        let operand = if mac.tokens.is_empty() && kind == Suspension::Yield {
+            quote_spanned!(span=> ())
+        } else {
+            match mac.parse_body::<Expr>() {
+                Ok(operand) => self.lower_expr(&operand),
+                Err(_) => {
+                    self.errors.push(syn::Error::new(
+                        mac.span(),
+                        format!("`{}` takes exactly one expression", kind.name()),
+                    ));
+                    return quote!(());
+                }
+            }
+        };
+        let generator = self.flavour.yield_ty.clone();
+        let value_name = self.hidden_name("resumed");
+        let value = self.cfg.new_local(value_name.clone(), false, true);
+        match (kind, generator) {
+            (Suspension::Yield, None) => {
+                self.errors.push(syn::Error::new(
+                    span,
+                    "`yield_!` needs a generator: write `#[coroutines::coroutine(yield = Type)]` (an async coroutine suspends with `yield_from!` only)",
+                ));
+                quote!(())
+            }
+            (Suspension::Yield, Some(yield_ty)) => {
+                let resume = self.cfg.new_block(Entry::Yield { value }, self.visible());
+                let yielded = Ident::new("__yielded", internal());
+                let returned = quote!(#krate::__private::State::Yielded(#yielded));
+                let jump = self.jump_kind(resume, Vec::new(), Vec::new(), span, JumpKind::Suspend(returned));
+                let yield_span = mac.tokens.span();
+                self.emit(quote_spanned! {yield_span=>
+                    {
+                        let #yielded: #yield_ty = #operand;
+                        #jump
+                    }
+                });
+                self.cur = resume;
+                self.cfg.blocks[resume].decls.push(value);
+                self.scopes.last_mut().expect("a scope").push(value);
+                value_name.into_token_stream()
+            }
+            (Suspension::YieldFrom, generator) => {
+                let delegate = self.cfg.new_block(Entry::Delegate { value, span }, self.visible());
+                let awaitee = Ident::new("__awaitee", internal());
+                let jump = self.jump_kind(delegate, Vec::new(), Vec::new(), span, JumpKind::Enter(awaitee.to_token_stream()));
+                let convert = if generator.is_some() {
+                    quote_spanned!(span=> #krate::__private::into_delegate(#operand))
+                } else {
+                    quote_spanned!(span=> #krate::__private::into_awaitee(#operand))
+                };
+                self.emit(quote! {
+                    {
+                        let #awaitee = #convert;
+                        #jump
+                    }
+                });
+                self.cur = delegate;
+                self.cfg.blocks[delegate].decls.push(value);
+                self.scopes.last_mut().expect("a scope").push(value);
+                value_name.into_token_stream()
+            }
+        }
+    }
+
+    fn try_code(&self, operand: TokenStream, span: Span) -> TokenStream {
+        let krate = &self.flavour.krate;
+        let residual = Ident::new("__residual", internal());
+        let output = Ident::new("__output", internal());
+        let ret = self.return_code(quote_spanned!(span=> #krate::__private::FromResidual::from_residual(#residual)), span);
+        quote_spanned! {span=>
+            match #krate::__private::Try::branch(#operand) {
+                ::core::ops::ControlFlow::Continue(#output) => #output,
+                ::core::ops::ControlFlow::Break(#residual) => #ret,
+            }
+        }
+    }
+
+    // ---- control flow ---------------------------------------------------------------------
+
+    fn find_loop(&mut self, label: Option<&syn::Lifetime>, is_continue: bool, span: Span) -> Option<usize> {
+        let found = match label {
+            Some(label) => {
+                let name = label.ident.to_string();
+                self.loops.iter().rposition(|frame| frame.label.as_deref() == Some(name.as_str()))
+            }
+            None => self.loops.iter().rposition(|frame| frame.continue_to.is_some()),
+        };
+        match found {
+            Some(index) if is_continue && self.loops[index].continue_to.is_none() => {
+                self.errors.push(syn::Error::new(span, "`continue` cannot target a labelled block"));
+                None
+            }
+            None => {
+                self.errors.push(syn::Error::new(span, "`break`/`continue` outside of a loop"));
+                None
+            }
+            found => found,
+        }
+    }
+
+    fn lower_break(&mut self, node: &syn::ExprBreak) {
+        let value = node.expr.as_ref().map(|value| self.lower_expr(value));
+        let Some(index) = self.find_loop(node.label.as_ref(), false, node.break_token.span) else { return };
+        let frame = &self.loops[index];
+        let (to, param) = (frame.break_to, frame.value);
+        let args = match (param, value) {
+            (Some(param), Some(value)) => vec![(param, value)],
+            (Some(param), None) => vec![(param, quote!(()))],
+            (None, Some(value)) => {
+                self.emit(quote!(#value;));
+                Vec::new()
+            }
+            (None, None) => Vec::new(),
+        };
+        let jump = self.jump(to, args, Vec::new(), node.break_token.span);
+        self.emit(jump);
+        self.diverge();
+    }
+
+    fn lower_continue(&mut self, label: Option<&syn::Lifetime>, span: Span) {
+        let Some(index) = self.find_loop(label, true, span) else { return };
+        let to = self.loops[index].continue_to.expect("loop");
+        let jump = self.jump(to, Vec::new(), Vec::new(), span);
+        self.emit(jump);
+        self.diverge();
+    }
+
+    /// A block in value or statement position.
+    fn lower_block(&mut self, block: &syn::Block, _is_unsafe: bool, want_value: bool) -> TokenStream {
+        self.push_scope();
+        let tail = self.lower_stmts(&block.stmts);
+        let value = if want_value { Some(tail.unwrap_or_else(|| quote!(()))) } else {
+            if let Some(tail) = tail {
+                self.emit(quote!(#tail;));
+            }
+            None
+        };
+        self.pop_scope(value).unwrap_or_else(|| quote!(()))
+    }
+
+    fn lower_labelled_block(&mut self, node: &syn::ExprBlock) -> TokenStream {
+        let label = node.label.as_ref().expect("labelled").name.ident.to_string();
+        let (exit, params) = self.new_join(1);
+        self.loops.push(LoopFrame { label: Some(label), break_to: exit, continue_to: None, value: Some(params[0]) });
+        let value = self.lower_block(&node.block, false, true);
+        let jump = self.jump(exit, vec![(params[0], value)], Vec::new(), node.span());
+        self.emit(jump);
+        self.loops.pop();
+        self.switch_to(exit);
+        self.local_tokens(params[0])
+    }
+
+    /// Lowers a branch target: the block, then a jump to `join` carrying its value.
+    fn lower_branch_body(&mut self, body: &Expr, join: BlockId, param: Option<LocalId>) {
+        let value = self.lower_expr(body);
+        let args = match param {
+            Some(param) => vec![(param, value)],
+            None => {
+                if !value.is_empty() && value.to_string() != "()" {
+                    self.emit(quote!(#value;));
+                }
+                Vec::new()
+            }
+        };
+        let jump = self.jump(join, args, Vec::new(), body.span());
+        self.emit(jump);
+    }
+
+    /// An inline branch (no suspension): verbatim code, then the jump to `join`.
+    fn inline_branch(&mut self, body: &Expr, join: BlockId, param: Option<LocalId>) -> TokenStream {
+        let value = self.verbatim_expr(body);
+        match param {
+            Some(param) => {
+                let name = Ident::new("__branch_value", internal());
+                let jump = self.jump(join, vec![(param, name.to_token_stream())], Vec::new(), body.span());
+                quote!({ let #name = #value; #jump })
+            }
+            None => {
+                let jump = self.jump(join, Vec::new(), Vec::new(), body.span());
+                quote!({ #value; #jump })
+            }
+        }
+    }
+
+    fn lower_if(&mut self, node: &syn::ExprIf, want_value: bool) -> TokenStream {
+        let (join, params) = self.new_join(usize::from(want_value));
+        let param = params.first().copied();
+        let then_expr = Expr::Block(syn::ExprBlock { attrs: Vec::new(), label: None, block: node.then_branch.clone() });
+        // The condition's bindings are visible in the `then` branch only.
+        self.push_scope();
+        let (then_block, _) = self.new_join(0);
+        let (else_block, _) = self.new_join(0);
+        self.lower_condition(&node.cond, then_block, else_block);
+        self.switch_to(then_block);
+        self.lower_branch_body(&then_expr, join, param);
+        let cond_scope = self.scopes.pop();
+        let _ = cond_scope;
+        self.switch_to(else_block);
+        match &node.else_branch {
+            Some((_, else_expr)) => self.lower_branch_body(else_expr, join, param),
+            None => {
+                let args = param.map(|p| vec![(p, quote!(()))]).unwrap_or_default();
+                let jump = self.jump(join, args, Vec::new(), node.span());
+                self.emit(jump);
+            }
+        }
+        self.switch_to(join);
+        param.map_or_else(|| quote!(()), |p| self.local_tokens(p))
+    }
+
+    /// Lowers a condition (with `let` and `&&` chains) into jumps to `on_true`/`on_false`.
+    /// Bindings of `let` conditions are declared as params of the blocks they lead to.
+    fn lower_condition(&mut self, cond: &Expr, on_true: BlockId, on_false: BlockId) {
+        match cond {
+            Expr::Let(node) => {
+                let scrutinee = self.lower_expr(&node.expr);
+                let (renamed, args, bound) = self.bind_pattern_to(on_true, &node.pat);
+                if scan::looks_like_borrow(&node.expr) {
+                    for (local, _) in &args {
+                        self.cfg.locals[*local].borrow_like = true;
+                    }
+                }
+                let to_true = self.jump(on_true, args, bound, node.span());
+                let to_false = self.jump(on_false, Vec::new(), Vec::new(), node.span());
+                self.emit(quote!(match #scrutinee { #renamed => #to_true, _ => #to_false }));
+            }
+            Expr::Binary(node) if matches!(node.op, syn::BinOp::And(_)) && contains_let(cond) => {
+                let (middle, _) = self.new_join(0);
+                self.lower_condition(&node.left, middle, on_false);
+                self.switch_to(middle);
+                // The left side's bindings stay visible in the `then` branch, not in `else`.
+                let carried = self.cfg.blocks[middle].params.clone();
+                self.cfg.blocks[on_true].scope.extend(carried);
+                self.lower_condition(&node.right, on_true, on_false);
+            }
+            _ => {
+                let value = self.lower_expr(cond);
+                let to_true = self.jump(on_true, Vec::new(), Vec::new(), cond.span());
+                let to_false = self.jump(on_false, Vec::new(), Vec::new(), cond.span());
+                self.emit(quote!(if #value { #to_true } else { #to_false }));
+            }
+        }
+    }
+
+    fn lower_match(&mut self, node: &syn::ExprMatch, want_value: bool) -> TokenStream {
+        let scrutinee = self.lower_expr(&node.expr);
+        let borrowed = scan::looks_like_borrow(&node.expr);
+        let (join, params) = self.new_join(usize::from(want_value));
+        let param = params.first().copied();
+        let mut arms = Vec::new();
+        let mut lowered_arms = Vec::new();
+        for arm in &node.arms {
+            if let Some((_, guard)) = &arm.guard {
+                if self.needs(guard) {
+                    self.errors.push(syn::Error::new(
+                        guard.span(),
+                        "a match guard cannot suspend; bind the value with `let` before the `match`, or move the test into the arm",
+                    ));
+                }
+            }
+            let attrs = &arm.attrs;
+            if !self.needs(&arm.body) {
+                let guard = arm.guard.as_ref().map(|(if_token, guard)| {
+                    let guard = self.verbatim_expr(guard);
+                    quote!(#if_token #guard)
+                });
+                let pat = &arm.pat;
+                let body = self.inline_branch(&arm.body, join, param);
+                arms.push(quote!(#(#attrs)* #pat #guard => #body,));
+                continue;
+            }
+            let (target, _) = self.new_join(0);
+            let (pat, args, bound) = if arm.guard.is_some() {
+                // The guard refers to the bindings by name: keep them.
+                let mut args = Vec::new();
+                for binding in scan::bindings(&arm.pat) {
+                    let local = self.cfg.new_local(binding.ident.clone(), binding.mutable, false);
+                    self.cfg.locals[local].borrow_like = borrowed || binding.by_ref;
+                    self.cfg.blocks[target].scope.push(local);
+                    self.cfg.blocks[target].params.push(local);
+                    args.push((local, binding.ident.to_token_stream()));
+                }
+                let bound = args.iter().map(|(local, _)| *local).collect();
+                (arm.pat.clone(), args, bound)
+            } else {
+                let (pat, args, bound) = self.bind_pattern_to(target, &arm.pat);
+                if borrowed {
+                    for (local, _) in &args {
+                        self.cfg.locals[*local].borrow_like = true;
+                    }
+                }
+                (pat, args, bound)
+            };
+            let guard = arm.guard.as_ref().map(|(if_token, guard)| {
+                let guard = self.verbatim_expr(guard);
+                quote!(#if_token #guard)
+            });
+            let jump = self.jump(target, args, bound, arm.pat.span());
+            arms.push(quote!(#(#attrs)* #pat #guard => #jump,));
+            lowered_arms.push((target, &arm.body));
+        }
+        self.emit(quote!(match #scrutinee { #(#arms)* }));
+        for (target, body) in lowered_arms {
+            self.push_scope();
+            self.switch_to(target);
+            self.lower_branch_body(body, join, param);
+            self.scopes.pop();
+        }
+        self.switch_to(join);
+        param.map_or_else(|| quote!(()), |p| self.local_tokens(p))
+    }
+
+    fn lower_loop(&mut self, node: &syn::ExprLoop) -> TokenStream {
+        let (exit, params) = self.new_join(1);
+        let (head, _) = self.new_join(0);
+        let enter = self.jump(head, Vec::new(), Vec::new(), node.loop_token.span);
+        self.emit(enter);
+        self.switch_to(head);
+        self.loops.push(LoopFrame {
+            label: node.label.as_ref().map(|label| label.name.ident.to_string()),
+            break_to: exit,
+            continue_to: Some(head),
+            value: Some(params[0]),
+        });
+        self.lower_block(&node.body, false, false);
+        let back = self.jump(head, Vec::new(), Vec::new(), node.loop_token.span);
+        self.emit(back);
+        self.loops.pop();
+        self.switch_to(exit);
+        self.local_tokens(params[0])
+    }
+
+    fn lower_while(&mut self, node: &syn::ExprWhile) {
+        let (exit, _) = self.new_join(0);
+        let (head, _) = self.new_join(0);
+        let enter = self.jump(head, Vec::new(), Vec::new(), node.while_token.span);
+        self.emit(enter);
+        self.switch_to(head);
+        self.loops.push(LoopFrame {
+            label: node.label.as_ref().map(|label| label.name.ident.to_string()),
+            break_to: exit,
+            continue_to: Some(head),
+            value: None,
+        });
+        self.push_scope();
+        let (body, _) = self.new_join(0);
+        self.lower_condition(&node.cond, body, exit);
+        self.switch_to(body);
+        self.lower_block(&node.body, false, false);
+        let back = self.jump(head, Vec::new(), Vec::new(), node.while_token.span);
+        self.emit(back);
+        self.scopes.pop();
+        self.loops.pop();
+        self.cur = exit;
+    }
+
+    fn lower_for(&mut self, node: &syn::ExprForLoop) {
+        let iterable = self.lower_expr(&node.expr);
+        let borrowed = scan::looks_like_borrow(&node.expr);
+        // The iterator lives in a scope around the loop and is dropped when it ends.
+        self.push_scope();
+        let iter = self.hidden_name("iter");
+        let span = node.for_token.span;
+        self.emit(quote_spanned!(span=> let mut #iter = ::core::iter::IntoIterator::into_iter(#iterable);));
+        let iter_local = self.declare(iter.clone(), true, true);
+        self.cfg.locals[iter_local].moved = false;
+        self.place_used.push(iter_local);
+        let outer = self.scopes.pop().expect("scope");
+        let (exit, _) = self.new_join(0);
+        self.scopes.push(outer);
+        let (head, _) = self.new_join(0);
+        let enter = self.jump(head, Vec::new(), Vec::new(), span);
+        self.emit(enter);
+        self.switch_to(head);
+        self.loops.push(LoopFrame {
+            label: node.label.as_ref().map(|label| label.name.ident.to_string()),
+            break_to: exit,
+            continue_to: Some(head),
+            value: None,
+        });
+        let (body, _) = self.new_join(0);
+        let (pat, args, bound) = self.bind_pattern_to(body, &node.pat);
+        if borrowed {
+            for (local, _) in &args {
+                self.cfg.locals[*local].borrow_like = true;
+            }
+        }
+        let to_body = self.jump(body, args, bound, node.pat.span());
+        let to_exit = self.jump(exit, Vec::new(), Vec::new(), span);
+        self.emit(quote_spanned!(span=> match ::core::iter::Iterator::next(&mut #iter) {
+            ::core::option::Option::Some(#pat) => #to_body,
+            ::core::option::Option::None => #to_exit,
+        }));
+        self.push_scope();
+        self.switch_to(body);
+        self.lower_block(&node.body, false, false);
+        let back = self.jump(head, Vec::new(), Vec::new(), span);
+        self.emit(back);
+        self.scopes.pop();
+        self.loops.pop();
+        self.scopes.pop();
+        self.cur = exit;
+    }
+
+    // ---- verbatim code ----------------------------------------------------------------------
+
+    /// A statement without suspension: emitted as written, except for `return`, `?` and the
+    /// body's `self`.
+    fn verbatim_stmt(&mut self, stmt: &Stmt) -> TokenStream {
+        let mut names = Vec::new();
+        scan::possibly_moved_stmt(stmt, &mut names);
+        self.mark_moved(names);
+        let mut stmt = stmt.clone();
+        self.rewriter().visit_stmt_mut(&mut stmt);
+        let code = stmt.into_token_stream();
+        self.wrap_unsafe_stmt(code)
+    }
+
+    fn verbatim_expr(&mut self, expr: &Expr) -> TokenStream {
+        self.record_moves_expr(expr);
+        let mut expr = expr.clone();
+        self.rewriter().visit_expr_mut(&mut expr);
+        let code = expr.into_token_stream();
+        if self.unsafe_depth > 0 {
+            quote!(unsafe { #code })
+        } else {
+            code
+        }
+    }
+
+    fn wrap_unsafe_stmt(&self, code: TokenStream) -> TokenStream {
+        if self.unsafe_depth == 0 {
+            return code;
+        }
+        // Statements of a lowered `unsafe` block are emitted outside it: keep them unsafe.
+        match syn::parse2::<Stmt>(code.clone()) {
+            Ok(Stmt::Local(mut local)) => {
+                if let Some(init) = &mut local.init {
+                    let expr = &init.expr;
+                    init.expr = Box::new(syn::parse_quote!(unsafe { #expr }));
+                }
+                local.into_token_stream()
+            }
+            Ok(Stmt::Expr(expr, semi)) => quote!(unsafe { #expr } #semi),
+            _ => code,
+        }
+    }
+
+    fn rewriter(&self) -> Rewriter<'_> {
+        Rewriter { lowerer: self }
+    }
+}
+
+/// Rewrites `return` and `?` in verbatim code so they leave the coroutine, not the resume
+/// closure. Closures, `async` blocks and items keep theirs.
+struct Rewriter<'a> {
+    lowerer: &'a Lowerer<'a>,
+}
+
+impl VisitMut for Rewriter<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        match expr {
+            Expr::Return(node) => {
+                let span = node.return_token.span;
+                let value = match node.expr.as_mut() {
+                    Some(value) => {
+                        self.visit_expr_mut(value);
+                        value.to_token_stream()
+                    }
+                    None => quote_spanned!(span=> ()),
+                };
+                *expr = Expr::Verbatim(self.lowerer.return_code(value, span));
+            }
+            Expr::Try(node) => {
+                self.visit_expr_mut(&mut node.expr);
+                let operand = node.expr.to_token_stream();
+                *expr = Expr::Verbatim(self.lowerer.try_code(operand, node.question_token.span));
+            }
+            Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) => {}
+            _ => visit_mut::visit_expr_mut(self, expr),
+        }
+    }
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        // `return` and `?` inside `println!(..)`, `vec![..]`, `assert!(..)` arguments.
+        if !mentions_return_or_try(&mac.tokens) {
+            return;
+        }
+        if let Ok(mut args) = mac.parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated) {
+            for arg in &mut args {
+                self.visit_expr_mut(arg);
+            }
+            mac.tokens = args.into_token_stream();
+        }
+    }
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+fn mentions_return_or_try(tokens: &TokenStream) -> bool {
+    tokens.clone().into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Ident(ident) => ident == "return",
+        proc_macro2::TokenTree::Punct(punct) => punct.as_char() == '?',
+        proc_macro2::TokenTree::Group(group) => mentions_return_or_try(&group.stream()),
+        proc_macro2::TokenTree::Literal(_) => false,
+    })
+}
+
+/// Whether evaluating the expression later gives the same result: literals and places built
+/// from locals, fields, plain indices and dereferences. No borrow of a local crosses a
+/// suspension, so such a place cannot change while the coroutine is suspended.
+fn is_plain(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(_) | Expr::Path(_) => true,
+        Expr::Field(node) => is_plain(&node.base),
+        Expr::Index(node) => is_plain(&node.expr) && matches!(*node.index, Expr::Lit(_) | Expr::Path(_)),
+        Expr::Paren(node) => is_plain(&node.expr),
+        Expr::Reference(node) => is_plain(&node.expr),
+        Expr::Unary(node) => matches!(node.op, syn::UnOp::Deref(_)) && is_plain(&node.expr),
+        _ => false,
+    }
+}
+
+fn contains_let(expr: &Expr) -> bool {
+    match expr {
+        Expr::Let(_) => true,
+        Expr::Binary(node) if matches!(node.op, syn::BinOp::And(_)) => contains_let(&node.left) || contains_let(&node.right),
+        Expr::Paren(node) => contains_let(&node.expr),
+        _ => false,
+    }
+}
+
+trait BlockUnsafe {
+    fn block_unsafe(&self) -> bool;
+}
+impl BlockUnsafe for syn::ExprBlock {
+    fn block_unsafe(&self) -> bool {
+        false
+    }
+}

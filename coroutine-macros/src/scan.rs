@@ -1,0 +1,576 @@
+//! Stage 2: syntactic analysis of the body.
+//!
+//! A proc macro sees tokens, not types, so every question the lowering asks is answered from
+//! syntax, conservatively: where the suspension points are (and whether one sits where it cannot
+//! be lowered), which names a piece of code mentions (for liveness), which names it may move
+//! out of (so a moved local is not saved again), what a pattern binds, and whether a binding is
+//! obviously a reference (so a dead borrow is not kept alive across a suspension).
+
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, Macro, Pat};
+
+/// The two suspension macros.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Suspension {
+    /// `yield_from!(x)`: delegation (await).
+    YieldFrom,
+    /// `yield_!(v)`: a value yield (generators only).
+    Yield,
+}
+
+impl Suspension {
+    pub fn name(self) -> &'static str {
+        match self {
+            Suspension::YieldFrom => "yield_from!",
+            Suspension::Yield => "yield_!",
+        }
+    }
+}
+
+/// Whether a macro invocation is one of ours (by its last path segment, so that
+/// `coroutines::yield_from!` counts too).
+pub fn suspension_of(mac: &Macro) -> Option<Suspension> {
+    let last = mac.path.segments.last()?;
+    if last.ident == "yield_from" {
+        Some(Suspension::YieldFrom)
+    } else if last.ident == "yield_" {
+        Some(Suspension::Yield)
+    } else {
+        None
+    }
+}
+
+/// Whether raw macro tokens contain a suspension macro call.
+pub fn tokens_suspend(tokens: &TokenStream) -> bool {
+    let mut previous_was_name = false;
+    for tree in tokens.clone() {
+        match tree {
+            TokenTree::Ident(ident) => previous_was_name = ident == "yield_from" || ident == "yield_",
+            TokenTree::Punct(punct) if punct.as_char() == '!' && previous_was_name => return true,
+            TokenTree::Group(group) => {
+                if tokens_suspend(&group.stream()) {
+                    return true;
+                }
+                previous_was_name = false;
+            }
+            _ => previous_was_name = false,
+        }
+    }
+    false
+}
+
+/// What a `break`/`continue` may target from a given point of the lowered body.
+#[derive(Clone, Default)]
+pub struct LoopContext {
+    /// Labels of enclosing loops and labelled blocks that are lowered into states.
+    pub lowered_labels: Vec<String>,
+    /// Whether the innermost enclosing loop is lowered (the target of an unlabelled `break`).
+    pub innermost_lowered: bool,
+}
+
+/// Whether an expression must be lowered into states: it contains a suspension point, or a
+/// `break`/`continue` that leaves it towards a lowered loop. Code inside closures, `async`
+/// blocks and items is not looked at (it runs elsewhere; [`check_nested`] reports suspensions
+/// there).
+pub fn needs_lowering_expr(expr: &Expr, context: &LoopContext) -> bool {
+    let mut finder = NeedsLowering::new(context);
+    finder.visit_expr(expr);
+    finder.found
+}
+
+/// [`needs_lowering_expr`] for a statement.
+pub fn needs_lowering_stmt(stmt: &syn::Stmt, context: &LoopContext) -> bool {
+    let mut finder = NeedsLowering::new(context);
+    finder.visit_stmt(stmt);
+    finder.found
+}
+
+/// [`needs_lowering_expr`] for a block.
+pub fn needs_lowering_block(block: &syn::Block, context: &LoopContext) -> bool {
+    let mut finder = NeedsLowering::new(context);
+    finder.visit_block(block);
+    finder.found
+}
+
+struct NeedsLowering<'a> {
+    context: &'a LoopContext,
+    /// Labels of native loops entered inside the expression (they shadow outer labels).
+    native_labels: Vec<String>,
+    /// How many native loops enclose the current point inside the expression.
+    native_depth: usize,
+    found: bool,
+}
+
+impl<'a> NeedsLowering<'a> {
+    fn new(context: &'a LoopContext) -> Self {
+        NeedsLowering { context, native_labels: Vec::new(), native_depth: 0, found: false }
+    }
+
+    fn targets_lowered(&self, label: Option<&syn::Lifetime>) -> bool {
+        match label {
+            Some(label) => {
+                let name = label.ident.to_string();
+                !self.native_labels.contains(&name) && self.context.lowered_labels.contains(&name)
+            }
+            None => self.native_depth == 0 && self.context.innermost_lowered,
+        }
+    }
+
+    fn native_loop(&mut self, label: Option<&syn::Label>, visit_body: impl FnOnce(&mut Self)) {
+        if let Some(label) = label {
+            self.native_labels.push(label.name.ident.to_string());
+        }
+        self.native_depth += 1;
+        visit_body(self);
+        self.native_depth -= 1;
+        if label.is_some() {
+            self.native_labels.pop();
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for NeedsLowering<'_> {
+    fn visit_macro(&mut self, mac: &'ast Macro) {
+        if suspension_of(mac).is_some() || tokens_suspend(&mac.tokens) {
+            self.found = true;
+        }
+    }
+    fn visit_expr_break(&mut self, node: &'ast syn::ExprBreak) {
+        if self.targets_lowered(node.label.as_ref()) {
+            self.found = true;
+        }
+        visit::visit_expr_break(self, node);
+    }
+    fn visit_expr_continue(&mut self, node: &'ast syn::ExprContinue) {
+        if self.targets_lowered(node.label.as_ref()) {
+            self.found = true;
+        }
+    }
+    fn visit_expr_loop(&mut self, node: &'ast syn::ExprLoop) {
+        self.native_loop(node.label.as_ref(), |this| this.visit_block(&node.body));
+    }
+    fn visit_expr_while(&mut self, node: &'ast syn::ExprWhile) {
+        self.visit_expr(&node.cond);
+        self.native_loop(node.label.as_ref(), |this| this.visit_block(&node.body));
+    }
+    fn visit_expr_for_loop(&mut self, node: &'ast syn::ExprForLoop) {
+        self.visit_expr(&node.expr);
+        self.native_loop(node.label.as_ref(), |this| this.visit_block(&node.body));
+    }
+    fn visit_expr_block(&mut self, node: &'ast syn::ExprBlock) {
+        // A labelled block is a `break` target but not a `continue` target nor the target of an
+        // unlabelled `break`.
+        if let Some(label) = &node.label {
+            self.native_labels.push(label.name.ident.to_string());
+            self.visit_block(&node.block);
+            self.native_labels.pop();
+        } else {
+            self.visit_block(&node.block);
+        }
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_expr_const(&mut self, _: &'ast syn::ExprConst) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// Reports every suspension point that sits inside a closure, an `async` block, a `const`
+/// block or a nested item, where the coroutine cannot suspend.
+pub fn check_nested(block: &syn::Block, errors: &mut Vec<syn::Error>) {
+    struct Nested<'e> {
+        errors: &'e mut Vec<syn::Error>,
+        /// What encloses the current point, when it is not the coroutine body itself.
+        inside: Option<&'static str>,
+    }
+    impl Nested<'_> {
+        fn enter(&mut self, what: &'static str, visit_inner: impl FnOnce(&mut Self)) {
+            let outer = self.inside.replace(what);
+            visit_inner(self);
+            self.inside = outer;
+        }
+        fn report(&mut self, span: Span, name: &str) {
+            if let Some(what) = self.inside {
+                self.errors.push(syn::Error::new(
+                    span,
+                    format!(
+                        "`{name}` cannot be used inside {what}: only the `#[coroutine]` fn itself can suspend, and {what} runs as separate code"
+                    ),
+                ));
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Nested<'_> {
+        fn visit_macro(&mut self, mac: &'ast Macro) {
+            if let Some(kind) = suspension_of(mac) {
+                self.report(mac.path.span(), kind.name());
+                // The operand may hold more suspensions.
+                if let Ok(expr) = mac.parse_body::<Expr>() {
+                    self.visit_expr(&expr);
+                }
+            } else if let Ok(args) = mac.parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated) {
+                for arg in &args {
+                    self.visit_expr(arg);
+                }
+            } else if self.inside.is_some() && tokens_suspend(&mac.tokens) {
+                self.report(mac.span(), "yield_from!`/`yield_!");
+            }
+        }
+        fn visit_expr_closure(&mut self, node: &'ast syn::ExprClosure) {
+            self.enter("a closure", |this| visit::visit_expr_closure(this, node));
+        }
+        fn visit_expr_async(&mut self, node: &'ast syn::ExprAsync) {
+            self.enter("an `async` block", |this| visit::visit_expr_async(this, node));
+        }
+        fn visit_expr_const(&mut self, node: &'ast syn::ExprConst) {
+            self.enter("a `const` block", |this| visit::visit_expr_const(this, node));
+        }
+        fn visit_item(&mut self, node: &'ast syn::Item) {
+            self.enter("a nested item", |this| visit::visit_item(this, node));
+        }
+    }
+    Nested { errors, inside: None }.visit_block(block);
+}
+
+/// The names a piece of code mentions: every identifier, and every `{name}` captured by a
+/// format string. Over-approximates (field and method names count too), which only makes
+/// liveness keep more.
+pub fn mentions(tokens: &TokenStream, out: &mut Vec<String>) {
+    for tree in tokens.clone() {
+        match tree {
+            TokenTree::Ident(ident) => out.push(unraw(&ident)),
+            TokenTree::Group(group) => mentions(&group.stream(), out),
+            TokenTree::Literal(literal) => format_captures(&literal.to_string(), out),
+            TokenTree::Punct(_) => {}
+        }
+    }
+}
+
+fn unraw(ident: &Ident) -> String {
+    let name = ident.to_string();
+    match name.strip_prefix("r#") {
+        Some(stripped) => stripped.to_owned(),
+        None => name,
+    }
+}
+
+/// `{name}` and `{name:?}` inside a string literal's text.
+fn format_captures(text: &str, out: &mut Vec<String>) {
+    if !(text.starts_with('"') || text.starts_with('r')) {
+        return;
+    }
+    let bytes = text.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'{' {
+            if bytes.get(index + 1) == Some(&b'{') {
+                index += 2;
+                continue;
+            }
+            let start = index + 1;
+            let mut end = start;
+            while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
+                end += 1;
+            }
+            if end > start && matches!(bytes.get(end), Some(b'}' | b':')) {
+                out.push(text[start..end].to_owned());
+            }
+            index = end;
+        } else {
+            index += 1;
+        }
+    }
+}
+
+/// Methods whose receiver is known to be borrowed (`&self`/`&mut self`) on the std types that
+/// locals usually hold. Any other method call may move its receiver.
+const BORROWING_METHODS: &[&str] = &[
+    "append", "as_bytes", "as_deref", "as_deref_mut", "as_mut", "as_mut_slice", "as_path", "as_ptr",
+    "as_ref", "as_slice", "as_str", "borrow", "borrow_mut", "bytes", "capacity", "char_indices",
+    "chars", "chunks", "clear", "clone", "cmp", "contains", "contains_key", "dedup", "drain",
+    "ends_with", "entry", "eq", "extend", "extend_from_slice", "fill", "find", "first",
+    "first_mut", "fmt", "get", "get_mut", "get_or_insert", "get_or_insert_with", "hash", "insert",
+    "is_empty", "is_err", "is_none", "is_ok", "is_some", "iter", "iter_mut", "keys", "last",
+    "last_mut", "len", "lines", "lock", "ne", "next", "next_back", "nth", "partial_cmp", "peek",
+    "pop", "pop_back", "pop_front", "push", "push_back", "push_front", "push_str", "read", "remove",
+    "replace", "reserve", "retain", "reverse", "rfind", "set", "sort", "sort_by", "sort_by_key",
+    "sort_unstable", "split", "split_whitespace", "starts_with", "swap", "take", "to_lowercase",
+    "to_owned", "to_string", "to_uppercase", "to_vec", "trim", "trim_end", "trim_start",
+    "truncate", "values", "values_mut", "windows", "write", "write_all", "write_str",
+];
+
+/// Methods that return a borrow of their receiver, so a binding initialised by one is a
+/// reference, not an owner.
+const BORROW_RETURNING_METHODS: &[&str] = &[
+    "as_bytes", "as_deref", "as_deref_mut", "as_mut", "as_mut_slice", "as_path", "as_ref",
+    "as_slice", "as_str", "bytes", "char_indices", "chars", "chunks", "first", "first_mut", "get",
+    "get_mut", "iter", "iter_mut", "keys", "last", "last_mut", "lines", "split",
+    "split_whitespace", "trim", "trim_end", "trim_start", "values", "values_mut", "windows",
+];
+
+/// Format-style std macros, whose arguments are only borrowed.
+const BORROWING_MACROS: &[&str] = &[
+    "assert", "assert_eq", "assert_ne", "debug_assert", "debug_assert_eq", "debug_assert_ne",
+    "dbg", "eprint", "eprintln", "format", "format_args", "panic", "print", "println", "todo",
+    "unimplemented", "unreachable", "write", "writeln",
+];
+
+/// The names an expression may move out of (see the module docs). Over-approximates: a name is
+/// reported unless every mention of it is plainly a borrow, a place being assigned, or the
+/// receiver of a method known to borrow.
+pub fn possibly_moved(expr: &Expr, out: &mut Vec<String>) {
+    MoveFinder { out, moving: true }.visit_expr(expr);
+}
+
+/// [`possibly_moved`] for a statement.
+pub fn possibly_moved_stmt(stmt: &syn::Stmt, out: &mut Vec<String>) {
+    MoveFinder { out, moving: true }.visit_stmt(stmt);
+}
+
+struct MoveFinder<'a> {
+    out: &'a mut Vec<String>,
+    /// Whether the expression being visited is in a position that may move it.
+    moving: bool,
+}
+
+impl MoveFinder<'_> {
+    fn with(&mut self, moving: bool, visit_inner: impl FnOnce(&mut Self)) {
+        let outer = std::mem::replace(&mut self.moving, moving);
+        visit_inner(self);
+        self.moving = outer;
+    }
+    fn all_idents(&mut self, tokens: &TokenStream) {
+        for tree in tokens.clone() {
+            match tree {
+                TokenTree::Ident(ident) => self.out.push(unraw(&ident)),
+                TokenTree::Group(group) => self.all_idents(&group.stream()),
+                _ => {}
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for MoveFinder<'_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        match expr {
+            Expr::Path(path) => {
+                if self.moving && path.qself.is_none() {
+                    if let Some(ident) = path.path.get_ident() {
+                        self.out.push(unraw(ident));
+                    }
+                }
+            }
+            Expr::Reference(reference) => self.with(false, |this| this.visit_expr(&reference.expr)),
+            Expr::Field(field) => visit::visit_expr_field(self, field),
+            Expr::Index(index) => {
+                self.with(false, |this| this.visit_expr(&index.expr));
+                self.with(true, |this| this.visit_expr(&index.index));
+            }
+            Expr::MethodCall(call) => {
+                let borrows = BORROWING_METHODS.contains(&call.method.to_string().as_str());
+                self.with(!borrows, |this| this.visit_expr(&call.receiver));
+                self.with(true, |this| {
+                    for arg in &call.args {
+                        this.visit_expr(arg);
+                    }
+                });
+            }
+            Expr::Assign(assign) => {
+                self.with(false, |this| this.visit_expr(&assign.left));
+                self.with(true, |this| this.visit_expr(&assign.right));
+            }
+            Expr::Binary(binary) => {
+                use syn::BinOp::*;
+                let place_left = matches!(
+                    binary.op,
+                    AddAssign(_) | SubAssign(_) | MulAssign(_) | DivAssign(_) | RemAssign(_)
+                        | BitXorAssign(_) | BitAndAssign(_) | BitOrAssign(_) | ShlAssign(_) | ShrAssign(_)
+                );
+                let compares = matches!(binary.op, Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_));
+                self.with(!(place_left || compares), |this| this.visit_expr(&binary.left));
+                self.with(!compares, |this| this.visit_expr(&binary.right));
+            }
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => {
+                self.with(false, |this| this.visit_expr(&unary.expr));
+            }
+            Expr::Call(call) => {
+                self.with(false, |this| this.visit_expr(&call.func));
+                self.with(true, |this| {
+                    for arg in &call.args {
+                        this.visit_expr(arg);
+                    }
+                });
+            }
+            Expr::Macro(mac) => self.visit_macro(&mac.mac),
+            Expr::Closure(closure) => self.with(true, |this| this.all_idents(&quote::quote!(#closure))),
+            Expr::Async(block) => self.with(true, |this| this.all_idents(&quote::quote!(#block))),
+            _ => self.with(true, |this| visit::visit_expr(this, expr)),
+        }
+    }
+    fn visit_macro(&mut self, mac: &'ast Macro) {
+        let name = mac.path.segments.last().map(|segment| segment.ident.to_string()).unwrap_or_default();
+        if BORROWING_MACROS.contains(&name.as_str()) {
+            if let Ok(args) = mac.parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated) {
+                // `write!(f, ..)` and `assert!(x.take())` still evaluate their operands.
+                self.with(false, |this| {
+                    for arg in &args {
+                        if let Expr::Path(_) = arg {
+                            continue;
+                        }
+                        this.with(true, |this| this.visit_expr(arg));
+                    }
+                });
+                return;
+            }
+        }
+        self.all_idents(&mac.tokens);
+    }
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        if let Some(init) = &local.init {
+            let by_ref_pattern = pattern_binds_by_ref(&local.pat);
+            self.with(!by_ref_pattern, |this| this.visit_expr(&init.expr));
+            if let Some((_, diverge)) = &init.diverge {
+                self.with(true, |this| this.visit_expr(diverge));
+            }
+        }
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+fn pattern_binds_by_ref(pat: &Pat) -> bool {
+    match pat {
+        Pat::Ident(ident) => ident.by_ref.is_some(),
+        Pat::Wild(_) => true,
+        _ => false,
+    }
+}
+
+/// Whether a `let` initialiser (or a loop's iterable, or a scrutinee) obviously produces a
+/// borrow, so the bindings it initialises are references and can end before their scope does.
+pub fn looks_like_borrow(expr: &Expr) -> bool {
+    match expr {
+        Expr::Reference(_) => true,
+        Expr::MethodCall(call) => BORROW_RETURNING_METHODS.contains(&call.method.to_string().as_str()),
+        Expr::Paren(paren) => looks_like_borrow(&paren.expr),
+        _ => false,
+    }
+}
+
+/// A binding a pattern introduces.
+#[derive(Clone)]
+pub struct Binding {
+    pub ident: Ident,
+    pub mutable: bool,
+    /// `ref`/`ref mut`: the binding is a reference into the matched value.
+    pub by_ref: bool,
+}
+
+/// The bindings of a pattern, in source order. A lone identifier that starts with an uppercase
+/// letter is taken for a constant or unit variant (`None`, `MAX`), as rustc's naming lints
+/// assume.
+pub fn bindings(pat: &Pat) -> Vec<Binding> {
+    struct Collector(Vec<Binding>);
+    impl<'ast> Visit<'ast> for Collector {
+        fn visit_pat_ident(&mut self, node: &'ast syn::PatIdent) {
+            if is_binding(node) {
+                self.0.push(Binding {
+                    ident: node.ident.clone(),
+                    mutable: node.mutability.is_some(),
+                    by_ref: node.by_ref.is_some(),
+                });
+            }
+            visit::visit_pat_ident(self, node);
+        }
+        fn visit_expr(&mut self, _: &'ast Expr) {}
+    }
+    let mut collector = Collector(Vec::new());
+    collector.visit_pat(pat);
+    collector.0
+}
+
+fn is_binding(node: &syn::PatIdent) -> bool {
+    node.by_ref.is_some()
+        || node.mutability.is_some()
+        || node.subpat.is_some()
+        || !node.ident.to_string().trim_start_matches("r#").starts_with(|c: char| c.is_uppercase())
+}
+
+/// Renames every binding of a pattern to a fresh hidden name, so that a jump can carry the
+/// bound values past user names they would otherwise shadow. Gives `(user binding, hidden name)`
+/// in source order.
+pub fn rename_bindings(pat: &mut Pat, fresh: &mut dyn FnMut(&Ident) -> Ident) -> Vec<(Binding, Ident)> {
+    struct Renamer<'f> {
+        fresh: &'f mut dyn FnMut(&Ident) -> Ident,
+        renamed: Vec<(Binding, Ident)>,
+    }
+    impl VisitMut for Renamer<'_> {
+        fn visit_pat_ident_mut(&mut self, node: &mut syn::PatIdent) {
+            if is_binding(node) {
+                let hidden = (self.fresh)(&node.ident);
+                let binding = Binding { ident: node.ident.clone(), mutable: node.mutability.is_some(), by_ref: node.by_ref.is_some() };
+                node.ident = hidden.clone();
+                // The hidden binding is moved into the next state as is; mutability belongs to
+                // the user's binding there.
+                node.mutability = None;
+                self.renamed.push((binding, hidden));
+            }
+            visit_mut::visit_pat_ident_mut(self, node);
+        }
+        fn visit_field_pat_mut(&mut self, node: &mut syn::FieldPat) {
+            // `Point { x, .. }` must become `Point { x: __x, .. }`.
+            if node.colon_token.is_none() {
+                node.colon_token = Some(Default::default());
+            }
+            visit_mut::visit_field_pat_mut(self, node);
+        }
+        fn visit_expr_mut(&mut self, _: &mut Expr) {}
+    }
+    let mut renamer = Renamer { fresh, renamed: Vec::new() };
+    renamer.visit_pat_mut(pat);
+    renamer.renamed
+}
+
+/// Whether a pattern contains a macro, whose bindings cannot be seen.
+pub fn pattern_has_macro(pat: &Pat) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_pat(&mut self, pat: &'ast Pat) {
+            if let Pat::Macro(_) = pat {
+                self.0 = true;
+            }
+            visit::visit_pat(self, pat);
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_pat(pat);
+    finder.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_captures_find_inline_arguments() {
+        let mut out = Vec::new();
+        format_captures(r#""{x} and {y:?} but not {{z}} nor {0}""#, &mut out);
+        assert_eq!(out, ["x", "y"]);
+    }
+
+    #[test]
+    fn moves_skip_borrows_and_known_borrowing_methods() {
+        let expr: Expr = syn::parse_quote!(f(a, &b, c.len(), d.into_iter(), e == g, h += 1));
+        let mut out = Vec::new();
+        possibly_moved(&expr, &mut out);
+        assert_eq!(out, ["a", "d"]);
+    }
+
+    #[test]
+    fn uppercase_lone_identifiers_are_not_bindings() {
+        let pat: Pat = syn::parse_quote!((Some(x), None, MAX, mut y, ref z));
+        let names: Vec<String> = bindings(&pat).iter().map(|b| b.ident.to_string()).collect();
+        assert_eq!(names, ["x", "y", "z"]);
+    }
+}
