@@ -10,7 +10,7 @@
 
 use crate::args::internal;
 use crate::cfg::{Cfg, Entry, JumpKind, Layout, LocalId};
-use crate::lower::parse_placeholder;
+use crate::lower::{parse_allow_mut_placeholder, parse_placeholder};
 use crate::signature::Shape;
 use proc_macro2::{Group, Ident, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -174,10 +174,20 @@ impl Emitter<'_> {
         let mut out = TokenStream::new();
         for tree in code {
             match tree {
-                TokenTree::Ident(ident) => match parse_placeholder(&ident) {
-                    Some(index) => out.extend(self.jump_code(index, block)),
-                    None => out.extend([TokenTree::Ident(ident)]),
-                },
+                TokenTree::Ident(ident) => {
+                    if let Some(index) = parse_placeholder(&ident) {
+                        out.extend(self.jump_code(index, block));
+                    } else if let Some(locals) = parse_allow_mut_placeholder(&ident) {
+                        let stored = locals.into_iter().any(|local| {
+                            self.cfg.locals[local].mutable && self.layout.saved.iter().any(|saved| saved.contains(&local))
+                        });
+                        if stored {
+                            out.extend(quote!(#[allow(unused_mut)]));
+                        }
+                    } else {
+                        out.extend([TokenTree::Ident(ident)]);
+                    }
+                }
                 TokenTree::Group(group) => {
                     let mut replaced = Group::new(group.delimiter(), self.replace_jumps(group.stream(), block));
                     replaced.set_span(group.span());
@@ -207,10 +217,11 @@ impl Emitter<'_> {
             fields.push(quote!(#field: #value));
         }
         let store = quote!(#state = __State::#variant { #(#fields),* };);
-        match &jump.kind {
-            JumpKind::Goto | JumpKind::Enter(_) => quote!({ #store continue #dispatch; }),
-            JumpKind::Suspend(returned) => quote!({ #store return #returned; }),
-        }
+        let transfer = match &jump.kind {
+            JumpKind::Goto | JumpKind::Enter(_) => quote!(continue #dispatch),
+            JumpKind::Suspend(returned) => quote!(return #returned),
+        };
+        quote!({ #store #transfer; })
     }
 }
 

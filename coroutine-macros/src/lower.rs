@@ -59,6 +59,20 @@ pub fn jump_placeholder(index: usize) -> Ident {
     format_ident!("__coroutines_jump{}", index, span = internal())
 }
 
+/// A placeholder for `#[allow(unused_mut)]` in front of a verbatim `let` declaring locals
+/// `first..first + count`.
+fn allow_mut_placeholder(first: LocalId, count: usize) -> Ident {
+    format_ident!("__coroutines_allow_mut{}_{}", first, count, span = internal())
+}
+
+/// Whether an identifier is an `allow(unused_mut)` placeholder, and for which locals.
+pub fn parse_allow_mut_placeholder(ident: &Ident) -> Option<std::ops::Range<LocalId>> {
+    let rest = ident.to_string();
+    let (first, count) = rest.strip_prefix("__coroutines_allow_mut")?.split_once('_')?;
+    let first: usize = first.parse().ok()?;
+    Some(first..first + count.parse::<usize>().ok()?)
+}
+
 /// Whether an identifier is a jump placeholder, and which.
 pub fn parse_placeholder(ident: &Ident) -> Option<usize> {
     ident.to_string().strip_prefix("__coroutines_jump")?.parse().ok()
@@ -145,6 +159,12 @@ impl<'e> Lowerer<'e> {
         jump_placeholder(index).into_token_stream()
     }
 
+    /// Appends a jump after code that may diverge (an arm that `return`s, a `panic!()`): that
+    /// would make the jump unreachable, which is not the user's unreachable code.
+    fn emit_jump(&mut self, jump: TokenStream) {
+        self.emit(allow_unreachable(jump));
+    }
+
     /// Appends code to the current block.
     fn emit(&mut self, code: TokenStream) {
         self.record_uses(&code);
@@ -223,7 +243,7 @@ impl<'e> Lowerer<'e> {
         self.scopes.push(frame);
         let args = params.iter().copied().zip(value.clone()).collect();
         let jump = self.jump(join, args, Vec::new(), Span::call_site());
-        self.emit(jump);
+        self.emit_jump(jump);
         self.scopes.pop();
         self.switch_to(join);
         if value_is_unit {
@@ -279,9 +299,11 @@ impl<'e> Lowerer<'e> {
         quote_spanned! {span=>
             {
                 let #ret #annotation = #value;
-                #state = __State::Returned;
-                #[allow(clippy::needless_return)]
-                return #finish;
+                #[allow(unreachable_code)]
+                let () = {
+                    #state = __State::Returned;
+                    return #finish;
+                };
             }
         }
     }
@@ -302,16 +324,21 @@ impl<'e> Lowerer<'e> {
     fn lower_stmt(&mut self, stmt: &Stmt) {
         if !scan::needs_lowering_stmt(stmt, &self.loop_context()) {
             let code = self.verbatim_stmt(stmt);
-            self.emit(code);
-            if let Stmt::Local(local) = stmt {
-                let borrow_like = local.init.as_ref().is_some_and(|init| scan::looks_like_borrow(&init.expr))
-                    || matches!(&local.pat, Pat::Type(typed) if matches!(*typed.ty, syn::Type::Reference(_)));
-                let pat = match &local.pat {
-                    Pat::Type(typed) => &*typed.pat,
-                    pat => pat,
-                };
-                self.declare_pattern(pat, borrow_like);
-            }
+            let Stmt::Local(local) = stmt else {
+                self.emit(code);
+                return;
+            };
+            let borrow_like = local.init.as_ref().is_some_and(|init| scan::looks_like_borrow(&init.expr))
+                || matches!(&local.pat, Pat::Type(typed) if matches!(*typed.ty, syn::Type::Reference(_)));
+            let pat = match &local.pat {
+                Pat::Type(typed) => &*typed.pat,
+                pat => pat,
+            };
+            // A `mut` binding may be mutated only in a later state; whether this `let` needs
+            // `#[allow(unused_mut)]` is known once the layout is.
+            let allow = allow_mut_placeholder(self.cfg.locals.len(), scan::bindings(pat).len());
+            self.emit(quote!(#allow #code));
+            self.declare_pattern(pat, borrow_like);
             return;
         }
         match stmt {
@@ -717,7 +744,7 @@ impl<'e> Lowerer<'e> {
                 self.switch_to(rhs_block);
                 let right = self.lower_expr(&node.right);
                 let to_join = self.jump(join, vec![(params[0], quote!(#right))], Vec::new(), node.span());
-                self.emit(to_join);
+                self.emit_jump(to_join);
                 self.switch_to(join);
                 self.local_tokens(params[0])
             }
@@ -800,7 +827,7 @@ impl<'e> Lowerer<'e> {
                 let resume = self.cfg.new_block(Entry::Yield { value }, self.visible());
                 let yielded = Ident::new("__yielded", internal());
                 let returned = quote!(#krate::__private::State::Yielded(#yielded));
-                let jump = self.jump_kind(resume, Vec::new(), Vec::new(), span, JumpKind::Suspend(returned));
+                let jump = allow_unreachable(self.jump_kind(resume, Vec::new(), Vec::new(), span, JumpKind::Suspend(returned)));
                 let yield_span = mac.tokens.span();
                 self.emit(quote_spanned! {yield_span=>
                     {
@@ -816,7 +843,7 @@ impl<'e> Lowerer<'e> {
             (Suspension::YieldFrom, generator) => {
                 let delegate = self.cfg.new_block(Entry::Delegate { value, span }, self.visible());
                 let awaitee = Ident::new("__awaitee", internal());
-                let jump = self.jump_kind(delegate, Vec::new(), Vec::new(), span, JumpKind::Enter(awaitee.to_token_stream()));
+                let jump = allow_unreachable(self.jump_kind(delegate, Vec::new(), Vec::new(), span, JumpKind::Enter(awaitee.to_token_stream())));
                 let convert = if generator.is_some() {
                     quote_spanned!(span=> #krate::__private::into_delegate(#operand))
                 } else {
@@ -887,7 +914,7 @@ impl<'e> Lowerer<'e> {
             (None, None) => Vec::new(),
         };
         let jump = self.jump(to, args, Vec::new(), node.break_token.span);
-        self.emit(jump);
+        self.emit_jump(jump);
         self.diverge();
     }
 
@@ -895,7 +922,7 @@ impl<'e> Lowerer<'e> {
         let Some(index) = self.find_loop(label, true, span) else { return };
         let to = self.loops[index].continue_to.expect("loop");
         let jump = self.jump(to, Vec::new(), Vec::new(), span);
-        self.emit(jump);
+        self.emit_jump(jump);
         self.diverge();
     }
 
@@ -918,7 +945,7 @@ impl<'e> Lowerer<'e> {
         self.loops.push(LoopFrame { label: Some(label), break_to: exit, continue_to: None, value: Some(params[0]) });
         let value = self.lower_block(&node.block, false, true);
         let jump = self.jump(exit, vec![(params[0], value)], Vec::new(), node.span());
-        self.emit(jump);
+        self.emit_jump(jump);
         self.loops.pop();
         self.switch_to(exit);
         self.local_tokens(params[0])
@@ -937,7 +964,7 @@ impl<'e> Lowerer<'e> {
             }
         };
         let jump = self.jump(join, args, Vec::new(), body.span());
-        self.emit(jump);
+        self.emit_jump(jump);
     }
 
     /// An inline branch (no suspension): verbatim code, then the jump to `join`.
@@ -947,10 +974,12 @@ impl<'e> Lowerer<'e> {
             Some(param) => {
                 let name = Ident::new("__branch_value", internal());
                 let jump = self.jump(join, vec![(param, name.to_token_stream())], Vec::new(), body.span());
+                let jump = allow_unreachable(jump);
                 quote!({ let #name = #value; #jump })
             }
             None => {
                 let jump = self.jump(join, Vec::new(), Vec::new(), body.span());
+                let jump = allow_unreachable(jump);
                 quote!({ #value; #jump })
             }
         }
@@ -975,7 +1004,7 @@ impl<'e> Lowerer<'e> {
             None => {
                 let args = param.map(|p| vec![(p, quote!(()))]).unwrap_or_default();
                 let jump = self.jump(join, args, Vec::new(), node.span());
-                self.emit(jump);
+                self.emit_jump(jump);
             }
         }
         self.switch_to(join);
@@ -1088,7 +1117,7 @@ impl<'e> Lowerer<'e> {
         let (exit, params) = self.new_join(1);
         let (head, _) = self.new_join(0);
         let enter = self.jump(head, Vec::new(), Vec::new(), node.loop_token.span);
-        self.emit(enter);
+        self.emit_jump(enter);
         self.switch_to(head);
         self.loops.push(LoopFrame {
             label: node.label.as_ref().map(|label| label.name.ident.to_string()),
@@ -1098,7 +1127,7 @@ impl<'e> Lowerer<'e> {
         });
         self.lower_block(&node.body, false, false);
         let back = self.jump(head, Vec::new(), Vec::new(), node.loop_token.span);
-        self.emit(back);
+        self.emit_jump(back);
         self.loops.pop();
         self.switch_to(exit);
         self.local_tokens(params[0])
@@ -1108,7 +1137,7 @@ impl<'e> Lowerer<'e> {
         let (exit, _) = self.new_join(0);
         let (head, _) = self.new_join(0);
         let enter = self.jump(head, Vec::new(), Vec::new(), node.while_token.span);
-        self.emit(enter);
+        self.emit_jump(enter);
         self.switch_to(head);
         self.loops.push(LoopFrame {
             label: node.label.as_ref().map(|label| label.name.ident.to_string()),
@@ -1122,7 +1151,7 @@ impl<'e> Lowerer<'e> {
         self.switch_to(body);
         self.lower_block(&node.body, false, false);
         let back = self.jump(head, Vec::new(), Vec::new(), node.while_token.span);
-        self.emit(back);
+        self.emit_jump(back);
         self.scopes.pop();
         self.loops.pop();
         self.cur = exit;
@@ -1144,7 +1173,7 @@ impl<'e> Lowerer<'e> {
         self.scopes.push(outer);
         let (head, _) = self.new_join(0);
         let enter = self.jump(head, Vec::new(), Vec::new(), span);
-        self.emit(enter);
+        self.emit_jump(enter);
         self.switch_to(head);
         self.loops.push(LoopFrame {
             label: node.label.as_ref().map(|label| label.name.ident.to_string()),
@@ -1169,7 +1198,7 @@ impl<'e> Lowerer<'e> {
         self.switch_to(body);
         self.lower_block(&node.body, false, false);
         let back = self.jump(head, Vec::new(), Vec::new(), span);
-        self.emit(back);
+        self.emit_jump(back);
         self.scopes.pop();
         self.loops.pop();
         self.scopes.pop();
@@ -1267,6 +1296,11 @@ impl VisitMut for Rewriter<'_> {
         }
     }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// `code` (an expression of type `!`) as a statement that may follow diverging user code.
+fn allow_unreachable(code: TokenStream) -> TokenStream {
+    quote!(#[allow(unreachable_code)] let () = #code;)
 }
 
 fn mentions_return_or_try(tokens: &TokenStream) -> bool {
