@@ -1,0 +1,261 @@
+//! `sleep`: asyncio's `asyncio.sleep(delay)`.
+
+use super::timer::TimerEntry;
+use super::{timer_thread, with_running_loop, LoopId};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+/// How long to [`sleep`]: a [`Duration`], or seconds as a float (`sleep(0.5)`, as in Python) or an
+/// integer (`sleep(1)`).
+///
+/// The conversions never fail: negative and NaN delays become zero (asyncio treats a negative
+/// delay as zero too), and delays too long to represent become [`Duration::MAX`], which sleeps
+/// for as good as ever.
+///
+/// ```
+/// use coroutine_runtime::Delay;
+/// use std::time::Duration;
+///
+/// assert_eq!(Delay::from(1.5).duration(), Duration::from_millis(1500));
+/// assert_eq!(Delay::from(2).duration(), Duration::from_secs(2));
+/// assert_eq!(Delay::from(-1.0).duration(), Duration::ZERO);
+/// assert_eq!(Delay::from(f64::NAN).duration(), Duration::ZERO);
+/// assert_eq!(Delay::from(f64::INFINITY).duration(), Duration::MAX);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Delay(Duration);
+
+impl Delay {
+    /// The delay as a [`Duration`].
+    pub const fn duration(self) -> Duration {
+        self.0
+    }
+}
+
+impl From<Duration> for Delay {
+    fn from(delay: Duration) -> Self {
+        Delay(delay)
+    }
+}
+
+impl From<Delay> for Duration {
+    fn from(delay: Delay) -> Self {
+        delay.0
+    }
+}
+
+/// Seconds.
+impl From<f64> for Delay {
+    fn from(seconds: f64) -> Self {
+        Delay(match Duration::try_from_secs_f64(seconds) {
+            Ok(delay) => delay,
+            Err(_) if seconds > 0.0 => Duration::MAX,
+            Err(_) => Duration::ZERO,
+        })
+    }
+}
+
+/// Seconds.
+impl From<f32> for Delay {
+    fn from(seconds: f32) -> Self {
+        Delay::from(f64::from(seconds))
+    }
+}
+
+/// Seconds.
+impl From<u64> for Delay {
+    fn from(seconds: u64) -> Self {
+        Delay(Duration::from_secs(seconds))
+    }
+}
+
+/// Seconds.
+impl From<u32> for Delay {
+    fn from(seconds: u32) -> Self {
+        Delay::from(u64::from(seconds))
+    }
+}
+
+/// Seconds; negative values mean zero.
+impl From<i64> for Delay {
+    fn from(seconds: i64) -> Self {
+        Delay::from(u64::try_from(seconds).unwrap_or(0))
+    }
+}
+
+/// Seconds; negative values mean zero. (An unsuffixed integer literal is an `i32`, so this is
+/// the conversion `sleep(1)` uses.)
+impl From<i32> for Delay {
+    fn from(seconds: i32) -> Self {
+        Delay::from(i64::from(seconds))
+    }
+}
+
+/// Suspends the calling coroutine for `delay`: asyncio's `sleep(delay)`.
+///
+/// `delay` is a [`Duration`] or a number of seconds (see [`Delay`]). The clock starts when the
+/// returned [`Sleep`] is first polled, not when `sleep` is called (in Python too, the coroutine
+/// `asyncio.sleep(1)` does nothing until it is awaited). It finishes no earlier than `delay`
+/// later, as measured by [`Instant`].
+///
+/// A zero delay does not finish at once: the first poll returns `Pending` after waking its own
+/// waker, so the coroutine yields to the loop exactly once, letting everything else that is
+/// ready run first. That is `asyncio.sleep(0)`, the idiom for "let others run".
+///
+/// `Sleep` is not tied to the coroutines event loop. Polled by a running
+/// [`EventLoop`](crate::EventLoop) on its own thread, it is a timer of that loop. Polled anywhere
+/// else (tokio, `futures::executor::block_on`, another thread), it is woken by a single timer
+/// thread that the process starts the first time it needs it. It is `Send`, `Sync` and `Unpin`.
+///
+/// ```
+/// use coroutine_runtime::{sleep, EventLoop};
+/// use std::time::{Duration, Instant};
+///
+/// let event_loop = EventLoop::new();
+/// let start = Instant::now();
+/// event_loop.run_until_complete(async {
+///     sleep(0.01).await;
+///     sleep(Duration::from_millis(10)).await;
+/// });
+/// assert!(start.elapsed() >= Duration::from_millis(20));
+/// ```
+pub fn sleep(delay: impl Into<Delay>) -> Sleep {
+    Sleep {
+        delay: delay.into().0,
+        deadline: None,
+        timer: None,
+    }
+}
+
+/// The future returned by [`sleep`].
+///
+/// Dropping it before it finishes cancels its timer.
+#[must_use = "futures do nothing unless awaited or polled"]
+pub struct Sleep {
+    delay: Duration,
+    /// Set by the first poll.
+    deadline: Option<Instant>,
+    timer: Option<Registration>,
+}
+
+/// Where a pending `Sleep` waits to be woken.
+struct Registration {
+    entry: Arc<TimerEntry>,
+    owner: Owner,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Owner {
+    Loop(LoopId),
+    TimerThread,
+}
+
+/// About thirty years: what "forever" means for a deadline, since `Instant` cannot represent
+/// `now + Duration::MAX`. Far enough that no program notices, near enough that every platform's
+/// `Instant` can add it.
+const FOREVER: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let now = Instant::now();
+        let deadline = match this.deadline {
+            Some(deadline) => {
+                let fired = this
+                    .timer
+                    .as_ref()
+                    .is_some_and(|timer| timer.entry.has_fired());
+                if fired || now >= deadline {
+                    this.cancel_timer();
+                    return Poll::Ready(());
+                }
+                deadline
+            }
+            None => {
+                let deadline = now.checked_add(this.delay).unwrap_or_else(|| now + FOREVER);
+                this.deadline = Some(deadline);
+                if this.delay.is_zero() {
+                    // asyncio's `sleep(0)` is a bare `yield`: the task is rescheduled at once,
+                    // behind whatever else is ready. No timer needed.
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                deadline
+            }
+        };
+        this.register(deadline, cx.waker());
+        Poll::Pending
+    }
+}
+
+impl Sleep {
+    /// Makes sure that the timer of whoever is polling us now will wake `waker` at `deadline`.
+    ///
+    /// Re-decided on every poll, not just the first: a `Sleep` can be polled by the loop once and
+    /// then, after the loop stopped, by another executor (or on another thread), and a timer left
+    /// with a loop that no longer runs would never fire.
+    fn register(&mut self, deadline: Instant, waker: &Waker) {
+        // `with_running_loop` lends us the loop only while we add the timer; firing, even of an
+        // already-due timer, happens later, from the loop.
+        let registered = with_running_loop(|event_loop| {
+            let owner = Owner::Loop(event_loop.id());
+            if let Some(timer) = &self.timer {
+                if timer.owner == owner {
+                    timer.entry.set_waker(waker);
+                    return;
+                }
+            }
+            let entry = Arc::new(TimerEntry::new(waker.clone()));
+            event_loop.add_timer(deadline, Arc::clone(&entry));
+            self.replace_timer(Registration { entry, owner });
+        });
+        if registered.is_some() {
+            return;
+        }
+        if let Some(timer) = &self.timer {
+            if timer.owner == Owner::TimerThread {
+                timer.entry.set_waker(waker);
+                return;
+            }
+        }
+        let entry = Arc::new(TimerEntry::new(waker.clone()));
+        timer_thread::add(deadline, Arc::clone(&entry));
+        self.replace_timer(Registration {
+            entry,
+            owner: Owner::TimerThread,
+        });
+    }
+
+    fn replace_timer(&mut self, timer: Registration) {
+        self.cancel_timer();
+        self.timer = Some(timer);
+    }
+
+    fn cancel_timer(&mut self) {
+        if let Some(timer) = self.timer.take() {
+            timer.entry.cancel();
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.cancel_timer();
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("delay", &self.delay)
+            .field("deadline", &self.deadline)
+            .field("timer", &self.timer.as_ref().map(|timer| timer.owner))
+            .finish()
+    }
+}
