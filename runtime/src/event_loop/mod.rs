@@ -61,7 +61,7 @@ use waker::{Remote, TaskId, TaskWaker};
 /// The coroutines it runs need not be either. The [`Waker`]s it gives them are both: a waker
 /// called from another thread wakes the loop up.
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// fn assert_send<T: Send>() {}
 /// assert_send::<coroutine_runtime::EventLoop>();
 /// ```

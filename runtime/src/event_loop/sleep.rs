@@ -110,6 +110,13 @@ impl From<i32> for Delay {
 /// [`EventLoop`](crate::EventLoop) on its own thread, it is a timer of that loop. Polled anywhere
 /// else (tokio, `futures::executor::block_on`, another thread), it is woken by a single timer
 /// thread that the process starts the first time it needs it. It is `Send`, `Sync` and `Unpin`.
+/// Where it waits is decided anew at every poll, so a `Sleep` started on a loop and finished
+/// elsewhere (or the other way round) takes its timer along.
+///
+/// The one way to get this wrong is to block on a `Sleep` with another executor from inside a
+/// coroutine of a running loop (say, `futures::executor::block_on(sleep(1))` in a coroutine). It
+/// becomes a timer of the loop, which cannot fire it while it is blocked: the thread hangs. That
+/// code would stall every other coroutine of the loop anyway: await it (`yield_from!`) instead.
 ///
 /// ```
 /// use coroutine_runtime::{sleep, EventLoop};
