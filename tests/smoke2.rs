@@ -108,7 +108,10 @@ impl Counter {
 }
 
 #[coroutines::coroutine(yield = T)]
-fn generic<T: Clone + std::fmt::Debug>(items: &[T], extra: impl IntoIterator<Item = T>) where T: PartialEq {
+fn generic<T>(items: &[T], extra: impl IntoIterator<Item = T>)
+where
+    T: Clone + PartialEq + std::fmt::Debug,
+{
     for item in items {
         yield_!(item.clone());
     }
@@ -169,6 +172,6 @@ fn chain(x: u32) -> Result<u32, std::num::ParseIntError> {
 
 #[test]
 fn async_chain() {
-    assert_eq!(block_on(chain(3)), Ok(0 + 1 + 2 + 21 + 1 + 5 + 100));
+    assert_eq!(block_on(chain(3)), Ok(1 + 2 + 21 + 1 + 5 + 100));
     assert_eq!(block_on(Counter { n: 4 }.get()), 5);
 }

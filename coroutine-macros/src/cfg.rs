@@ -95,7 +95,6 @@ pub struct Cfg {
 
 /// What the emitter needs to know about the stored state.
 pub struct Layout {
-    pub reachable: Vec<bool>,
     /// Locals stored in each block's variant, in declaration order.
     pub saved: Vec<Vec<LocalId>>,
     /// Reverse post-order of the reachable blocks: the order arms are emitted in, so that each
@@ -213,7 +212,7 @@ impl Cfg {
             .enumerate()
             .map(|(block, set)| self.blocks[block].scope.iter().copied().filter(|l| set.contains(l)).collect())
             .collect();
-        Ok(Layout { reachable, saved, order })
+        Ok(Layout { saved, order })
     }
 
     /// Locals the source block of `jump` can name there.

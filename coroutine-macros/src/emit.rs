@@ -126,13 +126,14 @@ impl Emitter<'_> {
                 Entry::Delegate { value, span } => {
                     let value = &self.cfg.locals[*value].name;
                     let awaitee = Ident::new("__awaitee", internal());
+                    // SAFETY: the awaitee lives in the closure's captured state, which does not
+                    // move while the adapter is pinned; `poll_awaitee`/`resume_delegate` drop it
+                    // in place (through this pin) before the state is moved out.
+                    let pinned = quote_spanned!(internal()=> unsafe { #krate::__private::PinType::new_unchecked(#awaitee) });
                     let poll = if self.generator.is_some() {
                         quote_spanned! {*span=>
                             match #krate::__private::resume_delegate(
-                                // SAFETY: the awaitee lives in the closure's captured state,
-                                // which does not move while the adapter is pinned; it is
-                                // dropped in place before the state is moved out.
-                                unsafe { #krate::__private::PinType::new_unchecked(#awaitee) },
+                                #pinned,
                                 #krate::__private::delegate_arg(&mut __arg),
                             ) {
                                 #krate::__private::State::Complete(__output) => __output,
@@ -144,8 +145,7 @@ impl Emitter<'_> {
                     } else {
                         quote_spanned! {*span=>
                             match #krate::__private::poll_awaitee(
-                                // SAFETY: as above.
-                                unsafe { #krate::__private::PinType::new_unchecked(#awaitee) },
+                                #pinned,
                                 __cx,
                             ) {
                                 #krate::__private::TaskPoll::Ready(__output) => __output,

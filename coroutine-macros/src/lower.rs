@@ -1240,7 +1240,7 @@ impl<'e> Lowerer<'e> {
             Ok(Stmt::Local(mut local)) => {
                 if let Some(init) = &mut local.init {
                     let expr = &init.expr;
-                    init.expr = Box::new(syn::parse_quote!(unsafe { #expr }));
+                    *init.expr = syn::parse_quote!(unsafe { #expr });
                 }
                 local.into_token_stream()
             }

@@ -88,13 +88,6 @@ pub fn needs_lowering_stmt(stmt: &syn::Stmt, context: &LoopContext) -> bool {
     finder.found
 }
 
-/// [`needs_lowering_expr`] for a block.
-pub fn needs_lowering_block(block: &syn::Block, context: &LoopContext) -> bool {
-    let mut finder = NeedsLowering::new(context);
-    finder.visit_block(block);
-    finder.found
-}
-
 struct NeedsLowering<'a> {
     context: &'a LoopContext,
     /// Labels of native loops entered inside the expression (they shadow outer labels).

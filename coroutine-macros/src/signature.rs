@@ -113,13 +113,13 @@ pub fn analyse(item: syn::TraitItemFn, args: &Args, errors: &mut Vec<syn::Error>
                             mutable: pat.mutability.is_some(),
                             ty,
                         });
-                        typed.pat = Box::new(Pat::Ident(syn::PatIdent {
+                        *typed.pat = Pat::Ident(syn::PatIdent {
                             attrs: pat.attrs.clone(),
                             by_ref: None,
                             mutability: None,
                             ident,
                             subpat: None,
-                        }));
+                        });
                     }
                     pattern => {
                         let outer = format_ident!("__arg{}", index, span = internal());
@@ -130,7 +130,7 @@ pub fn analyse(item: syn::TraitItemFn, args: &Args, errors: &mut Vec<syn::Error>
                             mutable: false,
                             ty,
                         });
-                        typed.pat = Box::new(syn::parse_quote!(#outer));
+                        *typed.pat = syn::parse_quote!(#outer);
                     }
                 }
             }
