@@ -19,7 +19,10 @@ fn sub(n: i32) -> i32 {
     n * 10
 }
 
-struct P { a: i32, b: i32 }
+struct P {
+    a: i32,
+    b: i32,
+}
 
 #[coroutines::coroutine(yield = i32)]
 fn exprs(x: i32) -> Vec<i32> {
@@ -27,12 +30,20 @@ fn exprs(x: i32) -> Vec<i32> {
     let x = a + yield_from!(sub(b));
     let mut v = vec![x];
     v.push(yield_from!(sub(3)));
-    let p = P { a: yield_from!(sub(4)), b: 5 };
+    let p = P {
+        a: yield_from!(sub(4)),
+        b: 5,
+    };
     let t = (p.a, yield_from!(sub(6)), p.b);
     let arr = [t.0, yield_from!(sub(7))];
     v.extend(arr);
-    let m = match yield_from!(sub(8)) { 80 => 1, _ => 2 };
-    if yield_from!(sub(9)) == 90 { v.push(m) }
+    let m = match yield_from!(sub(8)) {
+        80 => 1,
+        _ => 2,
+    };
+    if yield_from!(sub(9)) == 90 {
+        v.push(m)
+    }
     let len = yield_from!(sub(1)).to_string().len();
     v.push(len as i32);
     println!("{} {}", v.len(), yield_from!(sub(2)));
@@ -52,11 +63,15 @@ fn control(n: i32) -> Result<i32, String> {
     'outer: for i in 0..n {
         let mut j = 0;
         while j < i {
-            if j == 3 { continue 'outer; }
+            if j == 3 {
+                continue 'outer;
+            }
             total += yield_from!(sub(j));
             j += 1;
         }
-        if i == 5 { break; }
+        if i == 5 {
+            break;
+        }
     }
     let mut it = vec![1, 2].into_iter();
     while let Some(k) = it.next() {
@@ -64,11 +79,15 @@ fn control(n: i32) -> Result<i32, String> {
     }
     let r = loop {
         let z = yield_from!(sub(total));
-        if z > 0 { break z; }
+        if z > 0 {
+            break z;
+        }
         break -1;
     };
     let opt: Option<i32> = Some(r);
-    let Some(val) = opt else { return Err("none".into()) };
+    let Some(val) = opt else {
+        return Err("none".into());
+    };
     if let Some(q) = Some(val) {
         yield_!(q);
     } else {
@@ -76,7 +95,9 @@ fn control(n: i32) -> Result<i32, String> {
     }
     let parsed: i32 = "12".parse().map_err(|_| String::from("bad"))?;
     match parsed {
-        12 => { yield_!(12); }
+        12 => {
+            yield_!(12);
+        }
         x => return Ok(x),
     }
     Ok(total + parsed)
@@ -90,7 +111,9 @@ fn control_flow() {
     assert!(ys.contains(&100) && ys.contains(&200));
 }
 
-struct Counter { n: u32 }
+struct Counter {
+    n: u32,
+}
 impl Counter {
     #[coroutines::coroutine(yield = u32)]
     fn count(&mut self, by: &u32) -> u32 {
@@ -144,8 +167,13 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 struct YieldOnce(bool);
 impl std::future::Future for YieldOnce {
     type Output = u32;
-    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<u32> {
-        if self.0 { return std::task::Poll::Ready(7); }
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<u32> {
+        if self.0 {
+            return std::task::Poll::Ready(7);
+        }
         self.0 = true;
         cx.waker().wake_by_ref();
         std::task::Poll::Pending

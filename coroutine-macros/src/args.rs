@@ -43,7 +43,10 @@ impl Parse for Arg {
         } else {
             let lookahead = input.lookahead1();
             if !lookahead.peek(syn::Ident) {
-                return Err(syn::Error::new(input.span(), format!("expected one of {KEYS}")));
+                return Err(syn::Error::new(
+                    input.span(),
+                    format!("expected one of {KEYS}"),
+                ));
             }
             syn::ext::IdentExt::parse_any(input)?
         };
@@ -55,7 +58,10 @@ impl Parse for Arg {
             ));
         }
         if !input.peek(Token![=]) {
-            return Err(syn::Error::new(key.span(), format!("expected `{key_name} = ...`")));
+            return Err(syn::Error::new(
+                key.span(),
+                format!("expected `{key_name} = ...`"),
+            ));
         }
         input.parse::<Token![=]>()?;
         Ok(match key_name.as_str() {
@@ -68,14 +74,18 @@ impl Parse for Arg {
 
 /// Parses the attribute arguments; `errors` collects every problem.
 pub fn parse(tokens: TokenStream, errors: &mut Vec<syn::Error>) -> Args {
-    let mut args = Args { generator: None, krate: quote!(::coroutines) };
-    let parsed = match syn::parse::Parser::parse2(Punctuated::<Arg, Token![,]>::parse_terminated, tokens) {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            errors.push(error);
-            return args;
-        }
+    let mut args = Args {
+        generator: None,
+        krate: quote!(::coroutines),
     };
+    let parsed =
+        match syn::parse::Parser::parse2(Punctuated::<Arg, Token![,]>::parse_terminated, tokens) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                errors.push(error);
+                return args;
+            }
+        };
     let mut yield_ty = None;
     let mut resume_ty: Option<(syn::Ident, Type)> = None;
     let mut krate: Option<Path> = None;
@@ -98,7 +108,10 @@ pub fn parse(tokens: TokenStream, errors: &mut Vec<syn::Error>) -> Args {
             }
         };
         if duplicate {
-            errors.push(syn::Error::new(key.span(), format!("duplicate argument `{key}`")));
+            errors.push(syn::Error::new(
+                key.span(),
+                format!("duplicate argument `{key}`"),
+            ));
         }
     }
     if let Some(path) = krate {
@@ -107,7 +120,10 @@ pub fn parse(tokens: TokenStream, errors: &mut Vec<syn::Error>) -> Args {
     match (yield_ty, resume_ty) {
         (Some(yield_ty), resume) => {
             let resume_ty = resume.map_or_else(|| syn::parse_quote!(()), |(_, ty)| ty);
-            args.generator = Some(Generator { yield_ty, resume_ty });
+            args.generator = Some(Generator {
+                yield_ty,
+                resume_ty,
+            });
         }
         (None, Some((key, _))) => errors.push(syn::Error::new(
             key.span(),

@@ -104,7 +104,13 @@ pub struct Layout {
 
 impl Cfg {
     pub fn new_local(&mut self, name: Ident, mutable: bool, hidden: bool) -> LocalId {
-        self.locals.push(Local { name, mutable, hidden, moved: hidden, borrow_like: false });
+        self.locals.push(Local {
+            name,
+            mutable,
+            hidden,
+            moved: hidden,
+            borrow_like: false,
+        });
         self.locals.len() - 1
     }
 
@@ -128,7 +134,11 @@ impl Cfg {
         let scope = &self.blocks[block].scope;
         let name = &self.locals[local].name;
         let position = scope.iter().position(|&l| l == local);
-        let shadowed = position.is_some_and(|p| scope[p + 1..].iter().any(|&later| self.locals[later].name == *name));
+        let shadowed = position.is_some_and(|p| {
+            scope[p + 1..]
+                .iter()
+                .any(|&later| self.locals[later].name == *name)
+        });
         if shadowed {
             shadowed_name(local)
         } else {
@@ -175,7 +185,9 @@ impl Cfg {
                 let available = self.available_at(jump, &saved[jump.from]);
                 let target = &mut saved[jump.to];
                 let before = target.len();
-                target.retain(|local| available.contains(local) || jump.args.iter().any(|(l, _)| l == local));
+                target.retain(|local| {
+                    available.contains(local) || jump.args.iter().any(|(l, _)| l == local)
+                });
                 changed |= target.len() != before;
             }
             if !changed {
@@ -189,7 +201,11 @@ impl Cfg {
             let available = self.available_at(jump, &saved[jump.from]);
             for &local in &live_in[jump.to] {
                 let is_arg = jump.args.iter().any(|(l, _)| *l == local);
-                if !is_arg && !saved[jump.to].contains(&local) && self.blocks[jump.to].scope.contains(&local) && !available.contains(&local) {
+                if !is_arg
+                    && !saved[jump.to].contains(&local)
+                    && self.blocks[jump.to].scope.contains(&local)
+                    && !available.contains(&local)
+                {
                     let data = &self.locals[local];
                     let shadow = jump
                         .visible
@@ -210,7 +226,14 @@ impl Cfg {
         let saved = saved
             .into_iter()
             .enumerate()
-            .map(|(block, set)| self.blocks[block].scope.iter().copied().filter(|l| set.contains(l)).collect())
+            .map(|(block, set)| {
+                self.blocks[block]
+                    .scope
+                    .iter()
+                    .copied()
+                    .filter(|l| set.contains(l))
+                    .collect()
+            })
             .collect();
         Ok(Layout { saved, order })
     }
@@ -222,10 +245,14 @@ impl Cfg {
             .iter()
             .enumerate()
             .filter(|&(index, &local)| {
-                let present = saved_at_source.contains(&local) || source.decls.contains(&local) || jump.pattern_bound.contains(&local);
+                let present = saved_at_source.contains(&local)
+                    || source.decls.contains(&local)
+                    || jump.pattern_bound.contains(&local);
                 let name = self.binding_name_at(jump.from, local);
                 let shadowed = jump.visible[index + 1..].iter().any(|&later| {
-                    (saved_at_source.contains(&later) || source.decls.contains(&later) || jump.pattern_bound.contains(&later))
+                    (saved_at_source.contains(&later)
+                        || source.decls.contains(&later)
+                        || jump.pattern_bound.contains(&later))
                         && self.binding_name_at(jump.from, later) == name
                 });
                 present && !shadowed
@@ -270,7 +297,10 @@ impl Cfg {
                 for &jump in &data.jumps {
                     let jump = &self.jumps[jump];
                     for &local in &live_in[jump.to] {
-                        if !data.decls.contains(&local) && !jump.args.iter().any(|(l, _)| *l == local) && !jump.pattern_bound.contains(&local) {
+                        if !data.decls.contains(&local)
+                            && !jump.args.iter().any(|(l, _)| *l == local)
+                            && !jump.pattern_bound.contains(&local)
+                        {
                             live.insert(local);
                         }
                     }

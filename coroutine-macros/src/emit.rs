@@ -35,7 +35,11 @@ impl Emitter<'_> {
     fn field(&self, block: usize, local: LocalId) -> Ident {
         let name = self.cfg.locals[local].name.to_string();
         let name = name.trim_start_matches("r#");
-        let duplicate = self.layout.saved[block].iter().filter(|&&other| self.cfg.locals[other].name == name).count() > 1;
+        let duplicate = self.layout.saved[block]
+            .iter()
+            .filter(|&&other| self.cfg.locals[other].name == name)
+            .count()
+            > 1;
         if duplicate {
             format_ident!("{}_{}", name, local, span = internal())
         } else {
@@ -111,7 +115,9 @@ impl Emitter<'_> {
             let code = self.replace_jumps(data.code.clone(), block);
             let arm = match &data.entry {
                 Entry::Start => {
-                    let drop_first = self.generator.map(|_| quote!(__arg = ::core::option::Option::None;));
+                    let drop_first = self
+                        .generator
+                        .map(|_| quote!(__arg = ::core::option::Option::None;));
                     quote!(__State::#variant { .. } => { #take #drop_first #code })
                 }
                 Entry::Jump => quote!(__State::#variant { .. } => { #take #code }),
@@ -179,7 +185,8 @@ impl Emitter<'_> {
                         out.extend(self.jump_code(index, block));
                     } else if let Some(locals) = parse_allow_mut_placeholder(&ident) {
                         let stored = locals.into_iter().any(|local| {
-                            self.cfg.locals[local].mutable && self.layout.saved.iter().any(|saved| saved.contains(&local))
+                            self.cfg.locals[local].mutable
+                                && self.layout.saved.iter().any(|saved| saved.contains(&local))
                         });
                         if stored {
                             out.extend(quote!(#[allow(unused_mut)]));
@@ -189,7 +196,8 @@ impl Emitter<'_> {
                     }
                 }
                 TokenTree::Group(group) => {
-                    let mut replaced = Group::new(group.delimiter(), self.replace_jumps(group.stream(), block));
+                    let mut replaced =
+                        Group::new(group.delimiter(), self.replace_jumps(group.stream(), block));
                     replaced.set_span(group.span());
                     out.extend([TokenTree::Group(replaced)]);
                 }

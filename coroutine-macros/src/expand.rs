@@ -40,14 +40,21 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 
     let flavour = Flavour {
-        yield_ty: args.generator.as_ref().map(|generator| generator.yield_ty.clone()),
+        yield_ty: args
+            .generator
+            .as_ref()
+            .map(|generator| generator.yield_ty.clone()),
         krate: args.krate.clone(),
         return_ty: shape.return_ty_nameable.then(|| shape.return_ty.clone()),
     };
     let mut lowerer = Lowerer::new(&flavour, &mut errors);
     let mut outer = Vec::new();
     for param in &shape.params {
-        lowerer.declare_param(param.binding.clone(), param.mutable, param.pattern.is_some());
+        lowerer.declare_param(
+            param.binding.clone(),
+            param.mutable,
+            param.pattern.is_some(),
+        );
         let value = param.outer.to_token_stream();
         outer.push(value);
     }
@@ -63,7 +70,12 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
     if errors.is_empty() {
         match cfg.layout() {
             Ok(layout) => {
-                let emitter = Emitter { cfg: &cfg, layout: &layout, krate: &args.krate, generator: args.generator.as_ref() };
+                let emitter = Emitter {
+                    cfg: &cfg,
+                    layout: &layout,
+                    krate: &args.krate,
+                    generator: args.generator.as_ref(),
+                };
                 return emit::function(&shape, &emitter, &outer);
             }
             Err(error) => errors.push(error),
@@ -74,8 +86,21 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
 
 fn parse_fn(item: TokenStream) -> syn::Result<(syn::Visibility, syn::TraitItemFn)> {
     if let Ok(item_fn) = syn::parse2::<syn::ItemFn>(item.clone()) {
-        let syn::ItemFn { attrs, vis, sig, block } = item_fn;
-        return Ok((vis, syn::TraitItemFn { attrs, sig, default: Some(*block), semi_token: None }));
+        let syn::ItemFn {
+            attrs,
+            vis,
+            sig,
+            block,
+        } = item_fn;
+        return Ok((
+            vis,
+            syn::TraitItemFn {
+                attrs,
+                sig,
+                default: Some(*block),
+                semi_token: None,
+            },
+        ));
     }
     if let Ok(trait_fn) = syn::parse2::<syn::TraitItemFn>(item.clone()) {
         return Ok((syn::Visibility::Inherited, trait_fn));
@@ -84,7 +109,10 @@ fn parse_fn(item: TokenStream) -> syn::Result<(syn::Visibility, syn::TraitItemFn
         Ok(item) => syn::spanned::Spanned::span(&item_keyword(&item)),
         Err(error) => return Err(error),
     };
-    Err(syn::Error::new(span, "`#[coroutine]` can only be applied to a function"))
+    Err(syn::Error::new(
+        span,
+        "`#[coroutine]` can only be applied to a function",
+    ))
 }
 
 fn item_keyword(item: &syn::Item) -> TokenStream {
@@ -141,15 +169,19 @@ fn replace_self_tokens(tokens: TokenStream) -> TokenStream {
     for (index, tree) in trees.iter().enumerate() {
         match tree {
             TokenTree::Ident(ident) if ident == "self" => {
-                let is_path = matches!(trees.get(index + 1), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+                let is_path =
+                    matches!(trees.get(index + 1), Some(TokenTree::Punct(p)) if p.as_char() == ':');
                 if is_path {
                     out.push(tree.clone());
                 } else {
-                    out.push(TokenTree::Ident(self_ident().with_span_located(ident.span())));
+                    out.push(TokenTree::Ident(
+                        self_ident().with_span_located(ident.span()),
+                    ));
                 }
             }
             TokenTree::Group(group) => {
-                let mut replaced = proc_macro2::Group::new(group.delimiter(), replace_self_tokens(group.stream()));
+                let mut replaced =
+                    proc_macro2::Group::new(group.delimiter(), replace_self_tokens(group.stream()));
                 replaced.set_span(group.span());
                 out.push(TokenTree::Group(replaced));
             }

@@ -62,20 +62,31 @@ pub fn jump_placeholder(index: usize) -> Ident {
 /// A placeholder for `#[allow(unused_mut)]` in front of a verbatim `let` declaring locals
 /// `first..first + count`.
 fn allow_mut_placeholder(first: LocalId, count: usize) -> Ident {
-    format_ident!("__coroutines_allow_mut{}_{}", first, count, span = internal())
+    format_ident!(
+        "__coroutines_allow_mut{}_{}",
+        first,
+        count,
+        span = internal()
+    )
 }
 
 /// Whether an identifier is an `allow(unused_mut)` placeholder, and for which locals.
 pub fn parse_allow_mut_placeholder(ident: &Ident) -> Option<std::ops::Range<LocalId>> {
     let rest = ident.to_string();
-    let (first, count) = rest.strip_prefix("__coroutines_allow_mut")?.split_once('_')?;
+    let (first, count) = rest
+        .strip_prefix("__coroutines_allow_mut")?
+        .split_once('_')?;
     let first: usize = first.parse().ok()?;
     Some(first..first + count.parse::<usize>().ok()?)
 }
 
 /// Whether an identifier is a jump placeholder, and which.
 pub fn parse_placeholder(ident: &Ident) -> Option<usize> {
-    ident.to_string().strip_prefix("__coroutines_jump")?.parse().ok()
+    ident
+        .to_string()
+        .strip_prefix("__coroutines_jump")?
+        .parse()
+        .ok()
 }
 
 impl<'e> Lowerer<'e> {
@@ -143,18 +154,39 @@ impl<'e> Lowerer<'e> {
     }
 
     /// The placeholder for a jump from the current block.
-    fn jump(&mut self, to: BlockId, args: Vec<(LocalId, TokenStream)>, pattern_bound: Vec<LocalId>, span: Span) -> TokenStream {
+    fn jump(
+        &mut self,
+        to: BlockId,
+        args: Vec<(LocalId, TokenStream)>,
+        pattern_bound: Vec<LocalId>,
+        span: Span,
+    ) -> TokenStream {
         self.jump_kind(to, args, pattern_bound, span, JumpKind::Goto)
     }
 
-    fn jump_kind(&mut self, to: BlockId, args: Vec<(LocalId, TokenStream)>, pattern_bound: Vec<LocalId>, span: Span, kind: JumpKind) -> TokenStream {
+    fn jump_kind(
+        &mut self,
+        to: BlockId,
+        args: Vec<(LocalId, TokenStream)>,
+        pattern_bound: Vec<LocalId>,
+        span: Span,
+        kind: JumpKind,
+    ) -> TokenStream {
         for (_, arg) in &args {
             self.record_uses(arg);
         }
         let mut visible = self.visible();
         visible.extend(&pattern_bound);
         let index = self.cfg.jumps.len();
-        self.cfg.jumps.push(crate::cfg::Jump { from: self.cur, to, args, visible, pattern_bound, span, kind });
+        self.cfg.jumps.push(crate::cfg::Jump {
+            from: self.cur,
+            to,
+            args,
+            visible,
+            pattern_bound,
+            span,
+            kind,
+        });
         self.cfg.blocks[self.cur].jumps.push(index);
         jump_placeholder(index).into_token_stream()
     }
@@ -172,7 +204,12 @@ impl<'e> Lowerer<'e> {
     }
 
     fn resolve(&self, name: &str) -> Option<LocalId> {
-        self.scopes.iter().flatten().rev().copied().find(|&local| self.cfg.locals[local].name == name)
+        self.scopes
+            .iter()
+            .flatten()
+            .rev()
+            .copied()
+            .find(|&local| self.cfg.locals[local].name == name)
     }
 
     fn record_uses(&mut self, code: &TokenStream) {
@@ -212,8 +249,16 @@ impl<'e> Lowerer<'e> {
 
     fn loop_context(&self) -> LoopContext {
         LoopContext {
-            lowered_labels: self.loops.iter().filter_map(|frame| frame.label.clone()).collect(),
-            innermost_lowered: self.loops.iter().rev().any(|frame| frame.continue_to.is_some()),
+            lowered_labels: self
+                .loops
+                .iter()
+                .filter_map(|frame| frame.label.clone())
+                .collect(),
+            innermost_lowered: self
+                .loops
+                .iter()
+                .rev()
+                .any(|frame| frame.continue_to.is_some()),
         }
     }
 
@@ -231,7 +276,9 @@ impl<'e> Lowerer<'e> {
     /// block outside the scope (dropping them); `value`, evaluated inside, is carried across.
     fn pop_scope(&mut self, value: Option<TokenStream>) -> Option<TokenStream> {
         let frame = self.scopes.last().expect("a scope").clone();
-        let needs_boundary = frame.iter().any(|&local| !self.cfg.locals[local].hidden || self.place_used.contains(&local));
+        let needs_boundary = frame
+            .iter()
+            .any(|&local| !self.cfg.locals[local].hidden || self.place_used.contains(&local));
         if !needs_boundary {
             self.scopes.pop();
             return value;
@@ -290,7 +337,11 @@ impl<'e> Lowerer<'e> {
         let krate = &self.flavour.krate;
         let state = Ident::new("__state", internal());
         let ret = Ident::new("__return_value", internal());
-        let annotation = self.flavour.return_ty.as_ref().map(|ty| quote_spanned!(span=> : #ty));
+        let annotation = self
+            .flavour
+            .return_ty
+            .as_ref()
+            .map(|ty| quote_spanned!(span=> : #ty));
         let finish = if self.flavour.yield_ty.is_some() {
             quote!(#krate::__private::State::Complete(#ret))
         } else {
@@ -328,7 +379,10 @@ impl<'e> Lowerer<'e> {
                 self.emit(code);
                 return;
             };
-            let borrow_like = local.init.as_ref().is_some_and(|init| scan::looks_like_borrow(&init.expr))
+            let borrow_like = local
+                .init
+                .as_ref()
+                .is_some_and(|init| scan::looks_like_borrow(&init.expr))
                 || matches!(&local.pat, Pat::Type(typed) if matches!(*typed.ty, syn::Type::Reference(_)));
             let pat = match &local.pat {
                 Pat::Type(typed) => &*typed.pat,
@@ -349,7 +403,10 @@ impl<'e> Lowerer<'e> {
                 self.pop_scope(None);
             }
             Stmt::Macro(stmt_macro) => {
-                let expr = Expr::Macro(syn::ExprMacro { attrs: stmt_macro.attrs.clone(), mac: stmt_macro.mac.clone() });
+                let expr = Expr::Macro(syn::ExprMacro {
+                    attrs: stmt_macro.attrs.clone(),
+                    mac: stmt_macro.mac.clone(),
+                });
                 self.push_scope();
                 self.lower_expr_discard(&expr);
                 self.pop_scope(None);
@@ -367,7 +424,8 @@ impl<'e> Lowerer<'e> {
         self.push_scope();
         let value = self.lower_expr(&init.expr);
         let value = self.pop_scope(Some(value)).unwrap_or_default();
-        let borrow_like = scan::looks_like_borrow(&init.expr) || matches!(ty, Some(syn::Type::Reference(_)));
+        let borrow_like =
+            scan::looks_like_borrow(&init.expr) || matches!(ty, Some(syn::Type::Reference(_)));
         let attrs = &local.attrs;
         let annotation = ty.map(|ty| quote!(: #ty));
         match &init.diverge {
@@ -417,7 +475,11 @@ impl<'e> Lowerer<'e> {
 
     /// Prepares a pattern whose bindings become params of `target`: gives the pattern with
     /// bindings renamed, the jump arguments, and the locals they are.
-    fn bind_pattern_to(&mut self, target: BlockId, pat: &Pat) -> (Pat, Vec<(LocalId, TokenStream)>, Vec<LocalId>) {
+    fn bind_pattern_to(
+        &mut self,
+        target: BlockId,
+        pat: &Pat,
+    ) -> (Pat, Vec<(LocalId, TokenStream)>, Vec<LocalId>) {
         if scan::pattern_has_macro(pat) {
             self.errors.push(syn::Error::new(pat.span(), "a macro in this pattern hides its bindings from `#[coroutine]`; write the pattern out"));
         }
@@ -425,7 +487,12 @@ impl<'e> Lowerer<'e> {
         let mut counter = self.fresh;
         let pairs = scan::rename_bindings(&mut renamed, &mut |ident| {
             counter += 1;
-            format_ident!("__bound{}_{}", counter, ident.to_string().trim_start_matches("r#"), span = internal())
+            format_ident!(
+                "__bound{}_{}",
+                counter,
+                ident.to_string().trim_start_matches("r#"),
+                span = internal()
+            )
         });
         self.fresh = counter;
         let mut args = Vec::new();
@@ -477,7 +544,9 @@ impl<'e> Lowerer<'e> {
     fn is_hidden_local(&self, tokens: &TokenStream) -> bool {
         let mut iter = tokens.clone().into_iter();
         match (iter.next(), iter.next()) {
-            (Some(proc_macro2::TokenTree::Ident(ident)), None) => self.resolve(&ident.to_string()).is_some_and(|l| self.cfg.locals[l].hidden),
+            (Some(proc_macro2::TokenTree::Ident(ident)), None) => self
+                .resolve(&ident.to_string())
+                .is_some_and(|l| self.cfg.locals[l].hidden),
             _ => false,
         }
     }
@@ -587,7 +656,12 @@ impl<'e> Lowerer<'e> {
                 quote!(#path { #(#fields,)* #rest })
             }
             Expr::Range(node) => {
-                let all: Vec<&Expr> = node.start.iter().chain(node.end.iter()).map(|e| &**e).collect();
+                let all: Vec<&Expr> = node
+                    .start
+                    .iter()
+                    .chain(node.end.iter())
+                    .map(|e| &**e)
+                    .collect();
                 let operands = self.lower_operands(&all, &[]);
                 let mut operands = operands.into_iter();
                 let start = node.start.as_ref().map(|_| operands.next().expect("start"));
@@ -643,7 +717,10 @@ impl<'e> Lowerer<'e> {
                 quote!(#place = #value)
             }
             Expr::Let(node) => {
-                self.errors.push(syn::Error::new(node.span(), "`let` is only allowed in the condition of an `if` or `while`"));
+                self.errors.push(syn::Error::new(
+                    node.span(),
+                    "`let` is only allowed in the condition of an `if` or `while`",
+                ));
                 quote!(())
             }
             other => {
@@ -694,7 +771,11 @@ impl<'e> Lowerer<'e> {
         let mut out = Vec::new();
         for (index, expr) in operands.iter().enumerate() {
             let is_place = places.get(index).copied().unwrap_or(false);
-            let value = if is_place { self.lower_place(expr) } else { self.lower_expr(expr) };
+            let value = if is_place {
+                self.lower_place(expr)
+            } else {
+                self.lower_expr(expr)
+            };
             let must_spill = match last_suspending {
                 Some(last) => index < last && !is_plain(expr),
                 None => false,
@@ -737,19 +818,41 @@ impl<'e> Lowerer<'e> {
                 let to_rhs = self.jump(rhs_block, Vec::new(), Vec::new(), node.span());
                 let short = quote!(#is_and == false);
                 let short_value = if is_and { quote!(false) } else { quote!(true) };
-                let to_join = self.jump(join, vec![(params[0], short_value)], Vec::new(), node.span());
-                let cond = if is_and { quote!(#left) } else { quote!(!(#left)) };
+                let to_join = self.jump(
+                    join,
+                    vec![(params[0], short_value)],
+                    Vec::new(),
+                    node.span(),
+                );
+                let cond = if is_and {
+                    quote!(#left)
+                } else {
+                    quote!(!(#left))
+                };
                 let _ = short;
                 self.emit(quote!(if #cond { #to_rhs } else { #to_join }));
                 self.switch_to(rhs_block);
                 let right = self.lower_expr(&node.right);
-                let to_join = self.jump(join, vec![(params[0], quote!(#right))], Vec::new(), node.span());
+                let to_join = self.jump(
+                    join,
+                    vec![(params[0], quote!(#right))],
+                    Vec::new(),
+                    node.span(),
+                );
                 self.emit_jump(to_join);
                 self.switch_to(join);
                 self.local_tokens(params[0])
             }
-            BinOp::AddAssign(_) | BinOp::SubAssign(_) | BinOp::MulAssign(_) | BinOp::DivAssign(_) | BinOp::RemAssign(_)
-            | BinOp::BitXorAssign(_) | BinOp::BitAndAssign(_) | BinOp::BitOrAssign(_) | BinOp::ShlAssign(_) | BinOp::ShrAssign(_) => {
+            BinOp::AddAssign(_)
+            | BinOp::SubAssign(_)
+            | BinOp::MulAssign(_)
+            | BinOp::DivAssign(_)
+            | BinOp::RemAssign(_)
+            | BinOp::BitXorAssign(_)
+            | BinOp::BitAndAssign(_)
+            | BinOp::BitOrAssign(_)
+            | BinOp::ShlAssign(_)
+            | BinOp::ShrAssign(_) => {
                 if self.needs(&node.left) || !is_plain(&node.left) {
                     self.errors.push(syn::Error::new(
                         node.left.span(),
@@ -774,7 +877,9 @@ impl<'e> Lowerer<'e> {
             None => {
                 // A suspension in the arguments of another macro (`println!`, `vec!`,
                 // `assert_eq!`): lower the arguments like call operands.
-                let Ok(args) = mac.parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated) else {
+                let Ok(args) = mac.parse_body_with(
+                    syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+                ) else {
                     self.errors.push(syn::Error::new(
                         mac.span(),
                         "`#[coroutine]` can only lower a suspension inside a macro whose arguments are comma-separated expressions; move the `yield_from!`/`yield_!` into a `let` before it",
@@ -827,7 +932,13 @@ impl<'e> Lowerer<'e> {
                 let resume = self.cfg.new_block(Entry::Yield { value }, self.visible());
                 let yielded = Ident::new("__yielded", internal());
                 let returned = quote!(#krate::__private::State::Yielded(#yielded));
-                let jump = allow_unreachable(self.jump_kind(resume, Vec::new(), Vec::new(), span, JumpKind::Suspend(returned)));
+                let jump = allow_unreachable(self.jump_kind(
+                    resume,
+                    Vec::new(),
+                    Vec::new(),
+                    span,
+                    JumpKind::Suspend(returned),
+                ));
                 let yield_span = mac.tokens.span();
                 self.emit(quote_spanned! {yield_span=>
                     {
@@ -841,9 +952,17 @@ impl<'e> Lowerer<'e> {
                 value_name.into_token_stream()
             }
             (Suspension::YieldFrom, generator) => {
-                let delegate = self.cfg.new_block(Entry::Delegate { value, span }, self.visible());
+                let delegate = self
+                    .cfg
+                    .new_block(Entry::Delegate { value, span }, self.visible());
                 let awaitee = Ident::new("__awaitee", internal());
-                let jump = allow_unreachable(self.jump_kind(delegate, Vec::new(), Vec::new(), span, JumpKind::Enter(awaitee.to_token_stream())));
+                let jump = allow_unreachable(self.jump_kind(
+                    delegate,
+                    Vec::new(),
+                    Vec::new(),
+                    span,
+                    JumpKind::Enter(awaitee.to_token_stream()),
+                ));
                 let convert = if generator.is_some() {
                     quote_spanned!(span=> #krate::__private::into_delegate(#operand))
                 } else {
@@ -867,7 +986,10 @@ impl<'e> Lowerer<'e> {
         let krate = &self.flavour.krate;
         let residual = Ident::new("__residual", internal());
         let output = Ident::new("__output", internal());
-        let ret = self.return_code(quote_spanned!(span=> #krate::__private::FromResidual::from_residual(#residual)), span);
+        let ret = self.return_code(
+            quote_spanned!(span=> #krate::__private::FromResidual::from_residual(#residual)),
+            span,
+        );
         quote_spanned! {span=>
             match #krate::__private::Try::branch(#operand) {
                 ::core::ops::ControlFlow::Continue(#output) => #output,
@@ -878,21 +1000,37 @@ impl<'e> Lowerer<'e> {
 
     // ---- control flow ---------------------------------------------------------------------
 
-    fn find_loop(&mut self, label: Option<&syn::Lifetime>, is_continue: bool, span: Span) -> Option<usize> {
+    fn find_loop(
+        &mut self,
+        label: Option<&syn::Lifetime>,
+        is_continue: bool,
+        span: Span,
+    ) -> Option<usize> {
         let found = match label {
             Some(label) => {
                 let name = label.ident.to_string();
-                self.loops.iter().rposition(|frame| frame.label.as_deref() == Some(name.as_str()))
+                self.loops
+                    .iter()
+                    .rposition(|frame| frame.label.as_deref() == Some(name.as_str()))
             }
-            None => self.loops.iter().rposition(|frame| frame.continue_to.is_some()),
+            None => self
+                .loops
+                .iter()
+                .rposition(|frame| frame.continue_to.is_some()),
         };
         match found {
             Some(index) if is_continue && self.loops[index].continue_to.is_none() => {
-                self.errors.push(syn::Error::new(span, "`continue` cannot target a labelled block"));
+                self.errors.push(syn::Error::new(
+                    span,
+                    "`continue` cannot target a labelled block",
+                ));
                 None
             }
             None => {
-                self.errors.push(syn::Error::new(span, "`break`/`continue` outside of a loop"));
+                self.errors.push(syn::Error::new(
+                    span,
+                    "`break`/`continue` outside of a loop",
+                ));
                 None
             }
             found => found,
@@ -901,7 +1039,9 @@ impl<'e> Lowerer<'e> {
 
     fn lower_break(&mut self, node: &syn::ExprBreak) {
         let value = node.expr.as_ref().map(|value| self.lower_expr(value));
-        let Some(index) = self.find_loop(node.label.as_ref(), false, node.break_token.span) else { return };
+        let Some(index) = self.find_loop(node.label.as_ref(), false, node.break_token.span) else {
+            return;
+        };
         let frame = &self.loops[index];
         let (to, param) = (frame.break_to, frame.value);
         let args = match (param, value) {
@@ -919,7 +1059,9 @@ impl<'e> Lowerer<'e> {
     }
 
     fn lower_continue(&mut self, label: Option<&syn::Lifetime>, span: Span) {
-        let Some(index) = self.find_loop(label, true, span) else { return };
+        let Some(index) = self.find_loop(label, true, span) else {
+            return;
+        };
         let to = self.loops[index].continue_to.expect("loop");
         let jump = self.jump(to, Vec::new(), Vec::new(), span);
         self.emit_jump(jump);
@@ -927,10 +1069,17 @@ impl<'e> Lowerer<'e> {
     }
 
     /// A block in value or statement position.
-    fn lower_block(&mut self, block: &syn::Block, _is_unsafe: bool, want_value: bool) -> TokenStream {
+    fn lower_block(
+        &mut self,
+        block: &syn::Block,
+        _is_unsafe: bool,
+        want_value: bool,
+    ) -> TokenStream {
         self.push_scope();
         let tail = self.lower_stmts(&block.stmts);
-        let value = if want_value { Some(tail.unwrap_or_else(|| quote!(()))) } else {
+        let value = if want_value {
+            Some(tail.unwrap_or_else(|| quote!(())))
+        } else {
             if let Some(tail) = tail {
                 self.emit(quote!(#tail;));
             }
@@ -940,9 +1089,20 @@ impl<'e> Lowerer<'e> {
     }
 
     fn lower_labelled_block(&mut self, node: &syn::ExprBlock) -> TokenStream {
-        let label = node.label.as_ref().expect("labelled").name.ident.to_string();
+        let label = node
+            .label
+            .as_ref()
+            .expect("labelled")
+            .name
+            .ident
+            .to_string();
         let (exit, params) = self.new_join(1);
-        self.loops.push(LoopFrame { label: Some(label), break_to: exit, continue_to: None, value: Some(params[0]) });
+        self.loops.push(LoopFrame {
+            label: Some(label),
+            break_to: exit,
+            continue_to: None,
+            value: Some(params[0]),
+        });
         let value = self.lower_block(&node.block, false, true);
         let jump = self.jump(exit, vec![(params[0], value)], Vec::new(), node.span());
         self.emit_jump(jump);
@@ -973,7 +1133,12 @@ impl<'e> Lowerer<'e> {
         match param {
             Some(param) => {
                 let name = Ident::new("__branch_value", internal());
-                let jump = self.jump(join, vec![(param, name.to_token_stream())], Vec::new(), body.span());
+                let jump = self.jump(
+                    join,
+                    vec![(param, name.to_token_stream())],
+                    Vec::new(),
+                    body.span(),
+                );
                 let jump = allow_unreachable(jump);
                 quote!({ let #name = #value; #jump })
             }
@@ -988,7 +1153,11 @@ impl<'e> Lowerer<'e> {
     fn lower_if(&mut self, node: &syn::ExprIf, want_value: bool) -> TokenStream {
         let (join, params) = self.new_join(usize::from(want_value));
         let param = params.first().copied();
-        let then_expr = Expr::Block(syn::ExprBlock { attrs: Vec::new(), label: None, block: node.then_branch.clone() });
+        let then_expr = Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: node.then_branch.clone(),
+        });
         // The condition's bindings are visible in the `then` branch only.
         self.push_scope();
         let (then_block, _) = self.new_join(0);
@@ -1077,7 +1246,9 @@ impl<'e> Lowerer<'e> {
                 // The guard refers to the bindings by name: keep them.
                 let mut args = Vec::new();
                 for binding in scan::bindings(&arm.pat) {
-                    let local = self.cfg.new_local(binding.ident.clone(), binding.mutable, false);
+                    let local = self
+                        .cfg
+                        .new_local(binding.ident.clone(), binding.mutable, false);
                     self.cfg.locals[local].borrow_like = borrowed || binding.by_ref;
                     self.cfg.blocks[target].scope.push(local);
                     self.cfg.blocks[target].params.push(local);
@@ -1120,7 +1291,10 @@ impl<'e> Lowerer<'e> {
         self.emit_jump(enter);
         self.switch_to(head);
         self.loops.push(LoopFrame {
-            label: node.label.as_ref().map(|label| label.name.ident.to_string()),
+            label: node
+                .label
+                .as_ref()
+                .map(|label| label.name.ident.to_string()),
             break_to: exit,
             continue_to: Some(head),
             value: Some(params[0]),
@@ -1140,7 +1314,10 @@ impl<'e> Lowerer<'e> {
         self.emit_jump(enter);
         self.switch_to(head);
         self.loops.push(LoopFrame {
-            label: node.label.as_ref().map(|label| label.name.ident.to_string()),
+            label: node
+                .label
+                .as_ref()
+                .map(|label| label.name.ident.to_string()),
             break_to: exit,
             continue_to: Some(head),
             value: None,
@@ -1176,7 +1353,10 @@ impl<'e> Lowerer<'e> {
         self.emit_jump(enter);
         self.switch_to(head);
         self.loops.push(LoopFrame {
-            label: node.label.as_ref().map(|label| label.name.ident.to_string()),
+            label: node
+                .label
+                .as_ref()
+                .map(|label| label.name.ident.to_string()),
             break_to: exit,
             continue_to: Some(head),
             value: None,
@@ -1190,10 +1370,12 @@ impl<'e> Lowerer<'e> {
         }
         let to_body = self.jump(body, args, bound, node.pat.span());
         let to_exit = self.jump(exit, Vec::new(), Vec::new(), span);
-        self.emit(quote_spanned!(span=> match ::core::iter::Iterator::next(&mut #iter) {
-            ::core::option::Option::Some(#pat) => #to_body,
-            ::core::option::Option::None => #to_exit,
-        }));
+        self.emit(
+            quote_spanned!(span=> match ::core::iter::Iterator::next(&mut #iter) {
+                ::core::option::Option::Some(#pat) => #to_body,
+                ::core::option::Option::None => #to_exit,
+            }),
+        );
         self.push_scope();
         self.switch_to(body);
         self.lower_block(&node.body, false, false);
@@ -1288,7 +1470,9 @@ impl VisitMut for Rewriter<'_> {
         if !mentions_return_or_try(&mac.tokens) {
             return;
         }
-        if let Ok(mut args) = mac.parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated) {
+        if let Ok(mut args) = mac
+            .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
+        {
             for arg in &mut args {
                 self.visit_expr_mut(arg);
             }
@@ -1319,7 +1503,9 @@ fn is_plain(expr: &Expr) -> bool {
     match expr {
         Expr::Lit(_) | Expr::Path(_) => true,
         Expr::Field(node) => is_plain(&node.base),
-        Expr::Index(node) => is_plain(&node.expr) && matches!(*node.index, Expr::Lit(_) | Expr::Path(_)),
+        Expr::Index(node) => {
+            is_plain(&node.expr) && matches!(*node.index, Expr::Lit(_) | Expr::Path(_))
+        }
         Expr::Paren(node) => is_plain(&node.expr),
         Expr::Reference(node) => is_plain(&node.expr),
         Expr::Unary(node) => matches!(node.op, syn::UnOp::Deref(_)) && is_plain(&node.expr),
@@ -1330,7 +1516,9 @@ fn is_plain(expr: &Expr) -> bool {
 fn contains_let(expr: &Expr) -> bool {
     match expr {
         Expr::Let(_) => true,
-        Expr::Binary(node) if matches!(node.op, syn::BinOp::And(_)) => contains_let(&node.left) || contains_let(&node.right),
+        Expr::Binary(node) if matches!(node.op, syn::BinOp::And(_)) => {
+            contains_let(&node.left) || contains_let(&node.right)
+        }
         Expr::Paren(node) => contains_let(&node.expr),
         _ => false,
     }

@@ -48,7 +48,9 @@ pub fn tokens_suspend(tokens: &TokenStream) -> bool {
     let mut previous_was_name = false;
     for tree in tokens.clone() {
         match tree {
-            TokenTree::Ident(ident) => previous_was_name = ident == "yield_from" || ident == "yield_",
+            TokenTree::Ident(ident) => {
+                previous_was_name = ident == "yield_from" || ident == "yield_"
+            }
             TokenTree::Punct(punct) if punct.as_char() == '!' && previous_was_name => return true,
             TokenTree::Group(group) => {
                 if tokens_suspend(&group.stream()) {
@@ -99,7 +101,12 @@ struct NeedsLowering<'a> {
 
 impl<'a> NeedsLowering<'a> {
     fn new(context: &'a LoopContext) -> Self {
-        NeedsLowering { context, native_labels: Vec::new(), native_depth: 0, found: false }
+        NeedsLowering {
+            context,
+            native_labels: Vec::new(),
+            native_depth: 0,
+            found: false,
+        }
     }
 
     fn targets_lowered(&self, label: Option<&syn::Lifetime>) -> bool {
@@ -203,7 +210,9 @@ pub fn check_nested(block: &syn::Block, errors: &mut Vec<syn::Error>) {
                 if let Ok(expr) = mac.parse_body::<Expr>() {
                     self.visit_expr(&expr);
                 }
-            } else if let Ok(args) = mac.parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated) {
+            } else if let Ok(args) = mac.parse_body_with(
+                syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+            ) {
                 for arg in &args {
                     self.visit_expr(arg);
                 }
@@ -215,16 +224,24 @@ pub fn check_nested(block: &syn::Block, errors: &mut Vec<syn::Error>) {
             self.enter("a closure", |this| visit::visit_expr_closure(this, node));
         }
         fn visit_expr_async(&mut self, node: &'ast syn::ExprAsync) {
-            self.enter("an `async` block", |this| visit::visit_expr_async(this, node));
+            self.enter("an `async` block", |this| {
+                visit::visit_expr_async(this, node)
+            });
         }
         fn visit_expr_const(&mut self, node: &'ast syn::ExprConst) {
-            self.enter("a `const` block", |this| visit::visit_expr_const(this, node));
+            self.enter("a `const` block", |this| {
+                visit::visit_expr_const(this, node)
+            });
         }
         fn visit_item(&mut self, node: &'ast syn::Item) {
             self.enter("a nested item", |this| visit::visit_item(this, node));
         }
     }
-    Nested { errors, inside: None }.visit_block(block);
+    Nested {
+        errors,
+        inside: None,
+    }
+    .visit_block(block);
 }
 
 /// The names a piece of code mentions: every identifier, and every `{name}` captured by a
@@ -267,7 +284,10 @@ fn format_captures(text: &str, out: &mut Vec<String>) {
             while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
                 end += 1;
             }
-            if end > start && matches!(bytes.get(end), Some(b'}' | b':')) {
+            let starts_like_name = bytes
+                .get(start)
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_');
+            if starts_like_name && matches!(bytes.get(end), Some(b'}' | b':')) {
                 out.push(text[start..end].to_owned());
             }
             index = end;
@@ -280,34 +300,164 @@ fn format_captures(text: &str, out: &mut Vec<String>) {
 /// Methods whose receiver is known to be borrowed (`&self`/`&mut self`) on the std types that
 /// locals usually hold. Any other method call may move its receiver.
 const BORROWING_METHODS: &[&str] = &[
-    "append", "as_bytes", "as_deref", "as_deref_mut", "as_mut", "as_mut_slice", "as_path", "as_ptr",
-    "as_ref", "as_slice", "as_str", "borrow", "borrow_mut", "bytes", "capacity", "char_indices",
-    "chars", "chunks", "clear", "clone", "cmp", "contains", "contains_key", "dedup", "drain",
-    "ends_with", "entry", "eq", "extend", "extend_from_slice", "fill", "find", "first",
-    "first_mut", "fmt", "get", "get_mut", "get_or_insert", "get_or_insert_with", "hash", "insert",
-    "is_empty", "is_err", "is_none", "is_ok", "is_some", "iter", "iter_mut", "keys", "last",
-    "last_mut", "len", "lines", "lock", "ne", "next", "next_back", "nth", "partial_cmp", "peek",
-    "pop", "pop_back", "pop_front", "push", "push_back", "push_front", "push_str", "read", "remove",
-    "replace", "reserve", "retain", "reverse", "rfind", "set", "sort", "sort_by", "sort_by_key",
-    "sort_unstable", "split", "split_whitespace", "starts_with", "swap", "take", "to_lowercase",
-    "to_owned", "to_string", "to_uppercase", "to_vec", "trim", "trim_end", "trim_start",
-    "truncate", "values", "values_mut", "windows", "write", "write_all", "write_str",
+    "append",
+    "as_bytes",
+    "as_deref",
+    "as_deref_mut",
+    "as_mut",
+    "as_mut_slice",
+    "as_path",
+    "as_ptr",
+    "as_ref",
+    "as_slice",
+    "as_str",
+    "borrow",
+    "borrow_mut",
+    "bytes",
+    "capacity",
+    "char_indices",
+    "chars",
+    "chunks",
+    "clear",
+    "clone",
+    "cmp",
+    "contains",
+    "contains_key",
+    "dedup",
+    "drain",
+    "ends_with",
+    "entry",
+    "eq",
+    "extend",
+    "extend_from_slice",
+    "fill",
+    "find",
+    "first",
+    "first_mut",
+    "fmt",
+    "get",
+    "get_mut",
+    "get_or_insert",
+    "get_or_insert_with",
+    "hash",
+    "insert",
+    "is_empty",
+    "is_err",
+    "is_none",
+    "is_ok",
+    "is_some",
+    "iter",
+    "iter_mut",
+    "keys",
+    "last",
+    "last_mut",
+    "len",
+    "lines",
+    "lock",
+    "ne",
+    "next",
+    "next_back",
+    "nth",
+    "partial_cmp",
+    "peek",
+    "pop",
+    "pop_back",
+    "pop_front",
+    "push",
+    "push_back",
+    "push_front",
+    "push_str",
+    "read",
+    "remove",
+    "replace",
+    "reserve",
+    "retain",
+    "reverse",
+    "rfind",
+    "set",
+    "sort",
+    "sort_by",
+    "sort_by_key",
+    "sort_unstable",
+    "split",
+    "split_whitespace",
+    "starts_with",
+    "swap",
+    "take",
+    "to_lowercase",
+    "to_owned",
+    "to_string",
+    "to_uppercase",
+    "to_vec",
+    "trim",
+    "trim_end",
+    "trim_start",
+    "truncate",
+    "values",
+    "values_mut",
+    "windows",
+    "write",
+    "write_all",
+    "write_str",
 ];
 
 /// Methods that return a borrow of their receiver, so a binding initialised by one is a
 /// reference, not an owner.
 const BORROW_RETURNING_METHODS: &[&str] = &[
-    "as_bytes", "as_deref", "as_deref_mut", "as_mut", "as_mut_slice", "as_path", "as_ref",
-    "as_slice", "as_str", "bytes", "char_indices", "chars", "chunks", "first", "first_mut", "get",
-    "get_mut", "iter", "iter_mut", "keys", "last", "last_mut", "lines", "split",
-    "split_whitespace", "trim", "trim_end", "trim_start", "values", "values_mut", "windows",
+    "as_bytes",
+    "as_deref",
+    "as_deref_mut",
+    "as_mut",
+    "as_mut_slice",
+    "as_path",
+    "as_ref",
+    "as_slice",
+    "as_str",
+    "bytes",
+    "char_indices",
+    "chars",
+    "chunks",
+    "first",
+    "first_mut",
+    "get",
+    "get_mut",
+    "iter",
+    "iter_mut",
+    "keys",
+    "last",
+    "last_mut",
+    "lines",
+    "split",
+    "split_whitespace",
+    "trim",
+    "trim_end",
+    "trim_start",
+    "values",
+    "values_mut",
+    "windows",
 ];
 
 /// Format-style std macros, whose arguments are only borrowed.
 const BORROWING_MACROS: &[&str] = &[
-    "assert", "assert_eq", "assert_ne", "debug_assert", "debug_assert_eq", "debug_assert_ne",
-    "dbg", "eprint", "eprintln", "format", "format_args", "panic", "print", "println", "todo",
-    "unimplemented", "unreachable", "write", "writeln",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "dbg",
+    "eprint",
+    "eprintln",
+    "format",
+    "format_args",
+    "panic",
+    "print",
+    "println",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "write",
+    "writeln",
 ];
 
 /// The names an expression may move out of (see the module docs). Over-approximates: a name is
@@ -378,11 +528,21 @@ impl<'ast> Visit<'ast> for MoveFinder<'_> {
                 use syn::BinOp::*;
                 let place_left = matches!(
                     binary.op,
-                    AddAssign(_) | SubAssign(_) | MulAssign(_) | DivAssign(_) | RemAssign(_)
-                        | BitXorAssign(_) | BitAndAssign(_) | BitOrAssign(_) | ShlAssign(_) | ShrAssign(_)
+                    AddAssign(_)
+                        | SubAssign(_)
+                        | MulAssign(_)
+                        | DivAssign(_)
+                        | RemAssign(_)
+                        | BitXorAssign(_)
+                        | BitAndAssign(_)
+                        | BitOrAssign(_)
+                        | ShlAssign(_)
+                        | ShrAssign(_)
                 );
                 let compares = matches!(binary.op, Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_));
-                self.with(!(place_left || compares), |this| this.visit_expr(&binary.left));
+                self.with(!(place_left || compares), |this| {
+                    this.visit_expr(&binary.left)
+                });
                 self.with(!compares, |this| this.visit_expr(&binary.right));
             }
             Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => {
@@ -397,15 +557,24 @@ impl<'ast> Visit<'ast> for MoveFinder<'_> {
                 });
             }
             Expr::Macro(mac) => self.visit_macro(&mac.mac),
-            Expr::Closure(closure) => self.with(true, |this| this.all_idents(&quote::quote!(#closure))),
+            Expr::Closure(closure) => {
+                self.with(true, |this| this.all_idents(&quote::quote!(#closure)))
+            }
             Expr::Async(block) => self.with(true, |this| this.all_idents(&quote::quote!(#block))),
             _ => self.with(true, |this| visit::visit_expr(this, expr)),
         }
     }
     fn visit_macro(&mut self, mac: &'ast Macro) {
-        let name = mac.path.segments.last().map(|segment| segment.ident.to_string()).unwrap_or_default();
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|segment| segment.ident.to_string())
+            .unwrap_or_default();
         if BORROWING_MACROS.contains(&name.as_str()) {
-            if let Ok(args) = mac.parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated) {
+            if let Ok(args) = mac.parse_body_with(
+                syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+            ) {
                 // `write!(f, ..)` and `assert!(x.take())` still evaluate their operands.
                 self.with(false, |this| {
                     for arg in &args {
@@ -445,7 +614,9 @@ fn pattern_binds_by_ref(pat: &Pat) -> bool {
 pub fn looks_like_borrow(expr: &Expr) -> bool {
     match expr {
         Expr::Reference(_) => true,
-        Expr::MethodCall(call) => BORROW_RETURNING_METHODS.contains(&call.method.to_string().as_str()),
+        Expr::MethodCall(call) => {
+            BORROW_RETURNING_METHODS.contains(&call.method.to_string().as_str())
+        }
         Expr::Paren(paren) => looks_like_borrow(&paren.expr),
         _ => false,
     }
@@ -487,13 +658,20 @@ fn is_binding(node: &syn::PatIdent) -> bool {
     node.by_ref.is_some()
         || node.mutability.is_some()
         || node.subpat.is_some()
-        || !node.ident.to_string().trim_start_matches("r#").starts_with(|c: char| c.is_uppercase())
+        || !node
+            .ident
+            .to_string()
+            .trim_start_matches("r#")
+            .starts_with(|c: char| c.is_uppercase())
 }
 
 /// Renames every binding of a pattern to a fresh hidden name, so that a jump can carry the
 /// bound values past user names they would otherwise shadow. Gives `(user binding, hidden name)`
 /// in source order.
-pub fn rename_bindings(pat: &mut Pat, fresh: &mut dyn FnMut(&Ident) -> Ident) -> Vec<(Binding, Ident)> {
+pub fn rename_bindings(
+    pat: &mut Pat,
+    fresh: &mut dyn FnMut(&Ident) -> Ident,
+) -> Vec<(Binding, Ident)> {
     struct Renamer<'f> {
         fresh: &'f mut dyn FnMut(&Ident) -> Ident,
         renamed: Vec<(Binding, Ident)>,
@@ -502,7 +680,11 @@ pub fn rename_bindings(pat: &mut Pat, fresh: &mut dyn FnMut(&Ident) -> Ident) ->
         fn visit_pat_ident_mut(&mut self, node: &mut syn::PatIdent) {
             if is_binding(node) {
                 let hidden = (self.fresh)(&node.ident);
-                let binding = Binding { ident: node.ident.clone(), mutable: node.mutability.is_some(), by_ref: node.by_ref.is_some() };
+                let binding = Binding {
+                    ident: node.ident.clone(),
+                    mutable: node.mutability.is_some(),
+                    by_ref: node.by_ref.is_some(),
+                };
                 node.ident = hidden.clone();
                 // The hidden binding is moved into the next state as is; mutability belongs to
                 // the user's binding there.
@@ -520,7 +702,10 @@ pub fn rename_bindings(pat: &mut Pat, fresh: &mut dyn FnMut(&Ident) -> Ident) ->
         }
         fn visit_expr_mut(&mut self, _: &mut Expr) {}
     }
-    let mut renamer = Renamer { fresh, renamed: Vec::new() };
+    let mut renamer = Renamer {
+        fresh,
+        renamed: Vec::new(),
+    };
     renamer.visit_pat_mut(pat);
     renamer.renamed
 }

@@ -49,7 +49,12 @@ pub fn self_ident() -> Ident {
 
 /// Checks the item and builds the outer signature.
 pub fn analyse(item: syn::TraitItemFn, args: &Args, errors: &mut Vec<syn::Error>) -> Shape {
-    let syn::TraitItemFn { attrs, sig, default: body, .. } = item;
+    let syn::TraitItemFn {
+        attrs,
+        sig,
+        default: body,
+        ..
+    } = item;
     let vis = syn::Visibility::Inherited;
     check_qualifiers(&sig, errors);
 
@@ -79,7 +84,11 @@ pub fn analyse(item: syn::TraitItemFn, args: &Args, errors: &mut Vec<syn::Error>
         }
     }
     for lifetime in &namer.fresh {
-        sig.generics.params.push(syn::GenericParam::Lifetime(syn::LifetimeParam::new(lifetime.clone())));
+        sig.generics
+            .params
+            .push(syn::GenericParam::Lifetime(syn::LifetimeParam::new(
+                lifetime.clone(),
+            )));
     }
 
     let mut params = Vec::new();
@@ -139,7 +148,11 @@ pub fn analyse(item: syn::TraitItemFn, args: &Args, errors: &mut Vec<syn::Error>
 
     // The outer signature returns the state machine.
     let krate = &args.krate;
-    let lifetimes: Vec<&Lifetime> = sig.generics.lifetimes().map(|param| &param.lifetime).collect();
+    let lifetimes: Vec<&Lifetime> = sig
+        .generics
+        .lifetimes()
+        .map(|param| &param.lifetime)
+        .collect();
     let captures = if lifetimes.is_empty() {
         quote!()
     } else {
@@ -156,7 +169,16 @@ pub fn analyse(item: syn::TraitItemFn, args: &Args, errors: &mut Vec<syn::Error>
     };
     sig.output = ReturnType::Type(Default::default(), Box::new(Type::Verbatim(output)));
 
-    Shape { attrs, vis, sig, params, has_receiver, return_ty, return_ty_nameable, body }
+    Shape {
+        attrs,
+        vis,
+        sig,
+        params,
+        has_receiver,
+        return_ty,
+        return_ty_nameable,
+        body,
+    }
 }
 
 fn check_qualifiers(sig: &Signature, errors: &mut Vec<syn::Error>) {
@@ -167,7 +189,10 @@ fn check_qualifiers(sig: &Signature, errors: &mut Vec<syn::Error>) {
         ));
     }
     if let Some(token) = &sig.constness {
-        errors.push(syn::Error::new(token.span, "`#[coroutine]` cannot be applied to a `const fn`"));
+        errors.push(syn::Error::new(
+            token.span,
+            "`#[coroutine]` cannot be applied to a `const fn`",
+        ));
     }
     if let Some(abi) = &sig.abi {
         errors.push(syn::Error::new(
@@ -176,7 +201,10 @@ fn check_qualifiers(sig: &Signature, errors: &mut Vec<syn::Error>) {
         ));
     }
     if let Some(variadic) = &sig.variadic {
-        errors.push(syn::Error::new(variadic.span(), "`#[coroutine]` does not support variadic functions"));
+        errors.push(syn::Error::new(
+            variadic.span(),
+            "`#[coroutine]` does not support variadic functions",
+        ));
     }
 }
 
@@ -222,5 +250,9 @@ impl VisitMut for LifetimeNamer {
     }
     // Lifetimes inside `fn(&T)` pointers and `Fn(&T)` bounds are higher-ranked: leave them.
     fn visit_type_bare_fn_mut(&mut self, _: &mut syn::TypeBareFn) {}
-    fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut syn::ParenthesizedGenericArguments) {}
+    fn visit_parenthesized_generic_arguments_mut(
+        &mut self,
+        _: &mut syn::ParenthesizedGenericArguments,
+    ) {
+    }
 }

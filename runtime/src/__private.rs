@@ -114,8 +114,13 @@ pub fn into_delegate<R, Y, C: Delegate<R, Y>>(operand: C) -> Option<C> {
 
 /// Polls a delegated sub-future in place; when it is ready, drops it in place.
 #[inline]
-pub fn poll_awaitee<F: Future>(mut slot: Pin<&mut Option<F>>, cx: &mut Context<'_>) -> Poll<F::Output> {
-    let Some(future) = slot.as_mut().as_pin_mut() else { unreachable_state() };
+pub fn poll_awaitee<F: Future>(
+    mut slot: Pin<&mut Option<F>>,
+    cx: &mut Context<'_>,
+) -> Poll<F::Output> {
+    let Some(future) = slot.as_mut().as_pin_mut() else {
+        unreachable_state()
+    };
     let output = core::task::ready!(future.poll(cx));
     slot.set(None);
     Poll::Ready(output)
@@ -127,7 +132,9 @@ pub fn resume_delegate<R, C: Coroutine<R>>(
     mut slot: Pin<&mut Option<C>>,
     arg: R,
 ) -> CoroutineState<C::Yield, C::Return> {
-    let Some(coroutine) = slot.as_mut().as_pin_mut() else { unreachable_state() };
+    let Some(coroutine) = slot.as_mut().as_pin_mut() else {
+        unreachable_state()
+    };
     let state = coroutine.resume(arg);
     if let CoroutineState::Complete(_) = state {
         slot.set(None);
@@ -267,7 +274,7 @@ pub fn unreachable_state() -> ! {
     panic!("internal error in `coroutines`: impossible coroutine state (please report this bug)")
 }
 
+pub use crate::coroutine::CoroutineState as State;
 pub use core::mem::replace;
 pub use core::pin::Pin as PinType;
 pub use core::task::{Context as TaskContext, Poll as TaskPoll};
-pub use crate::coroutine::CoroutineState as State;

@@ -107,7 +107,10 @@ pub fn iter<C>(coroutine: C) -> Iter<C>
 where
     C: Coroutine<(), Return = ()> + Unpin,
 {
-    Iter { coroutine, done: false }
+    Iter {
+        coroutine,
+        done: false,
+    }
 }
 
 /// The iterator returned by [`iter`].
@@ -138,6 +141,8 @@ impl<C: Coroutine<(), Return = ()> + Unpin> core::iter::FusedIterator for Iter<C
 
 impl<C> core::fmt::Debug for Iter<C> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Iter").field("done", &self.done).finish_non_exhaustive()
+        f.debug_struct("Iter")
+            .field("done", &self.done)
+            .finish_non_exhaustive()
     }
 }

@@ -4,10 +4,10 @@
 //! Use it through the `coroutines` facade crate, which re-exports everything here.
 #![warn(missing_docs)]
 
-mod coroutine;
-mod event_loop;
 #[doc(hidden)]
 pub mod __private;
+mod coroutine;
+mod event_loop;
 
 pub use coroutine::{iter, Coroutine, CoroutineState, Iter};
 pub use event_loop::*;

@@ -1,0 +1,108 @@
+//! A user crate as users write them: strict lints, no imports beyond the macros.
+#![deny(warnings, clippy::all, clippy::pedantic)]
+#![forbid(unsafe_code)]
+
+use std::collections::HashMap;
+
+/// An async coroutine with references, a loop, `?` and early return.
+///
+/// # Errors
+/// When a word is not a number.
+#[coroutines::coroutine]
+pub fn sum_words(words: &[&str], scale: &mut u64) -> Result<u64, std::num::ParseIntError> {
+    let mut total = 0;
+    for word in words {
+        if word.is_empty() {
+            return Ok(total);
+        }
+        let value: u64 = word.parse()?;
+        total += yield_from!(std::future::ready(value * *scale));
+        *scale += 1;
+    }
+    Ok(total)
+}
+
+/// A generator with resume values and delegation.
+#[coroutines::coroutine(yield = String, resume = u32)]
+pub fn labels(prefix: &str) -> HashMap<String, u32> {
+    let mut seen = HashMap::new();
+    for index in 0..2_u32 {
+        let label = format!("{prefix}{index}");
+        let answer = yield_!(label.clone());
+        seen.insert(label, answer);
+    }
+    let more = yield_from!(one_more(prefix));
+    seen.insert(more, 0);
+    seen
+}
+
+#[coroutines::coroutine(yield = String, resume = u32)]
+fn one_more(prefix: &str) -> String {
+    let answer = yield_!(format!("{prefix}!"));
+    format!("{prefix}{answer}")
+}
+
+/// A method on a struct, taking `&self`.
+pub struct Greeter {
+    /// Who to greet.
+    pub name: String,
+}
+
+impl Greeter {
+    /// Greets after one suspension.
+    #[coroutines::coroutine]
+    pub fn greet(&self, punctuation: char) -> String {
+        let greeting = yield_from!(std::future::ready("Hello"));
+        format!("{greeting}, {}{punctuation}", self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coroutines::{Coroutine, CoroutineState};
+    use std::pin::pin;
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        let mut future = pin!(future);
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut context) {
+                return value;
+            }
+        }
+    }
+
+    #[test]
+    fn async_flavour_runs() {
+        let mut scale = 1;
+        assert_eq!(block_on(sum_words(&["1", "2", "", "9"], &mut scale)), Ok(5));
+        assert_eq!(scale, 3);
+        assert!(block_on(sum_words(&["x"], &mut scale)).is_err());
+        let greeter = Greeter { name: "Ada".into() };
+        assert_eq!(block_on(greeter.greet('!')), "Hello, Ada!");
+    }
+
+    #[test]
+    fn generator_flavour_runs() {
+        let mut generator = pin!(labels("n"));
+        assert_eq!(
+            generator.as_mut().resume(99),
+            CoroutineState::Yielded("n0".to_string())
+        );
+        assert_eq!(
+            generator.as_mut().resume(10),
+            CoroutineState::Yielded("n1".to_string())
+        );
+        assert_eq!(
+            generator.as_mut().resume(11),
+            CoroutineState::Yielded("n!".to_string())
+        );
+        let CoroutineState::Complete(seen) = generator.as_mut().resume(12) else {
+            panic!("not complete")
+        };
+        assert_eq!(seen.get("n0"), Some(&10));
+        assert_eq!(seen.get("n1"), Some(&11));
+        assert_eq!(seen.get("n12"), Some(&0));
+    }
+}
