@@ -127,19 +127,20 @@ impl Cfg {
         self.blocks.len() - 1
     }
 
-    /// The name a block's arm binds a stored local under: its own name if it is the newest
-    /// local of that name in scope at the block's entry, a hidden name otherwise (user code
-    /// there cannot refer to it).
+    /// The name a block's arm binds a stored local under: its own name if the block's code
+    /// refers to it (then it is the newest local of that name at the entry), a hidden name
+    /// otherwise, which a later `let` of the same name cannot hide from the jumps that store it.
     pub fn entry_name(&self, block: BlockId, local: LocalId) -> Ident {
-        let scope = &self.blocks[block].scope;
+        let data = &self.blocks[block];
         let name = &self.locals[local].name;
-        let position = scope.iter().position(|&l| l == local);
+        let position = data.scope.iter().position(|&l| l == local);
         let shadowed = position.is_some_and(|p| {
-            scope[p + 1..]
+            data.scope[p + 1..]
                 .iter()
                 .any(|&later| self.locals[later].name == *name)
         });
-        if shadowed {
+        let hidden = self.locals[local].hidden;
+        if shadowed || (!hidden && !data.uses.contains(&local)) {
             shadowed_name(local)
         } else {
             name.clone()

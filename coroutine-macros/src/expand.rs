@@ -81,7 +81,7 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
             Err(error) => errors.push(error),
         }
     }
-    fallback(item, errors)
+    fallback(&shape, &args, errors)
 }
 
 fn parse_fn(item: TokenStream) -> syn::Result<(syn::Visibility, syn::TraitItemFn)> {
@@ -124,24 +124,39 @@ fn item_keyword(item: &syn::Item) -> TokenStream {
         .unwrap_or_default()
 }
 
-/// The user's item as written, plus the errors. Suspension macros are removed from it so they
-/// do not add "only inside a coroutine" errors of their own.
-fn fallback(item: TokenStream, errors: Vec<syn::Error>) -> TokenStream {
+/// The errors, plus the function with its coroutine signature and a body that type-checks
+/// without the user's code, so that callers still type-check and report nothing twice.
+fn fallback(shape: &signature::Shape, args: &args::Args, errors: Vec<syn::Error>) -> TokenStream {
     let errors = errors.into_iter().reduce(|mut all, error| {
         all.combine(error);
         all
     });
     let errors = errors.map(|error| error.to_compile_error());
-    let item = match syn::parse2::<syn::ItemFn>(item.clone()) {
-        Ok(mut item_fn) => {
-            // Keep the signature so callers still type-check; the body becomes unreachable.
-            *item_fn.block = syn::parse_quote!({ ::core::unimplemented!() });
-            let _ = internal();
-            quote!(#[allow(unused_variables, unreachable_code)] #item_fn)
-        }
-        Err(_) => item,
+    let krate = &args.krate;
+    let return_ty = &shape.return_ty;
+    let placeholder = if !shape.return_ty_nameable {
+        quote!(::core::unimplemented!())
+    } else if let Some(generator) = &args.generator {
+        let yield_ty = &generator.yield_ty;
+        let resume_ty = &generator.resume_ty;
+        quote!(#krate::__private::coroutine_from_fn(|_: #resume_ty| -> #krate::__private::State<#yield_ty, #return_ty> {
+            ::core::unimplemented!()
+        }))
+    } else {
+        quote!(#krate::__private::future_from_fn(|_: &mut #krate::__private::TaskContext<'_>| -> #krate::__private::TaskPoll<#return_ty> {
+            ::core::unimplemented!()
+        }))
     };
-    quote!(#errors #item)
+    let attrs = &shape.attrs;
+    let vis = &shape.vis;
+    let sig = &shape.sig;
+    let _ = internal();
+    quote! {
+        #errors
+        #(#attrs)*
+        #[allow(unused_variables, unreachable_code)]
+        #vis #sig { #placeholder }
+    }
 }
 
 /// Renames the body's `self` to a hidden local (a pattern cannot bind `self`). Items keep theirs.

@@ -373,6 +373,12 @@ impl<'e> Lowerer<'e> {
     }
 
     fn lower_stmt(&mut self, stmt: &Stmt) {
+        if let Stmt::Local(local) = stmt {
+            if self.shadows_outer_scope(local) {
+                self.lower_shadowing_let(local);
+                return;
+            }
+        }
         if !scan::needs_lowering_stmt(stmt, &self.loop_context()) {
             let code = self.verbatim_stmt(stmt);
             let Stmt::Local(local) = stmt else {
@@ -391,7 +397,9 @@ impl<'e> Lowerer<'e> {
             // A `mut` binding may be mutated only in a later state; whether this `let` needs
             // `#[allow(unused_mut)]` is known once the layout is.
             let allow = allow_mut_placeholder(self.cfg.locals.len(), scan::bindings(pat).len());
-            self.emit(quote!(#allow #code));
+            // The pattern's names are not uses of the locals they shadow.
+            self.record_local_uses(local);
+            self.cfg.blocks[self.cur].code.extend(quote!(#allow #code));
             self.declare_pattern(pat, borrow_like);
             return;
         }
@@ -413,6 +421,69 @@ impl<'e> Lowerer<'e> {
             }
             Stmt::Item(_) => {}
         }
+    }
+
+    /// Records the uses of a `let` statement's type, initialiser and `else` block.
+    fn record_local_uses(&mut self, local: &syn::Local) {
+        if let Pat::Type(typed) = &local.pat {
+            self.record_uses(&typed.ty.to_token_stream());
+        }
+        if let Some(init) = &local.init {
+            self.record_uses(&init.expr.to_token_stream());
+            if let Some((_, diverge)) = &init.diverge {
+                self.record_uses(&diverge.to_token_stream());
+            }
+        }
+    }
+
+    /// Whether a `let` shadows a local of an enclosing scope (which becomes visible again when
+    /// this scope ends, so it must stay nameable at the jumps in between).
+    fn shadows_outer_scope(&self, local: &syn::Local) -> bool {
+        let Some(init) = &local.init else {
+            return false;
+        };
+        if init.diverge.is_some() || scan::looks_like_borrow(&init.expr) || self.scopes.len() < 2 {
+            return false;
+        }
+        let pat = match &local.pat {
+            Pat::Type(typed) => &*typed.pat,
+            pat => pat,
+        };
+        let innermost = self.scopes.last().expect("a scope");
+        scan::bindings(pat).iter().any(|binding| {
+            let name = binding.ident.to_string();
+            self.resolve(&name)
+                .is_some_and(|found| !innermost.contains(&found))
+        })
+    }
+
+    /// `let x = init;` shadowing an outer `x`: the initialiser is evaluated, then carried into a
+    /// new block, where the outer `x` is stored under a hidden name before the new `x` hides it.
+    fn lower_shadowing_let(&mut self, local: &syn::Local) {
+        let (pat, ty) = match &local.pat {
+            Pat::Type(typed) => (&*typed.pat, Some(&*typed.ty)),
+            pat => (pat, None),
+        };
+        let init = local.init.as_ref().expect("checked");
+        self.push_scope();
+        let value = self.lower_expr(&init.expr);
+        let value = self.pop_scope(Some(value)).unwrap_or_default();
+        let (join, params) = self.new_join(1);
+        let jump = self.jump(join, vec![(params[0], value)], Vec::new(), pat.span());
+        self.emit_jump(jump);
+        self.switch_to(join);
+        let carried = self.local_tokens(params[0]);
+        let attrs = &local.attrs;
+        let annotation = ty.map(|ty| quote!(: #ty));
+        let allow = allow_mut_placeholder(self.cfg.locals.len(), scan::bindings(pat).len());
+        // Not `emit`: the pattern's names are not uses of the locals they shadow.
+        self.record_uses(&carried);
+        self.record_uses(&annotation.to_token_stream());
+        self.cfg.blocks[self.cur]
+            .code
+            .extend(quote!(#allow #(#attrs)* let #pat #annotation = #carried;));
+        let borrow_like = matches!(ty, Some(syn::Type::Reference(_)));
+        self.declare_pattern(pat, borrow_like);
     }
 
     fn lower_let(&mut self, local: &syn::Local) {
