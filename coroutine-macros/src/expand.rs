@@ -46,6 +46,10 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
             .map(|generator| generator.yield_ty.clone()),
         krate: args.krate.clone(),
         return_ty: shape.return_ty_nameable.then(|| shape.return_ty.clone()),
+        resume_ty: args.generator.as_ref().map_or_else(
+            || syn::parse_quote!(()),
+            |generator| generator.resume_ty.clone(),
+        ),
     };
     let mut lowerer = Lowerer::new(&flavour, &mut errors);
     let mut outer = Vec::new();

@@ -27,6 +27,8 @@ pub struct Flavour {
     pub krate: TokenStream,
     /// The user's return type if it can annotate a `let`.
     pub return_ty: Option<syn::Type>,
+    /// The resume type of a generator (`()` for async coroutines, where it is unused).
+    pub resume_ty: syn::Type,
 }
 
 struct LoopFrame {
@@ -973,7 +975,7 @@ impl<'e> Lowerer<'e> {
 
     fn lower_suspension(&mut self, kind: Suspension, mac: &syn::Macro) -> TokenStream {
         let span = mac.path.span();
-        let krate = self.flavour.krate.clone();
+        let krate = respan(self.flavour.krate.clone(), span);
         let operand = if mac.tokens.is_empty() && kind == Suspension::Yield {
             quote_spanned!(span=> ())
         } else {
@@ -1035,7 +1037,8 @@ impl<'e> Lowerer<'e> {
                     JumpKind::Enter(awaitee.to_token_stream()),
                 ));
                 let convert = if generator.is_some() {
-                    quote_spanned!(span=> #krate::__private::into_delegate(#operand))
+                    let resume_ty = &self.flavour.resume_ty;
+                    quote_spanned!(span=> #krate::__private::into_delegate::<#resume_ty, #generator, _>(#operand))
                 } else {
                     quote_spanned!(span=> #krate::__private::into_awaitee(#operand))
                 };
@@ -1054,7 +1057,8 @@ impl<'e> Lowerer<'e> {
     }
 
     fn try_code(&self, operand: TokenStream, span: Span) -> TokenStream {
-        let krate = &self.flavour.krate;
+        // Errors about `?` point at the `?`, not at the attribute.
+        let krate = &respan(self.flavour.krate.clone(), span);
         let residual = Ident::new("__residual", internal());
         let output = Ident::new("__output", internal());
         let ret = self.return_code(
@@ -1551,6 +1555,25 @@ impl VisitMut for Rewriter<'_> {
         }
     }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// The same tokens, reported at `span` (for paths into the runtime, whose errors should point
+/// at the user's code that caused them).
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut group =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                group.set_span(span);
+                tree = proc_macro2::TokenTree::Group(group);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }
 
 /// `code` (an expression of type `!`) as a statement that may follow diverging user code.

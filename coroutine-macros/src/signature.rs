@@ -59,6 +59,9 @@ pub fn analyse(item: syn::TraitItemFn, args: &Args, errors: &mut Vec<syn::Error>
     check_qualifiers(&sig, errors);
 
     let mut sig = sig;
+    // Reported above; the outer function is a plain one either way.
+    sig.asyncness = None;
+    sig.constness = None;
     let return_ty: Type = match &sig.output {
         ReturnType::Default => syn::parse_quote_spanned!(sig.ident.span()=> ()),
         ReturnType::Type(_, ty) => (**ty).clone(),

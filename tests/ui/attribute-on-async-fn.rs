@@ -1,0 +1,4 @@
+#[coroutines::coroutine]
+async fn already_async() {}
+
+fn main() {}

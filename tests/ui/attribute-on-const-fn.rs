@@ -1,0 +1,4 @@
+#[coroutines::coroutine]
+const fn constant() {}
+
+fn main() {}

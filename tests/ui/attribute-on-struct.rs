@@ -1,0 +1,4 @@
+#[coroutines::coroutine]
+struct NotAFunction;
+
+fn main() {}

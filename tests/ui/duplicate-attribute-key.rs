@@ -1,0 +1,4 @@
+#[coroutines::coroutine(yield = u32, yield = u64)]
+fn twice() {}
+
+fn main() {}

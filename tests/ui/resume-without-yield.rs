@@ -1,0 +1,4 @@
+#[coroutines::coroutine(resume = u32)]
+fn no_yield() {}
+
+fn main() {}

@@ -1,0 +1,9 @@
+#[coroutines::coroutine(yield = u32)]
+fn outer() {
+    fn inner() {
+        yield_!(1);
+    }
+    inner();
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[coroutines::coroutine(yeild = u32)]
+fn typo() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[coroutines::coroutine(yield = u32)]
+fn yields_text() {
+    yield_!("text");
+}
+
+fn main() {}

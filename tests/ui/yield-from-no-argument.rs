@@ -1,0 +1,6 @@
+#[coroutines::coroutine]
+fn empty() {
+    yield_from!();
+}
+
+fn main() {}

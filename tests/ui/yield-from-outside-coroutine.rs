@@ -1,0 +1,3 @@
+fn main() {
+    let _ = coroutines::yield_from!(std::future::ready(1));
+}

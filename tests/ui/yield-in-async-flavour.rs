@@ -1,0 +1,6 @@
+#[coroutines::coroutine]
+fn numbers() {
+    yield_!(1);
+}
+
+fn main() {}
