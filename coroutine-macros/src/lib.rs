@@ -3,15 +3,15 @@
 //!
 //! The crate is a small compiler, one module per stage:
 //!
-//! - [`args`] parses the attribute's arguments (`yield = Y`, `resume = R`, `crate = path`);
-//! - [`signature`] checks the function's shape and builds the outer signature;
-//! - [`scan`] answers syntactic questions about the body (where the suspension points are,
+//! - `args` parses the attribute's arguments (`yield = Y`, `resume = R`, `crate = path`);
+//! - `signature` checks the function's shape and builds the outer signature;
+//! - `scan` answers syntactic questions about the body (where the suspension points are,
 //!   which names a piece of code mentions or may move, what a pattern binds);
-//! - [`lower`] turns the body into basic blocks split at suspension points ([`cfg`] holds that
+//! - `lower` turns the body into basic blocks split at suspension points (`cfg` holds that
 //!   representation and decides, by liveness, which locals each state stores);
-//! - [`emit`] writes the state enum, the resume closure and the outer function.
+//! - `emit` writes the state enum, the resume closure and the outer function.
 //!
-//! [`expand`] chains them; the `#[proc_macro_attribute]` below is a thin shell around it, so that
+//! `expand` chains them; the `#[proc_macro_attribute]` below is a thin shell around it, so that
 //! the whole pipeline works on `proc_macro2` types and can be tested as a library.
 
 mod args;
