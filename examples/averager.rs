@@ -40,7 +40,10 @@ fn grouper(key: &'static str) -> (&'static str, (u32, Option<f64>)) {
 }
 
 fn main() {
-    let data = [("girls;kg", vec![40.9, 38.5, 44.3]), ("boys;m", vec![1.38, 1.5, 1.32])];
+    let data = [
+        ("girls;kg", vec![40.9, 38.5, 44.3]),
+        ("boys;m", vec![1.38, 1.5, 1.32]),
+    ];
     let mut results = BTreeMap::new();
     for (key, values) in data {
         let mut group = pin!(grouper(key));
@@ -55,6 +58,9 @@ fn main() {
     }
     for (key, (count, average)) in results {
         let (group, unit) = key.split_once(';').unwrap_or((key, ""));
-        println!("{count:2} {group:5} averaging {:.2}{unit}", average.unwrap_or_default());
+        println!(
+            "{count:2} {group:5} averaging {:.2}{unit}",
+            average.unwrap_or_default()
+        );
     }
 }
