@@ -216,21 +216,40 @@ impl Emitter<'_> {
         if let JumpKind::Enter(awaitee) = &jump.kind {
             fields.push(quote!(__awaitee: #awaitee));
         }
+        let mut bind_args = Vec::new();
         for &local in &self.layout.saved[jump.to] {
             let field = self.field(jump.to, local);
-            let value = match jump.args.iter().find(|(l, _)| *l == local) {
-                Some((_, value)) => value.clone(),
+            let value = match jump.args.iter().position(|(l, _)| *l == local) {
+                Some(position) => {
+                    let value = &jump.args[position].1;
+                    if is_single_ident(value) {
+                        value.clone()
+                    } else {
+                        let name = format_ident!("__argument{}", position, span = internal());
+                        bind_args.push(quote!(let #name = #value;));
+                        name.into_token_stream()
+                    }
+                }
                 None => self.cfg.binding_name_at(from, local).into_token_stream(),
             };
             fields.push(quote!(#field: #value));
         }
-        let store = quote!(#state = __State::#variant { #(#fields),* };);
+        // Arguments are evaluated before any local moves into the new state (they may read one).
+        let store = quote!(#(#bind_args)* #state = __State::#variant { #(#fields),* };);
         let transfer = match &jump.kind {
             JumpKind::Goto | JumpKind::Enter(_) => quote!(continue #dispatch),
             JumpKind::Suspend(returned) => quote!(return #returned),
         };
         quote!({ #store #transfer; })
     }
+}
+
+fn is_single_ident(tokens: &TokenStream) -> bool {
+    let mut trees = tokens.clone().into_iter();
+    matches!(
+        (trees.next(), trees.next()),
+        (Some(TokenTree::Ident(_)), None)
+    )
 }
 
 /// The whole outer function.

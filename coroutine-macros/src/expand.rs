@@ -68,6 +68,11 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     }
     lowerer.lower_body(&body);
+    if lowerer.lowered_unsafe {
+        // A lowered `unsafe` block is cut into pieces, each wrapped in `unsafe` again; not all
+        // of them perform an unsafe operation.
+        shape.attrs.push(syn::parse_quote!(#[allow(unused_unsafe)]));
+    }
     let cfg = std::mem::take(&mut lowerer.cfg);
     drop(lowerer);
 

@@ -52,8 +52,11 @@ pub struct Lowerer<'e> {
     /// Hidden locals used as a place (receiver, borrow), so still holding a value at the end of
     /// their statement.
     place_used: Vec<LocalId>,
-    /// How many `unsafe` blocks enclose the code being lowered.
-    unsafe_depth: usize,
+    /// The `unsafe` keywords of the lowered `unsafe` blocks enclosing the code being lowered:
+    /// their statements are emitted outside the block, so each is wrapped in `unsafe` again.
+    unsafe_spans: Vec<Span>,
+    /// Whether some `unsafe` block was lowered (pieces of it may hold no unsafe operation).
+    pub lowered_unsafe: bool,
 }
 
 /// A jump placeholder's name.
@@ -104,7 +107,8 @@ impl<'e> Lowerer<'e> {
             errors,
             fresh: 0,
             place_used: Vec::new(),
-            unsafe_depth: 0,
+            unsafe_spans: Vec::new(),
+            lowered_unsafe: false,
         }
     }
 
@@ -177,6 +181,13 @@ impl<'e> Lowerer<'e> {
         for (_, arg) in &args {
             self.record_uses(arg);
         }
+        let args = match self.unsafe_spans.last() {
+            Some(&span) => args
+                .into_iter()
+                .map(|(local, arg)| (local, quote_spanned!(span=> unsafe { #arg })))
+                .collect(),
+            None => args,
+        };
         let mut visible = self.visible();
         visible.extend(&pattern_bound);
         let index = self.cfg.jumps.len();
@@ -202,6 +213,7 @@ impl<'e> Lowerer<'e> {
     /// Appends code to the current block.
     fn emit(&mut self, code: TokenStream) {
         self.record_uses(&code);
+        let code = self.wrap_unsafe(code);
         self.cfg.blocks[self.cur].code.extend(code);
     }
 
@@ -277,6 +289,10 @@ impl<'e> Lowerer<'e> {
     /// Leaves a scope. If it declared locals that may still hold values, control moves to a new
     /// block outside the scope (dropping them); `value`, evaluated inside, is carried across.
     fn pop_scope(&mut self, value: Option<TokenStream>) -> Option<TokenStream> {
+        // The value is evaluated in this block, where the scope's hidden locals still resolve.
+        if let Some(value) = &value {
+            self.record_uses(value);
+        }
         let frame = self.scopes.last().expect("a scope").clone();
         let needs_boundary = frame
             .iter()
@@ -328,8 +344,12 @@ impl<'e> Lowerer<'e> {
     /// Lowers the whole function body; params are already declared.
     pub fn lower_body(&mut self, body: &syn::Block) {
         let value = self.lower_stmts(&body.stmts);
-        let value = value.unwrap_or_else(|| quote_spanned!(body.brace_token.span.close()=> ()));
-        let code = self.return_code(value, body.brace_token.span.close());
+        let close = body.brace_token.span.close();
+        let code = match value {
+            Some(value) => self.return_code(value, close),
+            // The implicit `()` after a body that ends in `panic!()` is not unreachable user code.
+            None => allow_unreachable(self.return_code(quote_spanned!(close=> ()), close)),
+        };
         self.emit(code);
         self.diverge();
     }
@@ -383,6 +403,7 @@ impl<'e> Lowerer<'e> {
         }
         if !scan::needs_lowering_stmt(stmt, &self.loop_context()) {
             let code = self.verbatim_stmt(stmt);
+            let code = self.wrap_unsafe(code);
             let Stmt::Local(local) = stmt else {
                 self.emit(code);
                 return;
@@ -537,12 +558,13 @@ impl<'e> Lowerer<'e> {
         }
     }
 
+    /// Closes a lowered `else` block of `let ... else`. Rust requires it to diverge, but once
+    /// split into states rustc no longer sees the block whole; a fall-through (which rustc would
+    /// reject in the original code) panics instead of running on.
     fn check_diverged(&mut self, span: Span) {
-        // A reachable end of a lowered `else` block is the user's error; make rustc say it.
-        self.emit(quote_spanned!(span=> {
-            let __diverges: ::core::convert::Infallible = ::core::compile_error!("the `else` block of `let ... else` must diverge (`return`, `break`, `continue` or panic)");
-            match __diverges {}
-        }));
+        let krate = respan(self.flavour.krate.clone(), span);
+        let code = quote_spanned!(span=> #krate::__private::else_did_not_diverge());
+        self.emit(allow_unreachable(code));
         self.diverge();
     }
 
@@ -599,9 +621,9 @@ impl<'e> Lowerer<'e> {
                 self.lower_block(&node.block, node.block_unsafe(), false);
             }
             Expr::Unsafe(node) => {
-                self.unsafe_depth += 1;
+                self.enter_unsafe(node.unsafe_token.span);
                 self.lower_block(&node.block, true, false);
-                self.unsafe_depth -= 1;
+                self.unsafe_spans.pop();
             }
             _ => {
                 let value = self.lower_expr(expr);
@@ -769,10 +791,12 @@ impl<'e> Lowerer<'e> {
             Expr::Block(node) if node.label.is_none() => self.lower_block(&node.block, false, true),
             Expr::Block(node) => self.lower_labelled_block(node),
             Expr::Unsafe(node) => {
-                self.unsafe_depth += 1;
+                let span = node.unsafe_token.span;
+                self.enter_unsafe(span);
                 let value = self.lower_block(&node.block, true, true);
-                self.unsafe_depth -= 1;
-                value
+                self.unsafe_spans.pop();
+                // The value may still be an unsafe operation evaluated where it is used.
+                quote_spanned!(span=> unsafe { #value })
             }
             Expr::Loop(node) => self.lower_loop(node),
             Expr::While(node) => {
@@ -1472,38 +1496,45 @@ impl<'e> Lowerer<'e> {
         self.mark_moved(names);
         let mut stmt = stmt.clone();
         self.rewriter().visit_stmt_mut(&mut stmt);
-        let code = stmt.into_token_stream();
-        self.wrap_unsafe_stmt(code)
+        stmt.into_token_stream()
     }
 
     fn verbatim_expr(&mut self, expr: &Expr) -> TokenStream {
         self.record_moves_expr(expr);
         let mut expr = expr.clone();
         self.rewriter().visit_expr_mut(&mut expr);
-        let code = expr.into_token_stream();
-        if self.unsafe_depth > 0 {
-            quote!(unsafe { #code })
-        } else {
-            code
-        }
+        expr.into_token_stream()
     }
 
-    fn wrap_unsafe_stmt(&self, code: TokenStream) -> TokenStream {
-        if self.unsafe_depth == 0 {
+    fn enter_unsafe(&mut self, span: Span) {
+        self.unsafe_spans.push(span);
+        self.lowered_unsafe = true;
+    }
+
+    /// Inside a lowered `unsafe` block: the statements of `code`, each made unsafe again (a
+    /// `let` keeps its bindings outside; only its initialiser is wrapped).
+    fn wrap_unsafe(&self, code: TokenStream) -> TokenStream {
+        let Some(&span) = self.unsafe_spans.last() else {
             return code;
-        }
-        // Statements of a lowered `unsafe` block are emitted outside it: keep them unsafe.
-        match syn::parse2::<Stmt>(code.clone()) {
-            Ok(Stmt::Local(mut local)) => {
-                if let Some(init) = &mut local.init {
-                    let expr = &init.expr;
-                    *init.expr = syn::parse_quote!(unsafe { #expr });
+        };
+        let Ok(stmts) = syn::parse::Parser::parse2(syn::Block::parse_within, code.clone()) else {
+            return code;
+        };
+        let mut out = TokenStream::new();
+        for stmt in stmts {
+            match stmt {
+                Stmt::Local(mut local) => {
+                    if let Some(init) = &mut local.init {
+                        let expr = &init.expr;
+                        *init.expr = Expr::Verbatim(quote_spanned!(span=> unsafe { #expr }));
+                    }
+                    out.extend(local.into_token_stream());
                 }
-                local.into_token_stream()
+                Stmt::Expr(expr, semi) => out.extend(quote_spanned!(span=> unsafe { #expr } #semi)),
+                other => out.extend(other.into_token_stream()),
             }
-            Ok(Stmt::Expr(expr, semi)) => quote!(unsafe { #expr } #semi),
-            _ => code,
         }
+        out
     }
 
     fn rewriter(&self) -> Rewriter<'_> {

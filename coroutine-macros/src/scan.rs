@@ -614,6 +614,8 @@ fn pattern_binds_by_ref(pat: &Pat) -> bool {
 pub fn looks_like_borrow(expr: &Expr) -> bool {
     match expr {
         Expr::Reference(_) => true,
+        // A closure that is not `move` borrows what it captures.
+        Expr::Closure(closure) => closure.capture.is_none(),
         Expr::MethodCall(call) => {
             BORROW_RETURNING_METHODS.contains(&call.method.to_string().as_str())
         }

@@ -266,6 +266,15 @@ pub fn resumed_after_panicking() -> ! {
     panic!("`#[coroutine]` resumed after panicking")
 }
 
+/// The end of a `let ... else` block that held a suspension point was reached: Rust requires
+/// that block to diverge, which the split block no longer lets rustc check.
+#[cold]
+#[inline(never)]
+#[track_caller]
+pub fn else_did_not_diverge() -> ! {
+    panic!("the `else` block of `let ... else` must diverge (`return`, `break`, `continue` or panic), but this one ended")
+}
+
 /// A state the generated code proved impossible; reaching it is a bug in `coroutines`.
 #[cold]
 #[inline(never)]
