@@ -29,6 +29,47 @@
 //!
 //! See the README for the two flavours, the semantics rules and the limitations.
 
+/// Turns a function into a coroutine: Python's `@asyncio.coroutine`.
+///
+/// Without arguments, `fn f(..) -> T` becomes `fn f(..) -> impl Future<Output = T>` and
+/// `yield_from!(x)` waits for anything `IntoFuture`:
+///
+/// ```
+/// #[coroutines::coroutine]
+/// fn add_later(x: u32, y: u32) -> u32 {
+///     yield_from!(coroutines::sleep(0));
+///     x + y
+/// }
+///
+/// assert_eq!(coroutines::EventLoop::new().run_until_complete(add_later(1, 2)), 3);
+/// ```
+///
+/// With `yield = Y` (and optionally `resume = R`), it becomes
+/// `fn f(..) -> impl Coroutine<R, Yield = Y, Return = T>`; `yield_!(v)` yields and evaluates to
+/// the next resume value, `yield_from!(g)` delegates to another generator (PEP 380):
+///
+/// ```
+/// use coroutines::{Coroutine, CoroutineState};
+/// use std::pin::pin;
+///
+/// #[coroutines::coroutine(yield = u32, resume = u32)]
+/// fn running_total() -> u32 {
+///     let mut total = 0;
+///     while total < 10 {
+///         total += yield_!(total);
+///     }
+///     total
+/// }
+///
+/// let mut generator = pin!(running_total());
+/// assert_eq!(generator.as_mut().resume(0), CoroutineState::Yielded(0)); // priming
+/// assert_eq!(generator.as_mut().resume(4), CoroutineState::Yielded(4));
+/// assert_eq!(generator.as_mut().resume(7), CoroutineState::Complete(11));
+/// ```
+///
+/// `crate = path` names this crate when it is re-exported elsewhere
+/// (`#[coroutines::coroutine(crate = my::coroutines)]`).
+#[doc(inline)]
 pub use coroutine_macros::coroutine;
 pub use coroutine_runtime::*;
 

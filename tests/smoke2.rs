@@ -203,3 +203,37 @@ fn async_chain() {
     assert_eq!(block_on(chain(3)), Ok(1 + 2 + 21 + 1 + 5 + 100));
     assert_eq!(block_on(Counter { n: 4 }.get()), 5);
 }
+
+trait Source {
+    #[coroutines::coroutine]
+    fn fetch(&self, key: &str) -> usize;
+
+    #[coroutines::coroutine(yield = u8)]
+    fn bytes(&self) -> usize;
+}
+
+struct Table(Vec<u8>);
+
+impl Source for Table {
+    #[coroutines::coroutine]
+    fn fetch(&self, key: &str) -> usize {
+        let len = yield_from!(std::future::ready(key.len()));
+        len + self.0.len()
+    }
+
+    #[coroutines::coroutine(yield = u8)]
+    fn bytes(&self) -> usize {
+        for byte in &self.0 {
+            yield_!(*byte);
+        }
+        self.0.len()
+    }
+}
+
+#[test]
+fn trait_declarations_and_impls() {
+    let table = Table(vec![7, 8]);
+    assert_eq!(block_on(table.fetch("abc")), 5);
+    let (ys, n) = run(table.bytes());
+    assert_eq!((ys, n), (vec![7, 8], 2));
+}

@@ -34,7 +34,7 @@ use proc_macro::TokenStream;
 /// `yield_from!(g)` delegates to another generator (PEP 380). `crate = path` names the
 /// `coroutines` crate when it is re-exported under another path.
 ///
-/// See the `coroutines` crate for examples.
+/// The `coroutines` crate documents this attribute with examples (`coroutines::coroutine`).
 #[proc_macro_attribute]
 pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::coroutine(args.into(), item.into()).into()
