@@ -237,3 +237,30 @@ fn trait_declarations_and_impls() {
     let (ys, n) = run(table.bytes());
     assert_eq!((ys, n), (vec![7, 8], 2));
 }
+
+enum Shape {
+    Circle(i32),
+    Square(i32),
+    Empty,
+}
+
+#[coroutines::coroutine(yield = i32)]
+fn or_patterns(shapes: Vec<Shape>) -> i32 {
+    let mut total = 0;
+    for shape in shapes {
+        match shape {
+            Shape::Circle(size) | Shape::Square(size) => {
+                total += size;
+                yield_!(size);
+            }
+            Shape::Empty => {}
+        }
+    }
+    total
+}
+
+#[test]
+fn or_pattern_bindings_cross_a_suspension() {
+    let (ys, total) = run(or_patterns(vec![Shape::Circle(2), Shape::Empty, Shape::Square(3)]));
+    assert_eq!((ys, total), (vec![2, 3], 5));
+}

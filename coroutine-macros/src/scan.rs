@@ -640,7 +640,9 @@ pub fn bindings(pat: &Pat) -> Vec<Binding> {
     struct Collector(Vec<Binding>);
     impl<'ast> Visit<'ast> for Collector {
         fn visit_pat_ident(&mut self, node: &'ast syn::PatIdent) {
-            if is_binding(node) {
+            // The alternatives of an or-pattern bind the same names.
+            let seen = self.0.iter().any(|binding| binding.ident == node.ident);
+            if is_binding(node) && !seen {
                 self.0.push(Binding {
                     ident: node.ident.clone(),
                     mutable: node.mutability.is_some(),
@@ -681,6 +683,13 @@ pub fn rename_bindings(
     impl VisitMut for Renamer<'_> {
         fn visit_pat_ident_mut(&mut self, node: &mut syn::PatIdent) {
             if is_binding(node) {
+                // The alternatives of an or-pattern bind the same names: rename them alike.
+                if let Some((_, hidden)) = self.renamed.iter().find(|(binding, _)| binding.ident == node.ident) {
+                    node.ident = hidden.clone();
+                    node.mutability = None;
+                    visit_mut::visit_pat_ident_mut(self, node);
+                    return;
+                }
                 let hidden = (self.fresh)(&node.ident);
                 let binding = Binding {
                     ident: node.ident.clone(),
