@@ -261,6 +261,31 @@ fn or_patterns(shapes: Vec<Shape>) -> i32 {
 
 #[test]
 fn or_pattern_bindings_cross_a_suspension() {
-    let (ys, total) = run(or_patterns(vec![Shape::Circle(2), Shape::Empty, Shape::Square(3)]));
+    let (ys, total) = run(or_patterns(vec![
+        Shape::Circle(2),
+        Shape::Empty,
+        Shape::Square(3),
+    ]));
     assert_eq!((ys, total), (vec![2, 3], 5));
+}
+
+#[coroutines::coroutine(yield = usize)]
+fn reborrows() -> Vec<u32> {
+    let mut v = vec![1_u32];
+    let r = &mut v;
+    r.push(2);
+    yield_!(r.len());
+    r.push(3);
+    let shared = &v;
+    yield_!(shared.len());
+    let again = shared.iter().sum::<u32>() as usize;
+    yield_!(again);
+    v
+}
+
+#[test]
+fn whole_local_borrows_live_across_suspensions() {
+    let (ys, v) = run(reborrows());
+    assert_eq!(ys, [2, 3, 6]);
+    assert_eq!(v, [1, 2, 3]);
 }

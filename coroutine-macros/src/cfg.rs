@@ -29,6 +29,9 @@ pub struct Local {
     pub moved: bool,
     /// Obviously a reference (see [`crate::scan::looks_like_borrow`]).
     pub borrow_like: bool,
+    /// `let r = &v;` / `let r = &mut v;` of a whole local `v`: never stored, borrowed again from
+    /// `v` in each state that uses it (the `bool` says `&mut`).
+    pub reborrow: Option<(LocalId, bool)>,
 }
 
 /// How control enters a block.
@@ -110,6 +113,7 @@ impl Cfg {
             hidden,
             moved: hidden,
             borrow_like: false,
+            reborrow: None,
         });
         self.locals.len() - 1
     }
@@ -170,9 +174,10 @@ impl Cfg {
                     .copied()
                     .filter(|&local| {
                         let data = &self.locals[local];
-                        block_data.params.contains(&local)
-                            || live_in[block].contains(&local)
-                            || (!data.moved && !data.borrow_like)
+                        data.reborrow.is_none()
+                            && (block_data.params.contains(&local)
+                                || live_in[block].contains(&local)
+                                || (!data.moved && !data.borrow_like))
                     })
                     .collect()
             })
@@ -203,6 +208,7 @@ impl Cfg {
             for &local in &live_in[jump.to] {
                 let is_arg = jump.args.iter().any(|(l, _)| *l == local);
                 if !is_arg
+                    && self.locals[local].reborrow.is_none()
                     && !saved[jump.to].contains(&local)
                     && self.blocks[jump.to].scope.contains(&local)
                     && !available.contains(&local)

@@ -113,6 +113,8 @@ impl Emitter<'_> {
                 };
             };
             let code = self.replace_jumps(data.code.clone(), block);
+            let reborrows = self.reborrows(block);
+            let code = quote!(#reborrows #code);
             let arm = match &data.entry {
                 Entry::Start => {
                     let drop_first = self
@@ -173,6 +175,25 @@ impl Emitter<'_> {
             __State::Returned => #krate::__private::resumed_after_completion(),
             __State::Poisoned => #krate::__private::resumed_after_panicking(),
         }
+    }
+
+    /// Rebuilds, at a block's entry, the references to whole locals that its code uses.
+    fn reborrows(&self, block: usize) -> TokenStream {
+        let data = &self.cfg.blocks[block];
+        let mut out = TokenStream::new();
+        for &local in &data.scope {
+            let Some((referent, mutable)) = self.cfg.locals[local].reborrow else {
+                continue;
+            };
+            if !data.uses.contains(&local) {
+                continue;
+            }
+            let name = &self.cfg.locals[local].name;
+            let referent = self.cfg.entry_name(block, referent);
+            let mutability = mutable.then(|| quote!(mut));
+            out.extend(quote!(let #name = &#mutability #referent;));
+        }
+        out
     }
 
     /// Replaces jump placeholders in a block's code by the code that stores the target's state.

@@ -232,6 +232,10 @@ impl<'e> Lowerer<'e> {
         for name in names {
             if let Some(local) = self.resolve(&name) {
                 self.cfg.blocks[self.cur].uses.insert(local);
+                // A re-borrowed reference is rebuilt from its referent wherever it is used.
+                if let Some((referent, _)) = self.cfg.locals[local].reborrow {
+                    self.cfg.blocks[self.cur].uses.insert(referent);
+                }
             }
         }
     }
@@ -423,7 +427,12 @@ impl<'e> Lowerer<'e> {
             // The pattern's names are not uses of the locals they shadow.
             self.record_local_uses(local);
             self.cfg.blocks[self.cur].code.extend(quote!(#allow #code));
+            let referent = self.whole_local_borrow(local);
             self.declare_pattern(pat, borrow_like);
+            if let Some(reborrow) = referent {
+                let declared = self.cfg.locals.len() - 1;
+                self.cfg.locals[declared].reborrow = Some(reborrow);
+            }
             return;
         }
         match stmt {
@@ -457,6 +466,37 @@ impl<'e> Lowerer<'e> {
                 self.record_uses(&diverge.to_token_stream());
             }
         }
+    }
+
+    /// `let r = &v;` or `let r = &mut v;` where `v` is a whole local of the coroutine: the
+    /// reference can be rebuilt after a suspension instead of being stored.
+    fn whole_local_borrow(&self, local: &syn::Local) -> Option<(LocalId, bool)> {
+        let init = local.init.as_ref()?;
+        if init.diverge.is_some() {
+            return None;
+        }
+        let pat = match &local.pat {
+            Pat::Type(typed) => &*typed.pat,
+            pat => pat,
+        };
+        let Pat::Ident(binding) = pat else {
+            return None;
+        };
+        if binding.by_ref.is_some() || binding.mutability.is_some() || binding.subpat.is_some() {
+            return None;
+        }
+        let Expr::Reference(reference) = &*init.expr else {
+            return None;
+        };
+        let Expr::Path(path) = &*reference.expr else {
+            return None;
+        };
+        let referent = self.resolve(&path.path.get_ident()?.to_string())?;
+        let data = &self.cfg.locals[referent];
+        if data.hidden || data.reborrow.is_some() {
+            return None;
+        }
+        Some((referent, reference.mutability.is_some()))
     }
 
     /// Whether a `let` shadows a local of an enclosing scope (which becomes visible again when

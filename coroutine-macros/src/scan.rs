@@ -684,7 +684,11 @@ pub fn rename_bindings(
         fn visit_pat_ident_mut(&mut self, node: &mut syn::PatIdent) {
             if is_binding(node) {
                 // The alternatives of an or-pattern bind the same names: rename them alike.
-                if let Some((_, hidden)) = self.renamed.iter().find(|(binding, _)| binding.ident == node.ident) {
+                if let Some((_, hidden)) = self
+                    .renamed
+                    .iter()
+                    .find(|(binding, _)| binding.ident == node.ident)
+                {
                     node.ident = hidden.clone();
                     node.mutability = None;
                     visit_mut::visit_pat_ident_mut(self, node);
