@@ -32,6 +32,11 @@ pub struct Local {
     /// `let r = &v;` / `let r = &mut v;` of a whole local `v`: never stored, borrowed again from
     /// `v` in each state that uses it (the `bool` says `&mut`).
     pub reborrow: Option<(LocalId, bool)>,
+    /// A local whose value is (syntactically) a borrow of part of this other local.
+    pub borrows_from: Option<LocalId>,
+    /// Certainly an owned value (built by a constructor, a literal, a by-value parameter): a
+    /// borrow of it cannot outlive a suspension.
+    pub owned: bool,
 }
 
 /// How control enters a block.
@@ -42,7 +47,7 @@ pub enum Entry {
     /// A jump from another block within one resume.
     Jump,
     /// Resumption after `yield_!`: `value` receives the resume argument.
-    Yield { value: LocalId },
+    Yield { value: LocalId, span: Span },
     /// Delegation (`yield_from!`): the block polls its awaitee in place until it completes,
     /// then `value` receives the result.
     Delegate { value: LocalId, span: Span },
@@ -114,6 +119,8 @@ impl Cfg {
             moved: hidden,
             borrow_like: false,
             reborrow: None,
+            borrows_from: None,
+            owned: false,
         });
         self.locals.len() - 1
     }
@@ -161,6 +168,7 @@ impl Cfg {
         order.reverse();
 
         let live_in = self.liveness(&reachable);
+        self.check_borrows_across_suspensions(&reachable, &live_in)?;
 
         // Start from the lexical candidates, then drop locals some incoming jump cannot
         // provide, until nothing changes (a local dropped on entry is gone for the rest of its
@@ -245,6 +253,55 @@ impl Cfg {
         Ok(Layout { saved, order })
     }
 
+    /// A borrow of part of an owned local that is still used after a suspension point cannot be
+    /// stored; say so at the user's borrow and suspension, before rustc says it about `__state`.
+    fn check_borrows_across_suspensions(
+        &self,
+        reachable: &[bool],
+        live_in: &[BTreeSet<LocalId>],
+    ) -> Result<(), syn::Error> {
+        let mut errors: Option<syn::Error> = None;
+        let mut reported = BTreeSet::new();
+        for (block, data) in self.blocks.iter().enumerate() {
+            let (Entry::Yield { span, .. } | Entry::Delegate { span, .. }) = data.entry else {
+                continue;
+            };
+            if !reachable[block] {
+                continue;
+            }
+            for &local in &live_in[block] {
+                let borrower = &self.locals[local];
+                let Some(owner) = borrower.borrows_from else {
+                    continue;
+                };
+                if !self.locals[owner].owned || !reported.insert(local) {
+                    continue;
+                }
+                let owner_name = &self.locals[owner].name;
+                let what = if borrower.hidden {
+                    format!("this loop iterates over a borrow of `{owner_name}`")
+                } else {
+                    format!("`{}` borrows from `{owner_name}`", borrower.name)
+                };
+                let mut error = syn::Error::new(
+                    borrower.name.span(),
+                    format!(
+                        "{what}, a local of this coroutine, and the borrow is still in use after a suspension point; a suspended coroutine cannot hold a reference into its own locals (only a whole-local borrow like `let r = &{owner_name};` can be kept)"
+                    ),
+                );
+                error.combine(syn::Error::new(
+                    span,
+                    format!("the borrow of `{owner_name}` is held across this suspension point; clone what you need before it, look it up again after it, or iterate by value or by index"),
+                ));
+                match &mut errors {
+                    Some(all) => all.combine(error),
+                    None => errors = Some(error),
+                }
+            }
+        }
+        errors.map_or(Ok(()), Err)
+    }
+
     /// Locals the source block of `jump` can name there.
     fn available_at(&self, jump: &Jump, saved_at_source: &BTreeSet<LocalId>) -> BTreeSet<LocalId> {
         let source = &self.blocks[jump.from];
@@ -315,7 +372,7 @@ impl Cfg {
                 for &param in &data.params {
                     live.remove(&param);
                 }
-                if let Entry::Yield { value } | Entry::Delegate { value, .. } = data.entry {
+                if let Entry::Yield { value, .. } | Entry::Delegate { value, .. } = data.entry {
                     live.remove(&value);
                 }
                 if live != live_in[block] {

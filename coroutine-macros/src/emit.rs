@@ -123,7 +123,7 @@ impl Emitter<'_> {
                     quote!(__State::#variant { .. } => { #take #drop_first #code })
                 }
                 Entry::Jump => quote!(__State::#variant { .. } => { #take #code }),
-                Entry::Yield { value } => {
+                Entry::Yield { value, .. } => {
                     let value = &self.cfg.locals[*value].name;
                     quote!(__State::#variant { .. } => {
                         #take

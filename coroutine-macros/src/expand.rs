@@ -46,6 +46,7 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
             .map(|generator| generator.yield_ty.clone()),
         krate: args.krate.clone(),
         return_ty: shape.return_ty_nameable.then(|| shape.return_ty.clone()),
+        returns_unit: matches!(&shape.return_ty, syn::Type::Tuple(tuple) if tuple.elems.is_empty()),
         resume_ty: args.generator.as_ref().map_or_else(
             || syn::parse_quote!(()),
             |generator| generator.resume_ty.clone(),
@@ -54,10 +55,13 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut lowerer = Lowerer::new(&flavour, &mut errors);
     let mut outer = Vec::new();
     for param in &shape.params {
+        // A by-value parameter of a concrete, non-reference type is owned by the coroutine.
+        let owned = param.pattern.is_none() && signature::is_owned_type(&param.ty);
         lowerer.declare_param(
             param.binding.clone(),
             param.mutable,
             param.pattern.is_some(),
+            owned,
         );
         let value = param.outer.to_token_stream();
         outer.push(value);

@@ -29,6 +29,8 @@ pub struct Flavour {
     pub return_ty: Option<syn::Type>,
     /// The resume type of a generator (`()` for async coroutines, where it is unused).
     pub resume_ty: syn::Type,
+    /// Whether the return type is written `()` (or omitted).
+    pub returns_unit: bool,
 }
 
 struct LoopFrame {
@@ -329,8 +331,9 @@ impl<'e> Lowerer<'e> {
     // ---- the body -----------------------------------------------------------------------
 
     /// Declares a parameter (parameters are the first locals, in order).
-    pub fn declare_param(&mut self, name: Ident, mutable: bool, hidden: bool) {
+    pub fn declare_param(&mut self, name: Ident, mutable: bool, hidden: bool, owned: bool) {
         let local = self.declare(name, mutable, hidden);
+        self.cfg.locals[local].owned = owned;
         // A parameter is in scope at the start, not declared by it.
         self.cfg.blocks[self.cur].decls.retain(|&l| l != local);
         self.cfg.blocks[self.cur].scope.push(local);
@@ -352,7 +355,15 @@ impl<'e> Lowerer<'e> {
         let code = match value {
             Some(value) => self.return_code(value, close),
             // The implicit `()` after a body that ends in `panic!()` is not unreachable user code.
-            None => allow_unreachable(self.return_code(quote_spanned!(close=> ()), close)),
+            None if self.flavour.returns_unit => {
+                allow_unreachable(self.return_code(quote_spanned!(close=> ()), close))
+            }
+            // A body without a tail that returns a value ends by diverging (`panic!()`, a call
+            // returning `!`); rustc checked that on the original body, not on the split one.
+            None => {
+                let krate = respan(self.flavour.krate.clone(), close);
+                allow_unreachable(quote_spanned!(close=> #krate::__private::fell_off_the_end()))
+            }
         };
         self.emit(code);
         self.diverge();
@@ -428,10 +439,22 @@ impl<'e> Lowerer<'e> {
             self.record_local_uses(local);
             self.cfg.blocks[self.cur].code.extend(quote!(#allow #code));
             let referent = self.whole_local_borrow(local);
+            let first = self.cfg.locals.len();
+            let (borrows_from, owned) = match &local.init {
+                Some(init) if init.diverge.is_none() => (
+                    self.borrowed_root(&init.expr),
+                    scan::builds_owned_value(&init.expr),
+                ),
+                _ => (None, false),
+            };
             self.declare_pattern(pat, borrow_like);
-            if let Some(reborrow) = referent {
-                let declared = self.cfg.locals.len() - 1;
-                self.cfg.locals[declared].reborrow = Some(reborrow);
+            for declared in first..self.cfg.locals.len() {
+                let data = &mut self.cfg.locals[declared];
+                data.reborrow = referent;
+                if referent.is_none() {
+                    data.borrows_from = borrows_from;
+                }
+                data.owned = owned && matches!(pat, Pat::Ident(_));
             }
             return;
         }
@@ -466,6 +489,18 @@ impl<'e> Lowerer<'e> {
                 self.record_uses(&diverge.to_token_stream());
             }
         }
+    }
+
+    /// The local an expression borrows part of: `&v[i]`, `&v.field`, `v.iter()`, `v.as_str()`.
+    fn borrowed_root(&self, expr: &Expr) -> Option<LocalId> {
+        let place = match expr {
+            Expr::Reference(reference) => &*reference.expr,
+            Expr::MethodCall(call) if scan::looks_like_borrow(expr) => &*call.receiver,
+            Expr::Paren(paren) => return self.borrowed_root(&paren.expr),
+            _ => return None,
+        };
+        let root = scan::place_root(place)?;
+        self.resolve(&root.to_string())
     }
 
     /// `let r = &v;` or `let r = &mut v;` where `v` is a whole local of the coroutine: the
@@ -1066,7 +1101,9 @@ impl<'e> Lowerer<'e> {
                 quote!(())
             }
             (Suspension::Yield, Some(yield_ty)) => {
-                let resume = self.cfg.new_block(Entry::Yield { value }, self.visible());
+                let resume = self
+                    .cfg
+                    .new_block(Entry::Yield { value, span }, self.visible());
                 let yielded = Ident::new("__yielded", internal());
                 let returned = quote!(#krate::__private::State::Yielded(#yielded));
                 let jump = allow_unreachable(self.jump_kind(
@@ -1478,11 +1515,15 @@ impl<'e> Lowerer<'e> {
         let borrowed = scan::looks_like_borrow(&node.expr);
         // The iterator lives in a scope around the loop and is dropped when it ends.
         self.push_scope();
-        let iter = self.hidden_name("iter");
+        let mut iter = self.hidden_name("iter");
+        // Errors about the loop's iterator point at what it iterates over.
+        iter.set_span(internal().located_at(node.expr.span()));
         let span = node.for_token.span;
         self.emit(quote_spanned!(span=> let mut #iter = ::core::iter::IntoIterator::into_iter(#iterable);));
+        let iter_root = self.borrowed_root(&node.expr);
         let iter_local = self.declare(iter.clone(), true, true);
         self.cfg.locals[iter_local].moved = false;
+        self.cfg.locals[iter_local].borrows_from = iter_root;
         self.place_used.push(iter_local);
         let outer = self.scopes.pop().expect("scope");
         let (exit, _) = self.new_join(0);

@@ -624,6 +624,52 @@ pub fn looks_like_borrow(expr: &Expr) -> bool {
     }
 }
 
+/// The local at the root of a place expression: `v` in `v`, `v[i]`, `v.a.b`, `(*v).c`.
+pub fn place_root(place: &Expr) -> Option<&Ident> {
+    match place {
+        Expr::Path(path) if path.qself.is_none() => path.path.get_ident(),
+        Expr::Field(field) => place_root(&field.base),
+        Expr::Index(index) => place_root(&index.expr),
+        Expr::Paren(paren) => place_root(&paren.expr),
+        _ => None,
+    }
+}
+
+/// Whether an initialiser certainly builds an owned value (so a borrow of it is a borrow of the
+/// coroutine's own storage): literals, `vec!`/`format!`, struct/array/tuple literals,
+/// `Type::new(..)`-style constructors and the usual owning conversions.
+pub fn builds_owned_value(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(_) | Expr::Array(_) | Expr::Struct(_) | Expr::Repeat(_) => true,
+        Expr::Tuple(tuple) => !tuple.elems.is_empty(),
+        Expr::Macro(mac) => mac
+            .mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "vec" || s.ident == "format"),
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(path) => {
+                let segments = &path.path.segments;
+                segments.len() >= 2
+                    && segments.last().is_some_and(|s| {
+                        matches!(
+                            s.ident.to_string().as_str(),
+                            "new" | "from" | "with_capacity" | "default" | "from_iter"
+                        )
+                    })
+            }
+            _ => false,
+        },
+        Expr::MethodCall(call) => matches!(
+            call.method.to_string().as_str(),
+            "to_string" | "to_owned" | "to_vec" | "collect" | "clone" | "into_owned"
+        ),
+        Expr::Paren(paren) => builds_owned_value(&paren.expr),
+        _ => false,
+    }
+}
+
 /// A binding a pattern introduces.
 #[derive(Clone)]
 pub struct Binding {

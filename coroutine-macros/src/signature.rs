@@ -184,6 +184,25 @@ pub fn analyse(item: syn::TraitItemFn, args: &Args, errors: &mut Vec<syn::Error>
     }
 }
 
+/// Whether a parameter of this type certainly owns its value: a path type such as `Vec<T>` or
+/// `String` (not a reference, a generic parameter, `impl Trait` or `Self`).
+pub fn is_owned_type(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) => {
+            path.qself.is_none()
+                && (path.path.segments.len() > 1 || {
+                    let name = path.path.segments[0].ident.to_string();
+                    // A lone capitalised name with no arguments may be a generic parameter.
+                    !path.path.segments[0].arguments.is_empty()
+                        || matches!(name.as_str(), "String" | "PathBuf" | "OsString" | "CString")
+                })
+        }
+        Type::Array(_) | Type::Tuple(_) => true,
+        Type::Paren(paren) => is_owned_type(&paren.elem),
+        _ => false,
+    }
+}
+
 fn check_qualifiers(sig: &Signature, errors: &mut Vec<syn::Error>) {
     if let Some(token) = &sig.asyncness {
         errors.push(syn::Error::new(

@@ -275,6 +275,15 @@ pub fn else_did_not_diverge() -> ! {
     panic!("the `else` block of `let ... else` must diverge (`return`, `break`, `continue` or panic), but this one ended")
 }
 
+/// The end of a coroutine body without a tail expression was reached although it returns a
+/// value; rustc only accepts such a body if its end is unreachable.
+#[cold]
+#[inline(never)]
+#[track_caller]
+pub fn fell_off_the_end() -> ! {
+    panic!("a `#[coroutine]` fn that returns a value reached the end of its body without one")
+}
+
 /// A state the generated code proved impossible; reaching it is a bug in `coroutines`.
 #[cold]
 #[inline(never)]
