@@ -4,7 +4,7 @@
 //! expand to their own "only inside a coroutine" errors suppressed) plus every error, so the rest
 //! of the crate still type-checks and the user sees all problems at once.
 
-use crate::args::{self, internal};
+use crate::args;
 use crate::emit::{self, Emitter};
 use crate::lower::{Flavour, Lowerer};
 use crate::scan;
@@ -163,7 +163,6 @@ fn fallback(shape: &signature::Shape, args: &args::Args, errors: Vec<syn::Error>
     let attrs = &shape.attrs;
     let vis = &shape.vis;
     let sig = &shape.sig;
-    let _ = internal();
     quote! {
         #errors
         #(#attrs)*

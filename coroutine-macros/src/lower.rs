@@ -628,7 +628,6 @@ impl<'e> Lowerer<'e> {
                 self.pop_scope(None);
                 self.check_diverged(else_token.span);
                 self.switch_to(join);
-                let _ = borrow_like;
             }
         }
     }
@@ -693,11 +692,11 @@ impl<'e> Lowerer<'e> {
                 self.lower_match(node, false);
             }
             Expr::Block(node) if node.label.is_none() => {
-                self.lower_block(&node.block, node.block_unsafe(), false);
+                self.lower_block(&node.block, false);
             }
             Expr::Unsafe(node) => {
                 self.enter_unsafe(node.unsafe_token.span);
-                self.lower_block(&node.block, true, false);
+                self.lower_block(&node.block, false);
                 self.unsafe_spans.pop();
             }
             _ => {
@@ -813,8 +812,6 @@ impl<'e> Lowerer<'e> {
                 }
                 let operands = self.lower_operands(&all, &[]);
                 let path = &node.path;
-                let qself = node.qself.as_ref().map(|q| &q.ty);
-                let _ = qself;
                 let fields = node.fields.iter().zip(&operands).map(|(field, value)| {
                     let member = &field.member;
                     quote!(#member: #value)
@@ -863,12 +860,12 @@ impl<'e> Lowerer<'e> {
             }
             Expr::If(node) => self.lower_if(node, true),
             Expr::Match(node) => self.lower_match(node, true),
-            Expr::Block(node) if node.label.is_none() => self.lower_block(&node.block, false, true),
+            Expr::Block(node) if node.label.is_none() => self.lower_block(&node.block, true),
             Expr::Block(node) => self.lower_labelled_block(node),
             Expr::Unsafe(node) => {
                 let span = node.unsafe_token.span;
                 self.enter_unsafe(span);
-                let value = self.lower_block(&node.block, true, true);
+                let value = self.lower_block(&node.block, true);
                 self.unsafe_spans.pop();
                 // The value may still be an unsafe operation evaluated where it is used.
                 quote_spanned!(span=> unsafe { #value })
@@ -970,8 +967,9 @@ impl<'e> Lowerer<'e> {
         if self.is_hidden_local(&value) {
             return value;
         }
-        let name = self.hidden_name("temp");
-        let _ = span;
+        let mut name = self.hidden_name("temp");
+        // Errors about the spilled value point at the user's operand.
+        name.set_span(internal().located_at(span));
         self.emit(quote!(let #name = #value;));
         self.declare(name.clone(), false, true);
         name.into_token_stream()
@@ -988,7 +986,6 @@ impl<'e> Lowerer<'e> {
                 let (join, params) = self.new_join(1);
                 let (rhs_block, _) = self.new_join(0);
                 let to_rhs = self.jump(rhs_block, Vec::new(), Vec::new(), node.span());
-                let short = quote!(#is_and == false);
                 let short_value = if is_and { quote!(false) } else { quote!(true) };
                 let to_join = self.jump(
                     join,
@@ -1001,7 +998,6 @@ impl<'e> Lowerer<'e> {
                 } else {
                     quote!(!(#left))
                 };
-                let _ = short;
                 self.emit(quote!(if #cond { #to_rhs } else { #to_join }));
                 self.switch_to(rhs_block);
                 let right = self.lower_expr(&node.right);
@@ -1245,12 +1241,7 @@ impl<'e> Lowerer<'e> {
     }
 
     /// A block in value or statement position.
-    fn lower_block(
-        &mut self,
-        block: &syn::Block,
-        _is_unsafe: bool,
-        want_value: bool,
-    ) -> TokenStream {
+    fn lower_block(&mut self, block: &syn::Block, want_value: bool) -> TokenStream {
         self.push_scope();
         let tail = self.lower_stmts(&block.stmts);
         let value = if want_value {
@@ -1279,7 +1270,7 @@ impl<'e> Lowerer<'e> {
             continue_to: None,
             value: Some(params[0]),
         });
-        let value = self.lower_block(&node.block, false, true);
+        let value = self.lower_block(&node.block, true);
         let jump = self.jump(exit, vec![(params[0], value)], Vec::new(), node.span());
         self.emit_jump(jump);
         self.loops.pop();
@@ -1341,8 +1332,7 @@ impl<'e> Lowerer<'e> {
         self.lower_condition(&node.cond, then_block, else_block);
         self.switch_to(then_block);
         self.lower_branch_body(&then_expr, join, param);
-        let cond_scope = self.scopes.pop();
-        let _ = cond_scope;
+        self.scopes.pop();
         self.switch_to(else_block);
         match &node.else_branch {
             Some((_, else_expr)) => self.lower_branch_body(else_expr, join, param),
@@ -1475,7 +1465,7 @@ impl<'e> Lowerer<'e> {
             continue_to: Some(head),
             value: Some(params[0]),
         });
-        self.lower_block(&node.body, false, false);
+        self.lower_block(&node.body, false);
         let back = self.jump(head, Vec::new(), Vec::new(), node.loop_token.span);
         self.emit_jump(back);
         self.loops.pop();
@@ -1502,7 +1492,7 @@ impl<'e> Lowerer<'e> {
         let (body, _) = self.new_join(0);
         self.lower_condition(&node.cond, body, exit);
         self.switch_to(body);
-        self.lower_block(&node.body, false, false);
+        self.lower_block(&node.body, false);
         let back = self.jump(head, Vec::new(), Vec::new(), node.while_token.span);
         self.emit_jump(back);
         self.scopes.pop();
@@ -1558,7 +1548,7 @@ impl<'e> Lowerer<'e> {
         );
         self.push_scope();
         self.switch_to(body);
-        self.lower_block(&node.body, false, false);
+        self.lower_block(&node.body, false);
         let back = self.jump(head, Vec::new(), Vec::new(), span);
         self.emit_jump(back);
         self.scopes.pop();
@@ -1727,14 +1717,5 @@ fn contains_let(expr: &Expr) -> bool {
         }
         Expr::Paren(node) => contains_let(&node.expr),
         _ => false,
-    }
-}
-
-trait BlockUnsafe {
-    fn block_unsafe(&self) -> bool;
-}
-impl BlockUnsafe for syn::ExprBlock {
-    fn block_unsafe(&self) -> bool {
-        false
     }
 }
