@@ -289,3 +289,24 @@ fn whole_local_borrows_live_across_suspensions() {
     assert_eq!(ys, [2, 3, 6]);
     assert_eq!(v, [1, 2, 3]);
 }
+
+#[coroutines::coroutine(yield = i32, resume = i32)]
+fn precedence() -> Result<i32, String> {
+    let a = (yield_!(1) - 5).abs();
+    let b = (-yield_!(2)).abs();
+    let parsed: Result<i32, String> = Ok(3);
+    let c = parsed?.pow(2);
+    let len = Some(String::from("ab")).ok_or(String::new())?.len() as i32;
+    let d = yield_!(3) * 2 + 1;
+    Ok(a * 1000 + b * 100 + c * 10 + len + d)
+}
+
+#[test]
+fn parentheses_and_question_marks_keep_their_meaning() {
+    let mut g = pin!(precedence());
+    assert_eq!(g.as_mut().resume(0), CoroutineState::Yielded(1));
+    assert_eq!(g.as_mut().resume(2), CoroutineState::Yielded(2)); // a = |2 - 5| = 3
+    assert_eq!(g.as_mut().resume(4), CoroutineState::Yielded(3)); // b = 4
+    // d = 5 * 2 + 1 = 11
+    assert_eq!(g.as_mut().resume(5), CoroutineState::Complete(Ok(3000 + 400 + 90 + 2 + 11)));
+}

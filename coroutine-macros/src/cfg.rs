@@ -170,6 +170,13 @@ impl Cfg {
         let live_in = self.liveness(&reachable);
         self.check_borrows_across_suspensions(&reachable, &live_in)?;
 
+        // A user local that nothing mentions is left to rustc's `unused_variables` lint, which
+        // would not fire if the local were stored.
+        let mentioned: BTreeSet<LocalId> = self.blocks.iter().flat_map(|block| block.uses.iter().copied()).collect();
+        let silently_unused = |local: LocalId| {
+            let data = &self.locals[local];
+            !data.hidden && !mentioned.contains(&local) && !data.name.to_string().starts_with('_')
+        };
         // Start from the lexical candidates, then drop locals some incoming jump cannot
         // provide, until nothing changes (a local dropped on entry is gone for the rest of its
         // scope).
@@ -183,6 +190,7 @@ impl Cfg {
                     .filter(|&local| {
                         let data = &self.locals[local];
                         data.reborrow.is_none()
+                            && !silently_unused(local)
                             && (block_data.params.contains(&local)
                                 || live_in[block].contains(&local)
                                 || (!data.moved && !data.borrow_like))

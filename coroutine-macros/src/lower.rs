@@ -919,7 +919,10 @@ impl<'e> Lowerer<'e> {
                 let (base, index) = (&operands[0], &operands[1]);
                 quote!(#base[#index])
             }
-            Expr::Paren(node) => self.lower_place(&node.expr),
+            Expr::Paren(node) => {
+                let inner = self.lower_place(&node.expr);
+                quote!((#inner))
+            }
             Expr::Unary(node) if matches!(node.op, syn::UnOp::Deref(_)) => {
                 let inner = self.lower_expr(&node.expr);
                 quote!((*#inner))
@@ -1162,12 +1165,15 @@ impl<'e> Lowerer<'e> {
             quote_spanned!(span=> #krate::__private::FromResidual::from_residual(#residual)),
             span,
         );
-        quote_spanned! {span=>
+        let matched = quote_spanned! {span=>
             match #krate::__private::Try::branch(#operand) {
                 ::core::ops::ControlFlow::Continue(#output) => #output,
                 ::core::ops::ControlFlow::Break(#residual) => #ret,
             }
-        }
+        };
+        // Parenthesised so that `x?.method()` and `x? + 1` keep their meaning wherever the
+        // `match` lands (at the start of a statement, a `match` would end the expression).
+        parenthesized(matched)
     }
 
     // ---- control flow ---------------------------------------------------------------------
@@ -1676,6 +1682,14 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
             tree
         })
         .collect()
+}
+
+/// `(tokens)`, with parentheses that are the macro's own (so `unused_parens` does not blame
+/// the user for them).
+fn parenthesized(tokens: TokenStream) -> TokenStream {
+    let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, tokens);
+    group.set_span(internal());
+    proc_macro2::TokenTree::Group(group).into()
 }
 
 /// `code` (an expression of type `!`) as a statement that may follow diverging user code.
