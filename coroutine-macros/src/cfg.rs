@@ -67,6 +67,8 @@ pub struct Block {
     pub decls: Vec<LocalId>,
     /// Outgoing jumps (indices into [`Cfg::jumps`]).
     pub jumps: Vec<usize>,
+    /// `Some(jump)` when the block's whole code is that one jump.
+    pub forward: Option<usize>,
 }
 
 /// An edge: from a block to a target, carrying values for the target's params.
@@ -103,6 +105,9 @@ pub struct Cfg {
 
 /// What the emitter needs to know about the stored state.
 pub struct Layout {
+    /// Blocks with a single predecessor, emitted inline at the jump to them instead of as a
+    /// state of their own (no dispatch, no store and reload of the locals).
+    pub inlined: Vec<bool>,
     /// Locals stored in each block's variant, in declaration order.
     pub saved: Vec<Vec<LocalId>>,
     /// Reverse post-order of the reachable blocks: the order arms are emitted in, so that each
@@ -134,6 +139,7 @@ impl Cfg {
             uses: BTreeSet::new(),
             decls: Vec::new(),
             jumps: Vec::new(),
+            forward: None,
         });
         self.blocks.len() - 1
     }
@@ -158,6 +164,30 @@ impl Cfg {
         }
     }
 
+    /// Sends jumps to a block that only jumps on (without arguments) straight to where it
+    /// goes; the bypassed block becomes unreachable.
+    pub fn thread_jumps(&mut self) {
+        for index in 0..self.jumps.len() {
+            let mut seen = BTreeSet::new();
+            loop {
+                let target = self.jumps[index].to;
+                let Some(forward) = self.blocks[target].forward else {
+                    break;
+                };
+                let next = &self.jumps[forward];
+                let plain = target != 0
+                    && matches!(self.blocks[target].entry, Entry::Jump)
+                    && self.blocks[target].params.is_empty()
+                    && next.args.is_empty()
+                    && matches!(next.kind, JumpKind::Goto);
+                if !plain || !seen.insert(target) || forward == index {
+                    break;
+                }
+                self.jumps[index].to = next.to;
+            }
+        }
+    }
+
     /// Decides what each state stores; an error names a local that is needed after a jump
     /// that cannot name it.
     pub fn layout(&self) -> Result<Layout, syn::Error> {
@@ -172,7 +202,11 @@ impl Cfg {
 
         // A user local that nothing mentions is left to rustc's `unused_variables` lint, which
         // would not fire if the local were stored.
-        let mentioned: BTreeSet<LocalId> = self.blocks.iter().flat_map(|block| block.uses.iter().copied()).collect();
+        let mentioned: BTreeSet<LocalId> = self
+            .blocks
+            .iter()
+            .flat_map(|block| block.uses.iter().copied())
+            .collect();
         let silently_unused = |local: LocalId| {
             let data = &self.locals[local];
             !data.hidden && !mentioned.contains(&local) && !data.name.to_string().starts_with('_')
@@ -246,6 +280,8 @@ impl Cfg {
                 }
             }
         }
+        let inlined = self.inlinable(&reachable, &saved);
+        let order = order.into_iter().filter(|&block| !inlined[block]).collect();
         let saved = saved
             .into_iter()
             .enumerate()
@@ -258,7 +294,11 @@ impl Cfg {
                     .collect()
             })
             .collect();
-        Ok(Layout { saved, order })
+        Ok(Layout {
+            inlined,
+            saved,
+            order,
+        })
     }
 
     /// A borrow of part of an owned local that is still used after a suspension point cannot be
@@ -308,6 +348,40 @@ impl Cfg {
             }
         }
         errors.map_or(Ok(()), Err)
+    }
+
+    /// Blocks entered by exactly one plain jump that leaves no local behind (so that running
+    /// the block inside its predecessor's arm drops nothing late).
+    fn inlinable(&self, reachable: &[bool], saved: &[BTreeSet<LocalId>]) -> Vec<bool> {
+        let mut incoming = vec![Vec::new(); self.blocks.len()];
+        for (index, jump) in self.jumps.iter().enumerate() {
+            if reachable[jump.from] {
+                incoming[jump.to].push(index);
+            }
+        }
+        (0..self.blocks.len())
+            .map(|block| {
+                let [jump] = incoming[block][..] else {
+                    return false;
+                };
+                let jump = &self.jumps[jump];
+                if block == 0
+                    || jump.from == block
+                    || !matches!(self.blocks[block].entry, Entry::Jump)
+                    || !matches!(jump.kind, JumpKind::Goto)
+                {
+                    return false;
+                }
+                let source = &self.blocks[jump.from];
+                let target = &self.blocks[block];
+                jump.visible.iter().all(|local| {
+                    let present = saved[jump.from].contains(local)
+                        || source.decls.contains(local)
+                        || jump.pattern_bound.contains(local);
+                    !present || target.scope.contains(local)
+                })
+            })
+            .collect()
     }
 
     /// Locals the source block of `jump` can name there.

@@ -230,6 +230,9 @@ impl Emitter<'_> {
 
     fn jump_code(&self, index: usize, from: usize) -> TokenStream {
         let jump = &self.cfg.jumps[index];
+        if self.layout.inlined[jump.to] {
+            return self.inline_code(index, from);
+        }
         let state = Ident::new("__state", internal());
         let dispatch = syn::Lifetime::new("'__dispatch", internal());
         let variant = self.variant(jump.to);
@@ -271,6 +274,34 @@ fn is_single_ident(tokens: &TokenStream) -> bool {
         (trees.next(), trees.next()),
         (Some(TokenTree::Ident(_)), None)
     )
+}
+
+impl Emitter<'_> {
+    /// The target of a jump, run in place: its locals are bound as its arm would bind them
+    /// (all at once, so no binding hides a value another one reads), then its code.
+    fn inline_code(&self, index: usize, from: usize) -> TokenStream {
+        let jump = &self.cfg.jumps[index];
+        let target = jump.to;
+        let mut names = Vec::new();
+        let mut values = Vec::new();
+        for &local in &self.layout.saved[target] {
+            let name = self.cfg.entry_name(target, local);
+            let mutability = self.cfg.locals[local].mutable.then(|| quote!(mut));
+            names.push(quote!(#mutability #name));
+            values.push(match jump.args.iter().find(|(l, _)| *l == local) {
+                Some((_, value)) => value.clone(),
+                None => self.cfg.binding_name_at(from, local).into_token_stream(),
+            });
+        }
+        let reborrows = self.reborrows(target);
+        let code = self.replace_jumps(self.cfg.blocks[target].code.clone(), target);
+        quote!({
+            #[allow(unused_mut, unused_variables, unused_parens)]
+            let (#(#names,)*) = (#(#values,)*);
+            #reborrows
+            #code
+        })
+    }
 }
 
 /// The whole outer function.

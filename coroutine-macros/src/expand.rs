@@ -77,10 +77,11 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
         // of them perform an unsafe operation.
         shape.attrs.push(syn::parse_quote!(#[allow(unused_unsafe)]));
     }
-    let cfg = std::mem::take(&mut lowerer.cfg);
+    let mut cfg = std::mem::take(&mut lowerer.cfg);
     drop(lowerer);
 
     if errors.is_empty() {
+        cfg.thread_jumps();
         match cfg.layout() {
             Ok(layout) => {
                 let emitter = Emitter {

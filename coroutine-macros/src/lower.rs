@@ -209,11 +209,18 @@ impl<'e> Lowerer<'e> {
     /// Appends a jump after code that may diverge (an arm that `return`s, a `panic!()`): that
     /// would make the jump unreachable, which is not the user's unreachable code.
     fn emit_jump(&mut self, jump: TokenStream) {
+        let only_code = self.cfg.blocks[self.cur].code.is_empty();
         self.emit(allow_unreachable(jump));
+        if only_code {
+            // A block that only jumps on (the end of a scope, a loop's back edge) can be
+            // bypassed; `Cfg::thread_jumps` decides.
+            self.cfg.blocks[self.cur].forward = self.cfg.blocks[self.cur].jumps.last().copied();
+        }
     }
 
     /// Appends code to the current block.
     fn emit(&mut self, code: TokenStream) {
+        self.cfg.blocks[self.cur].forward = None;
         self.record_uses(&code);
         let code = self.wrap_unsafe(code);
         self.cfg.blocks[self.cur].code.extend(code);
