@@ -93,6 +93,8 @@ pub struct Yielder<R> {
     /// Unwind (without running the panic hook) at this yield, counting from 1: the oracle of
     /// "drop the generator while it is suspended there".
     stop_at: Option<usize>,
+    /// Called just before unwinding at `stop_at`.
+    on_stop: Option<Box<dyn FnMut()>>,
 }
 
 /// The payload of the oracle's unwinding at `stop_at`.
@@ -104,13 +106,19 @@ impl<R> Yielder<R> {
             resumes: 0,
             script,
             stop_at: None,
+            on_stop: None,
         }
     }
-    pub fn stopping_at(script: fn(usize) -> R, yield_number: usize) -> Self {
+    pub fn stopping_at(
+        script: fn(usize) -> R,
+        yield_number: usize,
+        on_stop: impl FnMut() + 'static,
+    ) -> Self {
         Yielder {
             resumes: 0,
             script,
             stop_at: Some(yield_number),
+            on_stop: Some(Box::new(on_stop)),
         }
     }
     pub fn yield_<Y: Debug>(&mut self, value: Y) -> R {
@@ -118,6 +126,9 @@ impl<R> Yielder<R> {
         self.resumes += 1;
         if self.stop_at == Some(self.resumes) {
             drop(value);
+            if let Some(on_stop) = &mut self.on_stop {
+                on_stop();
+            }
             std::panic::resume_unwind(Box::new(Stop));
         }
         (self.script)(self.resumes)
@@ -187,18 +198,18 @@ pub fn hundreds(i: usize) -> i32 {
 /// `semantics_generator.rs`, `attribute_inside_macro_rules`).
 macro_rules! gen_twins {
     (@types $d:tt $h:tt $attr:tt [$($p:ident)::+ ( yield = $Y:ty, resume = $R:ty )]
-     $( $(#[$fattr:meta])* fn $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) -> $ret:ty $body:block )*) => {
+     $( $(#[$fattr:meta])* fn $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) $(-> $ret:ty)? $body:block )*) => {
         $(
             $(#[$fattr])*
             $h $attr
-            fn $name($($arg: $ty),*) -> $ret $body
+            fn $name($($arg: $ty),*) $(-> $ret)? $body
         )*
         #[allow(unused_imports, clippy::all)]
         mod plain {
             use super::*;
             $(
                 $(#[$fattr])*
-                pub fn $name(__yielder: &mut $crate::common::Yielder<$R>, $($arg: $ty),*) -> $ret {
+                pub fn $name(__yielder: &mut $crate::common::Yielder<$R>, $($arg: $ty),*) $(-> $ret)? {
                     #[allow(unused_macros)]
                     macro_rules! yield_ {
                         ($d v:expr) => { __yielder.yield_::<$Y>($d v) };
@@ -334,18 +345,18 @@ pub fn check_async<T: Debug + PartialEq>(
 /// Write `$` first, then the attribute: `async_twins! { $ #[coroutines::coroutine] fn .. }`
 /// (passed through as the caller's tokens, see [`gen_twins!`]).
 macro_rules! async_twins {
-    ($d:tt $h:tt $attr:tt $( $(#[$fattr:meta])* fn $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) -> $ret:ty $body:block )*) => {
+    ($d:tt $h:tt $attr:tt $( $(#[$fattr:meta])* fn $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) $(-> $ret:ty)? $body:block )*) => {
         $(
             $(#[$fattr])*
             $h $attr
-            fn $name($($arg: $ty),*) -> $ret $body
+            fn $name($($arg: $ty),*) $(-> $ret)? $body
         )*
         #[allow(unused_imports, clippy::all)]
         mod native {
             use super::*;
             $(
                 $(#[$fattr])*
-                pub async fn $name($($arg: $ty),*) -> $ret {
+                pub async fn $name($($arg: $ty),*) $(-> $ret)? {
                     #[allow(unused_macros)]
                     macro_rules! yield_from {
                         ($d ($d t:tt)*) => { ($d ($d t)*).await };
