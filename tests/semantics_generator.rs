@@ -2069,6 +2069,20 @@ mod unit_return_type_from_a_macro_fragment {
 // error; uncomment when fixed.
 
 mod known_bugs {
+    // BUG V (regression in 9f9e216, passed at 7a7f3e4): a name shadowed inside a block that
+    // uses a non-`Copy` outer local fails with E0382 "borrow of moved value: `log`".
+    //
+    // #[coroutines::coroutine(yield = i32)]
+    // fn shadow_inside_block(log: Vec<i32>) -> usize {
+    //     let _a = 1;
+    //     yield_!(2);
+    //     {
+    //         let _a = log.len();
+    //         yield_!(3);
+    //     }
+    //     log.len()
+    // }
+
     // BUG S: a whole-local borrow that is not used before the suspension it crosses gets a
     // spurious `unused_variables` warning ("unused variable: `r`"), an error under
     // `deny(warnings)`; also `let m = &mut v; m.push(yield_!(..));`. The values are right.
