@@ -306,7 +306,32 @@ fn parentheses_and_question_marks_keep_their_meaning() {
     let mut g = pin!(precedence());
     assert_eq!(g.as_mut().resume(0), CoroutineState::Yielded(1));
     assert_eq!(g.as_mut().resume(2), CoroutineState::Yielded(2)); // a = |2 - 5| = 3
-    assert_eq!(g.as_mut().resume(4), CoroutineState::Yielded(3)); // b = 4
-    // d = 5 * 2 + 1 = 11
-    assert_eq!(g.as_mut().resume(5), CoroutineState::Complete(Ok(3000 + 400 + 90 + 2 + 11)));
+                                                                  // b = 4, then d = 5 * 2 + 1 = 11
+    assert_eq!(g.as_mut().resume(4), CoroutineState::Yielded(3));
+    assert_eq!(
+        g.as_mut().resume(5),
+        CoroutineState::Complete(Ok(3000 + 400 + 90 + 2 + 11))
+    );
+}
+
+#[coroutines::coroutine(yield = i32)]
+fn guard_binding_shadows_outer(x: i32, values: Vec<Option<i32>>) -> i32 {
+    for value in values {
+        match value {
+            Some(x) if x > 0 => {
+                yield_!(x);
+            }
+            _ => {}
+        }
+    }
+    x
+}
+
+#[test]
+fn a_guarded_arm_binding_may_shadow_a_local_used_later() {
+    let (ys, r) = run(guard_binding_shadows_outer(
+        100,
+        vec![Some(1), None, Some(-2), Some(3)],
+    ));
+    assert_eq!((ys, r), (vec![1, 3], 100));
 }

@@ -232,6 +232,7 @@ impl Cfg {
                     .collect()
             })
             .collect();
+        let candidates = saved.clone();
         loop {
             let mut changed = false;
             for jump in &self.jumps {
@@ -250,19 +251,21 @@ impl Cfg {
                 break;
             }
         }
-        for jump in &self.jumps {
-            if !reachable[jump.from] {
-                continue;
-            }
-            let available = self.available_at(jump, &saved[jump.from]);
+        let needed_but_missing = |jump: &Jump, local: LocalId| {
+            !jump.args.iter().any(|(l, _)| *l == local)
+                && self.locals[local].reborrow.is_none()
+                && !saved[jump.to].contains(&local)
+                && self.blocks[jump.to].scope.contains(&local)
+        };
+        // Report where a needed local is first lost: at a jump where it is there but a later
+        // binding of the same name hides it.
+        for jump in self.jumps.iter().filter(|jump| reachable[jump.from]) {
+            let available = self.available_at(jump, &candidates[jump.from]);
             for &local in &live_in[jump.to] {
-                let is_arg = jump.args.iter().any(|(l, _)| *l == local);
-                if !is_arg
-                    && self.locals[local].reborrow.is_none()
-                    && !saved[jump.to].contains(&local)
-                    && self.blocks[jump.to].scope.contains(&local)
-                    && !available.contains(&local)
-                {
+                let present = candidates[jump.from].contains(&local)
+                    || self.blocks[jump.from].decls.contains(&local)
+                    || jump.pattern_bound.contains(&local);
+                if needed_but_missing(jump, local) && present && !available.contains(&local) {
                     let data = &self.locals[local];
                     let shadow = jump
                         .visible
@@ -278,6 +281,17 @@ impl Cfg {
                         ),
                     ));
                 }
+            }
+        }
+        for jump in self.jumps.iter().filter(|jump| reachable[jump.from]) {
+            if let Some(&local) = live_in[jump.to]
+                .iter()
+                .find(|&&local| needed_but_missing(jump, local))
+            {
+                return Err(syn::Error::new(
+                    jump.span,
+                    format!("internal error in `#[coroutine]`: `{}` is needed here but was not kept (please report this)", self.locals[local].name),
+                ));
             }
         }
         let inlined = self.inlinable(&reachable, &saved);

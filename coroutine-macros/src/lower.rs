@@ -59,6 +59,9 @@ pub struct Lowerer<'e> {
     unsafe_spans: Vec<Span>,
     /// Whether some `unsafe` block was lowered (pieces of it may hold no unsafe operation).
     pub lowered_unsafe: bool,
+    /// Names bound by the match arm being lowered: inside the arm they are not uses of the
+    /// coroutine's locals of the same name.
+    arm_bindings: Vec<String>,
 }
 
 /// A jump placeholder's name.
@@ -111,6 +114,7 @@ impl<'e> Lowerer<'e> {
             place_used: Vec::new(),
             unsafe_spans: Vec::new(),
             lowered_unsafe: false,
+            arm_bindings: Vec::new(),
         }
     }
 
@@ -239,6 +243,9 @@ impl<'e> Lowerer<'e> {
         let mut names = Vec::new();
         scan::mentions(code, &mut names);
         for name in names {
+            if self.arm_bindings.contains(&name) {
+                continue;
+            }
             if let Some(local) = self.resolve(&name) {
                 self.cfg.blocks[self.cur].uses.insert(local);
                 // A re-borrowed reference is rebuilt from its referent wherever it is used.
@@ -448,10 +455,15 @@ impl<'e> Lowerer<'e> {
             let referent = self.whole_local_borrow(local);
             let first = self.cfg.locals.len();
             let (borrows_from, owned) = match &local.init {
-                Some(init) if init.diverge.is_none() => (
-                    self.borrowed_root(&init.expr),
-                    scan::builds_owned_value(&init.expr),
-                ),
+                Some(init) if init.diverge.is_none() => {
+                    // `let (ref a, _) = pair;` borrows from `pair`.
+                    let ref_root = scan::place_root(&init.expr)
+                        .and_then(|root| self.resolve(&root.to_string()));
+                    let root = self
+                        .borrowed_root(&init.expr)
+                        .or(ref_root.filter(|_| scan::bindings(pat).iter().any(|b| b.by_ref)));
+                    (root, scan::builds_owned_value(&init.expr))
+                }
                 _ => (None, false),
             };
             self.declare_pattern(pat, borrow_like);
@@ -1400,7 +1412,12 @@ impl<'e> Lowerer<'e> {
         let param = params.first().copied();
         let mut arms = Vec::new();
         let mut lowered_arms = Vec::new();
+        self.record_uses(&scrutinee);
         for arm in &node.arms {
+            self.arm_bindings = scan::bindings(&arm.pat)
+                .iter()
+                .map(|binding| binding.ident.to_string())
+                .collect();
             if let Some((_, guard)) = &arm.guard {
                 if self.needs(guard) {
                     self.errors.push(syn::Error::new(
@@ -1417,7 +1434,9 @@ impl<'e> Lowerer<'e> {
                 });
                 let pat = &arm.pat;
                 let body = self.inline_branch(&arm.body, join, param);
-                arms.push(quote!(#(#attrs)* #pat #guard => #body,));
+                let arm_code = quote!(#(#attrs)* #pat #guard => #body,);
+                self.record_uses(&arm_code);
+                arms.push(arm_code);
                 continue;
             }
             let (target, _) = self.new_join(0);
@@ -1449,10 +1468,16 @@ impl<'e> Lowerer<'e> {
                 quote!(#if_token #guard)
             });
             let jump = self.jump(target, args, bound, arm.pat.span());
-            arms.push(quote!(#(#attrs)* #pat #guard => #jump,));
+            let arm_code = quote!(#(#attrs)* #pat #guard => #jump,);
+            self.record_uses(&arm_code);
+            arms.push(arm_code);
             lowered_arms.push((target, &arm.body));
         }
-        self.emit(quote!(match #scrutinee { #(#arms)* }));
+        self.arm_bindings.clear();
+        // Uses were recorded arm by arm, without the arms' own bindings.
+        let code = self.wrap_unsafe(quote!(match #scrutinee { #(#arms)* }));
+        self.cfg.blocks[self.cur].forward = None;
+        self.cfg.blocks[self.cur].code.extend(code);
         for (target, body) in lowered_arms {
             self.push_scope();
             self.switch_to(target);
@@ -1579,14 +1604,14 @@ impl<'e> Lowerer<'e> {
         scan::possibly_moved_stmt(stmt, &mut names);
         self.mark_moved(names);
         let mut stmt = stmt.clone();
-        self.rewriter().visit_stmt_mut(&mut stmt);
+        self.rewrite(|rewriter| rewriter.visit_stmt_mut(&mut stmt));
         stmt.into_token_stream()
     }
 
     fn verbatim_expr(&mut self, expr: &Expr) -> TokenStream {
         self.record_moves_expr(expr);
         let mut expr = expr.clone();
-        self.rewriter().visit_expr_mut(&mut expr);
+        self.rewrite(|rewriter| rewriter.visit_expr_mut(&mut expr));
         expr.into_token_stream()
     }
 
@@ -1621,8 +1646,16 @@ impl<'e> Lowerer<'e> {
         out
     }
 
-    fn rewriter(&self) -> Rewriter<'_> {
-        Rewriter { lowerer: self }
+    /// Rewrites verbatim code (see [`Rewriter`]), collecting its errors.
+    fn rewrite(&mut self, visit: impl FnOnce(&mut Rewriter<'_>)) {
+        let mut rewriter = Rewriter {
+            lowerer: self,
+            loop_depth: 0,
+            errors: Vec::new(),
+        };
+        visit(&mut rewriter);
+        let errors = rewriter.errors;
+        self.errors.extend(errors);
     }
 }
 
@@ -1630,6 +1663,22 @@ impl<'e> Lowerer<'e> {
 /// closure. Closures, `async` blocks and items keep theirs.
 struct Rewriter<'a> {
     lowerer: &'a Lowerer<'a>,
+    /// Native loops entered so far inside the verbatim code.
+    loop_depth: usize,
+    errors: Vec<syn::Error>,
+}
+
+impl Rewriter<'_> {
+    /// An unlabelled `break`/`continue` in verbatim code outside any loop of its own: were it
+    /// emitted, it would bind to the resume closure's dispatch loop.
+    fn check_loop_exit(&mut self, label: Option<&syn::Lifetime>, span: Span, keyword: &str) {
+        if label.is_none() && self.loop_depth == 0 {
+            self.errors.push(syn::Error::new(
+                span,
+                format!("`{keyword}` outside of a loop"),
+            ));
+        }
+    }
 }
 
 impl VisitMut for Rewriter<'_> {
@@ -1650,6 +1699,18 @@ impl VisitMut for Rewriter<'_> {
                 self.visit_expr_mut(&mut node.expr);
                 let operand = node.expr.to_token_stream();
                 *expr = Expr::Verbatim(self.lowerer.try_code(operand, node.question_token.span));
+            }
+            Expr::Break(node) => {
+                self.check_loop_exit(node.label.as_ref(), node.break_token.span, "break");
+                visit_mut::visit_expr_break_mut(self, node);
+            }
+            Expr::Continue(node) => {
+                self.check_loop_exit(node.label.as_ref(), node.continue_token.span, "continue");
+            }
+            Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
+                self.loop_depth += 1;
+                visit_mut::visit_expr_mut(self, expr);
+                self.loop_depth -= 1;
             }
             Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) => {}
             _ => visit_mut::visit_expr_mut(self, expr),

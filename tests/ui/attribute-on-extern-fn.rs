@@ -1,0 +1,4 @@
+#[coroutines::coroutine]
+extern "C" fn foreign() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[coroutines::coroutine(crate = 1)]
+fn odd() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[coroutines::coroutine(yield)]
+fn incomplete() {}
+
+fn main() {}

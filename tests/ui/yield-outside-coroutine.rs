@@ -1,0 +1,3 @@
+fn main() {
+    coroutines::yield_!(1);
+}
