@@ -37,6 +37,10 @@ pub struct Local {
     /// Certainly an owned value (built by a constructor, a literal, a by-value parameter): a
     /// borrow of it cannot outlive a suspension.
     pub owned: bool,
+    /// Declared without a value (`let n;`): the block that declares it.
+    pub declared_uninit: Option<BlockId>,
+    /// Blocks whose code assigns it (`n = ..`).
+    pub assigned_in: BTreeSet<BlockId>,
 }
 
 /// How control enters a block.
@@ -126,6 +130,8 @@ impl Cfg {
             reborrow: None,
             borrows_from: None,
             owned: false,
+            declared_uninit: None,
+            assigned_in: BTreeSet::new(),
         });
         self.locals.len() - 1
     }
@@ -294,6 +300,7 @@ impl Cfg {
                 ));
             }
         }
+        self.check_deferred_initialisation(&saved)?;
         let inlined = self.inlinable(&reachable, &saved);
         let order = order.into_iter().filter(|&block| !inlined[block]).collect();
         let saved = saved
@@ -362,6 +369,27 @@ impl Cfg {
             }
         }
         errors.map_or(Ok(()), Err)
+    }
+
+    /// `let n;` assigned in another state than the one declaring it cannot be stored: the
+    /// stored value would have to exist before the assignment.
+    fn check_deferred_initialisation(&self, saved: &[BTreeSet<LocalId>]) -> Result<(), syn::Error> {
+        for (local, data) in self.locals.iter().enumerate() {
+            let Some(declared) = data.declared_uninit else {
+                continue;
+            };
+            let stored = saved.iter().any(|set| set.contains(&local));
+            if stored && data.assigned_in.iter().any(|&block| block != declared) {
+                return Err(syn::Error::new(
+                    data.name.span(),
+                    format!(
+                        "`{0}` is declared without a value and assigned after a suspension point; a coroutine carries its locals across suspensions by value, so give `{0}` its value where it is declared (`let {0} = if .. {{ .. }} else {{ .. }};`)",
+                        data.name
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Blocks entered by exactly one plain jump that leaves no local behind (so that running

@@ -63,7 +63,15 @@ impl Emitter<'_> {
                 fields.push(quote!(__awaitee: #param));
                 params.push(param);
             }
-            for &local in self.layout.saved[block].iter().rev() {
+            // A suspended state drops its locals newest first, as a scope does; the first state
+            // holds only the arguments, which an unresumed `async fn` drops first to last.
+            let saved = &self.layout.saved[block];
+            let in_drop_order: Vec<LocalId> = if block == 0 {
+                saved.clone()
+            } else {
+                saved.iter().rev().copied().collect()
+            };
+            for local in in_drop_order {
                 let field = self.field(block, local);
                 let param = format_ident!("T{}", params.len(), span = internal());
                 fields.push(quote!(#field: #param));
@@ -117,52 +125,72 @@ impl Emitter<'_> {
             let code = quote!(#reborrows #code);
             let arm = match &data.entry {
                 Entry::Start => {
-                    let drop_first = self
-                        .generator
-                        .map(|_| quote!(__arg = ::core::option::Option::None;));
+                    let drop_first = self.generator.map(|_| {
+                        let arg = Ident::new("__arg", internal());
+                        quote!(#arg = ::core::option::Option::None;)
+                    });
                     quote!(__State::#variant { .. } => { #take #drop_first #code })
                 }
                 Entry::Jump => quote!(__State::#variant { .. } => { #take #code }),
                 Entry::Yield { value, .. } => {
                     let value = &self.cfg.locals[*value].name;
+                    let arg = Ident::new("__arg", internal());
                     quote!(__State::#variant { .. } => {
                         #take
-                        let #value = #krate::__private::resume_arg(&mut __arg);
+                        let #value = #krate::__private::resume_arg(&mut #arg);
                         #code
                     })
                 }
                 Entry::Delegate { value, span } => {
                     let value = &self.cfg.locals[*value].name;
                     let awaitee = Ident::new("__awaitee", internal());
-                    // SAFETY: the awaitee lives in the closure's captured state, which does not
-                    // move while the adapter is pinned; `poll_awaitee`/`resume_delegate` drop it
-                    // in place (through this pin) before the state is moved out.
+                    let state_ptr = Ident::new("__state_ptr", internal());
+                    let guard = Ident::new("__unwind_guard", internal());
+                    let output = Ident::new("__output", internal());
+                    let yielded = Ident::new("__yielded", internal());
+                    let arg = Ident::new("__arg", internal());
+                    let cx = Ident::new("__cx", internal());
+                    // SAFETY (of the `new_unchecked` below): the awaitee lives in the closure's
+                    // captured state, which does not move while the adapter is pinned, and
+                    // `poll_awaitee`/`resume_delegate` drop it in place (through this pin)
+                    // before the state is moved out.
                     let pinned = quote_spanned!(internal()=> unsafe { #krate::__private::PinType::new_unchecked(#awaitee) });
-                    let poll = if self.generator.is_some() {
-                        quote_spanned! {*span=>
-                            match #krate::__private::resume_delegate(
-                                #pinned,
-                                #krate::__private::delegate_arg(&mut __arg),
-                            ) {
-                                #krate::__private::State::Complete(__output) => __output,
-                                #krate::__private::State::Yielded(__yielded) => {
-                                    return #krate::__private::State::Yielded(__yielded);
+                    let (advance, finish) = if self.generator.is_some() {
+                        (
+                            quote_spanned!(*span=> #krate::__private::resume_delegate(#pinned, #krate::__private::delegate_arg(&mut #arg))),
+                            quote! {
+                                #krate::__private::State::Complete(#output) => #output,
+                                #krate::__private::State::Yielded(#yielded) => {
+                                    return #krate::__private::State::Yielded(#yielded);
                                 }
-                            }
-                        }
+                            },
+                        )
                     } else {
-                        quote_spanned! {*span=>
-                            match #krate::__private::poll_awaitee(
-                                #pinned,
-                                __cx,
-                            ) {
-                                #krate::__private::TaskPoll::Ready(__output) => __output,
+                        (
+                            quote_spanned!(*span=> #krate::__private::poll_awaitee(#pinned, #cx)),
+                            quote! {
+                                #krate::__private::TaskPoll::Ready(#output) => #output,
                                 #krate::__private::TaskPoll::Pending => return #krate::__private::TaskPoll::Pending,
-                            }
-                        }
+                            },
+                        )
                     };
-                    quote!(__State::#variant { #awaitee, .. } => {
-                        let #value = #poll;
+                    // If the awaitee panics, the coroutine is poisoned and its locals dropped
+                    // while unwinding, as rustc's coroutines do: the guard replaces the state.
+                    // SAFETY (of the guard and the reborrow): `__state_ptr` comes from the
+                    // captured state and is only used while nothing else borrows it: the
+                    // reborrow ends with the poll, and the guard is disarmed right after it.
+                    let poll = quote_spanned! {internal()=>
+                        let #state_ptr: *mut _ = &raw mut #state;
+                        let #guard = unsafe { #krate::__private::PoisonOnUnwind::new(#state_ptr, || __State::Poisoned) };
+                        let __progress = match unsafe { &mut *#state_ptr } {
+                            __State::#variant { #awaitee, .. } => #advance,
+                            _ => #krate::__private::unreachable_state(),
+                        };
+                        #guard.disarm();
+                        let #value = match __progress { #finish };
+                    };
+                    quote!(__State::#variant { .. } => {
+                        #poll
                         #take
                         #code
                     })
@@ -174,6 +202,66 @@ impl Emitter<'_> {
             #(#arms)*
             __State::Returned => #krate::__private::resumed_after_completion(),
             __State::Poisoned => #krate::__private::resumed_after_panicking(),
+        }
+    }
+
+    /// The `allow`s a `let` needs once the layout is known (see `allow_mut_placeholder`).
+    fn deferred_allows(&self, locals: std::ops::Range<LocalId>, block: usize) -> TokenStream {
+        let stored = |local: LocalId| self.layout.saved.iter().any(|saved| saved.contains(&local));
+        let mut lints = Vec::new();
+        if locals
+            .clone()
+            .any(|local| self.cfg.locals[local].mutable && stored(local))
+        {
+            lints.push(quote!(unused_mut));
+        }
+        let used_later = |local: LocalId| {
+            self.cfg
+                .blocks
+                .iter()
+                .enumerate()
+                .any(|(other, data)| other != block && data.uses.contains(&local))
+        };
+        if locals
+            .clone()
+            .any(|local| self.cfg.locals[local].reborrow.is_some() && used_later(local))
+        {
+            lints.push(quote!(unused_variables));
+        }
+        if lints.is_empty() {
+            TokenStream::new()
+        } else {
+            quote!(#[allow(#(#lints),*)])
+        }
+    }
+
+    /// The value a jump gives `local` in its target. Arguments are evaluated into hidden locals
+    /// first (`bind_args`), before any local moves into the target (they may read one).
+    fn jump_value(
+        &self,
+        jump: &crate::cfg::Jump,
+        local: LocalId,
+        from: usize,
+        bind_args: &mut Vec<TokenStream>,
+    ) -> TokenStream {
+        match jump.args.iter().position(|(l, _)| *l == local) {
+            Some(position) => {
+                let value = &jump.args[position].1;
+                if is_single_ident(value) {
+                    value.clone()
+                } else {
+                    let name = format_ident!("__argument{}", position, span = internal());
+                    bind_args.push(quote!(let #name = #value;));
+                    name.into_token_stream()
+                }
+            }
+            None => {
+                // Errors about keeping a local (it was moved, it is borrowed) point at the
+                // suspension or jump that keeps it.
+                let mut name = self.cfg.binding_name_at(from, local);
+                name.set_span(name.span().located_at(jump.span));
+                name.into_token_stream()
+            }
         }
     }
 
@@ -205,13 +293,7 @@ impl Emitter<'_> {
                     if let Some(index) = parse_placeholder(&ident) {
                         out.extend(self.jump_code(index, block));
                     } else if let Some(locals) = parse_allow_mut_placeholder(&ident) {
-                        let stored = locals.into_iter().any(|local| {
-                            self.cfg.locals[local].mutable
-                                && self.layout.saved.iter().any(|saved| saved.contains(&local))
-                        });
-                        if stored {
-                            out.extend(quote!(#[allow(unused_mut)]));
-                        }
+                        out.extend(self.deferred_allows(locals, block));
                     } else {
                         out.extend([TokenTree::Ident(ident)]);
                     }
@@ -243,19 +325,7 @@ impl Emitter<'_> {
         let mut bind_args = Vec::new();
         for &local in &self.layout.saved[jump.to] {
             let field = self.field(jump.to, local);
-            let value = match jump.args.iter().position(|(l, _)| *l == local) {
-                Some(position) => {
-                    let value = &jump.args[position].1;
-                    if is_single_ident(value) {
-                        value.clone()
-                    } else {
-                        let name = format_ident!("__argument{}", position, span = internal());
-                        bind_args.push(quote!(let #name = #value;));
-                        name.into_token_stream()
-                    }
-                }
-                None => self.cfg.binding_name_at(from, local).into_token_stream(),
-            };
+            let value = self.jump_value(jump, local, from, &mut bind_args);
             fields.push(quote!(#field: #value));
         }
         // Arguments are evaluated before any local moves into the new state (they may read one).
@@ -284,18 +354,17 @@ impl Emitter<'_> {
         let target = jump.to;
         let mut names = Vec::new();
         let mut values = Vec::new();
+        let mut bind_args = Vec::new();
         for &local in &self.layout.saved[target] {
             let name = self.cfg.entry_name(target, local);
             let mutability = self.cfg.locals[local].mutable.then(|| quote!(mut));
             names.push(quote!(#mutability #name));
-            values.push(match jump.args.iter().find(|(l, _)| *l == local) {
-                Some((_, value)) => value.clone(),
-                None => self.cfg.binding_name_at(from, local).into_token_stream(),
-            });
+            values.push(self.jump_value(jump, local, from, &mut bind_args));
         }
         let reborrows = self.reborrows(target);
         let code = self.replace_jumps(self.cfg.blocks[target].code.clone(), target);
         quote!({
+            #(#bind_args)*
             #[allow(unused_mut, unused_variables, unused_parens)]
             let (#(#names,)*) = (#(#values,)*);
             #reborrows
@@ -322,17 +391,19 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
             }
         }
     };
+    let cx = Ident::new("__cx", internal());
+    let arg = Ident::new("__arg", internal());
     let machine = match emitter.generator {
         None => quote! {
-            #krate::__private::future_from_fn(move |__cx: &mut #krate::__private::TaskContext<'_>| {
+            #krate::__private::future_from_fn(move |#cx: &mut #krate::__private::TaskContext<'_>| {
                 #body
             })
         },
         Some(generator) => {
             let resume_ty = &generator.resume_ty;
             quote! {
-                #krate::__private::coroutine_from_fn(move |__arg: #resume_ty| {
-                    let mut __arg = ::core::option::Option::Some(__arg);
+                #krate::__private::coroutine_from_fn(move |#arg: #resume_ty| {
+                    let mut #arg = ::core::option::Option::Some(#arg);
                     #body
                 })
             }

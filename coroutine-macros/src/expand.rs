@@ -46,7 +46,7 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
             .map(|generator| generator.yield_ty.clone()),
         krate: args.krate.clone(),
         return_ty: shape.return_ty_nameable.then(|| shape.return_ty.clone()),
-        returns_unit: matches!(&shape.return_ty, syn::Type::Tuple(tuple) if tuple.elems.is_empty()),
+        returns_unit: signature::is_unit(&shape.return_ty),
         resume_ty: args.generator.as_ref().map_or_else(
             || syn::parse_quote!(()),
             |generator| generator.resume_ty.clone(),

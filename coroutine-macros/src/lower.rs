@@ -69,8 +69,9 @@ pub fn jump_placeholder(index: usize) -> Ident {
     format_ident!("__coroutines_jump{}", index, span = internal())
 }
 
-/// A placeholder for `#[allow(unused_mut)]` in front of a verbatim `let` declaring locals
-/// `first..first + count`.
+/// A placeholder in front of a `let` declaring locals `first..first + count`, for the lints
+/// that only the layout can decide: `unused_mut` (a `mut` local mutated in a later state) and
+/// `unused_variables` (a re-borrowed reference used only in later states).
 fn allow_mut_placeholder(first: LocalId, count: usize) -> Ident {
     format_ident!(
         "__coroutines_allow_mut{}_{}",
@@ -262,6 +263,14 @@ impl<'e> Lowerer<'e> {
         self.mark_moved(names);
     }
 
+    fn mark_assigned(&mut self, names: Vec<String>) {
+        for name in names {
+            if let Some(local) = self.resolve(&name) {
+                self.cfg.locals[local].assigned_in.insert(self.cur);
+            }
+        }
+    }
+
     fn mark_moved(&mut self, names: Vec<String>) {
         for name in names {
             if let Some(local) = self.resolve(&name) {
@@ -401,7 +410,7 @@ impl<'e> Lowerer<'e> {
         quote_spanned! {span=>
             {
                 let #ret #annotation = #value;
-                #[allow(unreachable_code)]
+                #[allow(unreachable_code, clippy::diverging_sub_expression)]
                 let () = {
                     #state = __State::Returned;
                     return #finish;
@@ -454,6 +463,7 @@ impl<'e> Lowerer<'e> {
             self.cfg.blocks[self.cur].code.extend(quote!(#allow #code));
             let referent = self.whole_local_borrow(local);
             let first = self.cfg.locals.len();
+            let uninit = local.init.is_none().then_some(self.cur);
             let (borrows_from, owned) = match &local.init {
                 Some(init) if init.diverge.is_none() => {
                     // `let (ref a, _) = pair;` borrows from `pair`.
@@ -474,6 +484,7 @@ impl<'e> Lowerer<'e> {
                     data.borrows_from = borrows_from;
                 }
                 data.owned = owned && matches!(pat, Pat::Ident(_));
+                data.declared_uninit = uninit;
             }
             return;
         }
@@ -618,8 +629,12 @@ impl<'e> Lowerer<'e> {
         let annotation = ty.map(|ty| quote!(: #ty));
         match &init.diverge {
             None => {
-                let code = quote!(#(#attrs)* let #pat #annotation = #value;);
-                self.emit(code);
+                let allow = allow_mut_placeholder(self.cfg.locals.len(), scan::bindings(pat).len());
+                self.record_uses(&value);
+                self.record_uses(&annotation.to_token_stream());
+                let code = self.wrap_unsafe(quote!(#(#attrs)* let #pat #annotation = #value;));
+                self.cfg.blocks[self.cur].forward = None;
+                self.cfg.blocks[self.cur].code.extend(quote!(#allow #code));
                 self.declare_pattern(pat, borrow_like);
             }
             Some((_, diverge)) if !self.needs(diverge) => {
@@ -902,6 +917,9 @@ impl<'e> Lowerer<'e> {
                 let value = self.lower_expr(&node.right);
                 let value = self.spill(value, node.right.span());
                 let place = self.lower_place(&node.left);
+                if let Some(root) = scan::place_root(&node.left) {
+                    self.mark_assigned(vec![root.to_string()]);
+                }
                 quote!(#place = #value)
             }
             Expr::Let(node) => {
@@ -962,6 +980,12 @@ impl<'e> Lowerer<'e> {
         let mut out = Vec::new();
         for (index, expr) in operands.iter().enumerate() {
             let is_place = places.get(index).copied().unwrap_or(false);
+            let spilled_later = last_suspending.is_some_and(|last| index < last && !is_plain(expr));
+            // `let __temp = (a + b);` would trip `unused_parens` on the user's parentheses.
+            let expr = match expr {
+                Expr::Paren(paren) if spilled_later && !is_place => &*paren.expr,
+                expr => *expr,
+            };
             let value = if is_place {
                 self.lower_place(expr)
             } else {
@@ -1603,6 +1627,9 @@ impl<'e> Lowerer<'e> {
         let mut names = Vec::new();
         scan::possibly_moved_stmt(stmt, &mut names);
         self.mark_moved(names);
+        let mut assigned = Vec::new();
+        scan::assigned_stmt(stmt, &mut assigned);
+        self.mark_assigned(assigned);
         let mut stmt = stmt.clone();
         self.rewrite(|rewriter| rewriter.visit_stmt_mut(&mut stmt));
         stmt.into_token_stream()
@@ -1610,6 +1637,9 @@ impl<'e> Lowerer<'e> {
 
     fn verbatim_expr(&mut self, expr: &Expr) -> TokenStream {
         self.record_moves_expr(expr);
+        let mut assigned = Vec::new();
+        scan::assigned_expr(expr, &mut assigned);
+        self.mark_assigned(assigned);
         let mut expr = expr.clone();
         self.rewrite(|rewriter| rewriter.visit_expr_mut(&mut expr));
         expr.into_token_stream()
@@ -1762,7 +1792,7 @@ fn parenthesized(tokens: TokenStream) -> TokenStream {
 
 /// `code` (an expression of type `!`) as a statement that may follow diverging user code.
 fn allow_unreachable(code: TokenStream) -> TokenStream {
-    quote!(#[allow(unreachable_code)] let () = #code;)
+    quote!(#[allow(unreachable_code, clippy::diverging_sub_expression)] let () = #code;)
 }
 
 fn mentions_return_or_try(tokens: &TokenStream) -> bool {

@@ -297,108 +297,82 @@ fn format_captures(text: &str, out: &mut Vec<String>) {
     }
 }
 
-/// Methods whose receiver is known to be borrowed (`&self`/`&mut self`) on the std types that
-/// locals usually hold. Any other method call may move its receiver.
-const BORROWING_METHODS: &[&str] = &[
-    "append",
-    "as_bytes",
-    "as_deref",
-    "as_deref_mut",
-    "as_mut",
-    "as_mut_slice",
-    "as_path",
-    "as_ptr",
-    "as_ref",
-    "as_slice",
-    "as_str",
-    "borrow",
-    "borrow_mut",
-    "bytes",
-    "capacity",
-    "char_indices",
-    "chars",
-    "chunks",
-    "clear",
-    "clone",
-    "cmp",
-    "contains",
-    "contains_key",
-    "dedup",
-    "drain",
-    "ends_with",
-    "entry",
-    "eq",
-    "extend",
-    "extend_from_slice",
-    "fill",
-    "find",
-    "first",
-    "first_mut",
-    "fmt",
-    "get",
-    "get_mut",
-    "get_or_insert",
-    "get_or_insert_with",
-    "hash",
-    "insert",
-    "is_empty",
-    "is_err",
-    "is_none",
-    "is_ok",
-    "is_some",
-    "iter",
-    "iter_mut",
-    "keys",
-    "last",
-    "last_mut",
-    "len",
-    "lines",
-    "lock",
-    "ne",
-    "next",
-    "next_back",
-    "nth",
-    "partial_cmp",
-    "peek",
-    "pop",
-    "pop_back",
-    "pop_front",
-    "push",
-    "push_back",
-    "push_front",
-    "push_str",
-    "read",
-    "remove",
-    "replace",
-    "reserve",
-    "retain",
-    "reverse",
-    "rfind",
-    "set",
-    "sort",
-    "sort_by",
-    "sort_by_key",
-    "sort_unstable",
-    "split",
-    "split_whitespace",
-    "starts_with",
-    "swap",
-    "take",
-    "to_lowercase",
-    "to_owned",
-    "to_string",
-    "to_uppercase",
-    "to_vec",
-    "trim",
-    "trim_end",
-    "trim_start",
-    "truncate",
-    "values",
-    "values_mut",
-    "windows",
-    "write",
-    "write_all",
-    "write_str",
+/// Methods known to take their receiver by value (`self`) on the std types locals usually
+/// hold, plus the usual names of consuming builder methods. Any other method call is assumed to
+/// borrow its receiver: if it does consume it, rustc reports the local as used after a move at
+/// the suspension point that keeps it (the fix is to end its scope before the suspension).
+const CONSUMING_METHODS: &[&str] = &[
+    "and",
+    "and_then",
+    "build",
+    "chain",
+    "cloned",
+    "collect",
+    "commit",
+    "copied",
+    "count",
+    "cycle",
+    "enumerate",
+    "err",
+    "expect",
+    "expect_err",
+    "filter",
+    "filter_map",
+    "finish",
+    "flat_map",
+    "flatten",
+    "fold",
+    "for_each",
+    "fuse",
+    "inspect",
+    "into",
+    "into_boxed_slice",
+    "into_bytes",
+    "into_inner",
+    "into_iter",
+    "into_keys",
+    "into_owned",
+    "into_string",
+    "into_values",
+    "join",
+    "map",
+    "map_err",
+    "map_or",
+    "map_or_else",
+    "max",
+    "max_by",
+    "max_by_key",
+    "min",
+    "min_by",
+    "min_by_key",
+    "ok",
+    "ok_or",
+    "ok_or_else",
+    "or",
+    "or_else",
+    "partition",
+    "peekable",
+    "product",
+    "reduce",
+    "rev",
+    "rollback",
+    "scan",
+    "skip",
+    "skip_while",
+    "step_by",
+    "sum",
+    "take_while",
+    "try_fold",
+    "try_for_each",
+    "unwrap",
+    "unwrap_err",
+    "unwrap_or",
+    "unwrap_or_default",
+    "unwrap_or_else",
+    "unzip",
+    "wait",
+    "xor",
+    "zip",
 ];
 
 /// Methods that return a borrow of their receiver, so a binding initialised by one is a
@@ -512,8 +486,10 @@ impl<'ast> Visit<'ast> for MoveFinder<'_> {
                 self.with(true, |this| this.visit_expr(&index.index));
             }
             Expr::MethodCall(call) => {
-                let borrows = BORROWING_METHODS.contains(&call.method.to_string().as_str());
-                self.with(!borrows, |this| this.visit_expr(&call.receiver));
+                let name = call.method.to_string();
+                let consumes =
+                    CONSUMING_METHODS.contains(&name.as_str()) || name.starts_with("into_");
+                self.with(consumes, |this| this.visit_expr(&call.receiver));
                 self.with(true, |this| {
                     for arg in &call.args {
                         this.visit_expr(arg);
@@ -575,13 +551,11 @@ impl<'ast> Visit<'ast> for MoveFinder<'_> {
             if let Ok(args) = mac.parse_body_with(
                 syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
             ) {
-                // `write!(f, ..)` and `assert!(x.take())` still evaluate their operands.
+                // Format-style macros take every argument by reference; a method call in an
+                // argument still decides for its own receiver.
                 self.with(false, |this| {
                     for arg in &args {
-                        if let Expr::Path(_) = arg {
-                            continue;
-                        }
-                        this.with(true, |this| this.visit_expr(arg));
+                        this.visit_expr(arg);
                     }
                 });
                 return;
@@ -668,6 +642,31 @@ pub fn builds_owned_value(expr: &Expr) -> bool {
         Expr::Paren(paren) => builds_owned_value(&paren.expr),
         _ => false,
     }
+}
+
+/// The plain locals assigned (`n = ..`) in an expression, outside closures and items.
+pub fn assigned_expr(expr: &Expr, out: &mut Vec<String>) {
+    Assigned(out).visit_expr(expr);
+}
+
+/// [`assigned_expr`] for a statement.
+pub fn assigned_stmt(stmt: &syn::Stmt, out: &mut Vec<String>) {
+    Assigned(out).visit_stmt(stmt);
+}
+
+struct Assigned<'a>(&'a mut Vec<String>);
+
+impl<'ast> Visit<'ast> for Assigned<'_> {
+    fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
+        if let Expr::Path(path) = &*node.left {
+            if let Some(ident) = path.path.get_ident() {
+                self.0.push(unraw(ident));
+            }
+        }
+        visit::visit_expr_assign(self, node);
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 /// A binding a pattern introduces.
@@ -799,8 +798,9 @@ mod tests {
     }
 
     #[test]
-    fn moves_skip_borrows_and_known_borrowing_methods() {
-        let expr: Expr = syn::parse_quote!(f(a, &b, c.len(), d.into_iter(), e == g, h += 1));
+    fn moves_skip_borrows_and_methods_not_known_to_consume() {
+        let expr: Expr =
+            syn::parse_quote!(f(a, &b, c.len(), d.into_iter(), e == g, h += 1, i.name()));
         let mut out = Vec::new();
         possibly_moved(&expr, &mut out);
         assert_eq!(out, ["a", "d"]);

@@ -184,6 +184,16 @@ pub fn analyse(item: syn::TraitItemFn, args: &Args, errors: &mut Vec<syn::Error>
     }
 }
 
+/// Whether a type is written `()` (also through `macro_rules!` `$t:ty` groups and parentheses).
+pub fn is_unit(ty: &Type) -> bool {
+    match ty {
+        Type::Tuple(tuple) => tuple.elems.is_empty(),
+        Type::Group(group) => is_unit(&group.elem),
+        Type::Paren(paren) => is_unit(&paren.elem),
+        _ => false,
+    }
+}
+
 /// Whether a parameter of this type certainly owns its value: a path type such as `Vec<T>` or
 /// `String` (not a reference, a generic parameter, `impl Trait` or `Self`).
 pub fn is_owned_type(ty: &Type) -> bool {

@@ -246,6 +246,41 @@ impl<T> FromResidual<Option<core::convert::Infallible>> for Option<T> {
     }
 }
 
+/// Poisons a coroutine whose delegated sub-coroutine panics: if dropped (which only happens
+/// while unwinding, since the generated code disarms it after the poll), it replaces the state
+/// with `Poisoned`, dropping the awaitee and the stored locals in place, newest first, as
+/// rustc's coroutines drop their locals when a panic unwinds through them.
+pub struct PoisonOnUnwind<S, F: FnMut() -> S> {
+    state: *mut S,
+    poisoned: F,
+}
+
+impl<S, F: FnMut() -> S> PoisonOnUnwind<S, F> {
+    /// Arms the guard.
+    ///
+    /// # Safety
+    ///
+    /// `state` must stay valid for writes until the guard is dropped or disarmed, and nothing
+    /// may borrow the state when the guard is dropped.
+    #[inline]
+    pub unsafe fn new(state: *mut S, poisoned: F) -> Self {
+        PoisonOnUnwind { state, poisoned }
+    }
+
+    /// The poll returned normally: nothing to do.
+    #[inline]
+    pub fn disarm(self) {
+        core::mem::forget(self);
+    }
+}
+
+impl<S, F: FnMut() -> S> Drop for PoisonOnUnwind<S, F> {
+    fn drop(&mut self) {
+        // SAFETY: guaranteed by the caller of `new`.
+        unsafe { *self.state = (self.poisoned)() };
+    }
+}
+
 /// Lets a returned `impl Trait` capture the lifetimes it names (needed before edition 2024).
 pub trait Captures<T: ?Sized> {}
 impl<T: ?Sized, U: ?Sized> Captures<T> for U {}
