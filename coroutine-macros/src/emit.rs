@@ -10,7 +10,7 @@
 
 use crate::args::internal;
 use crate::cfg::{Cfg, Entry, JumpKind, Layout, LocalId};
-use crate::lower::{parse_allow_mut_placeholder, parse_placeholder};
+use crate::lower::{parse_allow_mut_placeholder, parse_placeholder, respan};
 use crate::signature::Shape;
 use proc_macro2::{Group, Ident, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -148,16 +148,20 @@ impl Emitter<'_> {
                     let guard = Ident::new("__unwind_guard", internal());
                     let output = Ident::new("__output", internal());
                     let yielded = Ident::new("__yielded", internal());
-                    let arg = Ident::new("__arg", internal());
-                    let cx = Ident::new("__cx", internal());
+                    let arg = Ident::new("__arg", internal().located_at(*span));
+                    let cx = Ident::new("__cx", internal().located_at(*span));
                     // SAFETY (of the `new_unchecked` below): the awaitee lives in the closure's
                     // captured state, which does not move while the adapter is pinned, and
                     // `poll_awaitee`/`resume_delegate` drop it in place (through this pin)
                     // before the state is moved out.
-                    let pinned = quote_spanned!(internal()=> unsafe { #krate::__private::PinType::new_unchecked(#awaitee) });
+                    let here = internal().located_at(*span);
+                    let pinned = quote_spanned!(here=> unsafe { #krate::__private::PinType::new_unchecked(#awaitee) });
+                    // Errors about the operand (not a future, no `Default` to start it) point at
+                    // the user's `yield_from!`.
+                    let krate_at = respan(krate.clone(), *span);
                     let (advance, finish) = if self.generator.is_some() {
                         (
-                            quote_spanned!(*span=> #krate::__private::resume_delegate(#pinned, #krate::__private::delegate_arg(&mut #arg))),
+                            quote_spanned!(*span=> #krate_at::__private::resume_delegate(#pinned, #krate_at::__private::delegate_arg(&mut #arg))),
                             quote! {
                                 #krate::__private::State::Complete(#output) => #output,
                                 #krate::__private::State::Yielded(#yielded) => {
@@ -167,7 +171,7 @@ impl Emitter<'_> {
                         )
                     } else {
                         (
-                            quote_spanned!(*span=> #krate::__private::poll_awaitee(#pinned, #cx)),
+                            quote_spanned!(*span=> #krate_at::__private::poll_awaitee(#pinned, #cx)),
                             quote! {
                                 #krate::__private::TaskPoll::Ready(#output) => #output,
                                 #krate::__private::TaskPoll::Pending => return #krate::__private::TaskPoll::Pending,
@@ -179,7 +183,7 @@ impl Emitter<'_> {
                     // SAFETY (of the guard and the reborrow): `__state_ptr` comes from the
                     // captured state and is only used while nothing else borrows it: the
                     // reborrow ends with the poll, and the guard is disarmed right after it.
-                    let poll = quote_spanned! {internal()=>
+                    let poll = quote_spanned! {*span=>
                         let #state_ptr: *mut _ = &raw mut #state;
                         let #guard = unsafe { #krate::__private::PoisonOnUnwind::new(#state_ptr, || __State::Poisoned) };
                         let __progress = match unsafe { &mut *#state_ptr } {

@@ -1765,7 +1765,7 @@ impl VisitMut for Rewriter<'_> {
 
 /// The same tokens, reported at `span` (for paths into the runtime, whose errors should point
 /// at the user's code that caused them).
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut tree| {
