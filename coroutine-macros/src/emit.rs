@@ -183,7 +183,7 @@ impl Emitter<'_> {
                     // SAFETY (of the guard and the reborrow): `__state_ptr` comes from the
                     // captured state and is only used while nothing else borrows it: the
                     // reborrow ends with the poll, and the guard is disarmed right after it.
-                    let poll = quote_spanned! {*span=>
+                    let poll = quote_spanned! {here=>
                         let #state_ptr: *mut _ = &raw mut #state;
                         let #guard = unsafe { #krate::__private::PoisonOnUnwind::new(#state_ptr, || __State::Poisoned) };
                         let __progress = match unsafe { &mut *#state_ptr } {
