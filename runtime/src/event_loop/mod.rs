@@ -2,37 +2,54 @@
 //!
 //! The loop is asyncio's `BaseEventLoop._run_once` in Rust. One iteration:
 //!
-//! 1. collect the tasks woken from other threads (the [`waker::Remote`] mailbox);
-//! 2. if nothing is ready, block until the earliest timer is due or a waker fires;
-//! 3. fire the timers that are due (which wakes, and so readies, the tasks waiting on them);
-//! 4. run everything that was ready when the run step started; what becomes ready meanwhile waits
-//!    for the next iteration, so that no task can starve the others by waking itself.
+//! 1. collect what other threads sent (woken tasks, `call_soon_threadsafe` callbacks) through the
+//!    [`waker::Remote`] mailbox;
+//! 2. if nothing is ready, block until the earliest timer is due or a message arrives;
+//! 3. fire the timers that are due: a task's timer wakes the task (which readies it), a
+//!    `call_later` timer readies its callback;
+//! 4. run everything that was ready when the run step started (task steps and callbacks, in the
+//!    order they were scheduled); what becomes ready meanwhile waits for the next iteration, so
+//!    that no task can starve the others by waking itself.
 //!
 //! The ready queue, the timer heap keyed by `(deadline, sequence)`, and tasks identified by an id
-//! that their waker puts back in the queue are the skeleton the rest of asyncio hangs off:
-//! `call_soon` callbacks will be another kind of ready entry, `call_later` handles another kind of
-//! timer, `create_task` tasks entries of a task table next to the main task, and
-//! `call_soon_threadsafe` another kind of mailbox message.
+//! that their waker puts back in the queue are the whole machine. Tasks created with
+//! `create_task` live in the loop's table; the main task of `run_until_complete` lives on that
+//! call's stack, which lets it borrow and be `!Send`.
 
+mod exception;
+mod gather;
+mod handle;
+mod loop_future;
 mod sleep;
+mod task;
 mod timer;
 mod timer_thread;
+mod wait;
 mod waker;
 
+pub use exception::ExceptionContext;
+pub use gather::{gather, Gather, IntoGather};
+pub use handle::{EventLoopProxy, Handle, ThreadsafeHandle, TimerHandle};
+pub use loop_future::LoopFuture;
 pub use sleep::{sleep, Delay, Sleep};
+pub use task::{CancelledError, Join, Task, TaskError, TaskHandle};
+pub use wait::{wait, wait_for, ReturnWhen, TimeoutError, Wait, WaitFor};
 
+use handle::{Callback, LoopTimer, ThreadsafeCall};
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::{Future, IntoFuture};
+use std::mem;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{pin, Pin};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Instant;
+use task::AnyTask;
 use timer::{TimerEntry, TimerHeap};
 use waker::{Remote, TaskId, TaskWaker};
 
@@ -84,10 +101,17 @@ struct Inner {
     /// Set when the loop should return at the end of its current iteration.
     stopping: Cell<bool>,
     ready: RefCell<VecDeque<Ready>>,
-    timers: RefCell<TimerHeap<Arc<TimerEntry>>>,
+    timers: RefCell<TimerHeap<LoopTimer>>,
     remote: Arc<Remote>,
     next_task: Cell<u64>,
+    /// Every task created by `create_task` that has not finished: the loop owns them, so a task
+    /// nobody holds a handle to still runs.
+    tasks: RefCell<HashMap<TaskId, Rc<dyn AnyTask>>>,
+    exception_handler: RefCell<Option<Rc<ExceptionHandler>>>,
 }
+
+/// What [`EventLoop::set_exception_handler`] installs.
+type ExceptionHandler = dyn Fn(&EventLoop, &ExceptionContext);
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum State {
@@ -101,6 +125,10 @@ enum Ready {
     /// Poll this task (asyncio: `Task._step`). A task that has finished since it was queued is
     /// skipped: its waker may outlive it.
     Step(TaskId),
+    /// Run this callback, unless it was cancelled.
+    Call(Rc<dyn Callback>),
+    /// Run this callback sent from another thread, unless it was cancelled.
+    Threadsafe(Arc<ThreadsafeCall>),
 }
 
 thread_local! {
@@ -108,6 +136,9 @@ thread_local! {
     static CURRENT: RefCell<Option<EventLoop>> = const { RefCell::new(None) };
     /// The loop running on this thread, if any (at most one: see `RunGuard::enter`).
     static RUNNING: RefCell<Option<Rc<Inner>>> = const { RefCell::new(None) };
+    /// The loops created on this thread that may still exist, so that a wake on this thread
+    /// reaches its loop's ready queue even while the loop is not running (see `schedule_here`).
+    static LOCAL_LOOPS: RefCell<Vec<(LoopId, Weak<Inner>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The event loop of the current thread: asyncio's `get_event_loop()`.
@@ -170,26 +201,88 @@ fn with_running_loop<R>(f: impl FnOnce(&Inner) -> R) -> Option<R> {
         .flatten()
 }
 
-/// Appends a step of `task` to the ready queue if `loop_id` is the loop running on this thread.
-/// Returns false if it is not (the caller then goes through the loop's mailbox).
-fn schedule_on_running_loop(loop_id: LoopId, task: TaskId) -> bool {
-    with_running_loop(|inner| {
+/// Appends a step of `task` to the ready queue of loop `loop_id` if that loop belongs to this
+/// thread. Returns false if it does not (the caller then goes through the loop's mailbox).
+///
+/// The mailbox would be correct on this thread too, but it is read only when the loop next
+/// iterates, behind everything queued meanwhile: a task woken between two runs (by a `set_result`
+/// in plain code, say) would lose its place to callbacks scheduled after the wake. asyncio keeps
+/// them in order, and so does this.
+fn schedule_here(loop_id: LoopId, task: TaskId) -> bool {
+    let push = |inner: &Inner| {
         // `try_borrow_mut`: a waker can be called from anywhere, even from code running while the
         // queue is borrowed; the mailbox is always a correct fallback.
-        let mut ready = match inner.ready.try_borrow_mut() {
-            Ok(ready) if inner.id == loop_id => ready,
-            _ => return false,
-        };
-        ready.push_back(Ready::Step(task));
-        true
-    })
-    .unwrap_or(false)
+        match inner.ready.try_borrow_mut() {
+            Ok(mut ready) if inner.state.get() != State::Closed => {
+                ready.push_back(Ready::Step(task));
+                true
+            }
+            _ => false,
+        }
+    };
+    // The fast path: the running loop.
+    if let Some(pushed) =
+        with_running_loop(|inner| (inner.id == loop_id).then(|| push(inner))).flatten()
+    {
+        return pushed;
+    }
+    LOCAL_LOOPS
+        .try_with(|loops| {
+            let inner = loops
+                .try_borrow()
+                .ok()?
+                .iter()
+                .find(|(id, _)| *id == loop_id)?
+                .1
+                .upgrade()?;
+            Some(push(&inner))
+        })
+        .ok()
+        .flatten()
+        .unwrap_or(false)
 }
 
 /// The clock of every loop: seconds since this instant.
 fn epoch() -> Instant {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
     *EPOCH.get_or_init(Instant::now)
+}
+
+/// Creates a task on the current loop ([`get_event_loop`]): asyncio 3.7's
+/// `asyncio.create_task(coro)`, [`EventLoop::create_task`] without naming the loop.
+///
+/// ```
+/// use coroutines::{create_task, EventLoop};
+///
+/// #[coroutines::coroutine]
+/// fn outer() -> u32 {
+///     let task = create_task(async { 20 });
+///     yield_from!(task) + 1
+/// }
+///
+/// assert_eq!(EventLoop::new().run_until_complete(outer()), 21);
+/// ```
+///
+/// # Panics
+///
+/// "Event loop is closed" if the current loop was closed.
+#[track_caller]
+pub fn create_task<F>(future: F) -> Task<F::Output>
+where
+    F: IntoFuture + 'static,
+    F::IntoFuture: 'static,
+    F::Output: 'static,
+{
+    get_event_loop().create_task(future)
+}
+
+/// Reports `context` to the exception handler of the loop behind `event_loop`, or prints it if
+/// that loop is gone.
+fn report(event_loop: &Weak<Inner>, context: ExceptionContext) {
+    match event_loop.upgrade() {
+        Some(inner) => EventLoop { inner }.call_exception_handler(&context),
+        None => exception::print_default(&context),
+    }
 }
 
 impl EventLoop {
@@ -205,7 +298,7 @@ impl EventLoop {
     pub fn new() -> Self {
         static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         let id = LoopId(NEXT_ID.fetch_add(1, Ordering::Relaxed));
-        EventLoop {
+        let event_loop = EventLoop {
             inner: Rc::new(Inner {
                 id,
                 state: Cell::new(State::Idle),
@@ -214,16 +307,26 @@ impl EventLoop {
                 timers: RefCell::new(TimerHeap::new()),
                 remote: Arc::new(Remote::new(id)),
                 next_task: Cell::new(0),
+                tasks: RefCell::default(),
+                exception_handler: RefCell::new(None),
             }),
-        }
+        };
+        LOCAL_LOOPS.with(|loops| {
+            let mut loops = loops.borrow_mut();
+            // Forget the loops that are gone, so the list stays as short as the live loops.
+            loops.retain(|(_, inner)| inner.strong_count() > 0);
+            loops.push((id, Rc::downgrade(&event_loop.inner)));
+        });
+        event_loop
     }
 
     /// Runs `future` until it completes and returns its output: asyncio's
     /// `loop.run_until_complete(future)`.
     ///
     /// The future becomes the loop's main task. The loop runs until that task finishes, then
-    /// returns; whatever else it had scheduled stays scheduled for the next run. The future need
-    /// not be `Send` or `'static`: it may borrow from the caller.
+    /// returns at the end of that iteration; whatever else it had scheduled (tasks, callbacks,
+    /// timers) stays scheduled for the next run. The future need not be `Send` or `'static`: it
+    /// may borrow from the caller. It may be a [`Task`], to run the loop until that task is done.
     ///
     /// ```
     /// use coroutine_runtime::{sleep, EventLoop};
@@ -245,6 +348,10 @@ impl EventLoop {
     ///   coroutines): a coroutine must `yield_from!`/`.await` instead;
     /// - "Cannot run the event loop while another loop is running" if another loop is running on
     ///   this thread (nested loops would starve the outer one);
+    /// - "Event loop stopped before Future completed." if [`stop`](EventLoop::stop) ended the run
+    ///   first (the future is dropped);
+    /// - "Task was cancelled" if the main task was cancelled (it awaited a cancelled [`Task`] or
+    ///   [`LoopFuture`]);
     /// - with the future's own panic if it panics. That panic is caught, the loop is left as
     ///   after any run (not running, reusable), and the panic resumes out of this call with its
     ///   original payload.
@@ -266,20 +373,86 @@ impl EventLoop {
         {
             let _running = RunGuard::enter(&self.inner);
             self.inner.schedule(&main);
-            self.inner.run(&mut main);
+            self.inner.run(Some(&mut main));
         }
         match main.outcome {
             Some(Ok(output)) => output,
-            Some(Err(panic)) => panic::resume_unwind(panic),
+            Some(Err(payload)) if payload.is::<CancelledError>() => panic!("Task was cancelled"),
+            Some(Err(payload)) => panic::resume_unwind(payload),
             // Only `stop()` can end a run before the main task; that is asyncio's message for it.
             None => panic!("Event loop stopped before Future completed."),
         }
     }
 
+    /// Runs the loop until [`stop`](EventLoop::stop) is called: asyncio's `loop.run_forever()`.
+    ///
+    /// If `stop` was called before, the loop runs one iteration (what is ready now, without
+    /// waiting) and returns, as asyncio does.
+    ///
+    /// ```
+    /// use coroutines::{get_event_loop, EventLoop};
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let ticks = Rc::new(Cell::new(0));
+    /// let counter = ticks.clone();
+    /// event_loop.call_later(0.01, move || counter.set(1));
+    /// event_loop.call_later(0.02, || get_event_loop().stop());
+    /// event_loop.run_forever();
+    /// assert_eq!(ticks.get(), 1);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`run_until_complete`](EventLoop::run_until_complete): "Event loop is closed", "This
+    /// event loop is already running", "Cannot run the event loop while another loop is running".
+    #[track_caller]
+    pub fn run_forever(&self) {
+        self.inner.check_closed();
+        if self.is_running() {
+            panic!("This event loop is already running");
+        }
+        let _running = RunGuard::enter(&self.inner);
+        self.inner.run(None);
+    }
+
+    /// Stops the loop: asyncio's `loop.stop()`.
+    ///
+    /// The loop finishes the iteration it is in (every callback and task step that was ready when
+    /// it started) and then returns from [`run_forever`](EventLoop::run_forever) (or from
+    /// [`run_until_complete`](EventLoop::run_until_complete), which then panics because its
+    /// future has not completed). Called while the loop is not running, it makes the next run
+    /// stop after one iteration.
+    ///
+    /// ```
+    /// use coroutines::{get_event_loop, EventLoop};
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let log = Rc::new(RefCell::new(Vec::new()));
+    /// let (first, second) = (log.clone(), log.clone());
+    /// event_loop.call_soon(move || {
+    ///     first.borrow_mut().push("stop requested");
+    ///     get_event_loop().stop();
+    /// });
+    /// // Scheduled before the stop: still runs in the same iteration.
+    /// event_loop.call_soon(move || second.borrow_mut().push("same iteration"));
+    /// event_loop.run_forever();
+    /// assert_eq!(*log.borrow(), ["stop requested", "same iteration"]);
+    /// ```
+    pub fn stop(&self) {
+        self.inner.stopping.set(true);
+    }
+
     /// Closes the loop: asyncio's `loop.close()`.
     ///
-    /// Everything still scheduled is dropped, and the loop can no longer run. Closing a closed
-    /// loop does nothing.
+    /// Pending callbacks and timers are dropped. Tasks that are still pending are destroyed:
+    /// each is reported to the [exception handler](EventLoop::set_exception_handler) as "Task
+    /// was destroyed but it is pending!", then its state machine is dropped (its live locals with
+    /// it) and it counts as cancelled. The loop can no longer run, and other threads can no longer
+    /// send it callbacks. Closing a closed loop does nothing.
     ///
     /// ```
     /// use coroutine_runtime::EventLoop;
@@ -301,12 +474,15 @@ impl EventLoop {
             State::Closed => {}
             State::Idle => {
                 self.inner.state.set(State::Closed);
-                // Taken out before being dropped: dropping a waker or a timer runs foreign code,
-                // which must not find the queues borrowed.
+                self.inner.remote.close();
+                // Taken out before being dropped: dropping a callback or a task runs foreign
+                // code, which must not find the queues borrowed.
                 let ready = self.inner.ready.take();
                 let timers = self.inner.timers.replace(TimerHeap::new());
-                self.inner.remote.clear();
                 drop((ready, timers));
+                for task in self.inner.take_tasks() {
+                    task::destroy(&task, |context| self.call_exception_handler(&context));
+                }
             }
         }
     }
@@ -317,7 +493,7 @@ impl EventLoop {
     }
 
     /// Whether the loop is running, which is to say whether this is called from inside one of its
-    /// coroutines.
+    /// coroutines or callbacks.
     ///
     /// ```
     /// use coroutine_runtime::get_event_loop;
@@ -333,7 +509,8 @@ impl EventLoop {
     /// The loop's clock: asyncio's `loop.time()`.
     ///
     /// Monotonic seconds since an arbitrary, process-wide epoch, measured with [`Instant`]. It is
-    /// the clock timers run on; only differences between readings mean anything.
+    /// the clock timers run on ([`call_at`](EventLoop::call_at) takes a time on it); only
+    /// differences between readings mean anything.
     ///
     /// ```
     /// use coroutine_runtime::{sleep, EventLoop};
@@ -345,6 +522,274 @@ impl EventLoop {
     /// ```
     pub fn time(&self) -> f64 {
         epoch().elapsed().as_secs_f64()
+    }
+
+    /// Schedules `callback` to run in the loop's next iteration: asyncio's
+    /// `loop.call_soon(callback)`.
+    ///
+    /// Callbacks run in the order they were scheduled, interleaved with task steps in the order
+    /// those were scheduled. A panic in a callback is caught and reported to the
+    /// [exception handler](EventLoop::set_exception_handler) ("Exception in callback"); the loop
+    /// carries on. The returned [`Handle`] cancels the callback.
+    ///
+    /// ```
+    /// use coroutines::EventLoop;
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let log = Rc::new(RefCell::new(Vec::new()));
+    /// for i in 0..3 {
+    ///     let log = log.clone();
+    ///     event_loop.call_soon(move || log.borrow_mut().push(i));
+    /// }
+    /// event_loop.run_until_complete(coroutines::sleep(0));
+    /// assert_eq!(*log.borrow(), [0, 1, 2]);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// "Event loop is closed" if the loop was closed.
+    #[track_caller]
+    pub fn call_soon(&self, callback: impl FnOnce() + 'static) -> Handle {
+        self.inner.check_closed();
+        let callback = handle::callback(callback);
+        self.inner
+            .ready
+            .borrow_mut()
+            .push_back(Ready::Call(Rc::clone(&callback)));
+        Handle { callback }
+    }
+
+    /// Schedules `callback` to run `delay` from now (a [`Delay`]: a `Duration` or seconds):
+    /// asyncio's `loop.call_later(delay, callback)`.
+    ///
+    /// Timers run in deadline order; timers with the same deadline run in the order they were
+    /// scheduled. A timer never runs early. The returned [`TimerHandle`] cancels it.
+    ///
+    /// ```
+    /// use coroutines::{sleep, EventLoop};
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let log = Rc::new(RefCell::new(Vec::new()));
+    /// for (delay, name) in [(0.02, "b"), (0.01, "a"), (0.02, "c")] {
+    ///     let log = log.clone();
+    ///     event_loop.call_later(delay, move || log.borrow_mut().push(name));
+    /// }
+    /// event_loop.run_until_complete(sleep(0.05));
+    /// assert_eq!(*log.borrow(), ["a", "b", "c"]);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// "Event loop is closed" if the loop was closed.
+    #[track_caller]
+    pub fn call_later(
+        &self,
+        delay: impl Into<Delay>,
+        callback: impl FnOnce() + 'static,
+    ) -> TimerHandle {
+        self.inner.check_closed();
+        let now = Instant::now();
+        let delay = delay.into().duration();
+        let deadline = now.checked_add(delay).unwrap_or(now + sleep::FOREVER);
+        self.inner.call_at(deadline, callback)
+    }
+
+    /// Schedules `callback` to run at `when`, a time on the loop's clock
+    /// ([`time`](EventLoop::time)): asyncio's `loop.call_at(when, callback)`.
+    ///
+    /// A time in the past runs the callback in the next iteration. Ordering is as for
+    /// [`call_later`](EventLoop::call_later).
+    ///
+    /// ```
+    /// use coroutines::{sleep, EventLoop};
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let fired_at = Rc::new(Cell::new(0.0));
+    /// let when = event_loop.time() + 0.02;
+    /// let sink = fired_at.clone();
+    /// let timer = event_loop.call_at(when, move || sink.set(coroutines::get_event_loop().time()));
+    /// assert_eq!(timer.when(), when);
+    /// event_loop.run_until_complete(sleep(0.05));
+    /// assert!(fired_at.get() >= when);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// "Event loop is closed" if the loop was closed.
+    #[track_caller]
+    pub fn call_at(&self, when: f64, callback: impl FnOnce() + 'static) -> TimerHandle {
+        self.inner.check_closed();
+        // `Delay`'s conversion clamps a negative or NaN time to the epoch, and a huge one to
+        // "forever".
+        let since_epoch = Delay::from(when).duration();
+        let deadline = epoch()
+            .checked_add(since_epoch)
+            .unwrap_or_else(|| epoch() + sleep::FOREVER);
+        let mut timer = self.inner.call_at(deadline, callback);
+        timer.when = when;
+        timer
+    }
+
+    /// Schedules `callback` from any thread: asyncio's `loop.call_soon_threadsafe(callback)`.
+    ///
+    /// An `EventLoop` cannot leave its thread, so other threads use an [`EventLoopProxy`] (from
+    /// [`proxy`](EventLoop::proxy)), which has this same method; this one is for code that holds
+    /// the loop. It wakes the loop if it is idle.
+    ///
+    /// ```
+    /// use coroutines::EventLoop;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let ran = Arc::new(AtomicBool::new(false));
+    /// let flag = ran.clone();
+    /// event_loop.call_soon_threadsafe(move || flag.store(true, Ordering::SeqCst));
+    /// event_loop.run_until_complete(coroutines::sleep(0));
+    /// assert!(ran.load(Ordering::SeqCst));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// "Event loop is closed" if the loop was closed.
+    #[track_caller]
+    pub fn call_soon_threadsafe(
+        &self,
+        callback: impl FnOnce() + Send + 'static,
+    ) -> ThreadsafeHandle {
+        self.proxy().call_soon_threadsafe(callback)
+    }
+
+    /// A handle to this loop that other threads can use: see [`EventLoopProxy`].
+    pub fn proxy(&self) -> EventLoopProxy {
+        EventLoopProxy {
+            remote: Arc::clone(&self.inner.remote),
+        }
+    }
+
+    /// Wraps `future` in a [`Task`] that the loop runs on its own: asyncio's
+    /// `loop.create_task(coro)`.
+    ///
+    /// The task's first step is scheduled now (it runs in the loop's next iteration, or when the
+    /// loop next runs); it then runs whenever it is woken, whether or not anyone awaits it. The
+    /// loop owns the task until it finishes; the returned handle awaits, cancels or inspects it.
+    ///
+    /// ```
+    /// use coroutines::{sleep, EventLoop};
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let start = Instant::now();
+    /// let tasks: Vec<_> = (0..3).map(|_| event_loop.create_task(sleep(0.05))).collect();
+    /// for task in tasks {
+    ///     event_loop.run_until_complete(task);
+    /// }
+    /// // The three sleeps overlapped.
+    /// assert!(start.elapsed() < Duration::from_millis(150));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// "Event loop is closed" if the loop was closed.
+    #[track_caller]
+    pub fn create_task<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: IntoFuture + 'static,
+        F::IntoFuture: 'static,
+        F::Output: 'static,
+    {
+        self.inner.check_closed();
+        let id = self.inner.new_task_id();
+        let waker = Arc::new(TaskWaker::new(id, Arc::clone(&self.inner.remote)));
+        let (handle, task) =
+            task::new_task(id, waker, Rc::downgrade(&self.inner), future.into_future());
+        let scheduled = task.header().waker().mark_scheduled();
+        self.inner.tasks.borrow_mut().insert(id, Rc::clone(&task));
+        if scheduled {
+            self.inner.ready.borrow_mut().push_back(Ready::Step(id));
+        }
+        handle
+    }
+
+    /// A pending [`LoopFuture`] of this loop: asyncio's `loop.create_future()`.
+    ///
+    /// ```
+    /// let event_loop = coroutines::EventLoop::new();
+    /// let future = event_loop.create_future::<u32>();
+    /// assert!(!future.done());
+    /// ```
+    pub fn create_future<T: 'static>(&self) -> LoopFuture<T> {
+        LoopFuture::with_loop(self)
+    }
+
+    /// Makes `handler` the loop's exception handler: asyncio's `loop.set_exception_handler`.
+    ///
+    /// The loop calls it with what it cannot raise anywhere (see [`ExceptionContext`]): panics
+    /// in callbacks, task panics nobody retrieved, tasks destroyed while pending. Until one is
+    /// set, and after [`reset_exception_handler`](EventLoop::reset_exception_handler), the
+    /// [default handler](EventLoop::default_exception_handler) prints to stderr. A panic in the
+    /// handler is caught and printed along with the context.
+    ///
+    /// ```
+    /// use coroutines::EventLoop;
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let reports = Rc::new(RefCell::new(Vec::new()));
+    /// let sink = reports.clone();
+    /// event_loop.set_exception_handler(move |_, context| {
+    ///     sink.borrow_mut().push(context.message().to_owned());
+    /// });
+    /// event_loop.call_soon(|| panic!("oops"));
+    /// event_loop.run_until_complete(coroutines::sleep(0));
+    /// assert_eq!(*reports.borrow(), ["Exception in callback"]);
+    /// ```
+    pub fn set_exception_handler(&self, handler: impl Fn(&EventLoop, &ExceptionContext) + 'static) {
+        *self.inner.exception_handler.borrow_mut() = Some(Rc::new(handler));
+    }
+
+    /// Goes back to the default exception handler: asyncio's `loop.set_exception_handler(None)`.
+    pub fn reset_exception_handler(&self) {
+        let previous = self.inner.exception_handler.borrow_mut().take();
+        drop(previous);
+    }
+
+    /// Reports `context` to the loop's exception handler: asyncio's
+    /// `loop.call_exception_handler(context)`.
+    ///
+    /// ```
+    /// use coroutines::{EventLoop, ExceptionContext};
+    ///
+    /// let event_loop = EventLoop::new();
+    /// event_loop.set_exception_handler(|_, context| assert_eq!(context.message(), "custom"));
+    /// event_loop.call_exception_handler(&ExceptionContext::new("custom"));
+    /// ```
+    pub fn call_exception_handler(&self, context: &ExceptionContext) {
+        // Cloned out of the cell: the handler may replace itself.
+        let handler = self.inner.exception_handler.borrow().clone();
+        let Some(handler) = handler else {
+            self.default_exception_handler(context);
+            return;
+        };
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| handler(self, context))) {
+            exception::print_default(
+                &ExceptionContext::new("Unhandled error in exception handler").with_panic(payload),
+            );
+            exception::print_default(context);
+        }
+    }
+
+    /// The default exception handler: prints the context to stderr (asyncio logs it).
+    /// A custom handler can call it to keep that output.
+    pub fn default_exception_handler(&self, context: &ExceptionContext) {
+        exception::print_default(context);
     }
 }
 
@@ -383,7 +828,43 @@ impl Inner {
     fn add_timer(&self, deadline: Instant, entry: Arc<TimerEntry>) {
         // The returned "now first" flag is for threads that sleep on their heap; this loop
         // recomputes its timeout every iteration, and it is not sleeping while a task polls.
-        self.timers.borrow_mut().push(deadline, entry);
+        self.timers
+            .borrow_mut()
+            .push(deadline, LoopTimer::Wake(entry));
+    }
+
+    fn call_at(&self, deadline: Instant, callback: impl FnOnce() + 'static) -> TimerHandle {
+        let callback = handle::callback(callback);
+        self.timers
+            .borrow_mut()
+            .push(deadline, LoopTimer::Call(Rc::clone(&callback)));
+        TimerHandle {
+            handle: Handle { callback },
+            when: deadline.saturating_duration_since(epoch()).as_secs_f64(),
+        }
+    }
+
+    /// Schedules a callback the loop itself owes someone (a done callback). Unlike the public
+    /// `call_soon`, a closed loop drops it silently: this is called from drops and completions,
+    /// which must not panic.
+    fn call_soon_internal(&self, callback: Rc<dyn Callback>) {
+        if self.state.get() == State::Closed {
+            drop(callback);
+            return;
+        }
+        self.ready.borrow_mut().push_back(Ready::Call(callback));
+    }
+
+    fn schedule_done_callback(&self, task: &Rc<dyn AnyTask>, callback: task::DoneCallback) {
+        let task = TaskHandle::from_task(task);
+        self.call_soon_internal(handle::callback(move || callback(&task)));
+    }
+
+    /// Empties the task table, in creation order.
+    fn take_tasks(&self) -> Vec<Rc<dyn AnyTask>> {
+        let mut tasks: Vec<_> = self.tasks.take().into_iter().collect();
+        tasks.sort_unstable_by_key(|(id, _)| *id);
+        tasks.into_iter().map(|(_, task)| task).collect()
     }
 
     #[track_caller]
@@ -399,47 +880,57 @@ impl Inner {
         TaskId(id)
     }
 
-    /// Queues the first step of a new task (asyncio: `Task.__init__` does `call_soon(self._step)`).
+    /// Queues the first step of the main task (asyncio: `Task.__init__` does
+    /// `call_soon(self._step)`).
     fn schedule(&self, task: &dyn Step) {
         if task.waker().mark_scheduled() {
             self.ready.borrow_mut().push_back(Ready::Step(task.id()));
         }
     }
 
-    /// asyncio's `run_forever`: iterates until `stopping` is set. For now the only thing that sets
-    /// it is the main task finishing.
-    fn run(&self, main: &mut dyn Step) {
-        while !self.stopping.get() {
-            self.run_once(main);
+    /// asyncio's `run_forever`: iterates until `stopping` is set, at least once (a loop stopped
+    /// before it starts runs one iteration). The main task finishing sets it too.
+    fn run<'m>(self: &Rc<Self>, mut main: Option<&mut (dyn Step + 'm)>) {
+        loop {
+            self.run_once(main.as_deref_mut());
+            if self.stopping.get() {
+                break;
+            }
         }
     }
 
-    fn run_once(&self, main: &mut dyn Step) {
-        self.take_mail(self.remote.take());
+    fn run_once<'m>(self: &Rc<Self>, mut main: Option<&mut (dyn Step + 'm)>) {
+        self.remote.drain_into(&mut self.ready.borrow_mut());
 
         if self.ready.borrow().is_empty() && !self.stopping.get() {
             let deadline = self.timers.borrow_mut().next_deadline();
-            // `None`: nothing is ready and no timer is pending. Only a waker can end the wait;
-            // if none ever fires, the program is deadlocked, and blocking (rather than spinning)
-            // is the right way to be deadlocked.
+            // `None`: nothing is ready and no timer is pending. Only a waker (or another thread's
+            // callback) can end the wait; if none ever comes, the program is deadlocked, and
+            // blocking (rather than spinning) is the right way to be deadlocked.
             let timeout =
                 deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
             if timeout.is_none_or(|timeout| !timeout.is_zero()) {
-                self.take_mail(self.remote.wait(timeout));
+                self.remote.wait(timeout);
+                self.remote.drain_into(&mut self.ready.borrow_mut());
             }
         }
 
         let now = Instant::now();
         loop {
             // One at a time, so that the heap is not borrowed while a waker runs.
-            let Some(entry) = self.timers.borrow_mut().pop_expired(now) else {
+            let Some(timer) = self.timers.borrow_mut().pop_expired(now) else {
                 break;
             };
-            entry.fire();
+            match timer {
+                LoopTimer::Wake(entry) => entry.fire(),
+                LoopTimer::Call(callback) => {
+                    self.ready.borrow_mut().push_back(Ready::Call(callback));
+                }
+            }
         }
         // Wakes from timers fired just now came in through the mailbox if their waker was not
         // ours (it might, say, be a combinator's waker that forwards to ours from another thread).
-        self.take_mail(self.remote.take());
+        self.remote.drain_into(&mut self.ready.borrow_mut());
 
         let ntodo = self.ready.borrow().len();
         for _ in 0..ntodo {
@@ -447,21 +938,53 @@ impl Inner {
                 break;
             };
             match entry {
-                Ready::Step(task) if task == main.id() => {
-                    if main.step() {
-                        self.stopping.set(true);
+                Ready::Step(id) => match main.as_deref_mut() {
+                    Some(main) if main.id() == id => {
+                        if main.step() {
+                            self.stopping.set(true);
+                        }
                     }
-                }
-                Ready::Step(_) => {}
+                    _ => self.step_task(id),
+                },
+                Ready::Call(callback) => self.run_callback(|| callback.run()),
+                Ready::Threadsafe(call) => self.run_callback(|| call.run()),
             }
         }
     }
 
-    fn take_mail(&self, woken: Vec<TaskId>) {
-        if !woken.is_empty() {
-            self.ready
-                .borrow_mut()
-                .extend(woken.into_iter().map(Ready::Step));
+    fn step_task(&self, id: TaskId) {
+        // Cloned out of the table: the step runs user code, which may create or cancel tasks.
+        let task = self.tasks.borrow().get(&id).cloned();
+        if let Some(task) = task {
+            task::step(&task);
+        }
+    }
+
+    /// Runs a callback; a panic is reported, as asyncio logs an exception raised by a callback,
+    /// and the loop carries on.
+    fn run_callback(self: &Rc<Self>, callback: impl FnOnce()) {
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(callback)) {
+            let event_loop = EventLoop {
+                inner: Rc::clone(self),
+            };
+            event_loop.call_exception_handler(
+                &ExceptionContext::new("Exception in callback").with_panic(payload),
+            );
+        }
+    }
+}
+
+impl Drop for Inner {
+    /// The last handle to a loop that was never closed: its pending tasks are destroyed as
+    /// `close` would, reported with the default handler (the loop's own handler needs the loop,
+    /// which is gone).
+    fn drop(&mut self) {
+        self.remote.close();
+        let tasks = mem::take(self.tasks.get_mut());
+        let mut tasks: Vec<_> = tasks.into_iter().collect();
+        tasks.sort_unstable_by_key(|(id, _)| *id);
+        for (_, task) in tasks {
+            task::destroy(&task, |context| exception::print_default(&context));
         }
     }
 }
@@ -532,8 +1055,8 @@ impl<'a> RunGuard<'a> {
             }
             *running = Some(Rc::clone(inner));
         });
+        // `stopping` is left as it is: a `stop()` before the run makes it a single iteration.
         inner.state.set(State::Running);
-        inner.stopping.set(false);
         RunGuard { inner }
     }
 }

@@ -164,7 +164,7 @@ enum Owner {
 /// About thirty years: what "forever" means for a deadline, since `Instant` cannot represent
 /// `now + Duration::MAX`. Far enough that no program notices, near enough that every platform's
 /// `Instant` can add it.
-const FOREVER: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
+pub(super) const FOREVER: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
 
 impl Future for Sleep {
     type Output = ();

@@ -1,17 +1,21 @@
-//! The wakers an event loop hands to its tasks, and the mailbox through which they reach it.
+//! The wakers an event loop hands to its tasks, and the mailbox through which other threads reach
+//! it.
 //!
 //! A `Waker` must be `Send + Sync`: a future may give it to another thread, or to the fallback
 //! timer thread, and that thread must be able to wake the loop. So a task's waker cannot touch the
-//! loop's `Rc`-owned state; it holds an `Arc<Remote>` instead: a mutex-protected list of woken
-//! tasks plus a condition variable the idle loop blocks on.
+//! loop's `Rc`-owned state; it holds an `Arc<Remote>` instead: a mutex-protected list of messages
+//! (woken tasks, `call_soon_threadsafe` callbacks) plus a condition variable the idle loop blocks
+//! on.
 //!
-//! A wake on the loop's own thread while the loop is running (a timer firing, a future waking
-//! itself, a task waking another) bypasses the mutex and appends to the ready queue directly
-//! (see [`super::schedule_on_running_loop`]). That is both the fast path and what keeps
+//! A wake on the loop's own thread (a timer firing, a future waking itself, a task waking
+//! another, a `set_result` between two runs) bypasses the mutex and appends to the ready queue
+//! directly (see [`super::schedule_here`]). That is both the fast path and what keeps
 //! same-thread wakes in FIFO order with everything else the loop schedules, as in asyncio where
 //! waking a task is a `call_soon` of its next step.
 
-use super::{schedule_on_running_loop, LoopId};
+use super::handle::ThreadsafeCall;
+use super::{schedule_here, LoopId, Ready};
+use std::collections::VecDeque;
 use std::mem;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -19,7 +23,7 @@ use std::task::Wake;
 use std::time::Duration;
 
 /// Identifies a task within its loop.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(super) struct TaskId(pub(super) u64);
 
 /// The part of a loop that other threads can reach.
@@ -31,10 +35,17 @@ pub(super) struct Remote {
 
 #[derive(Default)]
 struct Mailbox {
-    // `call_soon_threadsafe` callbacks will be delivered the same way.
-    woken: Vec<TaskId>,
+    /// In arrival order, which is the order the loop runs them in.
+    messages: Vec<Message>,
     /// The loop is blocked on `wakeup`; a sender must signal it.
     parked: bool,
+    /// The loop is closed (or gone): messages would never be read, so none are accepted.
+    closed: bool,
+}
+
+enum Message {
+    Wake(TaskId),
+    Call(Arc<ThreadsafeCall>),
 }
 
 impl Remote {
@@ -51,26 +62,46 @@ impl Remote {
         self.mailbox.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn send(&self, task: TaskId) {
+    fn send(&self, message: Message) -> Result<(), Message> {
         let mut mailbox = self.lock();
-        mailbox.woken.push(task);
+        if mailbox.closed {
+            return Err(message);
+        }
+        mailbox.messages.push(message);
         // Checked under the lock, so the loop cannot decide to park between our push and our
         // signal; and skipped when it is not parked, which spares a syscall per wake.
         if mailbox.parked {
             self.wakeup.notify_one();
         }
+        Ok(())
     }
 
-    /// Takes the tasks woken from elsewhere since the last call.
-    pub(super) fn take(&self) -> Vec<TaskId> {
-        mem::take(&mut self.lock().woken)
+    /// Queues a `call_soon_threadsafe` callback; gives it back if the loop is closed.
+    pub(super) fn call(&self, call: Arc<ThreadsafeCall>) -> Result<(), Arc<ThreadsafeCall>> {
+        self.send(Message::Call(call))
+            .map_err(|message| match message {
+                Message::Call(call) => call,
+                Message::Wake(_) => unreachable!("send gives back what it was given"),
+            })
     }
 
-    /// Blocks until a task is woken or `timeout` (`None`: forever) elapses; returns the woken
-    /// tasks. May return early and empty-handed (spurious wakeup): the caller just goes round.
-    pub(super) fn wait(&self, timeout: Option<Duration>) -> Vec<TaskId> {
+    /// Moves the messages received since the last call to the end of `ready`.
+    ///
+    /// Drained rather than swapped out, so that the mailbox keeps its capacity: a loop woken from
+    /// another thread over and over does not allocate for it.
+    pub(super) fn drain_into(&self, ready: &mut VecDeque<Ready>) {
         let mut mailbox = self.lock();
-        if mailbox.woken.is_empty() {
+        ready.extend(mailbox.messages.drain(..).map(|message| match message {
+            Message::Wake(task) => Ready::Step(task),
+            Message::Call(call) => Ready::Threadsafe(call),
+        }));
+    }
+
+    /// Blocks until a message arrives or `timeout` (`None`: forever) elapses. May return early
+    /// (spurious wakeup): the caller just goes round.
+    pub(super) fn wait(&self, timeout: Option<Duration>) {
+        let mut mailbox = self.lock();
+        if mailbox.messages.is_empty() {
             mailbox.parked = true;
             mailbox = match timeout {
                 Some(timeout) => {
@@ -86,12 +117,21 @@ impl Remote {
             };
             mailbox.parked = false;
         }
-        mem::take(&mut mailbox.woken)
     }
 
-    /// Forgets pending wakes (the loop is closing).
-    pub(super) fn clear(&self) {
-        self.lock().woken = Vec::new();
+    /// Refuses messages from now on and drops the pending ones (the loop is closing).
+    pub(super) fn close(&self) {
+        let messages = {
+            let mut mailbox = self.lock();
+            mailbox.closed = true;
+            mem::take(&mut mailbox.messages)
+        };
+        // Outside the lock: a dropped callback runs its captures' destructors, foreign code.
+        drop(messages);
+    }
+
+    pub(super) fn is_closed(&self) -> bool {
+        self.lock().closed
     }
 }
 
@@ -135,8 +175,9 @@ impl Wake for TaskWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if self.mark_scheduled() && !schedule_on_running_loop(self.remote.loop_id, self.task) {
-            self.remote.send(self.task);
+        if self.mark_scheduled() && !schedule_here(self.remote.loop_id, self.task) {
+            // A closed loop refuses the wake; nothing will ever poll the task again anyway.
+            let _ = self.remote.send(Message::Wake(self.task));
         }
     }
 }

@@ -1,0 +1,317 @@
+//! `LoopFuture`: asyncio's `Future`, a result that a callback provides.
+
+use super::task::{cancelling, CancelledError};
+use super::{get_event_loop, EventLoop, Inner};
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::mem;
+use std::panic;
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::task::{Context, Poll, Waker};
+
+/// A result that some callback will provide: asyncio's `Future` (named so as not to shadow
+/// [`std::future::Future`], which it implements).
+///
+/// Code that produces the result calls [`set_result`](LoopFuture::set_result) (or
+/// [`cancel`](LoopFuture::cancel)); code that needs it awaits the future
+/// (`yield_from!(future)`) or registers a [done callback](LoopFuture::add_done_callback). A
+/// `LoopFuture` is a handle: clones share one result, so one clone can go to the producer and
+/// another to the consumer.
+///
+/// ```
+/// use coroutines::{EventLoop, LoopFuture};
+///
+/// #[coroutines::coroutine]
+/// fn wait_for_answer(answer: LoopFuture<u32>) -> u32 {
+///     yield_from!(answer) + 1
+/// }
+///
+/// let event_loop = EventLoop::new();
+/// let answer = event_loop.create_future();
+/// let producer = answer.clone();
+/// event_loop.call_later(0.01, move || producer.set_result(41));
+/// assert_eq!(event_loop.run_until_complete(wait_for_answer(answer)), 42);
+/// ```
+///
+/// Where asyncio differs from Rust, Rust wins:
+///
+/// - Awaiting moves the result out to the awaiter (no `Clone` needed). Several handles may await
+///   one future; the first one to run after it completes gets the value, and any other then
+///   panics with "LoopFuture result was already taken". [`result`](LoopFuture::result) clones
+///   the value instead, for `T: Clone`.
+/// - There is no `set_exception`: a fallible result is a `LoopFuture<Result<T, E>>`.
+/// - Awaiting a cancelled future unwinds with [`CancelledError`], which cancels the awaiting task,
+///   as asyncio's `CancelledError` does.
+/// - Like asyncio's, it belongs to one loop and is not thread-safe (`!Send`). To complete a
+///   result from another thread, await a channel instead (a `futures-channel` oneshot, say):
+///   its waker wakes the loop from any thread.
+///
+/// When a task awaiting a `LoopFuture` is cancelled (or a [`wait_for`](super::wait_for) around it
+/// times out), the future is cancelled too, as asyncio cancels the future a task waits on.
+/// Dropping a handle in any other situation leaves the future alone.
+#[must_use = "futures do nothing unless awaited or polled"]
+pub struct LoopFuture<T: 'static> {
+    shared: Rc<Shared<T>>,
+    /// This handle's entry in the waiter list while it awaits.
+    waiter: Option<usize>,
+}
+
+struct Shared<T: 'static> {
+    event_loop: Weak<Inner>,
+    state: RefCell<State<T>>,
+}
+
+enum State<T: 'static> {
+    /// Awaiters and done callbacks, in registration order: the order in which asyncio calls them
+    /// (a waiting task's wake-up is one of its done callbacks). An awaiter that stopped waiting
+    /// leaves a `None`, so that indices held by other handles stay valid.
+    Pending(Vec<Option<Waiter<T>>>),
+    /// `None` once an awaiter took the value.
+    Done(Option<T>),
+    Cancelled,
+}
+
+/// A callback registered with `add_done_callback`.
+type DoneCallback<T> = Box<dyn FnOnce(&LoopFuture<T>)>;
+
+enum Waiter<T: 'static> {
+    Wake(Waker),
+    Callback(DoneCallback<T>),
+}
+
+impl<T: 'static> LoopFuture<T> {
+    /// A pending future of the current loop ([`get_event_loop`]).
+    pub fn new() -> Self {
+        get_event_loop().create_future()
+    }
+
+    pub(super) fn with_loop(event_loop: &EventLoop) -> Self {
+        LoopFuture {
+            shared: Rc::new(Shared {
+                event_loop: Rc::downgrade(&event_loop.inner),
+                state: RefCell::new(State::Pending(Vec::new())),
+            }),
+            waiter: None,
+        }
+    }
+
+    /// Completes the future with `value`: asyncio's `set_result`. Its awaiters are woken and its
+    /// done callbacks scheduled, in the order they were registered.
+    ///
+    /// # Panics
+    ///
+    /// "invalid state: the LoopFuture is already done" if it has a result or was cancelled
+    /// (asyncio's `InvalidStateError`). [`try_set_result`](LoopFuture::try_set_result) does not
+    /// panic.
+    #[track_caller]
+    pub fn set_result(&self, value: T) {
+        if self.try_set_result(value).is_err() {
+            panic!("invalid state: the LoopFuture is already done");
+        }
+    }
+
+    /// Completes the future with `value`, unless it is already done, in which case `value` is
+    /// given back.
+    ///
+    /// ```
+    /// use coroutines::LoopFuture;
+    ///
+    /// let future = LoopFuture::new();
+    /// assert_eq!(future.try_set_result(1), Ok(()));
+    /// assert_eq!(future.try_set_result(2), Err(2));
+    /// assert_eq!(future.result(), 1);
+    /// ```
+    pub fn try_set_result(&self, value: T) -> Result<(), T> {
+        if self.done() {
+            return Err(value);
+        }
+        self.complete(State::Done(Some(value)));
+        Ok(())
+    }
+
+    /// Cancels the future: asyncio's `future.cancel()`. Returns false if it was already done.
+    /// Its awaiters are woken (and unwind with [`CancelledError`]), its done callbacks scheduled.
+    ///
+    /// ```
+    /// use coroutines::LoopFuture;
+    ///
+    /// let future = LoopFuture::<u32>::new();
+    /// assert!(future.cancel());
+    /// assert!(future.cancelled() && future.done());
+    /// assert!(!future.cancel());
+    /// assert_eq!(future.try_set_result(1), Err(1));
+    /// ```
+    pub fn cancel(&self) -> bool {
+        if self.done() {
+            return false;
+        }
+        self.complete(State::Cancelled);
+        true
+    }
+
+    /// Whether the future has a result or was cancelled.
+    pub fn done(&self) -> bool {
+        !matches!(*self.shared.state.borrow(), State::Pending(_))
+    }
+
+    /// Whether the future was cancelled.
+    pub fn cancelled(&self) -> bool {
+        matches!(*self.shared.state.borrow(), State::Cancelled)
+    }
+
+    /// A clone of the result: asyncio's `future.result()`.
+    ///
+    /// # Panics
+    ///
+    /// "Result is not ready." if the future is pending, "LoopFuture result was already taken" if
+    /// an awaiter took it; unwinds with [`CancelledError`] if the future was cancelled.
+    #[track_caller]
+    pub fn result(&self) -> T
+    where
+        T: Clone,
+    {
+        match &*self.shared.state.borrow() {
+            State::Done(Some(value)) => value.clone(),
+            State::Done(None) => panic!("LoopFuture result was already taken"),
+            State::Pending(_) => panic!("Result is not ready."),
+            State::Cancelled => panic::resume_unwind(Box::new(CancelledError)),
+        }
+    }
+
+    /// Schedules `callback` to run (with a handle to this future) once the future is done, or
+    /// soon if it is done already: asyncio's `add_done_callback`. Callbacks run through the
+    /// loop, in registration order, never right inside `set_result`.
+    ///
+    /// ```
+    /// use coroutines::{EventLoop, LoopFuture};
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let future: LoopFuture<&str> = event_loop.create_future();
+    /// let seen = Rc::new(Cell::new(""));
+    /// let sink = seen.clone();
+    /// future.add_done_callback(move |future| sink.set(future.result()));
+    /// future.set_result("done");
+    /// assert_eq!(seen.get(), ""); // not yet: callbacks run in the loop
+    /// event_loop.run_until_complete(coroutines::sleep(0));
+    /// assert_eq!(seen.get(), "done");
+    /// ```
+    pub fn add_done_callback(&self, callback: impl FnOnce(&LoopFuture<T>) + 'static) {
+        let callback: DoneCallback<T> = Box::new(callback);
+        let callback = match &mut *self.shared.state.borrow_mut() {
+            State::Pending(waiters) => {
+                waiters.push(Some(Waiter::Callback(callback)));
+                return;
+            }
+            _ => callback,
+        };
+        self.schedule(callback);
+    }
+
+    fn schedule(&self, callback: DoneCallback<T>) {
+        // A future whose loop is gone or closed has nobody left to run its callbacks.
+        if let Some(inner) = self.shared.event_loop.upgrade() {
+            let future = self.clone();
+            inner.call_soon_internal(super::handle::callback(move || callback(&future)));
+        }
+    }
+
+    fn complete(&self, state: State<T>) {
+        let previous = mem::replace(&mut *self.shared.state.borrow_mut(), state);
+        let State::Pending(waiters) = previous else {
+            unreachable!("checked by the callers")
+        };
+        for waiter in waiters.into_iter().flatten() {
+            match waiter {
+                Waiter::Wake(waker) => waker.wake(),
+                Waiter::Callback(callback) => self.schedule(callback),
+            }
+        }
+    }
+}
+
+impl<T: 'static> Default for LoopFuture<T> {
+    /// [`LoopFuture::new`].
+    fn default() -> Self {
+        LoopFuture::new()
+    }
+}
+
+impl<T: 'static> Clone for LoopFuture<T> {
+    /// Another handle to the same future (not awaiting, whatever this one does).
+    fn clone(&self) -> Self {
+        LoopFuture {
+            shared: Rc::clone(&self.shared),
+            waiter: None,
+        }
+    }
+}
+
+/// Awaiting gives the result, moved out; see [`LoopFuture`].
+impl<T: 'static> Future for LoopFuture<T> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let this = self.get_mut();
+        let mut state = this.shared.state.borrow_mut();
+        match &mut *state {
+            State::Pending(waiters) => {
+                match this.waiter.and_then(|index| waiters[index].as_mut()) {
+                    Some(Waiter::Wake(waker)) => waker.clone_from(cx.waker()),
+                    _ => {
+                        this.waiter = Some(waiters.len());
+                        waiters.push(Some(Waiter::Wake(cx.waker().clone())));
+                    }
+                }
+                Poll::Pending
+            }
+            State::Done(value) => {
+                this.waiter = None;
+                match value.take() {
+                    Some(value) => Poll::Ready(value),
+                    None => panic!("LoopFuture result was already taken"),
+                }
+            }
+            State::Cancelled => {
+                this.waiter = None;
+                drop(state);
+                panic::resume_unwind(Box::new(CancelledError))
+            }
+        }
+    }
+}
+
+impl<T: 'static> Drop for LoopFuture<T> {
+    fn drop(&mut self) {
+        let Some(index) = self.waiter.take() else {
+            return;
+        };
+        if cancelling() {
+            // Dropped by a cancellation while awaited: asyncio cancels the future that a
+            // cancelled task waits on.
+            self.cancel();
+            return;
+        }
+        // Stop waiting; the future stays as it is.
+        let waker = match &mut *self.shared.state.borrow_mut() {
+            State::Pending(waiters) => waiters[index].take(),
+            _ => None,
+        };
+        drop(waker);
+    }
+}
+
+impl<T: 'static> fmt::Debug for LoopFuture<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.shared.state.try_borrow().as_deref() {
+            Ok(State::Pending(_)) => "pending",
+            Ok(State::Done(_)) => "done",
+            Ok(State::Cancelled) => "cancelled",
+            Err(_) => "busy",
+        };
+        f.debug_struct("LoopFuture").field("state", &state).finish()
+    }
+}
