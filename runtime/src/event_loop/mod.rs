@@ -74,18 +74,55 @@ use waker::{Remote, TaskId, TaskWaker};
 /// event_loop.close();
 /// ```
 ///
+/// Everything else asyncio's core loop does is here under asyncio's names:
+///
+/// | asyncio | here |
+/// | --- | --- |
+/// | `loop.run_forever()`, `loop.stop()` | [`run_forever`](EventLoop::run_forever), [`stop`](EventLoop::stop) |
+/// | `loop.call_soon(cb)` → `Handle` | [`call_soon`](EventLoop::call_soon) → [`Handle`] |
+/// | `loop.call_later(delay, cb)`, `loop.call_at(when, cb)` → `TimerHandle` | [`call_later`](EventLoop::call_later), [`call_at`](EventLoop::call_at) → [`TimerHandle`] |
+/// | `loop.call_soon_threadsafe(cb)` | [`call_soon_threadsafe`](EventLoop::call_soon_threadsafe), or [`EventLoopProxy`] from other threads |
+/// | `loop.create_task(coro)` → `Task` | [`create_task`](EventLoop::create_task) → [`Task`] |
+/// | `loop.create_future()` → `Future` | [`create_future`](EventLoop::create_future) → [`LoopFuture`] |
+/// | `loop.set_exception_handler(h)` | [`set_exception_handler`](EventLoop::set_exception_handler) |
+/// | `asyncio.sleep`, `gather`, `wait_for`, `wait` | [`sleep`], [`gather`], [`wait_for`], [`wait`] |
+///
+/// ```
+/// use coroutines::{gather, get_event_loop, sleep, wait_for};
+///
+/// #[coroutines::coroutine]
+/// fn work(seconds: f64) -> f64 {
+///     yield_from!(sleep(seconds));
+///     seconds
+/// }
+///
+/// #[coroutines::coroutine]
+/// fn main_task() -> Vec<f64> {
+///     let event_loop = get_event_loop();
+///     let tasks = vec![event_loop.create_task(work(0.02)), event_loop.create_task(work(0.01))];
+///     let timed_out = yield_from!(wait_for(work(3600.0), 0.01));
+///     assert!(timed_out.is_err());
+///     yield_from!(gather(tasks))
+/// }
+///
+/// assert_eq!(get_event_loop().run_until_complete(main_task()), [0.02, 0.01]);
+/// ```
+///
 /// A loop belongs to the thread that created it, so `EventLoop` is neither `Send` nor `Sync`.
 /// The coroutines it runs need not be either. The [`Waker`]s it gives them are both: a waker
-/// called from another thread wakes the loop up.
+/// called from another thread wakes the loop up, and other threads schedule callbacks through
+/// an [`EventLoopProxy`].
 ///
 /// ```compile_fail,E0277
 /// fn assert_send<T: Send>() {}
 /// assert_send::<coroutine_runtime::EventLoop>();
 /// ```
 ///
-/// Errors are panics carrying asyncio's messages: running a closed loop ("Event loop is
-/// closed"), running a loop from inside itself ("This event loop is already running"), closing a
-/// running loop ("Cannot close a running event loop").
+/// Errors are panics carrying asyncio's messages: running a closed loop or scheduling on it
+/// ("Event loop is closed"), running a loop from inside itself ("This event loop is already
+/// running"), closing a running loop ("Cannot close a running event loop"). What asyncio logs
+/// rather than raises (a panicking callback, a task panic nobody retrieved, a task destroyed while
+/// pending) goes to the loop's [exception handler](EventLoop::set_exception_handler).
 #[derive(Clone)]
 pub struct EventLoop {
     inner: Rc<Inner>,
