@@ -352,7 +352,6 @@ mod generator {
             let mut v = Vec::new();
             v.push((d("t2", &log), yield_!(3)));
             yield_!(4);
-            drop(v); // keeps `v` in use after the last suspension (BUG R, see `receiver_idle`)
         }
 
         fn used_then_idle(log: DropLog) {
@@ -561,7 +560,6 @@ mod generator {
     }
 
     #[test]
-    #[ignore = "BUG R: a local that is the receiver of a method call whose argument suspends (`v.with(yield_!(1))`), and is not used after a later suspension, is dropped at that later suspension, not at the end of its scope"]
     fn the_receiver_of_a_suspending_call_lives_until_its_scope_ends() {
         let logs = check_gen_drops(receiver_idle, plain::receiver_idle);
         assert_eq!(logs[2], ["<drop>", "v"]);
@@ -864,7 +862,6 @@ mod asynchronous {
             let mut v = Vec::new();
             v.push((d("t2", &log), yield_from!(pend(()))));
             yield_from!(pend(()));
-            drop(v); // keeps `v` in use after the last suspension (BUG R, see `receiver_idle`)
         }
 
         fn used_then_idle(log: DropLog) {
@@ -1021,7 +1018,6 @@ mod asynchronous {
     }
 
     #[test]
-    #[ignore = "BUG R: a local that is the receiver of a method call whose argument suspends (`v.with(yield_from!(..))`), and is not used after a later suspension, is dropped at that later suspension, not at the end of its scope"]
     fn the_receiver_of_a_suspending_call_lives_until_its_scope_ends() {
         let logs = check_async_drops(receiver_idle, native::receiver_idle);
         assert_eq!(logs[2], ["<drop>", "v"]);

@@ -99,10 +99,103 @@ impl Emitter<'_> {
         quote!(__State::Start { #(#fields),* })
     }
 
-    /// The resume closure's `match` arms, in emission order.
-    pub fn arms(&self) -> TokenStream {
+    /// The in-place part of a resume: each delegation state polls its awaitee where it lives
+    /// (it may be pinned). Pending returns; ready stores the output in the state's `__output`
+    /// slot and falls through to the by-value part.
+    pub fn polls(&self) -> TokenStream {
         let krate = self.krate;
         let state = Ident::new("__state", internal());
+        let mut arms = Vec::new();
+        for &block in &self.layout.order {
+            let Entry::Delegate { span, .. } = &self.cfg.blocks[block].entry else {
+                continue;
+            };
+            let variant = self.variant(block);
+            let slot = output_slot(block);
+            let awaitee = Ident::new("__awaitee", internal());
+            let state_ptr = Ident::new("__state_ptr", internal());
+            let guard = Ident::new("__unwind_guard", internal());
+            let output = Ident::new("__output", internal());
+            let yielded = Ident::new("__yielded", internal());
+            let arg = Ident::new("__arg", internal().located_at(*span));
+            let cx = Ident::new("__cx", internal().located_at(*span));
+            // SAFETY (of the `new_unchecked` below): the awaitee lives in the closure's
+            // captured state, which does not move while the adapter is pinned, and
+            // `poll_awaitee`/`resume_delegate` drop it in place (through this pin) before the
+            // state is moved out.
+            let here = internal().located_at(*span);
+            let pinned = quote_spanned!(here=> unsafe { #krate::__private::PinType::new_unchecked(#awaitee) });
+            // Errors about the operand (not a future, no `Default` to start it) point at the
+            // user's `yield_from!`.
+            let krate_at = respan(krate.clone(), *span);
+            let (advance, finish) = if self.generator.is_some() {
+                (
+                    quote_spanned!(*span=> #krate_at::__private::resume_delegate(#pinned, #krate_at::__private::delegate_arg(&mut #arg))),
+                    quote! {
+                        #krate::__private::State::Complete(#output) => #output,
+                        #krate::__private::State::Yielded(#yielded) => {
+                            return #krate::__private::State::Yielded(#yielded);
+                        }
+                    },
+                )
+            } else {
+                (
+                    quote_spanned!(*span=> #krate_at::__private::poll_awaitee(#pinned, #cx)),
+                    quote! {
+                        #krate::__private::TaskPoll::Ready(#output) => #output,
+                        #krate::__private::TaskPoll::Pending => return #krate::__private::TaskPoll::Pending,
+                    },
+                )
+            };
+            // If the awaitee panics, the coroutine is poisoned and its locals dropped while
+            // unwinding, as rustc's coroutines do: the guard replaces the state.
+            // SAFETY (of the guard and the reborrow): `__state_ptr` comes from the captured
+            // state and is only used while nothing else borrows it: the reborrow ends with the
+            // poll, and the guard is disarmed right after it.
+            arms.push(quote_spanned! {here=>
+                __State::#variant { .. } => {
+                    let #state_ptr: *mut _ = &raw mut #state;
+                    let #guard = unsafe { #krate::__private::PoisonOnUnwind::new(#state_ptr, || __State::Poisoned) };
+                    let __progress = match unsafe { &mut *#state_ptr } {
+                        __State::#variant { #awaitee, .. } => #advance,
+                        _ => #krate::__private::unreachable_state(),
+                    };
+                    #guard.disarm();
+                    #slot = ::core::option::Option::Some(match __progress { #finish });
+                }
+            });
+        }
+        if arms.is_empty() {
+            return TokenStream::new();
+        }
+        quote! {
+            match &mut #state {
+                #(#arms)*
+                _ => {}
+            }
+        }
+    }
+
+    /// `let mut __outputN = None;` for each delegation state (typed by inference).
+    pub fn output_slots(&self) -> TokenStream {
+        let slots = self
+            .layout
+            .order
+            .iter()
+            .filter(|&&block| self.is_delegation(block))
+            .map(|&block| {
+                let slot = output_slot(block);
+                quote!(let mut #slot = ::core::option::Option::None;)
+            });
+        quote!(#(#slots)*)
+    }
+
+    /// The by-value part of a resume: one arm per state, in emission order, run on the local
+    /// `__current` so that jumps within one resume do not go through the stored state.
+    pub fn steps(&self) -> TokenStream {
+        let krate = self.krate;
+        let state = Ident::new("__state", internal());
+        let current = Ident::new("__current", internal());
         let mut arms = Vec::new();
         for &block in &self.layout.order {
             let variant = self.variant(block);
@@ -116,96 +209,45 @@ impl Emitter<'_> {
             let awaitee_rest = self.is_delegation(block).then(|| quote!(__awaitee: _,));
             let take = quote! {
                 #[allow(unused_mut, unused_variables)]
-                let __State::#variant { #awaitee_rest #(#bindings),* } = #krate::__private::replace(&mut #state, __State::Poisoned) else {
+                let __State::#variant { #awaitee_rest #(#bindings),* } = #current else {
                     #krate::__private::unreachable_state()
                 };
             };
             let code = self.replace_jumps(data.code.clone(), block);
             let reborrows = self.reborrows(block);
-            let code = quote!(#reborrows #code);
-            let arm = match &data.entry {
-                Entry::Start => {
-                    let drop_first = self.generator.map(|_| {
-                        let arg = Ident::new("__arg", internal());
-                        quote!(#arg = ::core::option::Option::None;)
-                    });
-                    quote!(__State::#variant { .. } => { #take #drop_first #code })
-                }
-                Entry::Jump => quote!(__State::#variant { .. } => { #take #code }),
+            let resumed = match &data.entry {
+                Entry::Start => self.generator.map(|_| {
+                    let arg = Ident::new("__arg", internal());
+                    quote!(#arg = ::core::option::Option::None;)
+                }),
+                Entry::Jump => None,
                 Entry::Yield { value, .. } => {
                     let value = &self.cfg.locals[*value].name;
                     let arg = Ident::new("__arg", internal());
-                    quote!(__State::#variant { .. } => {
-                        #take
-                        let #value = #krate::__private::resume_arg(&mut #arg);
-                        #code
-                    })
+                    Some(quote!(let #value = #krate::__private::resume_arg(&mut #arg);))
                 }
-                Entry::Delegate { value, span } => {
+                Entry::Delegate { value, .. } => {
                     let value = &self.cfg.locals[*value].name;
-                    let awaitee = Ident::new("__awaitee", internal());
-                    let state_ptr = Ident::new("__state_ptr", internal());
-                    let guard = Ident::new("__unwind_guard", internal());
-                    let output = Ident::new("__output", internal());
-                    let yielded = Ident::new("__yielded", internal());
-                    let arg = Ident::new("__arg", internal().located_at(*span));
-                    let cx = Ident::new("__cx", internal().located_at(*span));
-                    // SAFETY (of the `new_unchecked` below): the awaitee lives in the closure's
-                    // captured state, which does not move while the adapter is pinned, and
-                    // `poll_awaitee`/`resume_delegate` drop it in place (through this pin)
-                    // before the state is moved out.
-                    let here = internal().located_at(*span);
-                    let pinned = quote_spanned!(here=> unsafe { #krate::__private::PinType::new_unchecked(#awaitee) });
-                    // Errors about the operand (not a future, no `Default` to start it) point at
-                    // the user's `yield_from!`.
-                    let krate_at = respan(krate.clone(), *span);
-                    let (advance, finish) = if self.generator.is_some() {
-                        (
-                            quote_spanned!(*span=> #krate_at::__private::resume_delegate(#pinned, #krate_at::__private::delegate_arg(&mut #arg))),
-                            quote! {
-                                #krate::__private::State::Complete(#output) => #output,
-                                #krate::__private::State::Yielded(#yielded) => {
-                                    return #krate::__private::State::Yielded(#yielded);
-                                }
-                            },
-                        )
-                    } else {
-                        (
-                            quote_spanned!(*span=> #krate_at::__private::poll_awaitee(#pinned, #cx)),
-                            quote! {
-                                #krate::__private::TaskPoll::Ready(#output) => #output,
-                                #krate::__private::TaskPoll::Pending => return #krate::__private::TaskPoll::Pending,
-                            },
-                        )
-                    };
-                    // If the awaitee panics, the coroutine is poisoned and its locals dropped
-                    // while unwinding, as rustc's coroutines do: the guard replaces the state.
-                    // SAFETY (of the guard and the reborrow): `__state_ptr` comes from the
-                    // captured state and is only used while nothing else borrows it: the
-                    // reborrow ends with the poll, and the guard is disarmed right after it.
-                    let poll = quote_spanned! {here=>
-                        let #state_ptr: *mut _ = &raw mut #state;
-                        let #guard = unsafe { #krate::__private::PoisonOnUnwind::new(#state_ptr, || __State::Poisoned) };
-                        let __progress = match unsafe { &mut *#state_ptr } {
-                            __State::#variant { #awaitee, .. } => #advance,
-                            _ => #krate::__private::unreachable_state(),
+                    let slot = output_slot(block);
+                    Some(quote! {
+                        let #value = match #slot.take() {
+                            ::core::option::Option::Some(__output) => __output,
+                            ::core::option::Option::None => #krate::__private::unreachable_state(),
                         };
-                        #guard.disarm();
-                        let #value = match __progress { #finish };
-                    };
-                    quote!(__State::#variant { .. } => {
-                        #poll
-                        #take
-                        #code
                     })
                 }
             };
-            arms.push(arm);
+            arms.push(quote!(__State::#variant { .. } => { #take #resumed #reborrows #code }));
         }
         quote! {
-            #(#arms)*
-            __State::Returned => #krate::__private::resumed_after_completion(),
-            __State::Poisoned => #krate::__private::resumed_after_panicking(),
+            match #current {
+                #(#arms)*
+                __State::Returned => {
+                    #state = __State::Returned;
+                    #krate::__private::resumed_after_completion()
+                }
+                __State::Poisoned => #krate::__private::resumed_after_panicking(),
+            }
         }
     }
 
@@ -333,12 +375,18 @@ impl Emitter<'_> {
             fields.push(quote!(#field: #value));
         }
         // Arguments are evaluated before any local moves into the new state (they may read one).
-        let store = quote!(#(#bind_args)* #state = __State::#variant { #(#fields),* };);
-        let transfer = match &jump.kind {
-            JumpKind::Goto | JumpKind::Enter(_) => quote!(continue #dispatch),
-            JumpKind::Suspend(returned) => quote!(return #returned),
-        };
-        quote!({ #store #transfer; })
+        let next = quote!(__State::#variant { #(#fields),* });
+        match &jump.kind {
+            JumpKind::Goto => {
+                let current = Ident::new("__current", internal());
+                let step = syn::Lifetime::new("'__step", internal());
+                quote!({ #(#bind_args)* #current = #next; continue #step; })
+            }
+            JumpKind::Enter(_) => quote!({ #(#bind_args)* #state = #next; continue #dispatch; }),
+            JumpKind::Suspend(returned) => {
+                quote!({ #(#bind_args)* #state = #next; return #returned; })
+            }
+        }
     }
 }
 
@@ -377,6 +425,11 @@ impl Emitter<'_> {
     }
 }
 
+/// Where a delegation state's output waits between the in-place poll and its step.
+fn output_slot(block: usize) -> Ident {
+    format_ident!("__output{}", block, span = internal())
+}
+
 /// The whole outer function.
 pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> TokenStream {
     let krate = emitter.krate;
@@ -385,13 +438,23 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
     let sig = &shape.sig;
     let state_enum = emitter.state_enum();
     let initial = emitter.initial_state(outer);
-    let arms = emitter.arms();
     let state = Ident::new("__state", internal());
+    let current = Ident::new("__current", internal());
     let dispatch = syn::Lifetime::new("'__dispatch", internal());
+    let step = syn::Lifetime::new("'__step", internal());
+    let output_slots = emitter.output_slots();
+    let polls = emitter.polls();
+    let steps = emitter.steps();
+    // A resume polls a delegated awaitee in place if there is one, then takes the state out
+    // (leaving `Poisoned` behind until it is stored again) and runs from state to state on a
+    // local until it suspends, enters a delegation, or returns.
     let body = quote! {
+        #output_slots
         #dispatch: loop {
-            match &mut #state {
-                #arms
+            #polls
+            let mut #current = #krate::__private::replace(&mut #state, __State::Poisoned);
+            #step: loop {
+                #steps
             }
         }
     };

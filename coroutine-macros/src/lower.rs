@@ -814,7 +814,9 @@ impl<'e> Lowerer<'e> {
             Expr::MethodCall(node) => {
                 let mut all: Vec<&Expr> = vec![&node.receiver];
                 all.extend(node.args.iter());
-                let operands = self.lower_operands(&all, &[true]);
+                // A receiver is a place (borrowed) unless the method is known to consume it.
+                let receiver_is_place = !scan::method_consumes(&node.method);
+                let operands = self.lower_operands(&all, &[receiver_is_place]);
                 let (receiver, args) = operands.split_first().expect("receiver");
                 let method = &node.method;
                 let turbofish = &node.turbofish;
@@ -943,6 +945,12 @@ impl<'e> Lowerer<'e> {
     /// local place stays a place; a suspending part is lowered; an rvalue stays in place.
     fn lower_place(&mut self, expr: &Expr) -> TokenStream {
         if !self.needs(expr) {
+            // A place is borrowed, not moved: only what it evaluates inside may move.
+            if scan::place_root(expr).is_some() {
+                let mut expr = expr.clone();
+                self.rewrite(|rewriter| rewriter.visit_expr_mut(&mut expr));
+                return expr.into_token_stream();
+            }
             return self.verbatim_expr(expr);
         }
         let value = match expr {

@@ -375,6 +375,12 @@ const CONSUMING_METHODS: &[&str] = &[
     "zip",
 ];
 
+/// Whether a method is known to take its receiver by value (see [`CONSUMING_METHODS`]).
+pub fn method_consumes(method: &Ident) -> bool {
+    let name = method.to_string();
+    CONSUMING_METHODS.contains(&name.as_str()) || name.starts_with("into_")
+}
+
 /// Methods that return a borrow of their receiver, so a binding initialised by one is a
 /// reference, not an owner.
 const BORROW_RETURNING_METHODS: &[&str] = &[
