@@ -20,6 +20,14 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
     let item_fn = match parse_fn(item.clone()) {
         Ok(item_fn) => item_fn,
         Err(error) => {
+            // A function whose body syn cannot read still gets its coroutine signature, so the
+            // rest of the crate type-checks and only this error shows.
+            if let Some((vis, signature_only)) = parse_signature_only(item.clone()) {
+                errors.push(error);
+                let mut shape = signature::analyse(signature_only, &args, &mut errors);
+                shape.vis = vis;
+                return fallback(&shape, &args, errors);
+            }
             let error = error.to_compile_error();
             return quote!(#error #item);
         }
@@ -127,6 +135,33 @@ fn parse_fn(item: TokenStream) -> syn::Result<(syn::Visibility, syn::TraitItemFn
         span,
         "`#[coroutine]` can only be applied to a function",
     ))
+}
+
+/// `attrs vis fn name(..) -> T { <anything> }`: the signature, without the body.
+fn parse_signature_only(item: TokenStream) -> Option<(syn::Visibility, syn::TraitItemFn)> {
+    let mut trees: Vec<TokenTree> = item.into_iter().collect();
+    match trees.last() {
+        Some(TokenTree::Group(group)) if group.delimiter() == proc_macro2::Delimiter::Brace => {
+            trees.pop();
+        }
+        _ => return None,
+    }
+    let head: TokenStream = trees.into_iter().collect();
+    let parser = |input: syn::parse::ParseStream| {
+        let attrs = input.call(syn::Attribute::parse_outer)?;
+        let vis: syn::Visibility = input.parse()?;
+        let sig: syn::Signature = input.parse()?;
+        Ok((
+            vis,
+            syn::TraitItemFn {
+                attrs,
+                sig,
+                default: None,
+                semi_token: None,
+            },
+        ))
+    };
+    syn::parse::Parser::parse2(parser, head).ok()
 }
 
 fn item_keyword(item: &syn::Item) -> TokenStream {
