@@ -335,3 +335,41 @@ fn a_guarded_arm_binding_may_shadow_a_local_used_later() {
     ));
     assert_eq!((ys, r), (vec![1, 3], 100));
 }
+
+struct Receivers {
+    items: Vec<u32>,
+}
+
+impl Receivers {
+    #[coroutines::coroutine(yield = u32)]
+    fn owned(mut self) -> usize {
+        self.items.push(9);
+        for item in self.items.clone() {
+            yield_!(item);
+        }
+        self.items.len()
+    }
+
+    #[coroutines::coroutine(yield = u32)]
+    fn boxed(self: Box<Self>) -> usize {
+        yield_!(self.items[0]);
+        self.items.len()
+    }
+
+    #[coroutines::coroutine(yield = u32)]
+    fn pinned(self: std::pin::Pin<&mut Self>) -> usize {
+        let this = std::pin::Pin::into_inner(self);
+        let resumed = yield_!(1);
+        this.items.push(u32::from(resumed == ()));
+        this.items.len()
+    }
+}
+
+#[test]
+fn every_receiver_form() {
+    assert_eq!(run(Receivers { items: vec![1] }.owned()), (vec![1, 9], 2));
+    assert_eq!(run(Box::new(Receivers { items: vec![4] }).boxed()), (vec![4], 1));
+    let mut value = Receivers { items: vec![] };
+    assert_eq!(run(std::pin::Pin::new(&mut value).pinned()), (vec![1], 1));
+    assert_eq!(value.items, [1]);
+}

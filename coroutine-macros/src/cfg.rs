@@ -283,7 +283,7 @@ impl Cfg {
                         shadow,
                         format!(
                             "this binding shadows `{}`, which is still used after a suspension point further on; the coroutine cannot keep both under one name: rename one of them",
-                            data.name
+                            display_name(&data.name)
                         ),
                     ));
                 }
@@ -346,11 +346,11 @@ impl Cfg {
                 if !self.locals[owner].owned || !reported.insert(local) {
                     continue;
                 }
-                let owner_name = &self.locals[owner].name;
+                let owner_name = display_name(&self.locals[owner].name);
                 let what = if borrower.hidden {
                     format!("this loop iterates over a borrow of `{owner_name}`")
                 } else {
-                    format!("`{}` borrows from `{owner_name}`", borrower.name)
+                    format!("`{}` borrows from `{owner_name}`", display_name(&borrower.name))
                 };
                 let mut error = syn::Error::new(
                     borrower.name.span(),
@@ -508,6 +508,15 @@ impl Cfg {
                 return live_in;
             }
         }
+    }
+}
+
+/// How a local is called in messages: the body's `self` is stored as a hidden local.
+fn display_name(name: &Ident) -> String {
+    if name == "__self" {
+        "self".to_owned()
+    } else {
+        name.to_string()
     }
 }
 

@@ -195,17 +195,28 @@ pub fn is_unit(ty: &Type) -> bool {
 }
 
 /// Whether a parameter of this type certainly owns its value: a path type such as `Vec<T>` or
-/// `String` (not a reference, a generic parameter, `impl Trait` or `Self`).
+/// `String` (not a reference, a generic parameter, `impl Trait`, `Self`, nor a type that holds a
+/// borrow such as `Pin<&mut T>` or `Cow<'a, str>`).
 pub fn is_owned_type(ty: &Type) -> bool {
     match ty {
         Type::Path(path) => {
-            path.qself.is_none()
-                && (path.path.segments.len() > 1 || {
-                    let name = path.path.segments[0].ident.to_string();
-                    // A lone capitalised name with no arguments may be a generic parameter.
-                    !path.path.segments[0].arguments.is_empty()
-                        || matches!(name.as_str(), "String" | "PathBuf" | "OsString" | "CString")
-                })
+            if path.qself.is_some() {
+                return false;
+            }
+            let last = path.path.segments.last().expect("a path has a segment");
+            let holds_borrow = match &last.arguments {
+                syn::PathArguments::AngleBracketed(arguments) => arguments.args.iter().any(|argument| {
+                    matches!(argument, syn::GenericArgument::Lifetime(_) | syn::GenericArgument::Type(Type::Reference(_)))
+                }),
+                _ => false,
+            };
+            if holds_borrow || last.ident == "Pin" {
+                return false;
+            }
+            // A lone capitalised name with no arguments may be a generic parameter.
+            path.path.segments.len() > 1
+                || !last.arguments.is_empty()
+                || matches!(last.ident.to_string().as_str(), "String" | "PathBuf" | "OsString" | "CString")
         }
         Type::Array(_) | Type::Tuple(_) => true,
         Type::Paren(paren) => is_owned_type(&paren.elem),
