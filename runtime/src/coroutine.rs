@@ -146,3 +146,47 @@ impl<C> core::fmt::Debug for Iter<C> {
             .finish_non_exhaustive()
     }
 }
+
+/// Turns an iterator into a generator that yields its items and returns `()`, ignoring resume
+/// values: Python's `yield from iterable`, for `yield_from!`.
+///
+/// ```
+/// #[coroutines::coroutine(yield = u32)]
+/// fn countdown() -> &'static str {
+///     yield_from!(coroutines::from_iter([3, 2, 1]));
+///     "liftoff"
+/// }
+///
+/// let mut items = Vec::new();
+/// let mut generator = std::pin::pin!(countdown());
+/// let end = loop {
+///     match coroutines::Coroutine::resume(generator.as_mut(), ()) {
+///         coroutines::CoroutineState::Yielded(item) => items.push(item),
+///         coroutines::CoroutineState::Complete(end) => break end,
+///     }
+/// };
+/// assert_eq!((items, end), (vec![3, 2, 1], "liftoff"));
+/// ```
+pub fn from_iter<I: IntoIterator>(iterable: I) -> FromIter<I::IntoIter> {
+    FromIter { iter: iterable.into_iter() }
+}
+
+/// The generator returned by [`from_iter`].
+#[derive(Clone, Debug)]
+pub struct FromIter<I> {
+    iter: I,
+}
+
+impl<R, I: Iterator> Coroutine<R> for FromIter<I> {
+    type Yield = I::Item;
+    type Return = ();
+    fn resume(self: Pin<&mut Self>, _: R) -> CoroutineState<I::Item, ()> {
+        // SAFETY: the iterator is never moved out of the pinned adapter; calling `next` through
+        // `&mut` does not move it.
+        let iter = unsafe { &mut self.get_unchecked_mut().iter };
+        match iter.next() {
+            Some(item) => CoroutineState::Yielded(item),
+            None => CoroutineState::Complete(()),
+        }
+    }
+}

@@ -9,5 +9,5 @@ pub mod __private;
 mod coroutine;
 mod event_loop;
 
-pub use coroutine::{iter, Coroutine, CoroutineState, Iter};
+pub use coroutine::{from_iter, iter, Coroutine, CoroutineState, FromIter, Iter};
 pub use event_loop::*;
