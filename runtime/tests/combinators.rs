@@ -400,3 +400,29 @@ fn combinators_nest_inside_coroutines() {
         );
     });
 }
+
+#[test]
+fn when_a_gathered_task_panics_its_sibling_tasks_run_on() {
+    // asyncio: "other awaitables in the sequence won't be cancelled and will continue to run".
+    within(|| {
+        let event_loop = EventLoop::new();
+        let failing = event_loop.create_task(async {
+            sleep(0.01).await;
+            if true {
+                panic!("{EXPECTED}: gathered task");
+            }
+            0
+        });
+        let sibling = event_loop.create_task(async {
+            sleep(0.05).await;
+            1
+        });
+        let sibling_handle = sibling.handle();
+        let payload =
+            panic_payload(|| event_loop.run_until_complete(gather(vec![failing, sibling])));
+        assert_eq!(common::message(&*payload), "expected panic: gathered task");
+        assert!(!sibling_handle.done());
+        event_loop.run_until_complete(sleep(0.1));
+        assert!(sibling_handle.done() && !sibling_handle.cancelled());
+    });
+}
