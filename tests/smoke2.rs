@@ -368,7 +368,10 @@ impl Receivers {
 #[test]
 fn every_receiver_form() {
     assert_eq!(run(Receivers { items: vec![1] }.owned()), (vec![1, 9], 2));
-    assert_eq!(run(Box::new(Receivers { items: vec![4] }).boxed()), (vec![4], 1));
+    assert_eq!(
+        run(Box::new(Receivers { items: vec![4] }).boxed()),
+        (vec![4], 1)
+    );
     let mut value = Receivers { items: vec![] };
     assert_eq!(run(std::pin::Pin::new(&mut value).pinned()), (vec![1], 1));
     assert_eq!(value.items, [1]);

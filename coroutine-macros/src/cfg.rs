@@ -350,7 +350,10 @@ impl Cfg {
                 let what = if borrower.hidden {
                     format!("this loop iterates over a borrow of `{owner_name}`")
                 } else {
-                    format!("`{}` borrows from `{owner_name}`", display_name(&borrower.name))
+                    format!(
+                        "`{}` borrows from `{owner_name}`",
+                        display_name(&borrower.name)
+                    )
                 };
                 let mut error = syn::Error::new(
                     borrower.name.span(),

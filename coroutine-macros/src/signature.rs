@@ -205,9 +205,15 @@ pub fn is_owned_type(ty: &Type) -> bool {
             }
             let last = path.path.segments.last().expect("a path has a segment");
             let holds_borrow = match &last.arguments {
-                syn::PathArguments::AngleBracketed(arguments) => arguments.args.iter().any(|argument| {
-                    matches!(argument, syn::GenericArgument::Lifetime(_) | syn::GenericArgument::Type(Type::Reference(_)))
-                }),
+                syn::PathArguments::AngleBracketed(arguments) => {
+                    arguments.args.iter().any(|argument| {
+                        matches!(
+                            argument,
+                            syn::GenericArgument::Lifetime(_)
+                                | syn::GenericArgument::Type(Type::Reference(_))
+                        )
+                    })
+                }
                 _ => false,
             };
             if holds_borrow || last.ident == "Pin" {
@@ -216,7 +222,10 @@ pub fn is_owned_type(ty: &Type) -> bool {
             // A lone capitalised name with no arguments may be a generic parameter.
             path.path.segments.len() > 1
                 || !last.arguments.is_empty()
-                || matches!(last.ident.to_string().as_str(), "String" | "PathBuf" | "OsString" | "CString")
+                || matches!(
+                    last.ident.to_string().as_str(),
+                    "String" | "PathBuf" | "OsString" | "CString"
+                )
         }
         Type::Array(_) | Type::Tuple(_) => true,
         Type::Paren(paren) => is_owned_type(&paren.elem),

@@ -168,7 +168,9 @@ impl<C> core::fmt::Debug for Iter<C> {
 /// assert_eq!((items, end), (vec![3, 2, 1], "liftoff"));
 /// ```
 pub fn from_iter<I: IntoIterator>(iterable: I) -> FromIter<I::IntoIter> {
-    FromIter { iter: iterable.into_iter() }
+    FromIter {
+        iter: iterable.into_iter(),
+    }
 }
 
 /// The generator returned by [`from_iter`].
