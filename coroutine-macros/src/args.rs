@@ -138,3 +138,11 @@ pub fn parse(tokens: TokenStream, errors: &mut Vec<syn::Error>) -> Args {
 pub fn internal() -> Span {
     Span::mixed_site()
 }
+
+/// The place the state lives in, inside the step function: `(*__state)`.
+pub fn state_place() -> proc_macro2::TokenStream {
+    let state = proc_macro2::Ident::new("__state", internal());
+    let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, quote!(*#state));
+    group.set_span(internal());
+    proc_macro2::TokenTree::Group(group).into()
+}

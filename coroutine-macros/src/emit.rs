@@ -104,7 +104,7 @@ impl Emitter<'_> {
     /// slot and falls through to the by-value part.
     pub fn polls(&self) -> TokenStream {
         let krate = self.krate;
-        let state = Ident::new("__state", internal());
+        let state = crate::args::state_place();
         let mut arms = Vec::new();
         for &block in &self.layout.order {
             let Entry::Delegate { span, .. } = &self.cfg.blocks[block].entry else {
@@ -194,7 +194,7 @@ impl Emitter<'_> {
     /// `__current` so that jumps within one resume do not go through the stored state.
     pub fn steps(&self) -> TokenStream {
         let krate = self.krate;
-        let state = Ident::new("__state", internal());
+        let state = crate::args::state_place();
         let current = Ident::new("__current", internal());
         let mut arms = Vec::new();
         for &block in &self.layout.order {
@@ -247,6 +247,58 @@ impl Emitter<'_> {
                     #krate::__private::resumed_after_completion()
                 }
                 __State::Poisoned => #krate::__private::resumed_after_panicking(),
+            }
+        }
+    }
+
+    /// The body of the frame reader: which frame the stored state stands for, then the frames
+    /// of what a delegation state waits for.
+    pub fn frames(&self, function: &str) -> TokenStream {
+        let krate = self.krate;
+        let state = Ident::new("__state", internal());
+        let frames = Ident::new("__frames", internal());
+        let frame =
+            |state: TokenStream| quote!(#frames.push(#krate::__private::frame(#function, #state)));
+        let mut arms = Vec::new();
+        for &block in &self.layout.order {
+            let variant = self.variant(block);
+            let arm = match &self.cfg.blocks[block].entry {
+                Entry::Start => {
+                    let push = frame(quote!(#krate::FrameState::Created));
+                    quote!(__State::#variant { .. } => #push,)
+                }
+                Entry::Jump => {
+                    let push = frame(quote!(#krate::FrameState::Running));
+                    quote!(__State::#variant { .. } => #push,)
+                }
+                Entry::Yield { span, .. } => {
+                    let site = quote_spanned!(*span=> #krate::__private::site(::core::file!(), ::core::line!(), ::core::column!()));
+                    let push = frame(site);
+                    quote!(__State::#variant { .. } => #push,)
+                }
+                Entry::Delegate { span, .. } => {
+                    let site = quote_spanned!(*span=> #krate::__private::site(::core::file!(), ::core::line!(), ::core::column!()));
+                    let push = frame(site);
+                    let awaitee = Ident::new("__awaitee", internal());
+                    quote!(__State::#variant { #awaitee, .. } => {
+                        #push;
+                        if let ::core::option::Option::Some(#awaitee) = #awaitee {
+                            (&#krate::__private::Probe(#awaitee)).push_awaitee(#frames);
+                        }
+                    })
+                }
+            };
+            arms.push(arm);
+        }
+        let returned = frame(quote!(#krate::FrameState::Returned));
+        let poisoned = frame(quote!(#krate::FrameState::Poisoned));
+        quote! {
+            #[allow(unused_imports)]
+            use #krate::__private::{ProbeForeign as _, ProbeStack as _};
+            match #state {
+                #(#arms)*
+                __State::Returned => #returned,
+                __State::Poisoned => #poisoned,
             }
         }
     }
@@ -361,7 +413,7 @@ impl Emitter<'_> {
         if self.layout.inlined[jump.to] {
             return self.inline_code(index, from);
         }
-        let state = Ident::new("__state", internal());
+        let state = crate::args::state_place();
         let dispatch = syn::Lifetime::new("'__dispatch", internal());
         let variant = self.variant(jump.to);
         let mut fields: Vec<TokenStream> = Vec::new();
@@ -438,7 +490,7 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
     let sig = &shape.sig;
     let state_enum = emitter.state_enum();
     let initial = emitter.initial_state(outer);
-    let state = Ident::new("__state", internal());
+    let state = crate::args::state_place();
     let current = Ident::new("__current", internal());
     let dispatch = syn::Lifetime::new("'__dispatch", internal());
     let step = syn::Lifetime::new("'__step", internal());
@@ -460,19 +512,30 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
     };
     let cx = Ident::new("__cx", internal());
     let arg = Ident::new("__arg", internal());
+    let state_param = Ident::new("__state", internal());
+    let frames = emitter.frames(&shape.sig.ident.to_string());
+    let frames_param = Ident::new("__frames", internal());
     let machine = match emitter.generator {
         None => quote! {
-            #krate::__private::future_from_fn(move |#cx: &mut #krate::__private::TaskContext<'_>| {
-                #body
-            })
+            #krate::__private::future_from_fn(
+                #initial,
+                move |#state_param, #cx: &mut #krate::__private::TaskContext<'_>| {
+                    #body
+                },
+                move |#state_param, #frames_param| { #frames },
+            )
         },
         Some(generator) => {
             let resume_ty = &generator.resume_ty;
             quote! {
-                #krate::__private::coroutine_from_fn(move |#arg: #resume_ty| {
-                    let mut #arg = ::core::option::Option::Some(#arg);
-                    #body
-                })
+                #krate::__private::coroutine_from_fn(
+                    #initial,
+                    move |#state_param, #arg: #resume_ty| {
+                        let mut #arg = ::core::option::Option::Some(#arg);
+                        #body
+                    },
+                    move |#state_param, #frames_param| { #frames },
+                )
             }
         }
     };
@@ -481,7 +544,6 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
         #[allow(refining_impl_trait)]
         #vis #sig {
             #state_enum
-            let mut #state = #initial;
             #machine
         }
     }

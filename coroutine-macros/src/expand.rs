@@ -188,13 +188,17 @@ fn fallback(shape: &signature::Shape, args: &args::Args, errors: Vec<syn::Error>
     } else if let Some(generator) = &args.generator {
         let yield_ty = &generator.yield_ty;
         let resume_ty = &generator.resume_ty;
-        quote!(#krate::__private::coroutine_from_fn(|_: #resume_ty| -> #krate::__private::State<#yield_ty, #return_ty> {
-            ::core::unimplemented!()
-        }))
+        quote!(#krate::__private::coroutine_from_fn(
+            (),
+            |_: &mut (), _: #resume_ty| -> #krate::__private::State<#yield_ty, #return_ty> { ::core::unimplemented!() },
+            |_: &(), _: &mut #krate::__private::FrameVec<#krate::Frame>| {},
+        ))
     } else {
-        quote!(#krate::__private::future_from_fn(|_: &mut #krate::__private::TaskContext<'_>| -> #krate::__private::TaskPoll<#return_ty> {
-            ::core::unimplemented!()
-        }))
+        quote!(#krate::__private::future_from_fn(
+            (),
+            |_: &mut (), _: &mut #krate::__private::TaskContext<'_>| -> #krate::__private::TaskPoll<#return_ty> { ::core::unimplemented!() },
+            |_: &(), _: &mut #krate::__private::FrameVec<#krate::Frame>| {},
+        ))
     };
     let attrs = &shape.attrs;
     let vis = &shape.vis;

@@ -395,7 +395,7 @@ impl<'e> Lowerer<'e> {
     /// The code that returns `value` from the coroutine.
     fn return_code(&self, value: TokenStream, span: Span) -> TokenStream {
         let krate = &self.flavour.krate;
-        let state = Ident::new("__state", internal());
+        let state = crate::args::state_place();
         let ret = Ident::new("__return_value", internal());
         let annotation = self
             .flavour

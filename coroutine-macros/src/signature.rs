@@ -163,11 +163,13 @@ pub fn analyse(item: syn::TraitItemFn, args: &Args, errors: &mut Vec<syn::Error>
     };
     let span = sig.output.span();
     let output = match &args.generator {
-        None => quote_spanned!(span=> impl ::core::future::Future<Output = #return_ty> #captures),
+        None => {
+            quote_spanned!(span=> impl ::core::future::Future<Output = #return_ty> + #krate::Stack #captures)
+        }
         Some(generator) => {
             let yield_ty = &generator.yield_ty;
             let resume_ty = &generator.resume_ty;
-            quote_spanned!(span=> impl #krate::Coroutine<#resume_ty, Yield = #yield_ty, Return = #return_ty> #captures)
+            quote_spanned!(span=> impl #krate::Coroutine<#resume_ty, Yield = #yield_ty, Return = #return_ty> + #krate::Stack #captures)
         }
     };
     sig.output = ReturnType::Type(Default::default(), Box::new(Type::Verbatim(output)));

@@ -9,64 +9,138 @@
 //! lives in is moved.
 
 use crate::coroutine::{Coroutine, CoroutineState};
+use crate::stack::{Frame, FrameState, Location, Stack};
 use core::future::{Future, IntoFuture};
 use core::ops::ControlFlow;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-/// The async flavour: a `Future` driven by the generated resume closure.
+/// The async flavour: the state machine's state, the step function that resumes it, and the
+/// function that reads where it is (for [`Stack`]).
 #[must_use = "coroutines do nothing unless awaited, run on an event loop, or polled"]
-pub struct FutureFromFn<F>(F);
-
-/// Wraps the generated resume closure of an async-flavour coroutine.
-#[inline]
-pub fn future_from_fn<T, F>(resume: F) -> FutureFromFn<F>
-where
-    F: FnMut(&mut Context<'_>) -> Poll<T>,
-{
-    FutureFromFn(resume)
+pub struct FutureFromFn<S, F, W> {
+    state: S,
+    step: F,
+    frames: W,
 }
 
-impl<T, F> Future for FutureFromFn<F>
+/// Wraps the generated state and step function of an async-flavour coroutine.
+#[inline]
+pub fn future_from_fn<S, T, F, W>(state: S, step: F, frames: W) -> FutureFromFn<S, F, W>
 where
-    F: FnMut(&mut Context<'_>) -> Poll<T>,
+    F: FnMut(&mut S, &mut Context<'_>) -> Poll<T>,
+    W: Fn(&S, &mut Vec<Frame>),
+{
+    FutureFromFn {
+        state,
+        step,
+        frames,
+    }
+}
+
+impl<S, T, F, W> Future for FutureFromFn<S, F, W>
+where
+    F: FnMut(&mut S, &mut Context<'_>) -> Poll<T>,
 {
     type Output = T;
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        // SAFETY: the closure is never moved out of the pinned adapter; it is only called
-        // through this unique reference. Its captured state therefore stays at one address
-        // for as long as the adapter is pinned, which the generated code relies on to pin
-        // sub-futures that live inside that state.
-        let resume = unsafe { &mut self.get_unchecked_mut().0 };
-        resume(cx)
+        // SAFETY: the state is never moved out of the pinned adapter; the step function only
+        // gets it by unique reference. It therefore stays at one address for as long as the
+        // adapter is pinned, which the generated code relies on to pin sub-futures that live
+        // inside it.
+        let this = unsafe { self.get_unchecked_mut() };
+        (this.step)(&mut this.state, cx)
     }
 }
 
-/// The generator flavour: a `Coroutine` driven by the generated resume closure.
-#[must_use = "coroutines do nothing unless resumed"]
-pub struct CoroutineFromFn<F>(F);
-
-/// Wraps the generated resume closure of a generator-flavour coroutine.
-#[inline]
-pub fn coroutine_from_fn<R, Y, T, F>(resume: F) -> CoroutineFromFn<F>
-where
-    F: FnMut(R) -> CoroutineState<Y, T>,
-{
-    CoroutineFromFn(resume)
+impl<S, F, W: Fn(&S, &mut Vec<Frame>)> Stack for FutureFromFn<S, F, W> {
+    fn push_frames(&self, frames: &mut Vec<Frame>) {
+        (self.frames)(&self.state, frames);
+    }
 }
 
-impl<R, Y, T, F> Coroutine<R> for CoroutineFromFn<F>
+/// The generator flavour: state, step function and frame reader, as [`FutureFromFn`].
+#[must_use = "coroutines do nothing unless resumed"]
+pub struct CoroutineFromFn<S, F, W> {
+    state: S,
+    step: F,
+    frames: W,
+}
+
+/// Wraps the generated state and step function of a generator-flavour coroutine.
+#[inline]
+pub fn coroutine_from_fn<S, R, Y, T, F, W>(state: S, step: F, frames: W) -> CoroutineFromFn<S, F, W>
 where
-    F: FnMut(R) -> CoroutineState<Y, T>,
+    F: FnMut(&mut S, R) -> CoroutineState<Y, T>,
+    W: Fn(&S, &mut Vec<Frame>),
+{
+    CoroutineFromFn {
+        state,
+        step,
+        frames,
+    }
+}
+
+impl<S, R, Y, T, F, W> Coroutine<R> for CoroutineFromFn<S, F, W>
+where
+    F: FnMut(&mut S, R) -> CoroutineState<Y, T>,
 {
     type Yield = Y;
     type Return = T;
     #[inline]
     fn resume(self: Pin<&mut Self>, arg: R) -> CoroutineState<Y, T> {
-        // SAFETY: as in `FutureFromFn::poll`: the closure never moves while pinned.
-        let resume = unsafe { &mut self.get_unchecked_mut().0 };
-        resume(arg)
+        // SAFETY: as in `FutureFromFn::poll`: the state never moves while pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        (this.step)(&mut this.state, arg)
+    }
+}
+
+impl<S, F, W: Fn(&S, &mut Vec<Frame>)> Stack for CoroutineFromFn<S, F, W> {
+    fn push_frames(&self, frames: &mut Vec<Frame>) {
+        (self.frames)(&self.state, frames);
+    }
+}
+
+/// A frame for a `#[coroutine]` fn.
+#[inline]
+pub fn frame(function: &'static str, state: FrameState) -> Frame {
+    Frame::Coroutine { function, state }
+}
+
+/// A suspension site.
+#[inline]
+pub const fn site(file: &'static str, line: u32, column: u32) -> FrameState {
+    FrameState::Suspended(Location { file, line, column })
+}
+
+/// Autoref specialisation for the awaitee of a delegation state: a [`Stack`] reports its
+/// frames, anything else its type name.
+pub struct Probe<'a, T>(pub &'a T);
+
+/// Chosen when the awaitee is a [`Stack`].
+pub trait ProbeStack {
+    /// Appends the awaitee's frames.
+    fn push_awaitee(&self, frames: &mut Vec<Frame>);
+}
+
+impl<T: Stack> ProbeStack for Probe<'_, T> {
+    fn push_awaitee(&self, frames: &mut Vec<Frame>) {
+        self.0.push_frames(frames);
+    }
+}
+
+/// Chosen otherwise.
+pub trait ProbeForeign {
+    /// Appends the awaitee's type name.
+    fn push_awaitee(&self, frames: &mut Vec<Frame>);
+}
+
+impl<T> ProbeForeign for &Probe<'_, T> {
+    fn push_awaitee(&self, frames: &mut Vec<Frame>) {
+        frames.push(Frame::Foreign {
+            type_name: core::any::type_name::<T>(),
+        });
     }
 }
 
@@ -331,3 +405,4 @@ pub use crate::coroutine::CoroutineState as State;
 pub use core::mem::replace;
 pub use core::pin::Pin as PinType;
 pub use core::task::{Context as TaskContext, Poll as TaskPoll};
+pub use std::vec::Vec as FrameVec;

@@ -8,6 +8,8 @@
 pub mod __private;
 mod coroutine;
 mod event_loop;
+mod stack;
 
 pub use coroutine::{from_iter, iter, Coroutine, CoroutineState, FromIter, Iter};
 pub use event_loop::*;
+pub use stack::{Frame, FrameState, Location, Stack};

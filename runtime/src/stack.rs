@@ -1,0 +1,137 @@
+//! Where is my coroutine? Every suspension point of a `#[coroutine]` knows its source location
+//! at compile time; a suspended coroutine reports the chain of frames it is waiting through,
+//! down to the innermost awaited thing (asyncio's `task.get_stack()`), without any cost until
+//! someone asks: the state it already keeps says where it is.
+
+use core::fmt;
+
+/// A place in the source: a suspension point of a `#[coroutine]` fn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Location {
+    /// The file, as `file!()` gives it.
+    pub file: &'static str,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// What a coroutine in the chain is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FrameState {
+    /// Created, not resumed yet (asyncio: "created").
+    Created,
+    /// Suspended at this location.
+    Suspended(Location),
+    /// Being resumed (only seen from inside it).
+    Running,
+    /// Returned (asyncio: "done").
+    Returned,
+    /// A resume panicked; it can no longer run.
+    Poisoned,
+}
+
+/// One level of a coroutine's chain of delegations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Frame {
+    /// A `#[coroutine]` fn.
+    Coroutine {
+        /// The function's name.
+        function: &'static str,
+        /// Where it is.
+        state: FrameState,
+    },
+    /// Something else it waits for (a foreign future, a handwritten generator), by type.
+    Foreign {
+        /// `core::any::type_name` of its type.
+        type_name: &'static str,
+    },
+}
+
+impl fmt::Display for Frame {
+    /// Reads like asyncio's repr: `compute() suspended at examples/print_sum.rs:7:5`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Frame::Coroutine { function, state } => match state {
+                FrameState::Created => write!(f, "{function}() created"),
+                FrameState::Suspended(location) => {
+                    write!(f, "{function}() suspended at {location}")
+                }
+                FrameState::Running => write!(f, "{function}() running"),
+                FrameState::Returned => write!(f, "{function}() done"),
+                FrameState::Poisoned => write!(f, "{function}() poisoned by a panic"),
+            },
+            Frame::Foreign { type_name } => write!(f, "<{type_name}>"),
+        }
+    }
+}
+
+/// A coroutine that can say where it is: every `#[coroutine]` fn returns one.
+///
+/// ```
+/// use coroutines::{Frame, FrameState, Stack};
+/// use std::pin::pin;
+/// use std::task::{Context, Poll, Waker};
+///
+/// #[coroutines::coroutine]
+/// fn inner() -> u32 {
+///     yield_from!(std::future::pending::<()>());
+///     1
+/// }
+///
+/// #[coroutines::coroutine]
+/// fn outer() -> u32 {
+///     yield_from!(inner()) + 1
+/// }
+///
+/// let mut future = pin!(outer());
+/// assert!(matches!(future.stack()[0], Frame::Coroutine { function: "outer", state: FrameState::Created }));
+/// let _ = future.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+/// let stack = future.stack();
+/// assert_eq!(stack.len(), 3);
+/// assert!(stack[0].to_string().starts_with("outer() suspended at "));
+/// assert!(stack[1].to_string().starts_with("inner() suspended at "));
+/// assert!(stack[2].to_string().contains("Pending"));
+/// # use std::future::Future;
+/// ```
+pub trait Stack {
+    /// Appends this coroutine's frame, then those of what it waits for.
+    fn push_frames(&self, frames: &mut Vec<Frame>);
+
+    /// The chain of frames, outermost first.
+    fn stack(&self) -> Vec<Frame> {
+        let mut frames = Vec::new();
+        self.push_frames(&mut frames);
+        frames
+    }
+}
+
+impl<T: Stack + ?Sized> Stack for &T {
+    fn push_frames(&self, frames: &mut Vec<Frame>) {
+        (**self).push_frames(frames);
+    }
+}
+
+impl<T: Stack + ?Sized> Stack for &mut T {
+    fn push_frames(&self, frames: &mut Vec<Frame>) {
+        (**self).push_frames(frames);
+    }
+}
+
+impl<P: core::ops::Deref<Target: Stack>> Stack for core::pin::Pin<P> {
+    fn push_frames(&self, frames: &mut Vec<Frame>) {
+        (**self).push_frames(frames);
+    }
+}
+
+impl<T: Stack + ?Sized> Stack for Box<T> {
+    fn push_frames(&self, frames: &mut Vec<Frame>) {
+        (**self).push_frames(frames);
+    }
+}
