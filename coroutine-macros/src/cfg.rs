@@ -496,8 +496,9 @@ impl Cfg {
                         }
                     }
                 }
-                for &param in &data.params {
-                    live.remove(&param);
+                // A local declared here is only used here after its declaration.
+                for local in data.params.iter().chain(&data.decls) {
+                    live.remove(local);
                 }
                 if let Entry::Yield { value, .. } | Entry::Delegate { value, .. } = data.entry {
                     live.remove(&value);

@@ -53,13 +53,15 @@ impl Emitter<'_> {
 
     /// `enum __State<..> { .. }`.
     pub fn state_enum(&self) -> TokenStream {
+        // One type parameter per stored local (its type is the same in every state) and one
+        // per delegation: inference fills them all; fewer parameters keep that cheap.
         let mut params = Vec::new();
         let mut variants = Vec::new();
         for &block in &self.layout.order {
             let variant = self.variant(block);
             let mut fields = Vec::new();
             if self.is_delegation(block) {
-                let param = format_ident!("T{}", params.len(), span = internal());
+                let param = format_ident!("A{}", block, span = internal());
                 fields.push(quote!(__awaitee: #param));
                 params.push(param);
             }
@@ -73,9 +75,11 @@ impl Emitter<'_> {
             };
             for local in in_drop_order {
                 let field = self.field(block, local);
-                let param = format_ident!("T{}", params.len(), span = internal());
+                let param = format_ident!("T{}", local, span = internal());
                 fields.push(quote!(#field: #param));
-                params.push(param);
+                if !params.contains(&param) {
+                    params.push(param);
+                }
             }
             variants.push(quote!(#variant { #(#fields),* }));
         }
