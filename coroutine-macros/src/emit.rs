@@ -134,7 +134,11 @@ impl Emitter<'_> {
             let krate_at = respan(krate.clone(), *span);
             let (advance, finish) = if self.generator.is_some() {
                 (
-                    quote_spanned!(*span=> #krate_at::__private::resume_delegate(#pinned, #krate_at::__private::delegate_arg(&mut #arg))),
+                    {
+                        let generator = self.generator.expect("generator flavour");
+                        let (resume_ty, yield_ty) = (&generator.resume_ty, &generator.yield_ty);
+                        quote_spanned!(*span=> #krate_at::__private::resume_delegate::<#resume_ty, #yield_ty, _>(#pinned, #krate_at::__private::delegate_arg(&mut #arg)))
+                    },
                     quote! {
                         #krate::__private::State::Complete(#output) => #output,
                         #krate::__private::State::Yielded(#yielded) => {

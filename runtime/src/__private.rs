@@ -200,12 +200,13 @@ pub fn poll_awaitee<F: Future>(
     Poll::Ready(output)
 }
 
-/// Resumes a delegated sub-generator in place; when it completes, drops it in place.
+/// Resumes a delegated sub-generator in place; when it completes, drops it in place. `Y` is
+/// the delegating generator's yield type, named so that a mismatch is reported here once.
 #[inline]
-pub fn resume_delegate<R, C: Coroutine<R>>(
+pub fn resume_delegate<R, Y, C: Coroutine<R, Yield = Y>>(
     mut slot: Pin<&mut Option<C>>,
     arg: R,
-) -> CoroutineState<C::Yield, C::Return> {
+) -> CoroutineState<Y, C::Return> {
     let Some(coroutine) = slot.as_mut().as_pin_mut() else {
         unreachable_state()
     };
