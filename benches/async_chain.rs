@@ -9,7 +9,7 @@
 // more than the default recursion limit of 128.
 #![recursion_limit = "512"]
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, BenchmarkId, Criterion};
 use std::hint::black_box;
 
 #[allow(dead_code)]
@@ -17,6 +17,7 @@ use std::hint::black_box;
 mod workloads {
     pub mod async_chain;
     pub mod common;
+    pub mod probe;
 }
 
 use workloads::async_chain::{block_on, ours, rustc};
@@ -39,5 +40,32 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+fn probes() -> Vec<workloads::probe::Probe> {
+    let mut out: Vec<workloads::probe::Probe> = Vec::new();
+    macro_rules! depth {
+        ($d:literal, $m:ident) => {
+            out.push((
+                format!("async_chain/ours/{}", $d),
+                Box::new(|| block_on(ours::$m::top(black_box(1), black_box(2))) as u64),
+            ));
+            out.push((
+                format!("async_chain/rustc/{}", $d),
+                Box::new(|| block_on(rustc::$m::top(black_box(1), black_box(2))) as u64),
+            ));
+        };
+    }
+    depth!(1, d1);
+    depth!(8, d8);
+    depth!(64, d64);
+    out
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if workloads::probe::run(&probes()) {
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

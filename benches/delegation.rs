@@ -11,15 +11,14 @@
 // default recursion limit of 128.
 #![recursion_limit = "512"]
 
-use criterion::{
-    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
-};
+use criterion::{criterion_group, BenchmarkId, Criterion, SamplingMode, Throughput};
 use std::hint::black_box;
 
 #[allow(dead_code)]
 #[path = "workloads"]
 mod workloads {
     pub mod delegation;
+    pub mod probe;
 }
 
 use workloads::delegation::{self, CONTENDERS, DEPTHS, INNER};
@@ -44,5 +43,25 @@ fn bench(c: &mut Criterion) {
     );
 }
 
+fn probes() -> Vec<workloads::probe::Probe> {
+    let mut out: Vec<workloads::probe::Probe> = Vec::new();
+    for d in DEPTHS {
+        for (contender, f) in CONTENDERS {
+            out.push((
+                format!("delegation/{contender}/{d}"),
+                Box::new(move || f(d, black_box(INNER))),
+            ));
+        }
+    }
+    out
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if workloads::probe::run(&probes()) {
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -6,13 +6,14 @@
 //! cargo bench --bench generators -- --warm-up-time 1 --measurement-time 3
 //! ```
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 use std::hint::black_box;
 
 #[allow(dead_code)]
 #[path = "workloads"]
 mod workloads {
     pub mod generators;
+    pub mod probe;
 }
 
 use workloads::generators;
@@ -28,5 +29,25 @@ fn bench(c: &mut Criterion) {
     }
 }
 
+fn probes() -> Vec<workloads::probe::Probe> {
+    let mut out: Vec<workloads::probe::Probe> = Vec::new();
+    for (workload, n, contenders) in generators::workloads() {
+        for (contender, f) in contenders {
+            out.push((
+                format!("{workload}/{contender}"),
+                Box::new(move || f(black_box(n))),
+            ));
+        }
+    }
+    out
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if workloads::probe::run(&probes()) {
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -18,7 +18,8 @@
 //! - `ours`: `#[coroutines::coroutine(yield = u64)]` functions;
 //! - `hand`: handwritten state structs implementing [`coroutines::Coroutine`] — the limit. They
 //!   keep the one piece of bookkeeping our contract requires (resuming a finished generator
-//!   panics);
+//!   panics), and their `resume` is `#[inline]` (without it, the bench profile's 16 codegen
+//!   units can leave it out of line: a call per yield);
 //! - `dia`: `#[diapause::coroutine]` (crates.io `diapause` 0.2);
 //! - `ga_rc` / `ga_stack`: genawaiter 0.99's `rc::Gen` (allocates the future) and
 //!   `stack::let_gen_using!` (no allocation; a stack generator cannot be returned, so its
@@ -146,6 +147,7 @@ pub mod hand {
     impl Coroutine for Counter {
         type Yield = u64;
         type Return = ();
+        #[inline]
         fn resume(self: Pin<&mut Self>, (): ()) -> CoroutineState<u64, ()> {
             let s = self.get_mut();
             if s.next < s.n {
@@ -180,6 +182,7 @@ pub mod hand {
     impl Coroutine for Nested {
         type Yield = u64;
         type Return = ();
+        #[inline]
         fn resume(self: Pin<&mut Self>, (): ()) -> CoroutineState<u64, ()> {
             let s = self.get_mut();
             while s.i < s.n {
@@ -219,6 +222,7 @@ pub mod hand {
     impl Coroutine<u64> for RunningTotal {
         type Yield = u64;
         type Return = u64;
+        #[inline]
         fn resume(self: Pin<&mut Self>, bonus: u64) -> CoroutineState<u64, u64> {
             let s = self.get_mut();
             match s.state {
@@ -258,6 +262,7 @@ pub mod hand {
     impl Coroutine for LargeState {
         type Yield = u64;
         type Return = ();
+        #[inline]
         fn resume(self: Pin<&mut Self>, (): ()) -> CoroutineState<u64, ()> {
             let s = self.get_mut();
             if s.i < s.n {

@@ -10,5 +10,6 @@ pub mod async_chain;
 pub mod common;
 pub mod delegation;
 pub mod generators;
+pub mod probe;
 pub mod runtime;
 pub mod sizes;
