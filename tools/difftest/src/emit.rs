@@ -37,8 +37,13 @@ fn args(p: &Program) -> String {
 
 /// The module of one program.
 pub fn program_module(p: &Program, mode: Mode, flavours: Flavours) -> String {
+    named_module(&p.id, p, mode, flavours)
+}
+
+/// [`program_module`] under another module name.
+pub fn named_module(name: &str, p: &Program, mode: Mode, flavours: Flavours) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "pub mod {} {{", p.id);
+    let _ = writeln!(out, "pub mod {name} {{");
     let args = args(p);
     for (flavour, on) in [
         (Flavour::Gen, flavours.gen),

@@ -17,7 +17,7 @@ const USAGE: &str = "\
 usage:
   difftest generate [--seed S] [--count N] [--per-file K] --out DIR
       write the checked-in suite: DIR/generated_*.rs (K programs a file) and DIR/generated.rs
-  difftest run [--count N] [--seed S] [--batch B] [--no-shrink] [--max-shrinks K] [--size X]
+  difftest run [--count N] [--seed S] [--batch B] [--both] [--no-shrink] [--max-shrinks K] [--size X]
                [--snapshot REV]
       generate N programs (fresh seed unless given), build and run them in target/difftest,
       report mismatches and compile errors with the smallest failing program found
@@ -203,6 +203,7 @@ fn args_run(args: &Args) -> Result<scratch::RunOpts, String> {
         shrink: !args.flag("--no-shrink"),
         max_shrinks: args.num("--max-shrinks", 3)? as usize,
         size: args.num("--size", 1)?.max(1) as i64,
+        both: args.flag("--both"),
     })
 }
 

@@ -23,6 +23,8 @@ pub struct RunOpts {
     pub max_shrinks: usize,
     /// Program size factor (1: as in the checked-in suite).
     pub size: i64,
+    /// Each program in both flavours (else even programs as generators, odd ones async).
+    pub both: bool,
 }
 
 /// The `coroutines` crate the scratch crates depend on: the working tree, or a snapshot.
@@ -119,10 +121,13 @@ impl Scratch {
         write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
         write_if_changed(&dir.join("src/lib.rs"), "")?;
         write_if_changed(&dir.join("support/support.rs"), SUPPORT)?;
-        Ok(Scratch {
-            dir,
-            target: base.join("target"),
-        })
+        // The fuzzer gets its own target directory so that it can run beside `run`.
+        let target = if name == "fuzz" {
+            base.join("target-fuzz")
+        } else {
+            base.join("target")
+        };
+        Ok(Scratch { dir, target })
     }
 
     /// Writes test files `(name, contents)` (leaving unchanged ones alone, so that cargo does
@@ -256,10 +261,18 @@ impl Case {
             async_: self.flavour == Flavour::Async,
         }
     }
+    /// The module holding the case in a scratch crate (both flavours of a program may share a
+    /// file).
+    fn module(&self) -> String {
+        match self.flavour {
+            Flavour::Gen => format!("{}_g", self.program.id),
+            Flavour::Async => format!("{}_a", self.program.id),
+        }
+    }
     pub fn test_name(&self) -> String {
         match self.flavour {
-            Flavour::Gen => format!("{}::g::generator", self.program.id),
-            Flavour::Async => format!("{}::a::async_", self.program.id),
+            Flavour::Gen => format!("{}::g::generator", self.module()),
+            Flavour::Async => format!("{}::a::async_", self.module()),
         }
     }
 }
@@ -298,7 +311,12 @@ fn layout(cases: &[Case], mode: Mode) -> (Files, Ranges) {
             }
             text.push('\n');
             let start = text.lines().count() + 1;
-            text.push_str(&emit::program_module(&c.program, mode, c.flavours()));
+            text.push_str(&emit::named_module(
+                &c.module(),
+                &c.program,
+                mode,
+                c.flavours(),
+            ));
             let end = text.lines().count();
             ranges.push((format!("tests/{name}.rs"), start, end, i));
         }
@@ -408,34 +426,7 @@ fn tail(s: &str, n: usize) -> String {
 pub fn check(s: &Scratch, cases: &[Case]) -> Result<Checked, String> {
     let mut invalid = Vec::new();
     let mut failures = Vec::new();
-    // 1. Which programs are valid Rust at all (plain twins only)?
     let mut alive: Vec<usize> = (0..cases.len()).collect();
-    loop {
-        let subset: Vec<Case> = alive.iter().map(|&i| cases[i].clone()).collect();
-        if subset.is_empty() {
-            break;
-        }
-        match build(s, &subset, Mode::PlainOnly)? {
-            Some(f) if f.is_empty() => break,
-            Some(f) => {
-                for (k, (code, msg)) in f {
-                    invalid.push((alive[k], format!("plain twin: error[{code}]: {msg}")));
-                }
-                let bad: Vec<usize> = invalid.iter().map(|x| x.0).collect();
-                alive.retain(|i| !bad.contains(i));
-            }
-            None => {
-                if subset.len() == 1 {
-                    for &i in &alive {
-                        invalid.push((i, "plain twin: unattributed compile error".into()));
-                    }
-                    alive.clear();
-                } else {
-                    return bisect(s, cases, &alive, invalid, failures);
-                }
-            }
-        }
-    }
     // 2. Build the coroutines, dropping the ones that do not compile.
     for _ in 0..6 {
         let subset: Vec<Case> = alive.iter().map(|&i| cases[i].clone()).collect();
@@ -445,11 +436,19 @@ pub fn check(s: &Scratch, cases: &[Case]) -> Result<Checked, String> {
         match build(s, &subset, Mode::Full)? {
             Some(f) if f.is_empty() => break,
             Some(f) => {
-                for (k, (code, message)) in f {
-                    failures.push((alive[k], Failure::Compile { code, message }));
+                // Programs whose plain twin does not compile either are the generator's
+                // mistakes, not the macro's.
+                let failed: Vec<(usize, (String, String))> =
+                    f.into_iter().map(|(k, e)| (alive[k], e)).collect();
+                let subset: Vec<Case> = failed.iter().map(|(i, _)| cases[*i].clone()).collect();
+                let plain = plain_errors(s, &subset)?;
+                for (j, (i, (code, message))) in failed.into_iter().enumerate() {
+                    match plain.get(&j) {
+                        Some(m) => invalid.push((i, m.clone())),
+                        None => failures.push((i, Failure::Compile { code, message })),
+                    }
+                    alive.retain(|&x| x != i);
                 }
-                let bad: Vec<usize> = failures.iter().map(|x| x.0).collect();
-                alive.retain(|i| !bad.contains(i));
             }
             None => {
                 if subset.len() == 1 {
@@ -521,6 +520,31 @@ pub fn check(s: &Scratch, cases: &[Case]) -> Result<Checked, String> {
         ));
     }
     Ok(Checked { invalid, failures })
+}
+
+/// Which of `cases` have a plain twin that does not compile (index -> error).
+fn plain_errors(s: &Scratch, cases: &[Case]) -> Result<BTreeMap<usize, String>, String> {
+    let mut out = BTreeMap::new();
+    let mut alive: Vec<usize> = (0..cases.len()).collect();
+    while !alive.is_empty() {
+        let subset: Vec<Case> = alive.iter().map(|&i| cases[i].clone()).collect();
+        match build(s, &subset, Mode::PlainOnly)? {
+            Some(f) if f.is_empty() => break,
+            Some(f) => {
+                for (k, (code, msg)) in f {
+                    out.insert(alive[k], format!("plain twin: error[{code}]: {msg}"));
+                }
+                alive.retain(|i| !out.contains_key(i));
+            }
+            None => {
+                for &i in &alive {
+                    out.insert(i, "plain twin: unattributed compile error".into());
+                }
+                break;
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Checks the two halves of `alive` separately (when errors cannot be attributed).
@@ -600,8 +624,15 @@ pub fn full_errors(s: &Scratch, case: &Case) -> Result<String, String> {
 /// `difftest run`.
 pub fn run(opts: &RunOpts) -> Result<(), String> {
     println!(
-        "difftest run: seed {} ({} programs, both flavours, batches of {})",
-        opts.seed, opts.count, opts.batch
+        "difftest run: seed {} ({} programs, {}, batches of {})",
+        opts.seed,
+        opts.count,
+        if opts.both {
+            "each in both flavours"
+        } else {
+            "alternating generator and async flavour"
+        },
+        opts.batch
     );
     println!(
         "  reproduce with: cargo run -p difftest -- run --seed {} --count {}",
@@ -620,7 +651,14 @@ pub fn run(opts: &RunOpts) -> Result<(), String> {
         let mut cases = Vec::new();
         for i in start..end {
             let p = gen::program(opts.seed, i, &cfg);
-            for flavour in [Flavour::Gen, Flavour::Async] {
+            let flavours: &[Flavour] = if opts.both {
+                &[Flavour::Gen, Flavour::Async]
+            } else if i % 2 == 0 {
+                &[Flavour::Gen]
+            } else {
+                &[Flavour::Async]
+            };
+            for &flavour in flavours {
                 cases.push(Case {
                     program: p.clone(),
                     flavour,
@@ -660,7 +698,11 @@ pub fn run(opts: &RunOpts) -> Result<(), String> {
     println!(
         "\n{} programs ({} tests): {} failures, {} invalid programs, {:.0?}",
         opts.count,
-        2 * opts.count,
+        if opts.both {
+            2 * opts.count
+        } else {
+            opts.count
+        },
         all_failures.len(),
         invalid_total,
         started.elapsed()
