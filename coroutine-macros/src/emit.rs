@@ -132,13 +132,10 @@ impl Emitter<'_> {
             // Errors about the operand (not a future, no `Default` to start it) point at the
             // user's `yield_from!`.
             let krate_at = respan(krate.clone(), *span);
-            let (advance, finish) = if self.generator.is_some() {
+            let (advance, finish) = if let Some(generator) = self.generator {
+                let (resume_ty, yield_ty) = (&generator.resume_ty, &generator.yield_ty);
                 (
-                    {
-                        let generator = self.generator.expect("generator flavour");
-                        let (resume_ty, yield_ty) = (&generator.resume_ty, &generator.yield_ty);
-                        quote_spanned!(*span=> #krate_at::__private::resume_delegate::<#resume_ty, #yield_ty, _>(#pinned, #krate_at::__private::delegate_arg(&mut #arg)))
-                    },
+                    quote_spanned!(*span=> #krate_at::__private::resume_delegate::<#resume_ty, #yield_ty, _>(#pinned, #krate_at::__private::delegate_arg(&mut #arg))),
                     quote! {
                         #krate::__private::State::Complete(#output) => #output,
                         #krate::__private::State::Yielded(#yielded) => {
