@@ -6,6 +6,7 @@
     unreachable_code,
     unreachable_patterns,
     irrefutable_let_patterns,
+    unused_comparisons,
     clippy::all
 )]
 

@@ -544,7 +544,22 @@ impl Printer {
                 }
                 if let Some(v) = v {
                     self.out.push(' ');
+                    // `break 'a 'b: { .. }` needs parentheses.
+                    let labelled = matches!(
+                        v.kind,
+                        Kind::Block(Some(_), _)
+                            | Kind::Loop(Some(_), _)
+                            | Kind::While(Some(_), ..)
+                            | Kind::WhileLet(Some(_), ..)
+                            | Kind::For(Some(_), ..)
+                    );
+                    if labelled {
+                        self.out.push('(');
+                    }
                     self.expr(v, false);
+                    if labelled {
+                        self.out.push(')');
+                    }
                 }
             }
             Kind::Continue(l) => {

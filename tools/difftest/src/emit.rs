@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 /// The lints a generated file allows: random programs have unused variables, unreachable code
 /// after an unconditional `break`, redundant parentheses, and so on.
-pub const ALLOWS: &str = "#![allow(\n    unused,\n    unreachable_code,\n    unreachable_patterns,\n    irrefutable_let_patterns,\n    clippy::all\n)]\n";
+pub const ALLOWS: &str = "#![allow(\n    unused,\n    unreachable_code,\n    unreachable_patterns,\n    irrefutable_let_patterns,\n    unused_comparisons,\n    clippy::all\n)]\n";
 
 /// What to emit for a program.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
