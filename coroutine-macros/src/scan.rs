@@ -248,9 +248,23 @@ pub fn check_nested(block: &syn::Block, errors: &mut Vec<syn::Error>) {
 /// format string. Over-approximates (field and method names count too), which only makes
 /// liveness keep more.
 pub fn mentions(tokens: &TokenStream, out: &mut Vec<String>) {
-    for tree in tokens.clone() {
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    for (index, tree) in trees.iter().enumerate() {
         match tree {
-            TokenTree::Ident(ident) => out.push(unraw(&ident)),
+            TokenTree::Ident(ident) => {
+                // `s.name` and `s.method()` name a field or method, `P { name: v }` a field:
+                // neither is a use of a local called `name`.
+                let is_dot =
+                    |at: usize| matches!(&trees[at], TokenTree::Punct(p) if p.as_char() == '.');
+                // (`..x` and `..=x` are ranges, not field accesses.)
+                let after_dot = index > 0 && is_dot(index - 1) && !(index > 1 && is_dot(index - 2));
+                let field_label = matches!(trees.get(index + 1), Some(TokenTree::Punct(p)) if p.as_char() == ':' && p.spacing() == proc_macro2::Spacing::Alone)
+                    && !(index > 0
+                        && matches!(&trees[index - 1], TokenTree::Punct(p) if p.as_char() == ':'));
+                if !after_dot && !field_label {
+                    out.push(unraw(ident));
+                }
+            }
             TokenTree::Group(group) => mentions(&group.stream(), out),
             TokenTree::Literal(literal) => format_captures(&literal.to_string(), out),
             TokenTree::Punct(_) => {}
