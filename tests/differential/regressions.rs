@@ -2,43 +2,42 @@
 //! small hand-written twin: the same tokens compiled as a coroutine and as a plain fn (see
 //! `support.rs`), checked to agree.
 //!
-//! A bug whose reproducer does not compile is kept here commented out under a `// BUG N:`
-//! note (with the compiler's error), next to a passing variant that pins down what does
-//! work; a bug that compiles but misbehaves is an `#[ignore = "BUG N: .."]` test. When a bug
-//! is fixed, uncomment (or un-ignore) its test, and switch its construct back on in the
-//! checked-in generator settings (`checked_in_config` in `tools/difftest/src/main.rs`) and
-//! regenerate the suite.
+//! While a bug is open, its reproducer is kept here commented out under a `// BUG N:` note
+//! (with the compiler's error) if it does not compile, or as an `#[ignore = "BUG N: .."]` test
+//! if it misbehaves, next to a passing variant that pins down what does work. When a bug is
+//! fixed, its test is switched on (as BUG 1, 3 and 4 below are), and its construct is switched
+//! back on in the checked-in generator settings (`checked_in_config` in
+//! `tools/difftest/src/main.rs`) and the suite regenerated.
 #![allow(unused, clippy::all)]
 
 use crate::support::*;
 
-// BUG 1: a non-`Copy` local declared inside a loop body, moved (passed by value), and followed
+// BUG 1 (fixed by 3bac455): a non-`Copy` local declared inside a loop body, moved (passed by value), and followed
 // by a suspension point in the same iteration fails to compile: rustc reports
 // E0382 "use of moved value: `v`" at the suspension point ("inside of this loop"). The
 // lowering drops the moved-out local when the coroutine suspends (the README's "a local that
 // may have been moved out ... is dropped at the suspension point") and does not know it was
 // moved. Found by `difftest run --seed 1`, shrunk from program 4. Outside a loop the same code
-// works (`moved_then_suspend` below). The checked-in generator does not move locals inside
-// loops (`move_in_loop: false`) until this is fixed.
-//
-// mod moved_in_loop {
-//     use super::*;
-//     gen_twins! { $ #[coroutines::coroutine(yield = i64, resume = i64)]
-//         fn prog() -> i64 {
-//             let mut total = 0;
-//             for i in 0..2i64 {
-//                 let v = vec![i, 10];
-//                 total += take_v(v);
-//                 total += yield_!(total);
-//             }
-//             total
-//         }
-//     }
-//     #[test]
-//     fn generator() {
-//         check_gen(1, prog, plain::prog);
-//     }
-// }
+// works (`moved_then_suspend` below).
+
+mod moved_in_loop {
+    use super::*;
+    gen_twins! { $ #[coroutines::coroutine(yield = i64, resume = i64)]
+        fn prog() -> i64 {
+            let mut total = 0;
+            for i in 0..2i64 {
+                let v = vec![i, 10];
+                total += take_v(v);
+                total += yield_!(total);
+            }
+            total
+        }
+    }
+    #[test]
+    fn generator() {
+        check_gen(1, prog, plain::prog);
+    }
+}
 
 mod moved_then_suspend {
     use super::*;
@@ -74,32 +73,32 @@ mod moved_then_suspend_async {
     }
 }
 
-// BUG 3: shadowing a local in the same block inside a loop body, with a suspension point
+// BUG 3 (fixed by 3bac455): shadowing a local in the same block inside a loop body, with a suspension point
 // after the shadowing `let`, is rejected: "this binding shadows `x`, which is still used after
 // a suspension point further on; the coroutine cannot keep both under one name: rename one of
 // them". The old `x` is dead after the shadowing `let`; the "use further on" is the next
 // iteration's `let x = x + 1`, which reads the next iteration's new binding. (README lists the
 // inner-scope case as a limitation; this is one block.) Found by `difftest run --seed 248571185`,
 // program 512, shrunk by hand. Without the back edge it works (`shadow_then_suspend` below).
-//
-// mod shadow_in_loop {
-//     use super::*;
-//     gen_twins! { $ #[coroutines::coroutine(yield = i64, resume = i64)]
-//         fn prog(v: Vec<i64>) -> i64 {
-//             let mut total = 0;
-//             for i in v {
-//                 let x = f1(i);
-//                 let x = x + 1;
-//                 total += yield_!(x);
-//             }
-//             total
-//         }
-//     }
-//     #[test]
-//     fn generator() {
-//         check_gen(3, || prog(vec![1, 2, 3]), || plain::prog(vec![1, 2, 3]));
-//     }
-// }
+
+mod shadow_in_loop {
+    use super::*;
+    gen_twins! { $ #[coroutines::coroutine(yield = i64, resume = i64)]
+        fn prog(v: Vec<i64>) -> i64 {
+            let mut total = 0;
+            for i in v {
+                let x = f1(i);
+                let x = x + 1;
+                total += yield_!(x);
+            }
+            total
+        }
+    }
+    #[test]
+    fn generator() {
+        check_gen(3, || prog(vec![1, 2, 3]), || plain::prog(vec![1, 2, 3]));
+    }
+}
 
 mod shadow_then_suspend {
     use super::*;
@@ -123,28 +122,28 @@ mod shadow_then_suspend {
     }
 }
 
-// BUG 4: a struct literal's field name counts as a use of the local of the same name. Here
+// BUG 4 (fixed by 3bac455): a struct literal's field name counts as a use of the local of the same name. Here
 // `P { a: .. }` after the suspension makes the lowering keep the local `a` (moved out by
 // `take_s(a)` before it) across the suspension point: E0382 "use of moved value: `a`". With
 // the local renamed it compiles (`field_name_is_not_a_use` below). (A local that was not moved
 // out is presumably kept, and dropped, later than Rust would.) Found by
 // `difftest run --seed 248571185`, program 2800, shrunk by hand.
-//
-// mod field_name_as_use {
-//     use super::*;
-//     gen_twins! { $ #[coroutines::coroutine(yield = i64, resume = i64)]
-//         fn prog(x: i64) -> i64 {
-//             let a = st(x);
-//             let n = take_s(a);
-//             let p = P { a: yield_!(n), b: 2 };
-//             n + p.a
-//         }
-//     }
-//     #[test]
-//     fn generator() {
-//         check_gen(4, || prog(7), || plain::prog(7));
-//     }
-// }
+
+mod field_name_as_use {
+    use super::*;
+    gen_twins! { $ #[coroutines::coroutine(yield = i64, resume = i64)]
+        fn prog(x: i64) -> i64 {
+            let a = st(x);
+            let n = take_s(a);
+            let p = P { a: yield_!(n), b: 2 };
+            n + p.a
+        }
+    }
+    #[test]
+    fn generator() {
+        check_gen(4, || prog(7), || plain::prog(7));
+    }
+}
 
 mod field_name_is_not_a_use {
     use super::*;

@@ -25,6 +25,8 @@ pub struct RunOpts {
     pub size: i64,
     /// Each program in both flavours (else even programs as generators, odd ones async).
     pub both: bool,
+    /// First program number (to resume a run).
+    pub start: u64,
 }
 
 /// The `coroutines` crate the scratch crates depend on: the working tree, or a snapshot.
@@ -473,16 +475,11 @@ pub fn check(s: &Scratch, cases: &[Case]) -> Result<Checked, String> {
     let subset: Vec<Case> = alive.iter().map(|&i| cases[i].clone()).collect();
     let (files, _) = layout(&subset, Mode::Full);
     s.set_tests(&files)?;
-    let out = s.cargo(
-        &[
-            "test",
-            "--quiet",
-            "--no-fail-fast",
-            "--",
-            "--test-threads=2",
-        ],
-        TEST_TIMEOUT,
-    )?;
+    let mut args = vec!["test", "--quiet", "--no-fail-fast"];
+    let t = targets(&files);
+    args.extend(t.iter().map(String::as_str));
+    args.extend(["--", "--test-threads=2"]);
+    let out = s.cargo(&args, TEST_TIMEOUT)?;
     let by_name: BTreeMap<String, usize> =
         alive.iter().map(|&i| (cases[i].test_name(), i)).collect();
     if out.timed_out {
@@ -645,7 +642,8 @@ pub fn run(opts: &RunOpts) -> Result<(), String> {
     let started = Instant::now();
     let mut all_failures: Vec<(Case, Failure)> = Vec::new();
     let mut invalid_total = 0usize;
-    let mut start = 0;
+    let mut batch_errors = 0;
+    let mut start = opts.start;
     while start < opts.count {
         let end = (start + opts.batch).min(opts.count);
         let mut cases = Vec::new();
@@ -667,7 +665,15 @@ pub fn run(opts: &RunOpts) -> Result<(), String> {
             }
         }
         let t = Instant::now();
-        let r = check(&s, &cases)?;
+        let r = match check(&s, &cases) {
+            Ok(r) => r,
+            Err(e) => {
+                println!("  programs {start}..{end}: could not be checked: {e}");
+                batch_errors += 1;
+                start = end;
+                continue;
+            }
+        };
         invalid_total += r.invalid.len();
         for (i, m) in &r.invalid {
             eprintln!(
@@ -707,8 +713,15 @@ pub fn run(opts: &RunOpts) -> Result<(), String> {
         invalid_total,
         started.elapsed()
     );
+    if batch_errors > 0 {
+        println!("{batch_errors} batches could not be checked");
+    }
     if all_failures.is_empty() {
-        return Ok(());
+        return if batch_errors > 0 {
+            Err(format!("{batch_errors} batches could not be checked"))
+        } else {
+            Ok(())
+        };
     }
     // Shrink a few failures, one of each kind of failure first.
     let mut picked: Vec<(Case, Failure)> = Vec::new();
