@@ -136,6 +136,13 @@ impl<'ast> Visit<'ast> for NeedsLowering<'_> {
     fn visit_macro(&mut self, mac: &'ast Macro) {
         if suspension_of(mac).is_some() || tokens_suspend(&mac.tokens) {
             self.found = true;
+        } else if let Ok(args) = mac
+            .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
+        {
+            // `println!("{}", if done { break 'outer } else { 1 })`: a jump out of a lowered loop.
+            for arg in &args {
+                self.visit_expr(arg);
+            }
         }
     }
     fn visit_expr_break(&mut self, node: &'ast syn::ExprBreak) {
