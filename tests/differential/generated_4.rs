@@ -7866,7 +7866,7 @@ pub mod p00383 {
                 while (c1 < 4u32) && (((-3i64) % 2i64) == 0i64) {
                     c1 += 1u32;
                     if false {
-                        let Some(mut x13) = ({
+                        let Some(x15) = ({
                             let mut c2: u32 = 0u32;
                             'l3: loop {
                                 c2 += 1u32;
@@ -7877,31 +7877,33 @@ pub mod p00383 {
                                 'l5: while let Some(x6) = v4.pop() {
                                     v4.pop();
                                 }
-                                let (k7, v8, _) = (((-4i64) | 19i64) < Some(9i64).unwrap_or(5i64), vec![1i64], vec![16i64, 549i64, take_v(v4.clone())]);
-                                let k7: i64 = (P { a: 13i64, b: 0i64 }).sum().wrapping_add(match 13i64.wrapping_add(17i64) {
-                                    0..=3 => { (!7i64) - 8i64 }
-                                    5 => { note("n9", 10i64).wrapping_sub(f2(12i64, 15i64)) }
-                                    -1..=1 => {
-                                        let p11 = P { a: 4i64, b: opt(take_v(v4.clone())).map(|q10: i64| f2(-593i64, 19i64)).unwrap_or(3i64) };
-                                        6i64
+                                let (mut k7, v8, v9) = (((-4i64) | 19i64) < Some(9i64).unwrap_or(5i64), v4, vec![take_v(vec![8i64, 0i64]), [3i64][0], 14i64 + 13i64]);
+                                match 3u32 {
+                                    1..=3 => {
+                                        let mut t11 = (note("n10", !7i64), 8i64);
+                                        if true {
+                                            continue 'l3;
+                                        }
                                     }
-                                    _ => {
-                                        let mut p12 = P { a: -328i64, b: 14i64.wrapping_sub(5i64) & (19i64 - (-9i64)) };
-                                        ((6i64, 10i64).0 % 1000i64) - (res(10i64).unwrap_or(5i64) % 1000i64)
+                                    1 => {
+                                        let (x13, _) = (note("n12", (P { a: 694i64, b: 0i64 }).sum()), v8.clone());
                                     }
-                                });
+                                    2..=6 => {}
+                                    _ => {}
+                                }
                             }
                         }) else {
-                            return Err::<i64, String>(st(16i64));
+                            note("n14", (15i64 + 2i64).signum());
+                            return res(-4i64);
                         };
-                    } else {}
+                    } else if (-328i64) <= (13i64 & 16i64) {} else {}
                 }
-                Err::<i64, String>(st(-1i64))
+                res(!(5i64 + (-8i64)))
             }
         }
         #[test]
         fn generator() {
-            check_gen(659, || prog(st(97i64)), || plain::prog(st(97i64)));
+            check_gen(659, || prog(st(58i64)), || plain::prog(st(58i64)));
         }
     }
     pub mod a {
@@ -7912,7 +7914,7 @@ pub mod p00383 {
                 while (c1 < 4u32) && (((-3i64) % 2i64) == 0i64) {
                     c1 += 1u32;
                     if false {
-                        let Some(mut x13) = ({
+                        let Some(x15) = ({
                             let mut c2: u32 = 0u32;
                             'l3: loop {
                                 c2 += 1u32;
@@ -7923,31 +7925,33 @@ pub mod p00383 {
                                 'l5: while let Some(x6) = v4.pop() {
                                     v4.pop();
                                 }
-                                let (k7, v8, _) = (((-4i64) | 19i64) < Some(9i64).unwrap_or(5i64), vec![1i64], vec![16i64, 549i64, take_v(v4.clone())]);
-                                let k7: i64 = (P { a: 13i64, b: 0i64 }).sum().wrapping_add(match 13i64.wrapping_add(17i64) {
-                                    0..=3 => { (!7i64) - 8i64 }
-                                    5 => { note("n9", 10i64).wrapping_sub(f2(12i64, 15i64)) }
-                                    -1..=1 => {
-                                        let p11 = P { a: 4i64, b: opt(take_v(v4.clone())).map(|q10: i64| f2(-593i64, 19i64)).unwrap_or(3i64) };
-                                        6i64
+                                let (mut k7, v8, v9) = (((-4i64) | 19i64) < Some(9i64).unwrap_or(5i64), v4, vec![take_v(vec![8i64, 0i64]), [3i64][0], 14i64 + 13i64]);
+                                match 3u32 {
+                                    1..=3 => {
+                                        let mut t11 = (note("n10", !7i64), 8i64);
+                                        if true {
+                                            continue 'l3;
+                                        }
                                     }
-                                    _ => {
-                                        let mut p12 = P { a: -328i64, b: 14i64.wrapping_sub(5i64) & (19i64 - (-9i64)) };
-                                        ((6i64, 10i64).0 % 1000i64) - (res(10i64).unwrap_or(5i64) % 1000i64)
+                                    1 => {
+                                        let (x13, _) = (note("n12", (P { a: 694i64, b: 0i64 }).sum()), v8.clone());
                                     }
-                                });
+                                    2..=6 => {}
+                                    _ => {}
+                                }
                             }
                         }) else {
-                            return Err::<i64, String>(st(16i64));
+                            note("n14", (15i64 + 2i64).signum());
+                            return res(-4i64);
                         };
-                    } else {}
+                    } else if (-328i64) <= (13i64 & 16i64) {} else {}
                 }
-                Err::<i64, String>(st(-1i64))
+                res(!(5i64 + (-8i64)))
             }
         }
         #[test]
         fn async_() {
-            check_async(659, || prog(st(97i64)), || plain::prog(st(97i64)));
+            check_async(659, || prog(st(58i64)), || plain::prog(st(58i64)));
         }
     }
 }

@@ -5578,11 +5578,11 @@ pub mod p00461 {
                                 break 'l2;
                                 vec![x3.wrapping_add(x3), x3]
                             };
-                            let o7 = opt(take_v(vec![x3]));
-                        } else {}
+                            let mut o7 = opt(take_v(v6));
+                        }
                     }
                 }
-                Vec::<i64>::new().len() as i64
+                note("n8", 15i64 & 7i64) - ((((-4i64).wrapping_mul(3i64) % 1000i64) - (-858i64)) % 1000i64)
             }
         }
         #[test]
@@ -5620,11 +5620,11 @@ pub mod p00461 {
                                 break 'l2;
                                 vec![x3.wrapping_add(x3), x3]
                             };
-                            let o7 = opt(take_v(vec![x3]));
-                        } else {}
+                            let mut o7 = opt(take_v(v6));
+                        }
                     }
                 }
-                Vec::<i64>::new().len() as i64
+                note("n8", 15i64 & 7i64) - ((((-4i64).wrapping_mul(3i64) % 1000i64) - (-858i64)) % 1000i64)
             }
         }
         #[test]
@@ -8318,19 +8318,19 @@ pub mod p00493 {
                         format!("{}-{}", (P { a: 4i64, b: yield_!(yield_!(-2i64)) }).b, st(5i64))
                     };
                     let P { a: mut x5, b: x6 } = P { a: 6i64, b: opt(13i64.rem_euclid(426i64)).map(|q4: i64| ((q4 % 1000i64) + (q4 % 1000i64)).abs()).unwrap_or(-2i64) };
-                    let s8 = 'b7: {
+                    let mut s8 = 'b7: {
                         if x5 > yield_!(11i64) {
                             break 'b7 st(yield_!(x6));
                         }
-                        st(1i64)
+                        s3
                     };
-                }
-                vec![yield_!(yield_!(yield_!(-7i64))).rem_euclid(391i64) & ((-6i64) + (-349i64))]
+                };
+                (0i64..0).collect::<Vec<i64>>()
             }
         }
         #[test]
         fn generator() {
-            check_gen(851, || prog(st(82i64)), || plain::prog(st(82i64)));
+            check_gen(851, || prog(st(69i64)), || plain::prog(st(69i64)));
         }
     }
     pub mod a {
@@ -8347,19 +8347,19 @@ pub mod p00493 {
                         format!("{}-{}", (P { a: 4i64, b: yield_from!(leaf(yield_from!(leaf(-2i64)))) }).b, st(5i64))
                     };
                     let P { a: mut x5, b: x6 } = P { a: 6i64, b: opt(13i64.rem_euclid(426i64)).map(|q4: i64| ((q4 % 1000i64) + (q4 % 1000i64)).abs()).unwrap_or(-2i64) };
-                    let s8 = 'b7: {
+                    let mut s8 = 'b7: {
                         if x5 > yield_from!(leaf(11i64)) {
                             break 'b7 st(yield_from!(leaf(x6)));
                         }
-                        st(1i64)
+                        s3
                     };
-                }
-                vec![yield_from!(leaf(yield_from!(leaf(yield_from!(leaf(-7i64)))))).rem_euclid(391i64) & ((-6i64) + (-349i64))]
+                };
+                (0i64..0).collect::<Vec<i64>>()
             }
         }
         #[test]
         fn async_() {
-            check_async(851, || prog(st(82i64)), || plain::prog(st(82i64)));
+            check_async(851, || prog(st(69i64)), || plain::prog(st(69i64)));
         }
     }
 }
