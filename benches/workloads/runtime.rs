@@ -124,8 +124,8 @@ pub mod ours {
 
     #[coroutines::coroutine]
     fn pong(event_loop: EventLoop, first: LoopFuture<Option<Msg>>) {
-        // The inbox sits in an `Option` because a local moved before a suspension point inside
-        // a loop is still stored at that point, which does not compile yet (E0382).
+        // The inbox sits in an `Option`: a local moved into `yield_from!` inside a loop and
+        // assigned again later in the loop does not compile yet (E0382).
         let mut inbox = Some(first);
         loop {
             let Some(Msg(v, reply)) = yield_from!(inbox.take().expect("inbox")) else {
@@ -146,17 +146,14 @@ pub mod ours {
     ) -> u64 {
         let mut to_pong = first;
         let mut last = 0;
-        let mut i = 0;
-        while i < n {
-            // In an `Option` for the same reason as `pong`'s inbox.
-            let mut reply = Some(event_loop.create_future());
-            to_pong.set_result(Some(Msg(i, reply.clone().expect("reply"))));
-            let Some(Msg(v, next)) = yield_from!(reply.take().expect("reply")) else {
+        for i in 0..n {
+            let reply = event_loop.create_future();
+            to_pong.set_result(Some(Msg(i, reply.clone())));
+            let Some(Msg(v, next)) = yield_from!(reply) else {
                 unreachable!("pong ended early");
             };
             last = v;
             to_pong = next;
-            i += 1;
         }
         to_pong.set_result(None);
         yield_from!(pong_task);
