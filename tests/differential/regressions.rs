@@ -161,31 +161,31 @@ mod field_name_is_not_a_use {
     }
 }
 
-// BUG 5 (open at 3bac455): a labelled `break`/`continue` inside the arguments of a macro call
+// BUG 5 (fixed by ae04378): a labelled `break`/`continue` inside the arguments of a macro call
 // (`vec![..]`, `println!(..)`) in a loop whose body suspends fails with E0426 "use of
 // undeclared label `'l`" (both flavours): the macro's arguments are re-emitted where the
 // label does not resolve. Plain Rust accepts it. Found by `difftest run --seed 248571185`,
 // program 5373 (async), shrunk by hand. The same jump outside the macro call works
 // (`jump_outside_macro_args` below).
-//
-// mod jump_in_macro_args {
-//     use super::*;
-//     gen_twins! { $ #[coroutines::coroutine(yield = i64, resume = i64)]
-//         fn prog(n: i64) -> i64 {
-//             let mut total = 0;
-//             'l: for i in 0..3i64 {
-//                 total += yield_!(i);
-//                 let v = vec![total, if i == n { continue 'l } else { i }];
-//                 total += v[1];
-//             }
-//             total
-//         }
-//     }
-//     #[test]
-//     fn generator() {
-//         check_gen(5, || prog(1), || plain::prog(1));
-//     }
-// }
+
+mod jump_in_macro_args {
+    use super::*;
+    gen_twins! { $ #[coroutines::coroutine(yield = i64, resume = i64)]
+        fn prog(n: i64) -> i64 {
+            let mut total = 0;
+            'l: for i in 0..3i64 {
+                total += yield_!(i);
+                let v = vec![total, if i == n { continue 'l } else { i }];
+                total += v[1];
+            }
+            total
+        }
+    }
+    #[test]
+    fn generator() {
+        check_gen(5, || prog(1), || plain::prog(1));
+    }
+}
 
 mod jump_outside_macro_args {
     use super::*;
