@@ -144,7 +144,12 @@ impl Scratch {
 
     pub fn cargo(&self, args: &[&str], timeout: Duration) -> Result<Output, String> {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        let mut child = Command::new(cargo)
+        let mut command = Command::new(cargo);
+        // Its own process group, so that a timeout also ends a hanging test binary (which
+        // would otherwise keep our pipes open).
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut child = command
             .args(args)
             .current_dir(&self.dir)
             .env("CARGO_TARGET_DIR", &self.target)
@@ -176,6 +181,10 @@ impl Scratch {
             }
             if start.elapsed() > timeout {
                 timed_out = true;
+                #[cfg(unix)]
+                let _ = Command::new("kill")
+                    .args(["-KILL", &format!("-{}", child.id())])
+                    .status();
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;

@@ -64,6 +64,13 @@ fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
     }
 }
 
+/// `c += 1u32;`, the bump of a loop counter.
+fn is_bump(s: &Stmt) -> bool {
+    matches!(s, Stmt::Expr(Expr { kind: Kind::Assign(p, "+=", v), .. })
+        if matches!(&p.kind, Kind::Var(n) if n.starts_with('c'))
+            && matches!(&v.kind, Kind::Lit(l) if l == "1u32"))
+}
+
 impl Editor {
     fn block(&mut self, b: &mut Block) {
         let mut i = 0;
@@ -73,7 +80,8 @@ impl Editor {
             }
             if self.counter == self.target {
                 match self.op {
-                    Op::DeleteStmt => {
+                    // A loop counter's bump stays: without it the loop would not end.
+                    Op::DeleteStmt if !is_bump(&b.stmts[i]) => {
                         b.stmts.remove(i);
                         self.done = true;
                         return;
