@@ -3,6 +3,7 @@
 # uses the nightly toolchain for -Zunpretty=expanded and -Ztime-passes.
 #
 #   bash benches/compile_cost.sh [runs]        # default: 3 timed rebuilds per measurement
+#   POINTS="10 100" bash benches/compile_cost.sh   # other suspension-point counts
 #
 # It generates scratch crates under target/compile-cost/ (outside the workspace: each has its
 # own empty [workspace] table) and measures:
@@ -338,7 +339,7 @@ echo "|---|---:|---:|---:|---:|---:|---:|"
 warm "$OURS_DEP"
 warm "$DIA_DEP"
 for style in ours dia; do
-    for n in 10 100 1000; do
+    for n in ${POINTS:-10 100 1000}; do
         name="points_${style}_$n"
         if [ "$style" = ours ]; then
             make_crate "$name" "$OURS_DEP" gen_points_ours "$n"

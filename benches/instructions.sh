@@ -5,6 +5,7 @@
 # threads, which valgrind serialises). Not part of CI.
 #
 #   bash benches/instructions.sh [filter]       # filter: a substring of the benchmark ids
+#   BENCHES="generators" bash benches/instructions.sh   # only these bench binaries
 #
 # Each benchmark runs twice in its bench binary's probe mode (COROUTINES_BENCH_PROBE, see
 # benches/workloads/probe.rs), once with 1 iteration and once with 1 + K; the difference divided
@@ -22,7 +23,9 @@ command -v valgrind >/dev/null || {
     exit 1
 }
 
-binaries=$(cargo bench --no-run --message-format=json --bench generators --bench delegation --bench async_chain 2>/dev/null |
+bench_args=()
+for b in ${BENCHES:-generators delegation async_chain}; do bench_args+=(--bench "$b"); done
+binaries=$(cargo bench --no-run --message-format=json "${bench_args[@]}" 2>/dev/null |
     python3 -c '
 import json, sys
 for line in sys.stdin:
