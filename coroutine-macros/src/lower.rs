@@ -651,8 +651,8 @@ impl<'e> Lowerer<'e> {
                     None => value,
                 };
                 let (join, _) = self.new_join(0);
-                let (renamed, args, bound) = self.bind_pattern_to(join, pat);
-                let jump_on = self.jump(join, args, bound, pat.span());
+                let (renamed, args) = self.bind_pattern_to(join, pat);
+                let jump_on = self.jump(join, args, Vec::new(), pat.span());
                 let (else_block, _) = self.new_join(0);
                 let jump_else = self.jump(else_block, Vec::new(), Vec::new(), else_token.span);
                 self.emit(quote!(match #scrutinee { #renamed => #jump_on, _ => #jump_else }));
@@ -682,7 +682,7 @@ impl<'e> Lowerer<'e> {
         &mut self,
         target: BlockId,
         pat: &Pat,
-    ) -> (Pat, Vec<(LocalId, TokenStream)>, Vec<LocalId>) {
+    ) -> (Pat, Vec<(LocalId, TokenStream)>) {
         if scan::pattern_has_macro(pat) {
             self.errors.push(syn::Error::new(pat.span(), "a macro in this pattern hides its bindings from `#[coroutine]`; write the pattern out"));
         }
@@ -698,15 +698,27 @@ impl<'e> Lowerer<'e> {
             )
         });
         self.fresh = counter;
-        let mut args = Vec::new();
-        for (binding, hidden) in pairs {
-            let local = self.cfg.new_local(binding.ident, binding.mutable, false);
-            self.cfg.locals[local].borrow_like = binding.by_ref;
-            self.cfg.blocks[target].scope.push(local);
-            self.cfg.blocks[target].params.push(local);
-            args.push((local, hidden.into_token_stream()));
-        }
-        (renamed, args, Vec::new())
+        let args = pairs
+            .into_iter()
+            .map(|(binding, hidden)| {
+                (
+                    self.bound_param(target, &binding),
+                    hidden.into_token_stream(),
+                )
+            })
+            .collect();
+        (renamed, args)
+    }
+
+    /// A pattern binding that becomes a param of `target`.
+    fn bound_param(&mut self, target: BlockId, binding: &scan::Binding) -> LocalId {
+        let local = self
+            .cfg
+            .new_local(binding.ident.clone(), binding.mutable, false);
+        self.cfg.locals[local].borrow_like = binding.by_ref;
+        self.cfg.blocks[target].scope.push(local);
+        self.cfg.blocks[target].params.push(local);
+        local
     }
 
     // ---- expressions ----------------------------------------------------------------------
@@ -1099,9 +1111,7 @@ impl<'e> Lowerer<'e> {
             None => {
                 // A suspension in the arguments of another macro (`println!`, `vec!`,
                 // `assert_eq!`): lower the arguments like call operands.
-                let Ok(args) = mac.parse_body_with(
-                    syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
-                ) else {
+                let Some(args) = scan::macro_args(mac) else {
                     self.errors.push(syn::Error::new(
                         mac.span(),
                         "`#[coroutine]` can only lower a suspension inside a macro whose arguments are comma-separated expressions; move the `yield_from!`/`yield_!` into a `let` before it",
@@ -1409,13 +1419,13 @@ impl<'e> Lowerer<'e> {
         match cond {
             Expr::Let(node) => {
                 let scrutinee = self.lower_expr(&node.expr);
-                let (renamed, args, bound) = self.bind_pattern_to(on_true, &node.pat);
+                let (renamed, args) = self.bind_pattern_to(on_true, &node.pat);
                 if scan::looks_like_borrow(&node.expr) {
                     for (local, _) in &args {
                         self.cfg.locals[*local].borrow_like = true;
                     }
                 }
-                let to_true = self.jump(on_true, args, bound, node.span());
+                let to_true = self.jump(on_true, args, Vec::new(), node.span());
                 let to_false = self.jump(on_false, Vec::new(), Vec::new(), node.span());
                 self.emit(quote!(match #scrutinee { #renamed => #to_true, _ => #to_false }));
             }
@@ -1476,24 +1486,20 @@ impl<'e> Lowerer<'e> {
                 // The guard refers to the bindings by name: keep them.
                 let mut args = Vec::new();
                 for binding in scan::bindings(&arm.pat) {
-                    let local = self
-                        .cfg
-                        .new_local(binding.ident.clone(), binding.mutable, false);
-                    self.cfg.locals[local].borrow_like = borrowed || binding.by_ref;
-                    self.cfg.blocks[target].scope.push(local);
-                    self.cfg.blocks[target].params.push(local);
+                    let local = self.bound_param(target, &binding);
+                    self.cfg.locals[local].borrow_like |= borrowed;
                     args.push((local, binding.ident.to_token_stream()));
                 }
                 let bound = args.iter().map(|(local, _)| *local).collect();
                 (arm.pat.clone(), args, bound)
             } else {
-                let (pat, args, bound) = self.bind_pattern_to(target, &arm.pat);
+                let (pat, args) = self.bind_pattern_to(target, &arm.pat);
                 if borrowed {
                     for (local, _) in &args {
                         self.cfg.locals[*local].borrow_like = true;
                     }
                 }
-                (pat, args, bound)
+                (pat, args, Vec::new())
             };
             let guard = arm.guard.as_ref().map(|(if_token, guard)| {
                 let guard = self.verbatim_expr(guard);
@@ -1602,13 +1608,13 @@ impl<'e> Lowerer<'e> {
             value: None,
         });
         let (body, _) = self.new_join(0);
-        let (pat, args, bound) = self.bind_pattern_to(body, &node.pat);
+        let (pat, args) = self.bind_pattern_to(body, &node.pat);
         if borrowed {
             for (local, _) in &args {
                 self.cfg.locals[*local].borrow_like = true;
             }
         }
-        let to_body = self.jump(body, args, bound, node.pat.span());
+        let to_body = self.jump(body, args, Vec::new(), node.pat.span());
         let to_exit = self.jump(exit, Vec::new(), Vec::new(), span);
         self.emit(
             quote_spanned!(span=> match ::core::iter::Iterator::next(&mut #iter) {
@@ -1759,9 +1765,7 @@ impl VisitMut for Rewriter<'_> {
         if !mentions_return_or_try(&mac.tokens) {
             return;
         }
-        if let Ok(mut args) = mac
-            .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
-        {
+        if let Some(mut args) = scan::macro_args(mac) {
             for arg in &mut args {
                 self.visit_expr_mut(arg);
             }

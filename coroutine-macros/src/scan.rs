@@ -43,6 +43,13 @@ pub fn suspension_of(mac: &Macro) -> Option<Suspension> {
     }
 }
 
+/// A macro call's arguments, when they are comma-separated expressions (`println!`, `vec!`,
+/// `assert_eq!`, ...).
+pub fn macro_args(mac: &Macro) -> Option<syn::punctuated::Punctuated<Expr, syn::Token![,]>> {
+    mac.parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
+        .ok()
+}
+
 /// Whether raw macro tokens contain a suspension macro call.
 pub fn tokens_suspend(tokens: &TokenStream) -> bool {
     let mut previous_was_name = false;
@@ -136,9 +143,7 @@ impl<'ast> Visit<'ast> for NeedsLowering<'_> {
     fn visit_macro(&mut self, mac: &'ast Macro) {
         if suspension_of(mac).is_some() || tokens_suspend(&mac.tokens) {
             self.found = true;
-        } else if let Ok(args) = mac
-            .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
-        {
+        } else if let Some(args) = macro_args(mac) {
             // `println!("{}", if done { break 'outer } else { 1 })`: a jump out of a lowered loop.
             for arg in &args {
                 self.visit_expr(arg);
@@ -217,9 +222,7 @@ pub fn check_nested(block: &syn::Block, errors: &mut Vec<syn::Error>) {
                 if let Ok(expr) = mac.parse_body::<Expr>() {
                     self.visit_expr(&expr);
                 }
-            } else if let Ok(args) = mac.parse_body_with(
-                syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
-            ) {
+            } else if let Some(args) = macro_args(mac) {
                 for arg in &args {
                     self.visit_expr(arg);
                 }
@@ -575,9 +578,7 @@ impl<'ast> Visit<'ast> for MoveFinder<'_> {
             .map(|segment| segment.ident.to_string())
             .unwrap_or_default();
         if BORROWING_MACROS.contains(&name.as_str()) {
-            if let Ok(args) = mac.parse_body_with(
-                syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
-            ) {
+            if let Some(args) = macro_args(mac) {
                 // Format-style macros take every argument by reference; a method call in an
                 // argument still decides for its own receiver.
                 self.with(false, |this| {
