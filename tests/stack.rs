@@ -27,7 +27,7 @@ fn numbers() {
 fn a_suspended_chain_names_every_frame_and_line() {
     let mut future = pin!(print_sum(1, 2));
     assert_eq!(
-        future.stack(),
+        future.as_mut().stack(),
         [Frame::Coroutine {
             function: "print_sum",
             state: FrameState::Created
@@ -37,7 +37,7 @@ fn a_suspended_chain_names_every_frame_and_line() {
         .as_mut()
         .poll(&mut Context::from_waker(Waker::noop()))
         .is_pending());
-    let stack = future.stack();
+    let stack = future.as_mut().stack();
     assert_eq!(stack.len(), 3, "{stack:?}");
     let line_of = |frame: &Frame| match frame {
         Frame::Coroutine {
@@ -65,16 +65,16 @@ fn generators_report_their_yield_and_their_end() {
     let [Frame::Coroutine {
         function: "numbers",
         state: FrameState::Suspended(location),
-    }] = generator.stack()[..]
+    }] = generator.as_mut().stack()[..]
     else {
-        panic!("{:?}", generator.stack())
+        panic!("{:?}", generator.as_mut().stack())
     };
     assert_eq!(location.line, 22);
     while let coroutines::CoroutineState::Yielded(_) =
         coroutines::Coroutine::resume(generator.as_mut(), ())
     {}
     assert_eq!(
-        generator.stack(),
+        generator.as_mut().stack(),
         [Frame::Coroutine {
             function: "numbers",
             state: FrameState::Returned

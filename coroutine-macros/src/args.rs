@@ -146,3 +146,9 @@ pub fn state_place() -> proc_macro2::TokenStream {
     group.set_span(internal());
     proc_macro2::TokenTree::Group(group).into()
 }
+
+/// Ends the resume with `value` (a `Poll` or a `CoroutineState`): the generated closure answers
+/// a resume request with `Some`.
+pub fn resume_return(value: &proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    quote!(return ::core::option::Option::Some(#value))
+}

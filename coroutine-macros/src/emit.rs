@@ -4,11 +4,12 @@
 //! body declares a private enum with one variant per reachable block (fields: the locals that
 //! block's state stores, newest first so that dropping a suspended coroutine drops them in
 //! Rust's order; one type parameter per field, so inference names every type), builds the first
-//! state from the parameters, and hands a `move` closure to the runtime's adapter. The closure
-//! loops over `match &mut __state`: an arm either polls the awaitee in place (delegation states)
-//! or moves its locals out, leaving `Poisoned` behind, and runs the block's code.
+//! state from the parameters, and hands a `move` closure that owns it to the runtime's adapter.
+//! Asked for frames, the closure reports where the state stands; asked to resume, it loops over
+//! `match &mut __state`: an arm either polls the awaitee in place (delegation states) or moves
+//! its locals out, leaving `Poisoned` behind, and runs the block's code.
 
-use crate::args::internal;
+use crate::args::{internal, resume_return};
 use crate::cfg::{Cfg, Entry, JumpKind, Layout, LocalId};
 use crate::lower::{parse_allow_mut_placeholder, parse_placeholder, respan};
 use crate::signature::Shape;
@@ -134,21 +135,23 @@ impl Emitter<'_> {
             let krate_at = respan(krate.clone(), *span);
             let (advance, finish) = if let Some(generator) = self.generator {
                 let (resume_ty, yield_ty) = (&generator.resume_ty, &generator.yield_ty);
+                let yield_up = resume_return(&quote!(#krate::__private::State::Yielded(#yielded)));
                 (
                     quote_spanned!(*span=> #krate_at::__private::resume_delegate::<#resume_ty, #yield_ty, _>(#pinned, #krate_at::__private::delegate_arg(&mut #arg))),
                     quote! {
                         #krate::__private::State::Complete(#output) => #output,
                         #krate::__private::State::Yielded(#yielded) => {
-                            return #krate::__private::State::Yielded(#yielded);
+                            #yield_up;
                         }
                     },
                 )
             } else {
+                let pending = resume_return(&quote!(#krate::__private::TaskPoll::Pending));
                 (
                     quote_spanned!(*span=> #krate_at::__private::poll_awaitee(#pinned, #cx)),
                     quote! {
                         #krate::__private::TaskPoll::Ready(#output) => #output,
-                        #krate::__private::TaskPoll::Pending => return #krate::__private::TaskPoll::Pending,
+                        #krate::__private::TaskPoll::Pending => #pending,
                     },
                 )
             };
@@ -285,10 +288,13 @@ impl Emitter<'_> {
                     let site = quote_spanned!(*span=> #krate::__private::site(::core::file!(), ::core::line!(), ::core::column!()));
                     let push = frame(site);
                     let awaitee = Ident::new("__awaitee", internal());
+                    // SAFETY (of `new_unchecked`): the awaitee is pinned where it lives, in the
+                    // state the pinned adapter owns (see `polls`); reading its frames moves nothing.
                     quote!(__State::#variant { #awaitee, .. } => {
                         #push;
                         if let ::core::option::Option::Some(#awaitee) = #awaitee {
-                            (&#krate::__private::Probe(#awaitee)).push_awaitee(#frames);
+                            let #awaitee = unsafe { #krate::__private::PinType::new_unchecked(#awaitee) };
+                            (&mut #krate::__private::Probe(#awaitee)).push_awaitee(#frames);
                         }
                     })
                 }
@@ -441,7 +447,8 @@ impl Emitter<'_> {
             }
             JumpKind::Enter(_) => quote!({ #(#bind_args)* #state = #next; continue #dispatch; }),
             JumpKind::Suspend(returned) => {
-                quote!({ #(#bind_args)* #state = #next; return #returned; })
+                let suspend = resume_return(returned);
+                quote!({ #(#bind_args)* #state = #next; #suspend; })
             }
         }
     }
@@ -517,38 +524,51 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
     };
     let cx = Ident::new("__cx", internal());
     let arg = Ident::new("__arg", internal());
-    let state_param = Ident::new("__state", internal());
+    let owned_state = Ident::new("__owned_state", internal());
+    let state_ref = Ident::new("__state", internal());
+    let request = Ident::new("__request", internal());
     let frames = emitter.frames(&shape.sig.ident.to_string());
     let frames_param = Ident::new("__frames", internal());
-    let machine = match emitter.generator {
-        None => quote! {
-            #krate::__private::future_from_fn(
-                #initial,
-                move |#state_param, #cx: &mut #krate::__private::TaskContext<'_>| {
-                    #body
-                },
-                move |#state_param, #frames_param| { #frames },
-            )
-        },
-        Some(generator) => {
-            let resume_ty = &generator.resume_ty;
-            quote! {
-                #krate::__private::coroutine_from_fn(
-                    #initial,
-                    move |#state_param, #arg: #resume_ty| {
-                        let mut #arg = ::core::option::Option::Some(#arg);
-                        #body
-                    },
-                    move |#state_param, #frames_param| { #frames },
-                )
+    // The closure owns the state; a request either resumes it or reads its frames. The frame
+    // reader comes second so that rustc has inferred the awaitee types (from the resume code)
+    // before it picks how to report them.
+    let resume_arm = match emitter.generator {
+        None => quote!(#krate::__private::Request::Resume(#cx) => { #body }),
+        Some(_) => quote! {
+            #krate::__private::Request::Resume(#arg) => {
+                let mut #arg = ::core::option::Option::Some(#arg);
+                #body
             }
-        }
+        },
+    };
+    let resume_argument = match emitter.generator {
+        None => quote!(&mut #krate::__private::TaskContext<'_>),
+        Some(generator) => generator.resume_ty.to_token_stream(),
+    };
+    let adapter = if emitter.generator.is_some() {
+        quote!(coroutine_from_fn)
+    } else {
+        quote!(future_from_fn)
+    };
+    let machine = quote! {
+        #krate::__private::#adapter(
+            move |#request: #krate::__private::Request<'_, #resume_argument>| {
+                let #state_ref = &mut #owned_state;
+                let #frames_param = match #request {
+                    #resume_arm
+                    #krate::__private::Request::Frames(#frames_param) => #frames_param,
+                };
+                #frames
+                ::core::option::Option::None
+            },
+        )
     };
     quote! {
         #(#attrs)*
         #[allow(refining_impl_trait)]
         #vis #sig {
             #state_enum
+            let mut #owned_state = #initial;
             #machine
         }
     }

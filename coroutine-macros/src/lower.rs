@@ -407,13 +407,14 @@ impl<'e> Lowerer<'e> {
         } else {
             quote!(#krate::__private::TaskPoll::Ready(#ret))
         };
+        let finish_resume = crate::args::resume_return(&finish);
         quote_spanned! {span=>
             {
                 let #ret #annotation = #value;
                 #[allow(unreachable_code, clippy::diverging_sub_expression)]
                 let () = {
                     #state = __State::Returned;
-                    return #finish;
+                    #finish_resume;
                 };
             }
         }

@@ -2,89 +2,102 @@
 //! change with the macro, which always names them through an absolute path.
 //!
 //! The expansion is a `move` closure that owns the state enum; the adapters below put that
-//! closure behind `Future` or `Coroutine`. Delegated sub-futures live in the state enum as
-//! `Option<F>` and are polled in place: once the adapter is pinned the closure (and so its
-//! captured state) never moves, which is what makes `Pin::new_unchecked` in the generated code
-//! sound. The helpers drop a finished sub-future in place (`Pin::set(None)`) before the state it
-//! lives in is moved.
+//! closure behind `Future` or `Coroutine`, and ask it for its frames (for [`Stack`]) through the
+//! same call. Keeping the state inside the closure (rather than beside it, passed by reference)
+//! matters for compile time: a closure's type names its signature, so a state passed as an
+//! argument would appear in the adapter's type twice, and in a chain of coroutines each
+//! delegating to the next, rustc expands each level's hidden type once per appearance:
+//! exponentially in the depth of the chain.
+//!
+//! Delegated sub-futures live in the state enum as `Option<F>` and are polled in place: once the
+//! adapter is pinned the closure (and so its captured state) never moves, which is what makes
+//! `Pin::new_unchecked` in the generated code sound. The helpers drop a finished sub-future in
+//! place (`Pin::set(None)`) before the state it lives in is moved.
 
 use crate::coroutine::{Coroutine, CoroutineState};
 use crate::stack::{Frame, FrameState, Location, Stack};
 use core::future::{Future, IntoFuture};
+use core::marker::PhantomData;
 use core::ops::ControlFlow;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-/// The async flavour: the state machine's state, the step function that resumes it, and the
-/// function that reads where it is (for [`Stack`]).
+/// What the adapters ask of the generated closure.
+pub enum Request<'f, A> {
+    /// Resume with this argument (`&mut Context` for the async flavour, the resume value for a
+    /// generator). The closure answers `Some`.
+    Resume(A),
+    /// Append the frames the state stands for; the closure answers `None`.
+    Frames(&'f mut Vec<Frame>),
+}
+
+/// The async flavour: the generated closure, which owns the state machine's state.
 #[must_use = "coroutines do nothing unless awaited, run on an event loop, or polled"]
-pub struct FutureFromFn<S, F, W> {
-    state: S,
+pub struct FutureFromFn<F> {
     step: F,
-    frames: W,
 }
 
-/// Wraps the generated state and step function of an async-flavour coroutine.
+/// Wraps the generated closure of an async-flavour coroutine.
 #[inline]
-pub fn future_from_fn<S, T, F, W>(state: S, step: F, frames: W) -> FutureFromFn<S, F, W>
+pub fn future_from_fn<T, F>(step: F) -> FutureFromFn<F>
 where
-    F: FnMut(&mut S, &mut Context<'_>) -> Poll<T>,
-    W: Fn(&S, &mut Vec<Frame>),
+    F: for<'f, 'c, 'w> FnMut(Request<'f, &'c mut Context<'w>>) -> Option<Poll<T>>,
 {
-    FutureFromFn {
-        state,
-        step,
-        frames,
-    }
+    FutureFromFn { step }
 }
 
-impl<S, T, F, W> Future for FutureFromFn<S, F, W>
+impl<T, F> Future for FutureFromFn<F>
 where
-    F: FnMut(&mut S, &mut Context<'_>) -> Poll<T>,
+    F: for<'f, 'c, 'w> FnMut(Request<'f, &'c mut Context<'w>>) -> Option<Poll<T>>,
 {
     type Output = T;
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        // SAFETY: the state is never moved out of the pinned adapter; the step function only
-        // gets it by unique reference. It therefore stays at one address for as long as the
-        // adapter is pinned, which the generated code relies on to pin sub-futures that live
-        // inside it.
+        // SAFETY: the closure (and the state it owns) is never moved out of the pinned adapter;
+        // it is only called through a unique reference. It therefore stays at one address for
+        // as long as the adapter is pinned, which the generated code relies on to pin
+        // sub-futures that live inside its state.
         let this = unsafe { self.get_unchecked_mut() };
-        (this.step)(&mut this.state, cx)
+        match (this.step)(Request::Resume(cx)) {
+            Some(poll) => poll,
+            None => unreachable_state(),
+        }
     }
 }
 
-impl<S, F, W: Fn(&S, &mut Vec<Frame>)> Stack for FutureFromFn<S, F, W> {
-    fn push_frames(&self, frames: &mut Vec<Frame>) {
-        (self.frames)(&self.state, frames);
-    }
-}
-
-/// The generator flavour: state, step function and frame reader, as [`FutureFromFn`].
-#[must_use = "coroutines do nothing unless resumed"]
-pub struct CoroutineFromFn<S, F, W> {
-    state: S,
-    step: F,
-    frames: W,
-}
-
-/// Wraps the generated state and step function of a generator-flavour coroutine.
-#[inline]
-pub fn coroutine_from_fn<S, R, Y, T, F, W>(state: S, step: F, frames: W) -> CoroutineFromFn<S, F, W>
+impl<T, F> Stack for FutureFromFn<F>
 where
-    F: FnMut(&mut S, R) -> CoroutineState<Y, T>,
-    W: Fn(&S, &mut Vec<Frame>),
+    F: for<'f, 'c, 'w> FnMut(Request<'f, &'c mut Context<'w>>) -> Option<Poll<T>>,
+{
+    fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>) {
+        // SAFETY: as in `poll`; reading the frames moves nothing.
+        let this = unsafe { self.get_unchecked_mut() };
+        (this.step)(Request::Frames(frames));
+    }
+}
+
+/// The generator flavour: the generated closure, as [`FutureFromFn`]; `R` is the resume type.
+#[must_use = "coroutines do nothing unless resumed"]
+pub struct CoroutineFromFn<F, R> {
+    step: F,
+    resume: PhantomData<fn(R)>,
+}
+
+/// Wraps the generated closure of a generator-flavour coroutine.
+#[inline]
+pub fn coroutine_from_fn<R, Y, T, F>(step: F) -> CoroutineFromFn<F, R>
+where
+    F: for<'f> FnMut(Request<'f, R>) -> Option<CoroutineState<Y, T>>,
 {
     CoroutineFromFn {
-        state,
         step,
-        frames,
+        resume: PhantomData,
     }
 }
 
-impl<S, R, Y, T, F, W> Coroutine<R> for CoroutineFromFn<S, F, W>
+impl<R, Y, T, F> Coroutine<R> for CoroutineFromFn<F, R>
 where
-    F: FnMut(&mut S, R) -> CoroutineState<Y, T>,
+    F: for<'f> FnMut(Request<'f, R>) -> Option<CoroutineState<Y, T>>,
 {
     type Yield = Y;
     type Return = T;
@@ -92,13 +105,21 @@ where
     fn resume(self: Pin<&mut Self>, arg: R) -> CoroutineState<Y, T> {
         // SAFETY: as in `FutureFromFn::poll`: the state never moves while pinned.
         let this = unsafe { self.get_unchecked_mut() };
-        (this.step)(&mut this.state, arg)
+        match (this.step)(Request::Resume(arg)) {
+            Some(state) => state,
+            None => unreachable_state(),
+        }
     }
 }
 
-impl<S, F, W: Fn(&S, &mut Vec<Frame>)> Stack for CoroutineFromFn<S, F, W> {
-    fn push_frames(&self, frames: &mut Vec<Frame>) {
-        (self.frames)(&self.state, frames);
+impl<R, Y, T, F> Stack for CoroutineFromFn<F, R>
+where
+    F: for<'f> FnMut(Request<'f, R>) -> Option<CoroutineState<Y, T>>,
+{
+    fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>) {
+        // SAFETY: as in `resume`; reading the frames moves nothing.
+        let this = unsafe { self.get_unchecked_mut() };
+        (this.step)(Request::Frames(frames));
     }
 }
 
@@ -116,28 +137,28 @@ pub const fn site(file: &'static str, line: u32, column: u32) -> FrameState {
 
 /// Autoref specialisation for the awaitee of a delegation state: a [`Stack`] reports its
 /// frames, anything else its type name.
-pub struct Probe<'a, T>(pub &'a T);
+pub struct Probe<'a, T>(pub Pin<&'a mut T>);
 
 /// Chosen when the awaitee is a [`Stack`].
 pub trait ProbeStack {
     /// Appends the awaitee's frames.
-    fn push_awaitee(&self, frames: &mut Vec<Frame>);
+    fn push_awaitee(&mut self, frames: &mut Vec<Frame>);
 }
 
 impl<T: Stack> ProbeStack for Probe<'_, T> {
-    fn push_awaitee(&self, frames: &mut Vec<Frame>) {
-        self.0.push_frames(frames);
+    fn push_awaitee(&mut self, frames: &mut Vec<Frame>) {
+        self.0.as_mut().push_frames(frames);
     }
 }
 
 /// Chosen otherwise.
 pub trait ProbeForeign {
     /// Appends the awaitee's type name.
-    fn push_awaitee(&self, frames: &mut Vec<Frame>);
+    fn push_awaitee(&mut self, frames: &mut Vec<Frame>);
 }
 
-impl<T> ProbeForeign for &Probe<'_, T> {
-    fn push_awaitee(&self, frames: &mut Vec<Frame>) {
+impl<T> ProbeForeign for &mut Probe<'_, T> {
+    fn push_awaitee(&mut self, frames: &mut Vec<Frame>) {
         frames.push(Frame::Foreign {
             type_name: core::any::type_name::<T>(),
         });
@@ -406,4 +427,3 @@ pub use crate::coroutine::CoroutineState as State;
 pub use core::mem::replace;
 pub use core::pin::Pin as PinType;
 pub use core::task::{Context as TaskContext, Poll as TaskPoll};
-pub use std::vec::Vec as FrameVec;

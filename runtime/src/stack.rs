@@ -4,6 +4,8 @@
 //! someone asks: the state it already keeps says where it is.
 
 use core::fmt;
+use core::ops::DerefMut;
+use core::pin::Pin;
 
 /// A place in the source: a suspension point of a `#[coroutine]` fn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -74,8 +76,13 @@ impl fmt::Display for Frame {
 
 /// A coroutine that can say where it is: every `#[coroutine]` fn returns one.
 ///
+/// Reading the frames takes the coroutine pinned and by unique reference, as resuming it does:
+/// the state it reads lives where the coroutine was pinned, and nothing can resume it while it is
+/// being read. A [`Task`](crate::Task) reads its coroutine's frames for you.
+///
 /// ```
 /// use coroutines::{Frame, FrameState, Stack};
+/// use std::future::Future;
 /// use std::pin::pin;
 /// use std::task::{Context, Poll, Waker};
 ///
@@ -91,47 +98,46 @@ impl fmt::Display for Frame {
 /// }
 ///
 /// let mut future = pin!(outer());
-/// assert!(matches!(future.stack()[0], Frame::Coroutine { function: "outer", state: FrameState::Created }));
+/// assert!(matches!(
+///     future.as_mut().stack()[0],
+///     Frame::Coroutine { function: "outer", state: FrameState::Created }
+/// ));
 /// let _ = future.as_mut().poll(&mut Context::from_waker(Waker::noop()));
-/// let stack = future.stack();
+/// let stack = future.as_mut().stack();
 /// assert_eq!(stack.len(), 3);
 /// assert!(stack[0].to_string().starts_with("outer() suspended at "));
 /// assert!(stack[1].to_string().starts_with("inner() suspended at "));
 /// assert!(stack[2].to_string().contains("Pending"));
-/// # use std::future::Future;
 /// ```
 pub trait Stack {
     /// Appends this coroutine's frame, then those of what it waits for.
-    fn push_frames(&self, frames: &mut Vec<Frame>);
+    fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>);
 
     /// The chain of frames, outermost first.
-    fn stack(&self) -> Vec<Frame> {
+    fn stack(self: Pin<&mut Self>) -> Vec<Frame> {
         let mut frames = Vec::new();
         self.push_frames(&mut frames);
         frames
     }
 }
 
-impl<T: Stack + ?Sized> Stack for &T {
-    fn push_frames(&self, frames: &mut Vec<Frame>) {
-        (**self).push_frames(frames);
+impl<P> Stack for Pin<P>
+where
+    P: DerefMut<Target: Stack> + Unpin,
+{
+    fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>) {
+        self.get_mut().as_mut().push_frames(frames);
     }
 }
 
-impl<T: Stack + ?Sized> Stack for &mut T {
-    fn push_frames(&self, frames: &mut Vec<Frame>) {
-        (**self).push_frames(frames);
+impl<T: Stack + Unpin + ?Sized> Stack for &mut T {
+    fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>) {
+        Pin::new(&mut **self.get_mut()).push_frames(frames);
     }
 }
 
-impl<P: core::ops::Deref<Target: Stack>> Stack for core::pin::Pin<P> {
-    fn push_frames(&self, frames: &mut Vec<Frame>) {
-        (**self).push_frames(frames);
-    }
-}
-
-impl<T: Stack + ?Sized> Stack for Box<T> {
-    fn push_frames(&self, frames: &mut Vec<Frame>) {
-        (**self).push_frames(frames);
+impl<T: Stack + Unpin + ?Sized> Stack for Box<T> {
+    fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>) {
+        Pin::new(&mut **self.get_mut()).push_frames(frames);
     }
 }
