@@ -19,10 +19,8 @@ pub use super::common::{block_on, block_on_counting, Leaf};
 /// Chain depths measured.
 pub const DEPTHS: [usize; 3] = [1, 8, 64];
 
-/// Depths the agreement test (`tests/bench_workloads.rs`, built with `cfg(test)`) runs: a test
-/// build leaves the 64-deep chains out (the `#[cfg(not(test))]` arms), since building them
-/// unoptimised takes minutes; the benches check their depth-64 results themselves.
-pub const TESTED_DEPTHS: [usize; 2] = [1, 8];
+/// Depths the agreement test (`tests/bench_workloads.rs`) runs: all of them.
+pub const TESTED_DEPTHS: [usize; 3] = DEPTHS;
 
 /// Builds `self::m::m::…::m::f` (one `m` per `_` after the first) as an expression: level 1
 /// is the chain module's own `f`.
@@ -132,7 +130,6 @@ pub fn ours_run(depth: usize, x: i64, y: i64) -> i64 {
     match depth {
         1 => block_on(ours::d1::top(x, y)),
         8 => block_on(ours::d8::top(x, y)),
-        #[cfg(not(test))]
         64 => block_on(ours::d64::top(x, y)),
         d => unimplemented!("depth {d}"),
     }
@@ -143,7 +140,6 @@ pub fn rustc_run(depth: usize, x: i64, y: i64) -> i64 {
     match depth {
         1 => block_on(rustc::d1::top(x, y)),
         8 => block_on(rustc::d8::top(x, y)),
-        #[cfg(not(test))]
         64 => block_on(rustc::d64::top(x, y)),
         d => unimplemented!("depth {d}"),
     }
@@ -159,7 +155,6 @@ pub fn observe(depth: usize) -> [(i64, usize, usize); 2] {
     match depth {
         1 => [one(ours::d1::top(1, 2)), one(rustc::d1::top(1, 2))],
         8 => [one(ours::d8::top(1, 2)), one(rustc::d8::top(1, 2))],
-        #[cfg(not(test))]
         64 => [one(ours::d64::top(1, 2)), one(rustc::d64::top(1, 2))],
         d => unimplemented!("depth {d}"),
     }

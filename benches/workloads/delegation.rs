@@ -30,10 +30,8 @@ pub const INNER: u64 = 100_000;
 /// Chain depths measured.
 pub const DEPTHS: [usize; 3] = [1, 8, 64];
 
-/// Depths the agreement test (`tests/bench_workloads.rs`, built with `cfg(test)`) runs: a test
-/// build leaves the 64-deep chains out (the `#[cfg(not(test))]` arms), since building them
-/// unoptimised takes minutes; the benches check their depth-64 results themselves.
-pub const TESTED_DEPTHS: [usize; 2] = [1, 8];
+/// Depths the agreement test (`tests/bench_workloads.rs`) runs: all of them.
+pub const TESTED_DEPTHS: [usize; 3] = DEPTHS;
 
 /// The expected result of every `*_sum(n)` at depth `d`.
 pub fn expected(n: u64, d: usize) -> u64 {
@@ -103,7 +101,6 @@ pub mod ours {
         match d {
             1 => super::drive(d1::top(n)),
             8 => super::drive(d8::top(n)),
-            #[cfg(not(test))]
             64 => super::drive(d64::top(n)),
             _ => unimplemented!("depth {d}"),
         }
@@ -114,7 +111,6 @@ pub mod ours {
         match d {
             1 => size_of_val(&d1::top(0)),
             8 => size_of_val(&d8::top(0)),
-            #[cfg(not(test))]
             64 => size_of_val(&d64::top(0)),
             _ => unimplemented!("depth {d}"),
         }
@@ -176,7 +172,6 @@ pub mod hand_iter {
         match d {
             1 => drive(d1(n), n, d),
             8 => drive(d8(n), n, d),
-            #[cfg(not(test))]
             64 => drive(d64(n), n, d),
             _ => unimplemented!("depth {d}"),
         }
@@ -248,7 +243,6 @@ pub mod hand_coroutine {
         match d {
             1 => drive(d1(n)),
             8 => drive(d8(n)),
-            #[cfg(not(test))]
             64 => drive(d64(n)),
             _ => unimplemented!("depth {d}"),
         }
@@ -318,7 +312,6 @@ pub mod dia {
         match d {
             1 => drive(d1::top(n)),
             8 => drive(d8::top(n)),
-            #[cfg(not(test))]
             64 => drive(d64::top(n)),
             _ => unimplemented!("depth {d}"),
         }
