@@ -42,7 +42,7 @@ fn callbacks_and_task_steps_share_one_fifo() {
         let first = log.clone();
         event_loop.call_soon(move || first.push("callback 1"));
         let task_log = log.clone();
-        let _task = event_loop.create_task(async move { task_log.push("task") });
+        let _task = event_loop.ensure_future(async move { task_log.push("task") });
         let last = log.clone();
         event_loop.call_soon(move || last.push("callback 2"));
         run_once(&event_loop);

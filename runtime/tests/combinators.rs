@@ -4,8 +4,8 @@ mod common;
 
 use common::{panic_message, panic_payload, quietly, within, DropGuard, Log, EXPECTED};
 use coroutines::{
-    create_task, gather, get_event_loop, sleep, wait, wait_for, EventLoop, LoopFuture, ReturnWhen,
-    TaskError, TimeoutError,
+    ensure_future, gather, get_event_loop, sleep, wait, wait_for, EventLoop, LoopFuture,
+    ReturnWhen, TaskError, TimeoutError,
 };
 use std::cell::Cell;
 use std::future::Future;
@@ -83,7 +83,7 @@ fn gather_a_tuple_of_different_types() {
     }
     #[coroutines::coroutine]
     fn all() -> (u32, String, bool, char) {
-        let flag = create_task(async { true });
+        let flag = ensure_future(async { true });
         yield_from!(gather((number(), text(), flag, async { 'x' })))
     }
     within(|| {
@@ -165,15 +165,15 @@ fn a_panicking_child_unwinds_out_of_gather() {
 fn gather_of_joins_collects_panics_and_cancellations() {
     within(|| {
         let event_loop = EventLoop::new();
-        let ok = event_loop.create_task(async { 1 });
-        let bad = event_loop.create_task(async {
+        let ok = event_loop.ensure_future(async { 1 });
+        let bad = event_loop.ensure_future(async {
             sleep(0.01).await;
             if true {
                 panic!("{EXPECTED}: collected");
             }
             2
         });
-        let cancelled = event_loop.create_task(async {
+        let cancelled = event_loop.ensure_future(async {
             sleep(3600).await;
             3
         });
@@ -201,7 +201,7 @@ fn cancelling_a_gathering_task_cancels_the_gathered_tasks() {
             .map(|_| event_loop.create_task(sleep(3600)))
             .collect();
         let handles: Vec<_> = children.iter().map(|child| child.handle()).collect();
-        let gathering = event_loop.create_task(gather(children));
+        let gathering = event_loop.ensure_future(gather(children));
         event_loop.run_until_complete(sleep(0.01));
         assert!(handles.iter().all(|handle| !handle.done()));
         gathering.cancel();
@@ -257,7 +257,7 @@ fn wait_for_cancels_a_task_on_timeout() {
         let event_loop = EventLoop::new();
         let running = Rc::new(Cell::new(false));
         let flag = running.clone();
-        let task = event_loop.create_task(async move {
+        let task = event_loop.ensure_future(async move {
             struct Reset(Rc<Cell<bool>>);
             impl Drop for Reset {
                 fn drop(&mut self) {
@@ -384,8 +384,8 @@ fn combinators_nest_inside_coroutines() {
             1.0
         ));
         let tasks = vec![
-            event_loop.create_task(async { 3 }),
-            event_loop.create_task(async { 4 }),
+            event_loop.ensure_future(async { 3 }),
+            event_loop.ensure_future(async { 4 }),
         ];
         let (mut done, _) = yield_from!(wait(tasks, ReturnWhen::AllCompleted));
         done.sort_unstable();
@@ -406,14 +406,14 @@ fn when_a_gathered_task_panics_its_sibling_tasks_run_on() {
     // asyncio: "other awaitables in the sequence won't be cancelled and will continue to run".
     within(|| {
         let event_loop = EventLoop::new();
-        let failing = event_loop.create_task(async {
+        let failing = event_loop.ensure_future(async {
             sleep(0.01).await;
             if true {
                 panic!("{EXPECTED}: gathered task");
             }
             0
         });
-        let sibling = event_loop.create_task(async {
+        let sibling = event_loop.ensure_future(async {
             sleep(0.05).await;
             1
         });

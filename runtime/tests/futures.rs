@@ -89,7 +89,7 @@ fn awaiters_and_callbacks_are_woken_in_registration_order() {
         future.add_done_callback(move |_| first.push("callback 1"));
         let waiter = future.clone();
         let task_log = log.clone();
-        let _task = event_loop.create_task(async move {
+        let _task = event_loop.ensure_future(async move {
             let mut waiter = waiter;
             // Only one awaiter can take `()`; this one just observes completion.
             std::future::poll_fn(|cx| match Pin::new(&mut waiter).poll(cx) {
@@ -114,7 +114,7 @@ fn cancel_wakes_awaiters_which_are_cancelled() {
         let event_loop = EventLoop::new();
         let future: LoopFuture<u32> = event_loop.create_future();
         let waiter = future.clone();
-        let task = event_loop.create_task(async move { waiter.await + 1 });
+        let task = event_loop.ensure_future(async move { waiter.await + 1 });
         let handle = task.handle();
         run_briefly(&event_loop);
         let log = Log::default();
@@ -188,7 +188,7 @@ fn a_task_finishing_normally_leaves_futures_it_held() {
         let future: LoopFuture<u32> = event_loop.create_future();
         let waiter = future.clone();
         // Awaits with a timeout of its own making and gives up without cancelling.
-        let task = event_loop.create_task(async move {
+        let task = event_loop.ensure_future(async move {
             let mut waiter = waiter;
             let mut polls = 0;
             std::future::poll_fn(|cx| {

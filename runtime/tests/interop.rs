@@ -107,7 +107,7 @@ fn a_futures_channel_stream_feeds_a_task() {
     within(|| {
         let event_loop = EventLoop::new();
         let (mut sender, mut receiver) = futures_channel::mpsc::channel::<u32>(1);
-        let consumer = event_loop.create_task(async move {
+        let consumer = event_loop.ensure_future(async move {
             let mut total = 0;
             while let Some(value) = receiver.next().await {
                 total += value;
@@ -165,7 +165,7 @@ fn a_tokio_channel_filled_by_a_tokio_task_wakes_our_loop() {
             sender.send(99_u32).unwrap();
         });
         let event_loop = EventLoop::new();
-        let task = event_loop.create_task(async move { receiver.await.unwrap() });
+        let task = event_loop.ensure_future(async move { receiver.await.unwrap() });
         assert_eq!(event_loop.run_until_complete(task), 99);
     });
 }

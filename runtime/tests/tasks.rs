@@ -38,7 +38,7 @@ fn a_task_runs_without_being_awaited_and_its_result_is_awaitable() {
         let event_loop = EventLoop::new();
         let ran = Rc::new(Cell::new(false));
         let flag = ran.clone();
-        let task = event_loop.create_task(async move {
+        let task = event_loop.ensure_future(async move {
             flag.set(true);
             add_later(1, 2).await
         });
@@ -62,8 +62,8 @@ fn tasks_run_concurrently() {
                 log.push(format!("end {name}"));
             }
         };
-        let slow = event_loop.create_task(worker("slow", 0.05));
-        let fast = event_loop.create_task(worker("fast", 0.01));
+        let slow = event_loop.ensure_future(worker("slow", 0.05));
+        let fast = event_loop.ensure_future(worker("fast", 0.01));
         event_loop.run_until_complete(slow);
         assert!(fast.done());
         assert_eq!(
@@ -99,7 +99,7 @@ fn a_task_created_before_the_loop_runs_runs_in_the_next_run() {
         let event_loop = EventLoop::new();
         let ran = Rc::new(Cell::new(0));
         let counter = ran.clone();
-        let _task = event_loop.create_task(async move { counter.set(counter.get() + 1) });
+        let _task = event_loop.ensure_future(async move { counter.set(counter.get() + 1) });
         assert_eq!(ran.get(), 0);
         run_briefly(&event_loop);
         assert_eq!(ran.get(), 1);
@@ -112,7 +112,7 @@ fn a_dropped_task_handle_detaches_the_task() {
         let event_loop = EventLoop::new();
         let ran = Rc::new(Cell::new(false));
         let flag = ran.clone();
-        drop(event_loop.create_task(async move {
+        drop(event_loop.ensure_future(async move {
             sleep(0.01).await;
             flag.set(true);
         }));
@@ -140,7 +140,7 @@ fn task_result_and_join() {
             "Task result was already retrieved"
         );
 
-        let panicking = event_loop.create_task(async { panic!("{EXPECTED}: in join") });
+        let panicking = event_loop.ensure_future(async { panic!("{EXPECTED}: in join") });
         let outcome = event_loop.run_until_complete(panicking.join());
         match outcome {
             Err(TaskError::Panicked(payload)) => {
@@ -164,7 +164,7 @@ fn cancel_before_the_first_step_never_runs_the_body() {
         let event_loop = EventLoop::new();
         let ran = Rc::new(Cell::new(false));
         let flag = ran.clone();
-        let task = event_loop.create_task(async move { flag.set(true) });
+        let task = event_loop.ensure_future(async move { flag.set(true) });
         assert!(task.cancel());
         assert!(task.done() && task.cancelled());
         assert!(!task.cancel(), "cancelling a done task returns false");
@@ -214,7 +214,7 @@ fn awaiting_a_cancelled_task_cancels_the_awaiter() {
         let event_loop = EventLoop::new();
         let inner = event_loop.create_task(sleep(3600));
         let inner_handle = inner.handle();
-        let outer = event_loop.create_task(async move {
+        let outer = event_loop.ensure_future(async move {
             inner.await;
             unreachable!("the inner task was cancelled");
         });
@@ -268,7 +268,7 @@ fn cancelling_a_task_cancels_the_task_it_awaits() {
         let inner = event_loop.create_task(sleep(3600));
         let inner_handle = inner.handle();
         // A task of its own that awaits the inner one (not the inner task itself).
-        let outer = event_loop.create_task(async move {
+        let outer = event_loop.ensure_future(async move {
             inner.await;
         });
         run_briefly(&event_loop);
@@ -284,7 +284,7 @@ fn cancelling_a_task_leaves_tasks_it_holds_but_does_not_await() {
         let event_loop = EventLoop::new();
         let held = Rc::new(Cell::new(None));
         let sink = held.clone();
-        let outer = event_loop.create_task(async move {
+        let outer = event_loop.ensure_future(async move {
             let side = create_task(sleep(3600));
             sink.set(Some(side.handle()));
             let _keep = side;
@@ -306,7 +306,7 @@ fn a_task_that_cancels_itself_is_cancelled_at_its_next_suspension() {
         let slot: Rc<Cell<Option<coroutines::TaskHandle>>> = Rc::default();
         let me = slot.clone();
         let task_log = log.clone();
-        let task = event_loop.create_task(async move {
+        let task = event_loop.ensure_future(async move {
             let handle = me.take().unwrap();
             assert!(handle.cancel(), "cancelling a running task succeeds");
             assert!(!handle.done(), "it is still running");
@@ -331,7 +331,7 @@ fn a_task_cancelled_as_it_returns_counts_as_cancelled() {
         let event_loop = EventLoop::new();
         let slot: Rc<Cell<Option<coroutines::TaskHandle>>> = Rc::default();
         let me = slot.clone();
-        let task = event_loop.create_task(async move {
+        let task = event_loop.ensure_future(async move {
             me.take().unwrap().cancel();
             5
         });
@@ -349,11 +349,11 @@ fn a_panicking_task_does_not_stop_the_loop_or_other_tasks() {
         quiet_expected_panics();
         let event_loop = EventLoop::new();
         let reports = record_reports(&event_loop);
-        let bad = event_loop.create_task(async {
+        let bad = event_loop.ensure_future(async {
             sleep(0.01).await;
             panic!("{EXPECTED}: task boom");
         });
-        let good = event_loop.create_task(async {
+        let good = event_loop.ensure_future(async {
             sleep(0.03).await;
             "good"
         });
@@ -373,8 +373,8 @@ fn a_panic_propagates_through_an_awaiting_task() {
     within(|| {
         quiet_expected_panics();
         let event_loop = EventLoop::new();
-        let inner = event_loop.create_task(async { boom("deep") });
-        let outer = event_loop.create_task(async move { inner.await + 1 });
+        let inner = event_loop.ensure_future(async { boom("deep") });
+        let outer = event_loop.ensure_future(async move { inner.await + 1 });
         let payload = panic_payload(|| event_loop.run_until_complete(outer));
         assert_eq!(common::message(&*payload), "expected panic: deep");
     });
@@ -388,7 +388,7 @@ fn an_unretrieved_panic_is_reported_when_the_last_handle_goes() {
         let reports = record_reports(&event_loop);
 
         // Detached: reported when it finishes, nobody can retrieve it.
-        let detached = event_loop.create_task(async { panic!("{EXPECTED}: detached") });
+        let detached = event_loop.ensure_future(async { panic!("{EXPECTED}: detached") });
         let detached_id = detached.id();
         drop(detached);
         run_briefly(&event_loop);
@@ -403,7 +403,7 @@ fn an_unretrieved_panic_is_reported_when_the_last_handle_goes() {
         reports.borrow_mut().clear();
 
         // Held: reported when the handle is dropped without a look.
-        let held = event_loop.create_task(async { panic!("{EXPECTED}: held") });
+        let held = event_loop.ensure_future(async { panic!("{EXPECTED}: held") });
         let other_handle = held.handle();
         run_briefly(&event_loop);
         assert!(reports.borrow().is_empty());
@@ -428,14 +428,14 @@ fn close_destroys_pending_tasks_and_reports_them() {
         let reports = record_reports(&event_loop);
         let log = Log::default();
         let guard_log = log.clone();
-        let pending = event_loop.create_task(async move {
+        let pending = event_loop.ensure_future(async move {
             let _guard = DropGuard {
                 log: guard_log,
                 name: "local",
             };
             sleep(3600).await;
         });
-        let finished = event_loop.create_task(async { 1 });
+        let finished = event_loop.ensure_future(async { 1 });
         run_briefly(&event_loop);
         assert!(finished.done());
         event_loop.close();
@@ -461,7 +461,7 @@ fn dropping_an_unclosed_loop_drops_its_pending_tasks() {
         let guard_log = log.clone();
         {
             let event_loop = EventLoop::new();
-            let _task = event_loop.create_task(async move {
+            let _task = event_loop.ensure_future(async move {
                 let _guard = DropGuard {
                     log: guard_log,
                     name: "local",
@@ -481,7 +481,7 @@ fn create_task_on_a_closed_loop_panics() {
     let event_loop = EventLoop::new();
     event_loop.close();
     assert_eq!(
-        panic_message(|| event_loop.create_task(async {})),
+        panic_message(|| event_loop.ensure_future(async {})),
         "Event loop is closed"
     );
 }
@@ -491,7 +491,7 @@ fn done_callbacks_run_in_order_through_the_loop() {
     within(|| {
         let event_loop = EventLoop::new();
         let log = Log::default();
-        let task = event_loop.create_task(async { 1 });
+        let task = event_loop.ensure_future(async { 1 });
         for name in ["first", "second"] {
             let log = log.clone();
             task.add_done_callback(move |task| {
@@ -538,17 +538,20 @@ fn a_task_can_await_a_loop_future_set_by_a_callback() {
 #[test]
 fn task_handles_compare_and_describe_their_task() {
     let event_loop = EventLoop::new();
-    let a = event_loop.create_task(async {});
-    let b = event_loop.create_task(async {});
+    let a = event_loop.ensure_future(async {});
+    let b = event_loop.ensure_future(async {});
     assert_eq!(a.handle(), a.handle());
     assert_ne!(a.handle(), b.handle());
     assert_ne!(a.id(), b.id());
-    assert_eq!(
-        format!("{:?}", a.handle()),
-        format!("TaskHandle {{ id: {}, state: \"pending\" }}", a.id())
+    let name = format!("Task-{}", a.id());
+    let repr = format!("{:?}", a.handle());
+    assert!(
+        repr.starts_with(&format!("<Task pending name='{name}' coro=<tasks::"))
+            && repr.ends_with(">>"),
+        "{repr}"
     );
     a.cancel();
-    assert!(format!("{a:?}").contains("cancelled"));
+    assert!(format!("{a:?}").starts_with(&format!("<Task cancelled name='{name}' coro=<")));
     b.cancel();
 }
 
@@ -556,7 +559,7 @@ fn task_handles_compare_and_describe_their_task() {
 fn get_event_loop_inside_a_task_is_its_loop() {
     within(|| {
         let event_loop = EventLoop::new();
-        let task = event_loop.create_task(async { get_event_loop() });
+        let task = event_loop.ensure_future(async { get_event_loop() });
         assert_eq!(event_loop.run_until_complete(task), event_loop);
     });
 }
@@ -568,7 +571,7 @@ fn a_task_awaiting_its_own_handle_panics_instead_of_hanging() {
         let event_loop = EventLoop::new();
         let slot: Rc<Cell<Option<Task<()>>>> = Rc::default();
         let me = slot.clone();
-        let task = event_loop.create_task(async move {
+        let task = event_loop.ensure_future(async move {
             if let Some(own) = me.take() {
                 own.await;
             }
@@ -614,7 +617,7 @@ fn tasks_that_wake_themselves_take_turns() {
             .into_iter()
             .map(|name| {
                 let log = log.clone();
-                event_loop.create_task(async move {
+                event_loop.ensure_future(async move {
                     for _ in 0..3 {
                         log.push(name);
                         Countdown(1).await;
@@ -644,7 +647,7 @@ fn a_thread_that_exits_with_pending_tasks_on_its_loop_drops_them() {
         }
         let guard = Guard(sink);
         let event_loop = get_event_loop();
-        let _task = event_loop.create_task(async move {
+        let _task = event_loop.ensure_future(async move {
             let _guard = guard;
             sleep(3600).await;
         });

@@ -1,7 +1,9 @@
 //! What the loop reports instead of raising: asyncio's exception handler and its context.
 
+use crate::stack::Frame;
 use std::any::Any;
 use std::fmt;
+use std::panic::Location;
 
 /// What went wrong, as passed to the loop's exception handler: asyncio's `context` dict.
 ///
@@ -28,6 +30,9 @@ pub struct ExceptionContext {
     message: String,
     panic: Option<Box<dyn Any + Send>>,
     task_id: Option<u64>,
+    task: Option<String>,
+    created_at: Option<&'static Location<'static>>,
+    stack: Vec<Frame>,
 }
 
 impl ExceptionContext {
@@ -37,6 +42,9 @@ impl ExceptionContext {
             message: message.into(),
             panic: None,
             task_id: None,
+            task: None,
+            created_at: None,
+            stack: Vec::new(),
         }
     }
 
@@ -51,6 +59,29 @@ impl ExceptionContext {
     #[must_use]
     pub fn with_task_id(mut self, id: u64) -> Self {
         self.task_id = Some(id);
+        self
+    }
+
+    /// Adds the task concerned as its `Debug` shows it (asyncio: the task's repr in the log).
+    #[must_use]
+    pub fn with_task_repr(mut self, repr: impl Into<String>) -> Self {
+        self.task = Some(repr.into());
+        self
+    }
+
+    /// Adds where the task concerned was created (asyncio's `source_traceback`, kept by
+    /// `#[track_caller]`).
+    #[must_use]
+    pub fn with_created_at(mut self, location: &'static Location<'static>) -> Self {
+        self.created_at = Some(location);
+        self
+    }
+
+    /// Adds frames: the stack of the task concerned, or the suspension site a slow step was
+    /// resumed from.
+    #[must_use]
+    pub fn with_stack(mut self, stack: Vec<Frame>) -> Self {
+        self.stack = stack;
         self
     }
 
@@ -75,6 +106,39 @@ impl ExceptionContext {
         self.task_id
     }
 
+    /// The task concerned, as its `Debug` reads (`<Task pending name='worker' coro=<...>>`), if
+    /// any.
+    pub fn task_repr(&self) -> Option<&str> {
+        self.task.as_deref()
+    }
+
+    /// Where the task concerned was created, if a task is concerned.
+    ///
+    /// ```
+    /// use coroutines::EventLoop;
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let lines = Rc::new(RefCell::new(Vec::new()));
+    /// let sink = lines.clone();
+    /// event_loop.set_exception_handler(move |_, context| {
+    ///     sink.borrow_mut().push(context.created_at().map(|at| at.line()));
+    /// });
+    /// let _task = event_loop.create_task(coroutines::sleep(3600)); let line = line!();
+    /// event_loop.close(); // destroys the pending task: reported with where it was created
+    /// assert_eq!(*lines.borrow(), [Some(line)]);
+    /// ```
+    pub fn created_at(&self) -> Option<&'static Location<'static>> {
+        self.created_at
+    }
+
+    /// Frames that say where: the stack of a task destroyed while pending (outermost first), or
+    /// the frames a slow step was resumed from. Empty if there are none.
+    pub fn stack(&self) -> &[Frame] {
+        &self.stack
+    }
+
     /// Takes the panic payload out (to resume it, say).
     pub fn take_panic(&mut self) -> Option<Box<dyn Any + Send>> {
         self.panic.take()
@@ -87,6 +151,9 @@ impl fmt::Debug for ExceptionContext {
             .field("message", &self.message)
             .field("panic", &self.panic.as_ref().map(|_| self.panic_message()))
             .field("task_id", &self.task_id)
+            .field("task", &self.task)
+            .field("created_at", &self.created_at)
+            .field("stack", &self.stack)
             .finish()
     }
 }
@@ -95,8 +162,19 @@ impl fmt::Debug for ExceptionContext {
 impl fmt::Display for ExceptionContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)?;
-        if let Some(id) = self.task_id {
-            write!(f, "\ntask: Task #{id}")?;
+        match (&self.task, self.task_id) {
+            (Some(task), _) => write!(f, "\ntask: {task}")?,
+            (None, Some(id)) => write!(f, "\ntask: Task #{id}")?,
+            (None, None) => {}
+        }
+        if let Some(location) = self.created_at {
+            write!(f, "\ncreated at {location}")?;
+        }
+        if !self.stack.is_empty() {
+            f.write_str("\nstack (most recent call last):")?;
+            for frame in &self.stack {
+                write!(f, "\n  {frame}")?;
+            }
         }
         match (self.panic.is_some(), self.panic_message()) {
             (true, Some(message)) => write!(f, "\npanic: {message}")?,

@@ -304,6 +304,16 @@ impl<T: 'static> Drop for LoopFuture<T> {
     }
 }
 
+/// A `LoopFuture` is one frame, its type, as any foreign future: implemented so that a task can
+/// be made of one with [`create_task`](super::create_task).
+impl<T: 'static> crate::Stack for LoopFuture<T> {
+    fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<crate::Frame>) {
+        frames.push(crate::Frame::Foreign {
+            type_name: std::any::type_name::<LoopFuture<T>>(),
+        });
+    }
+}
+
 impl<T: 'static> fmt::Debug for LoopFuture<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match self.shared.state.try_borrow().as_deref() {

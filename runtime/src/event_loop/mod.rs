@@ -33,6 +33,8 @@ pub use handle::{EventLoopProxy, Handle, ThreadsafeHandle, TimerHandle};
 pub use loop_future::LoopFuture;
 pub use sleep::{sleep, Delay, Sleep};
 pub use task::{CancelledError, Join, Task, TaskError, TaskHandle};
+
+use std::env;
 pub use wait::{wait, wait_for, ReturnWhen, TimeoutError, Wait, WaitFor};
 
 use handle::{Callback, LoopTimer, ThreadsafeCall};
@@ -48,7 +50,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Waker};
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use task::AnyTask;
 use timer::{TimerEntry, TimerHeap};
 use waker::{Remote, TaskId, TaskWaker};
@@ -145,6 +147,10 @@ struct Inner {
     /// nobody holds a handle to still runs.
     tasks: RefCell<HashMap<TaskId, Rc<dyn AnyTask>>>,
     exception_handler: RefCell<Option<Rc<ExceptionHandler>>>,
+    /// asyncio's debug mode (`set_debug`).
+    debug: Cell<bool>,
+    /// In debug mode, steps and callbacks slower than this are reported.
+    slow_callback_duration: Cell<Duration>,
 }
 
 /// What [`EventLoop::set_exception_handler`] installs.
@@ -279,21 +285,37 @@ fn schedule_here(loop_id: LoopId, task: TaskId) -> bool {
         .unwrap_or(false)
 }
 
+/// Whether `COROUTINES_DEBUG` asks for debug mode: set and not empty, as asyncio reads
+/// `PYTHONASYNCIODEBUG`.
+fn debug_from_env() -> bool {
+    env::var_os("COROUTINES_DEBUG").is_some_and(|value| !value.is_empty())
+}
+
 /// The clock of every loop: seconds since this instant.
 fn epoch() -> Instant {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
     *EPOCH.get_or_init(Instant::now)
 }
 
-/// Creates a task on the current loop ([`get_event_loop`]): asyncio 3.7's
-/// `asyncio.create_task(coro)`, [`EventLoop::create_task`] without naming the loop.
+/// Creates a task on the current loop ([`get_event_loop`]) to run the coroutine `coro`:
+/// asyncio 3.7's `asyncio.create_task(coro)`, [`EventLoop::create_task`] without naming the loop.
+///
+/// Like asyncio's, it takes a coroutine (a `#[coroutine]` fn's future, or anything that is a
+/// [`Stack`](crate::Stack)), so the task can show where it is; [`ensure_future`] takes any
+/// future.
 ///
 /// ```
 /// use coroutines::{create_task, EventLoop};
 ///
 /// #[coroutines::coroutine]
+/// fn twenty() -> u32 {
+///     yield_from!(coroutines::sleep(0));
+///     20
+/// }
+///
+/// #[coroutines::coroutine]
 /// fn outer() -> u32 {
-///     let task = create_task(async { 20 });
+///     let task = create_task(twenty());
 ///     yield_from!(task) + 1
 /// }
 ///
@@ -304,13 +326,40 @@ fn epoch() -> Instant {
 ///
 /// "Event loop is closed" if the current loop was closed.
 #[track_caller]
-pub fn create_task<F>(future: F) -> Task<F::Output>
+pub fn create_task<F>(coro: F) -> Task<F::Output>
+where
+    F: Future + crate::Stack + 'static,
+    F::Output: 'static,
+{
+    get_event_loop().create_task(coro)
+}
+
+/// Wraps any future in a task on the current loop: asyncio's `asyncio.ensure_future(obj)`,
+/// [`EventLoop::ensure_future`] without naming the loop.
+///
+/// ```
+/// use coroutines::{ensure_future, EventLoop};
+///
+/// #[coroutines::coroutine]
+/// fn outer() -> u32 {
+///     let task = ensure_future(async { 20 });
+///     yield_from!(task) + 1
+/// }
+///
+/// assert_eq!(EventLoop::new().run_until_complete(outer()), 21);
+/// ```
+///
+/// # Panics
+///
+/// "Event loop is closed" if the current loop was closed.
+#[track_caller]
+pub fn ensure_future<F>(future: F) -> Task<F::Output>
 where
     F: IntoFuture + 'static,
     F::IntoFuture: 'static,
     F::Output: 'static,
 {
-    get_event_loop().create_task(future)
+    get_event_loop().ensure_future(future)
 }
 
 /// Reports `context` to the exception handler of the loop behind `event_loop`, or prints it if
@@ -346,6 +395,8 @@ impl EventLoop {
                 next_task: Cell::new(0),
                 tasks: RefCell::default(),
                 exception_handler: RefCell::new(None),
+                debug: Cell::new(debug_from_env()),
+                slow_callback_duration: Cell::new(Duration::from_millis(100)),
             }),
         };
         LOCAL_LOOPS.with(|loops| {
@@ -710,12 +761,19 @@ impl EventLoop {
         }
     }
 
-    /// Wraps `future` in a [`Task`] that the loop runs on its own: asyncio's
+    /// Wraps the coroutine `coro` in a [`Task`] that the loop runs on its own: asyncio's
     /// `loop.create_task(coro)`.
     ///
     /// The task's first step is scheduled now (it runs in the loop's next iteration, or when the
     /// loop next runs); it then runs whenever it is woken, whether or not anyone awaits it. The
     /// loop owns the task until it finishes; the returned handle awaits, cancels or inspects it.
+    ///
+    /// As in asyncio, `create_task` takes a coroutine: a `#[coroutine]` fn's future, or any
+    /// [`Stack`](crate::Stack) (a [`sleep`], another [`Task`], a [`LoopFuture`]...), so that the
+    /// task can tell where it is ([`Task::get_stack`], `Debug`, [`dump_tasks`](EventLoop::dump_tasks))
+    /// and is named after the coroutine's function. Any other future (an `async` block, a
+    /// foreign future) goes through [`ensure_future`](EventLoop::ensure_future). The caller's
+    /// location is kept ([`Task::created_at`]).
     ///
     /// ```
     /// use coroutines::{sleep, EventLoop};
@@ -735,17 +793,62 @@ impl EventLoop {
     ///
     /// "Event loop is closed" if the loop was closed.
     #[track_caller]
-    pub fn create_task<F>(&self, future: F) -> Task<F::Output>
+    pub fn create_task<F>(&self, coro: F) -> Task<F::Output>
+    where
+        F: Future + crate::Stack + 'static,
+        F::Output: 'static,
+    {
+        self.spawn::<F, task::FromStack>(coro, panic::Location::caller())
+    }
+
+    /// Wraps any future in a [`Task`] that the loop runs on its own: asyncio's
+    /// `asyncio.ensure_future(obj, loop=loop)`.
+    ///
+    /// The same as [`create_task`](EventLoop::create_task), for futures that are not
+    /// coroutines (an `async` block, a tokio or `futures` future): the task cannot see inside
+    /// them, so its [stack](Task::get_stack) is one [`Frame::Foreign`](crate::Frame::Foreign)
+    /// with the future's type, and its default name is `Task-N`.
+    ///
+    /// ```
+    /// use coroutines::{EventLoop, Frame};
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let task = event_loop.ensure_future(async { 7 });
+    /// assert!(matches!(task.get_stack()[..], [Frame::Foreign { .. }]));
+    /// assert_eq!(event_loop.run_until_complete(task), 7);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// "Event loop is closed" if the loop was closed.
+    #[track_caller]
+    pub fn ensure_future<F>(&self, future: F) -> Task<F::Output>
     where
         F: IntoFuture + 'static,
         F::IntoFuture: 'static,
         F::Output: 'static,
     {
+        self.spawn::<F::IntoFuture, task::FromTypeName>(
+            future.into_future(),
+            panic::Location::caller(),
+        )
+    }
+
+    fn spawn<F, K>(
+        &self,
+        future: F,
+        created_at: &'static panic::Location<'static>,
+    ) -> Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+        K: task::FrameSource<F> + 'static,
+    {
         self.inner.check_closed();
         let id = self.inner.new_task_id();
         let waker = Arc::new(TaskWaker::new(id, Arc::clone(&self.inner.remote)));
         let (handle, task) =
-            task::new_task(id, waker, Rc::downgrade(&self.inner), future.into_future());
+            task::new_task::<F, K>(id, waker, Rc::downgrade(&self.inner), future, created_at);
         let scheduled = task.header().waker().mark_scheduled();
         self.inner.tasks.borrow_mut().insert(id, Rc::clone(&task));
         if scheduled {

@@ -257,6 +257,16 @@ impl Drop for Sleep {
     }
 }
 
+/// A sleep is one frame, its type, as any foreign future: implemented so that
+/// `create_task(sleep(..))` is allowed, as `asyncio.sleep(..)` is a coroutine.
+impl crate::Stack for Sleep {
+    fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<crate::Frame>) {
+        frames.push(crate::Frame::Foreign {
+            type_name: std::any::type_name::<Sleep>(),
+        });
+    }
+}
+
 impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sleep")

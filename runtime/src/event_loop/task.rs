@@ -8,13 +8,16 @@
 use super::exception::ExceptionContext;
 use super::waker::{TaskId, TaskWaker};
 use super::{report, Inner};
+use crate::stack::{Frame, FrameState, Stack};
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
+use std::io;
+use std::marker::PhantomData;
 use std::mem;
-use std::panic::{self, AssertUnwindSafe};
+use std::panic::{self, AssertUnwindSafe, Location};
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
@@ -56,7 +59,7 @@ impl Error for CancelledError {}
 /// use coroutines::{EventLoop, TaskError};
 ///
 /// let event_loop = EventLoop::new();
-/// let task = event_loop.create_task(async { panic!("boom") });
+/// let task = event_loop.ensure_future(async { panic!("boom") });
 /// let outcome: Result<(), TaskError> = event_loop.run_until_complete(task.join());
 /// let error = outcome.unwrap_err();
 /// assert!(error.is_panic());
@@ -141,6 +144,8 @@ impl Error for TaskError {}
 thread_local! {
     /// How many cancellations are dropping futures on this thread right now.
     static CANCELLING: Cell<usize> = const { Cell::new(0) };
+    /// Where `new_task` reads a new task's outermost frame.
+    static SCRATCH: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Marks the drops that a cancellation performs.
@@ -197,6 +202,15 @@ pub(super) struct Header {
     joiner: Cell<Option<Waker>>,
     done_callbacks: RefCell<Vec<DoneCallback>>,
     event_loop: Weak<Inner>,
+    /// Where `create_task`/`ensure_future` was called (`#[track_caller]`): a `&'static`, free to
+    /// keep, reported when the task is destroyed pending or its panic is never retrieved.
+    created_at: &'static Location<'static>,
+    /// The outermost frame as the task was created: the coroutine's function (state
+    /// `Created`), or the foreign future's type. What the task reports while it is being polled
+    /// and after it finished, when its future cannot or can no longer be read.
+    top: Cell<Frame>,
+    /// Set by [`Task::set_name`]; otherwise the name comes from `top`.
+    name: RefCell<Option<Box<str>>>,
 }
 
 impl Header {
@@ -206,6 +220,33 @@ impl Header {
 
     fn done(&self) -> bool {
         matches!(self.state.get(), TaskState::Done | TaskState::Cancelled)
+    }
+
+    pub(super) fn id(&self) -> TaskId {
+        self.id
+    }
+
+    pub(super) fn created_at(&self) -> &'static Location<'static> {
+        self.created_at
+    }
+
+    /// asyncio's `task.get_name()`: the name given, else the coroutine's function, else `Task-N`.
+    pub(super) fn name(&self) -> String {
+        if let Some(name) = &*self.name.borrow() {
+            return name.to_string();
+        }
+        match self.top.get() {
+            Frame::Coroutine { function, .. } => function.to_owned(),
+            Frame::Foreign { .. } => format!("Task-{}", self.id.0),
+        }
+    }
+
+    /// The outermost frame in `state` (for a coroutine; a foreign future has no state).
+    fn top_as(&self, state: FrameState) -> Frame {
+        match self.top.get() {
+            Frame::Coroutine { function, .. } => Frame::Coroutine { function, state },
+            foreign @ Frame::Foreign { .. } => foreign,
+        }
     }
 }
 
@@ -217,12 +258,47 @@ pub(super) trait AnyTask {
     fn poll_future(&self, cx: &mut Context<'_>) -> Poll<bool>;
     /// Drops the future where it stands, if it is still there; the outcome is "cancelled".
     fn drop_future(&self);
+    /// Appends the frames of the future, if it is still there and not being polled (then
+    /// returns false and appends nothing). Polls nothing.
+    fn push_frames(&self, frames: &mut Vec<Frame>) -> bool;
+    /// How the task ended, in asyncio's repr words (`result=..`, `exception=..`), if it did and
+    /// the outcome is still there. `None` when the output type cannot be shown.
+    fn fmt_outcome(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+}
+
+/// How a task reads its future's frames, decided by the constructor, which knows whether the
+/// future is a [`Stack`] ([`create_task`](super::EventLoop::create_task)) or not
+/// ([`ensure_future`](super::EventLoop::ensure_future)). Stable Rust cannot ask a generic type.
+pub(super) trait FrameSource<F> {
+    fn push_frames(future: Pin<&mut F>, frames: &mut Vec<Frame>);
+}
+
+/// The future is a coroutine: it says where it is.
+pub(super) enum FromStack {}
+
+/// Any other future: one [`Frame::Foreign`] with its type name.
+pub(super) enum FromTypeName {}
+
+impl<F: Stack> FrameSource<F> for FromStack {
+    fn push_frames(future: Pin<&mut F>, frames: &mut Vec<Frame>) {
+        future.push_frames(frames);
+    }
+}
+
+impl<F> FrameSource<F> for FromTypeName {
+    fn push_frames(_: Pin<&mut F>, frames: &mut Vec<Frame>) {
+        frames.push(Frame::Foreign {
+            type_name: std::any::type_name::<F>(),
+        });
+    }
 }
 
 /// A task's cell as its typed [`Task`] handle sees it.
 trait Joinable<T> {
     /// `None` while the task is pending. Takes a value or a panic out; a cancellation stays.
     fn take_outcome(&self) -> Option<Result<T, TaskError>>;
+    /// Calls `f` with the task's output if it finished with one that was not taken yet.
+    fn with_output(&self, f: &mut dyn FnMut(&T) -> fmt::Result) -> fmt::Result;
 }
 
 enum Stage<F: Future> {
@@ -232,12 +308,25 @@ enum Stage<F: Future> {
     Taken,
 }
 
-struct TaskCell<F: Future> {
+struct TaskCell<F: Future, K> {
     header: Header,
     stage: RefCell<Stage<F>>,
+    frames: PhantomData<fn() -> K>,
 }
 
-impl<F: Future> AnyTask for TaskCell<F> {
+impl<F: Future, K: FrameSource<F>> TaskCell<F, K> {
+    /// The future, pinned, if it is still there and not borrowed (being polled or dropped).
+    fn with_future<R>(&self, f: impl FnOnce(Pin<&mut F>) -> R) -> Option<R> {
+        let mut stage = self.stage.try_borrow_mut().ok()?;
+        let Stage::Running(future) = &mut *stage else {
+            return None;
+        };
+        // SAFETY: as in `poll_future`: the future is pinned inside the `Rc` allocation.
+        Some(f(unsafe { Pin::new_unchecked(future) }))
+    }
+}
+
+impl<F: Future, K: FrameSource<F>> AnyTask for TaskCell<F, K> {
     fn header(&self) -> &Header {
         &self.header
     }
@@ -274,9 +363,26 @@ impl<F: Future> AnyTask for TaskCell<F> {
             *stage = Stage::Finished(Err(TaskError::Cancelled));
         }
     }
+
+    fn push_frames(&self, frames: &mut Vec<Frame>) -> bool {
+        self.with_future(|future| K::push_frames(future, frames))
+            .is_some()
+    }
+
+    fn fmt_outcome(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.stage.try_borrow().as_deref() {
+            Ok(Stage::Finished(Err(TaskError::Panicked(payload)))) => {
+                match super::exception::panic_message(&**payload) {
+                    Some(message) => write!(f, " exception=panic({message:?})"),
+                    None => f.write_str(" exception=panic(<non-string payload>)"),
+                }
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
-impl<F: Future> Joinable<F::Output> for TaskCell<F> {
+impl<F: Future, K> Joinable<F::Output> for TaskCell<F, K> {
     fn take_outcome(&self) -> Option<Result<F::Output, TaskError>> {
         let Ok(mut stage) = self.stage.try_borrow_mut() else {
             panic!("a task cannot await its own Task");
@@ -291,9 +397,16 @@ impl<F: Future> Joinable<F::Output> for TaskCell<F> {
             Stage::Taken => panic!("Task result was already retrieved"),
         }
     }
+
+    fn with_output(&self, f: &mut dyn FnMut(&F::Output) -> fmt::Result) -> fmt::Result {
+        match self.stage.try_borrow().as_deref() {
+            Ok(Stage::Finished(Ok(output))) => f(output),
+            _ => Ok(()),
+        }
+    }
 }
 
-impl<F: Future> Drop for TaskCell<F> {
+impl<F: Future, K> Drop for TaskCell<F, K> {
     fn drop(&mut self) {
         // The last reference is gone: if nobody looked at the panic, nobody ever will. asyncio
         // reports this from `Future.__del__`.
@@ -307,24 +420,33 @@ impl<F: Future> Drop for TaskCell<F> {
                 &self.header.event_loop,
                 ExceptionContext::new("Task exception was never retrieved")
                     .with_panic(payload)
-                    .with_task_id(self.header.id.0),
+                    .with_task_id(self.header.id.0)
+                    .with_task_repr(format!(
+                        "<Task finished name='{}' coro={}>",
+                        self.header.name(),
+                        ReprFrame(self.header.top_as(FrameState::Returned))
+                    ))
+                    .with_created_at(self.header.created_at),
             );
         }
     }
 }
 
-/// Creates a task on `event_loop`; the caller puts it in the loop's table and schedules it.
-pub(super) fn new_task<F>(
+/// Creates a task on `event_loop`; the caller puts it in the loop's table and schedules it. `K`
+/// says how to read the future's frames.
+pub(super) fn new_task<F, K>(
     id: TaskId,
     waker: Arc<TaskWaker>,
     event_loop: Weak<Inner>,
     future: F,
+    created_at: &'static Location<'static>,
 ) -> (Task<F::Output>, Rc<dyn AnyTask>)
 where
     F: Future + 'static,
     F::Output: 'static,
+    K: FrameSource<F> + 'static,
 {
-    let cell = Rc::new(TaskCell {
+    let cell = Rc::new(TaskCell::<F, K> {
         header: Header {
             id,
             waker,
@@ -333,8 +455,25 @@ where
             joiner: Cell::new(None),
             done_callbacks: RefCell::default(),
             event_loop,
+            created_at,
+            top: Cell::new(Frame::Foreign {
+                type_name: std::any::type_name::<F>(),
+            }),
+            name: RefCell::new(None),
         },
         stage: RefCell::new(Stage::Running(future)),
+        frames: PhantomData,
+    });
+    // The outermost frame, read once now that the future is pinned where it stays. A scratch
+    // buffer per thread: no allocation per task.
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        scratch.clear();
+        cell.with_future(|future| K::push_frames(future, &mut scratch));
+        if let Some(&top) = scratch.first() {
+            cell.header.top.set(top);
+        }
+        scratch.clear();
     });
     let task: Rc<dyn AnyTask> = cell.clone();
     (
@@ -403,7 +542,11 @@ pub(super) fn destroy(task: &Rc<dyn AnyTask>, report: impl FnOnce(ExceptionConte
         return;
     }
     report(
-        ExceptionContext::new("Task was destroyed but it is pending!").with_task_id(header.id.0),
+        ExceptionContext::new("Task was destroyed but it is pending!")
+            .with_task_id(header.id.0)
+            .with_task_repr(repr(&**task))
+            .with_created_at(header.created_at)
+            .with_stack(stack_of(&**task)),
     );
     header.state.set(TaskState::Busy);
     // Not a cancellation: the tasks it awaits are being destroyed too, each reported on its own.
@@ -443,6 +586,110 @@ fn add_done_callback(task: &Rc<dyn AnyTask>, callback: DoneCallback) {
         }
     } else {
         header.done_callbacks.borrow_mut().push(callback);
+    }
+}
+
+/// The task's frames, outermost first, without polling anything: asyncio's `get_stack()`.
+/// Empty once the task is done; only the outermost frame, `Running`, while it is being polled.
+pub(super) fn stack_of(task: &dyn AnyTask) -> Vec<Frame> {
+    let header = task.header();
+    let mut frames = Vec::new();
+    match header.state.get() {
+        TaskState::Done | TaskState::Cancelled => {}
+        TaskState::Busy => frames.push(header.top_as(FrameState::Running)),
+        TaskState::Pending => {
+            if !task.push_frames(&mut frames) {
+                frames.push(header.top_as(FrameState::Running));
+            }
+        }
+    }
+    frames
+}
+
+/// A frame as asyncio's repr shows a coroutine: `<compute() suspended at file.rs:7:5>`.
+pub(super) struct ReprFrame(pub(super) Frame);
+
+impl fmt::Display for ReprFrame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            // A foreign frame's `Display` is already `<type>`.
+            Frame::Foreign { .. } => write!(f, "{}", self.0),
+            Frame::Coroutine { .. } => write!(f, "<{}>", self.0),
+        }
+    }
+}
+
+/// asyncio's `repr(task)`; `outcome` adds the typed `result=..` of a finished task.
+fn fmt_repr(
+    task: &dyn AnyTask,
+    f: &mut fmt::Formatter<'_>,
+    outcome: &mut dyn FnMut(&mut fmt::Formatter<'_>) -> fmt::Result,
+) -> fmt::Result {
+    let header = task.header();
+    let name = header.name();
+    match header.state.get() {
+        TaskState::Done => {
+            let coro = ReprFrame(header.top_as(FrameState::Returned));
+            write!(f, "<Task finished name='{name}' coro={coro}")?;
+            outcome(f)?;
+            task.fmt_outcome(f)?;
+        }
+        TaskState::Cancelled => {
+            let coro = ReprFrame(header.top_as(FrameState::Returned));
+            write!(f, "<Task cancelled name='{name}' coro={coro}")?;
+        }
+        TaskState::Pending | TaskState::Busy => {
+            let stack = stack_of(task);
+            write!(f, "<Task pending name='{name}'")?;
+            if let Some(&coro) = stack.first() {
+                write!(f, " coro={}", ReprFrame(coro))?;
+            }
+            if let Some(&awaited) = stack.get(1) {
+                write!(f, " wait_for={}", ReprFrame(awaited))?;
+            }
+        }
+    }
+    if header
+        .event_loop
+        .upgrade()
+        .is_some_and(|inner| inner.debug.get())
+    {
+        write!(f, " created at {}", header.created_at)?;
+    }
+    f.write_str(">")
+}
+
+/// [`fmt_repr`] as a string, for reports.
+pub(super) fn repr(task: &dyn AnyTask) -> String {
+    struct Repr<'a>(&'a dyn AnyTask);
+    impl fmt::Display for Repr<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            fmt_repr(self.0, f, &mut |_| Ok(()))
+        }
+    }
+    Repr(task).to_string()
+}
+
+/// asyncio's `task.print_stack(file=out)`.
+fn write_stack(task: &dyn AnyTask, out: &mut dyn io::Write) -> io::Result<()> {
+    let stack = stack_of(task);
+    writeln!(out, "Stack for {} (most recent call last):", repr(task))?;
+    if stack.is_empty() {
+        writeln!(out, "  No stack for {}", task.header().name())?;
+    }
+    for frame in stack {
+        writeln!(out, "  {frame}")?;
+    }
+    Ok(())
+}
+
+/// A task as something else awaits it: its frames while pending, its outermost frame once done.
+fn push_awaited_frames(task: &dyn AnyTask, frames: &mut Vec<Frame>) {
+    let header = task.header();
+    if header.done() {
+        frames.push(header.top_as(FrameState::Returned));
+    } else {
+        frames.extend(stack_of(task));
     }
 }
 
@@ -522,6 +769,134 @@ impl<T> Task<T> {
         self.task.header().id.0
     }
 
+    /// The task's name: asyncio's `task.get_name()`. The name given with
+    /// [`set_name`](Task::set_name) or [`with_name`](Task::with_name); by default the name of
+    /// the coroutine's function (`print_sum` for `create_task(print_sum(1, 2))`), or `Task-N`
+    /// (`N` its [`id`](Task::id)) for a future from [`ensure_future`](super::ensure_future).
+    ///
+    /// ```
+    /// use coroutines::EventLoop;
+    ///
+    /// #[coroutines::coroutine]
+    /// fn worker() {}
+    ///
+    /// let event_loop = EventLoop::new();
+    /// assert_eq!(event_loop.create_task(worker()).get_name(), "worker");
+    /// let other = event_loop.ensure_future(async {});
+    /// assert_eq!(other.get_name(), format!("Task-{}", other.id()));
+    /// ```
+    pub fn get_name(&self) -> String {
+        self.task.header().name()
+    }
+
+    /// Names the task: asyncio's `task.set_name(name)`. The name shows in its `Debug` output, in
+    /// [`EventLoop::dump_tasks`](super::EventLoop::dump_tasks) and in reports.
+    ///
+    /// ```
+    /// let event_loop = coroutines::EventLoop::new();
+    /// let task = event_loop.create_task(coroutines::sleep(1));
+    /// task.set_name("timer");
+    /// assert_eq!(task.get_name(), "timer");
+    /// # task.cancel();
+    /// ```
+    pub fn set_name(&self, name: impl Into<String>) {
+        *self.task.header().name.borrow_mut() = Some(name.into().into_boxed_str());
+    }
+
+    /// The task's frames, outermost first, read without polling anything: asyncio's
+    /// `task.get_stack()`.
+    ///
+    /// For a task made by [`create_task`](super::EventLoop::create_task), the chain of
+    /// coroutines down to what the innermost one awaits (see [`Stack`]); for one made by
+    /// [`ensure_future`](super::EventLoop::ensure_future), one [`Frame::Foreign`] with the
+    /// future's type. Asked from inside the task while it runs, the outermost frame,
+    /// [`FrameState::Running`]. Empty once the task is done, as in asyncio.
+    ///
+    /// ```
+    /// use coroutines::{EventLoop, Frame, FrameState};
+    ///
+    /// #[coroutines::coroutine]
+    /// fn nap() {
+    ///     yield_from!(coroutines::sleep(3600));
+    /// }
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let task = event_loop.create_task(nap());
+    /// event_loop.run_until_complete(coroutines::sleep(0));
+    /// let stack = task.get_stack();
+    /// assert!(stack[0].to_string().starts_with("nap() suspended at "), "{stack:?}");
+    /// assert!(matches!(stack[1], Frame::Foreign { type_name } if type_name.ends_with("Sleep")));
+    /// task.cancel();
+    /// assert!(task.get_stack().is_empty());
+    /// ```
+    pub fn get_stack(&self) -> Vec<Frame> {
+        stack_of(&*self.task)
+    }
+
+    /// Prints the task's [stack](Task::get_stack) to stderr: asyncio's `task.print_stack()`.
+    ///
+    /// ```text
+    /// Stack for <Task pending name='nap' coro=<nap() suspended at src/main.rs:3:5> wait_for=<coroutine_runtime::event_loop::sleep::Sleep>> (most recent call last):
+    ///   nap() suspended at src/main.rs:3:5
+    ///   <coroutine_runtime::event_loop::sleep::Sleep>
+    /// ```
+    ///
+    /// ```
+    /// let event_loop = coroutines::EventLoop::new();
+    /// let task = event_loop.create_task(coroutines::sleep(3600));
+    /// task.print_stack();
+    /// # task.cancel();
+    /// ```
+    pub fn print_stack(&self) {
+        let _ = write_stack(&*self.task, &mut io::stderr().lock());
+    }
+
+    /// Writes what [`print_stack`](Task::print_stack) prints into `out`: asyncio's
+    /// `task.print_stack(file=out)`.
+    ///
+    /// ```
+    /// let event_loop = coroutines::EventLoop::new();
+    /// let task = event_loop.create_task(coroutines::sleep(3600));
+    /// let mut out = Vec::new();
+    /// task.write_stack(&mut out).unwrap();
+    /// let out = String::from_utf8(out).unwrap();
+    /// assert!(out.starts_with("Stack for <Task pending name='Task-"), "{out}");
+    /// assert!(out.ends_with("(most recent call last):\n  <coroutine_runtime::event_loop::sleep::Sleep>\n"), "{out}");
+    /// # task.cancel();
+    /// ```
+    pub fn write_stack(&self, out: &mut impl io::Write) -> io::Result<()> {
+        write_stack(&*self.task, out)
+    }
+
+    /// Where the task was created: the caller of [`create_task`](super::EventLoop::create_task)
+    /// or [`ensure_future`](super::EventLoop::ensure_future) (asyncio records it in debug mode;
+    /// here it is free, so it is always kept). Reports of a task destroyed while pending or of a
+    /// panic never retrieved name it.
+    ///
+    /// ```
+    /// let event_loop = coroutines::EventLoop::new();
+    /// let task = event_loop.create_task(coroutines::sleep(0)); let line = line!();
+    /// assert_eq!(task.created_at().line(), line);
+    /// # task.cancel();
+    /// ```
+    pub fn created_at(&self) -> &'static Location<'static> {
+        self.task.header().created_at
+    }
+
+    /// Names the task and gives it back, for `let task = create_task(work()).with_name("w1");`.
+    /// See [`set_name`](Task::set_name).
+    ///
+    /// ```
+    /// let event_loop = coroutines::EventLoop::new();
+    /// let task = event_loop.create_task(coroutines::sleep(0)).with_name("tick");
+    /// assert_eq!(task.get_name(), "tick");
+    /// # task.cancel();
+    /// ```
+    pub fn with_name(self, name: impl Into<String>) -> Self {
+        self.set_name(name);
+        self
+    }
+
     /// Whether the task has finished: returned, panicked, or was cancelled.
     pub fn done(&self) -> bool {
         self.task.header().done()
@@ -570,7 +945,7 @@ impl<T> Task<T> {
     /// use coroutines::EventLoop;
     ///
     /// let event_loop = EventLoop::new();
-    /// let mut task = event_loop.create_task(async { 7 });
+    /// let mut task = event_loop.ensure_future(async { 7 });
     /// event_loop.run_until_complete(coroutines::sleep(0));
     /// assert_eq!(task.result().unwrap(), 7);
     /// ```
@@ -634,6 +1009,37 @@ impl<T> Future for Task<T> {
     }
 }
 
+/// Awaiting a task shows through it: the awaiter's stack goes on with the task's frames (or its
+/// outermost frame, `done`, once it finished).
+///
+/// ```
+/// use coroutines::{EventLoop, Stack};
+///
+/// #[coroutines::coroutine]
+/// fn child() {
+///     yield_from!(coroutines::sleep(3600));
+/// }
+///
+/// #[coroutines::coroutine]
+/// fn parent() {
+///     let task = coroutines::create_task(child());
+///     yield_from!(task);
+/// }
+///
+/// let event_loop = EventLoop::new();
+/// let task = event_loop.create_task(parent());
+/// event_loop.run_until_complete(coroutines::sleep(0.01));
+/// let names: Vec<String> = task.get_stack().iter().map(|frame| frame.to_string()).collect();
+/// assert!(names[0].starts_with("parent() suspended at"), "{names:?}");
+/// assert!(names[1].starts_with("child() suspended at"), "{names:?}");
+/// task.cancel();
+/// ```
+impl<T> Stack for Task<T> {
+    fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>) {
+        push_awaited_frames(&*self.task, frames);
+    }
+}
+
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
         if self.awaited && cancelling() {
@@ -642,25 +1048,40 @@ impl<T> Drop for Task<T> {
     }
 }
 
-impl<T> fmt::Debug for Task<T> {
+/// Reads like asyncio's `repr(task)`, from the task's frames (nothing is polled):
+///
+/// - `<Task pending name='print_sum' coro=<print_sum() suspended at examples/print_sum.rs:32:18> wait_for=<compute() suspended at examples/print_sum.rs:25:5>>`
+///   (`wait_for` is the next frame of [`get_stack`](Task::get_stack), what the coroutine awaits);
+/// - `<Task finished name='compute' coro=<compute() done> result=3>` (the result while it has not
+///   been taken out; a panic shows as `exception=panic("message")`);
+/// - `<Task cancelled name='compute' coro=<compute() done>>`.
+///
+/// In [debug mode](super::EventLoop::set_debug) it ends with `created at file.rs:line:column`,
+/// as asyncio's does. A [`TaskHandle`] does not know the output type: it never shows `result=`.
+///
+/// ```
+/// use coroutines::EventLoop;
+///
+/// #[coroutines::coroutine]
+/// fn answer() -> u32 {
+///     yield_from!(coroutines::sleep(0));
+///     42
+/// }
+///
+/// let event_loop = EventLoop::new();
+/// let task = event_loop.create_task(answer());
+/// let pending = format!("{task:?}");
+/// assert!(pending.starts_with("<Task pending name='answer' coro=<answer() created>"), "{pending}");
+/// event_loop.run_until_complete(coroutines::sleep(0.05));
+/// assert_eq!(format!("{task:?}"), "<Task finished name='answer' coro=<answer() done> result=42>");
+/// ```
+impl<T: fmt::Debug> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_task(&*self.task, "Task", f)
+        fmt_repr(&*self.task, f, &mut |f| {
+            self.join
+                .with_output(&mut |output| write!(f, " result={output:?}"))
+        })
     }
-}
-
-fn fmt_task(task: &dyn AnyTask, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let header = task.header();
-    f.debug_struct(name)
-        .field("id", &header.id.0)
-        .field(
-            "state",
-            &match header.state.get() {
-                TaskState::Pending | TaskState::Busy => "pending",
-                TaskState::Done => "done",
-                TaskState::Cancelled => "cancelled",
-            },
-        )
-        .finish()
 }
 
 /// The future returned by [`Task::join`]: the task's outcome as a `Result`.
@@ -691,6 +1112,13 @@ impl<T> Future for Join<T> {
     }
 }
 
+/// As for [`Task`]: the awaited task's frames.
+impl<T> Stack for Join<T> {
+    fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>) {
+        push_awaited_frames(&*self.task.task, frames);
+    }
+}
+
 /// A clonable, untyped handle to a task: cancel it and check on it, but not its output.
 ///
 /// ```
@@ -714,6 +1142,120 @@ impl TaskHandle {
     /// The task's id, unique within its loop.
     pub fn id(&self) -> u64 {
         self.task.header().id.0
+    }
+
+    /// The task's name: asyncio's `task.get_name()`. The name given with
+    /// [`set_name`](TaskHandle::set_name) or [`with_name`](TaskHandle::with_name); by default the name of
+    /// the coroutine's function (`print_sum` for `create_task(print_sum(1, 2))`), or `Task-N`
+    /// (`N` its [`id`](TaskHandle::id)) for a future from [`ensure_future`](super::ensure_future).
+    ///
+    /// ```
+    /// use coroutines::EventLoop;
+    ///
+    /// #[coroutines::coroutine]
+    /// fn worker() {}
+    ///
+    /// let event_loop = EventLoop::new();
+    /// assert_eq!(event_loop.create_task(worker()).handle().get_name(), "worker");
+    /// let other = event_loop.ensure_future(async {}).handle();
+    /// assert_eq!(other.get_name(), format!("Task-{}", other.id()));
+    /// ```
+    pub fn get_name(&self) -> String {
+        self.task.header().name()
+    }
+
+    /// Names the task: asyncio's `task.set_name(name)`. The name shows in its `Debug` output, in
+    /// [`EventLoop::dump_tasks`](super::EventLoop::dump_tasks) and in reports.
+    ///
+    /// ```
+    /// let event_loop = coroutines::EventLoop::new();
+    /// let task = event_loop.create_task(coroutines::sleep(1)).handle();
+    /// task.set_name("timer");
+    /// assert_eq!(task.get_name(), "timer");
+    /// # task.cancel();
+    /// ```
+    pub fn set_name(&self, name: impl Into<String>) {
+        *self.task.header().name.borrow_mut() = Some(name.into().into_boxed_str());
+    }
+
+    /// The task's frames, outermost first, read without polling anything: asyncio's
+    /// `task.get_stack()`.
+    ///
+    /// For a task made by [`create_task`](super::EventLoop::create_task), the chain of
+    /// coroutines down to what the innermost one awaits (see [`Stack`]); for one made by
+    /// [`ensure_future`](super::EventLoop::ensure_future), one [`Frame::Foreign`] with the
+    /// future's type. Asked from inside the task while it runs, the outermost frame,
+    /// [`FrameState::Running`]. Empty once the task is done, as in asyncio.
+    ///
+    /// ```
+    /// use coroutines::{EventLoop, Frame, FrameState};
+    ///
+    /// #[coroutines::coroutine]
+    /// fn nap() {
+    ///     yield_from!(coroutines::sleep(3600));
+    /// }
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let task = event_loop.create_task(nap()).handle();
+    /// event_loop.run_until_complete(coroutines::sleep(0));
+    /// let stack = task.get_stack();
+    /// assert!(stack[0].to_string().starts_with("nap() suspended at "), "{stack:?}");
+    /// assert!(matches!(stack[1], Frame::Foreign { type_name } if type_name.ends_with("Sleep")));
+    /// task.cancel();
+    /// assert!(task.get_stack().is_empty());
+    /// ```
+    pub fn get_stack(&self) -> Vec<Frame> {
+        stack_of(&*self.task)
+    }
+
+    /// Prints the task's [stack](TaskHandle::get_stack) to stderr: asyncio's `task.print_stack()`.
+    ///
+    /// ```text
+    /// Stack for <Task pending name='nap' coro=<nap() suspended at src/main.rs:3:5> wait_for=<coroutine_runtime::event_loop::sleep::Sleep>> (most recent call last):
+    ///   nap() suspended at src/main.rs:3:5
+    ///   <coroutine_runtime::event_loop::sleep::Sleep>
+    /// ```
+    ///
+    /// ```
+    /// let event_loop = coroutines::EventLoop::new();
+    /// let task = event_loop.create_task(coroutines::sleep(3600)).handle();
+    /// task.print_stack();
+    /// # task.cancel();
+    /// ```
+    pub fn print_stack(&self) {
+        let _ = write_stack(&*self.task, &mut io::stderr().lock());
+    }
+
+    /// Writes what [`print_stack`](TaskHandle::print_stack) prints into `out`: asyncio's
+    /// `task.print_stack(file=out)`.
+    ///
+    /// ```
+    /// let event_loop = coroutines::EventLoop::new();
+    /// let task = event_loop.create_task(coroutines::sleep(3600)).handle();
+    /// let mut out = Vec::new();
+    /// task.write_stack(&mut out).unwrap();
+    /// let out = String::from_utf8(out).unwrap();
+    /// assert!(out.starts_with("Stack for <Task pending name='Task-"), "{out}");
+    /// assert!(out.ends_with("(most recent call last):\n  <coroutine_runtime::event_loop::sleep::Sleep>\n"), "{out}");
+    /// # task.cancel();
+    /// ```
+    pub fn write_stack(&self, out: &mut impl io::Write) -> io::Result<()> {
+        write_stack(&*self.task, out)
+    }
+
+    /// Where the task was created: the caller of [`create_task`](super::EventLoop::create_task)
+    /// or [`ensure_future`](super::EventLoop::ensure_future) (asyncio records it in debug mode;
+    /// here it is free, so it is always kept). Reports of a task destroyed while pending or of a
+    /// panic never retrieved name it.
+    ///
+    /// ```
+    /// let event_loop = coroutines::EventLoop::new();
+    /// let task = event_loop.create_task(coroutines::sleep(0)).handle(); let line = line!();
+    /// assert_eq!(task.created_at().line(), line);
+    /// # task.cancel();
+    /// ```
+    pub fn created_at(&self) -> &'static Location<'static> {
+        self.task.header().created_at
     }
 
     /// Whether the task has finished: returned, panicked, or was cancelled.
@@ -752,8 +1294,9 @@ impl PartialEq for TaskHandle {
 
 impl Eq for TaskHandle {}
 
+/// asyncio's `repr(task)`, as for [`Task`], without the result (a handle does not know its type).
 impl fmt::Debug for TaskHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_task(&*self.task, "TaskHandle", f)
+        fmt_repr(&*self.task, f, &mut |_| Ok(()))
     }
 }

@@ -101,6 +101,18 @@ impl<F: Future> Future for WaitFor<F> {
     }
 }
 
+/// A `wait_for` shows the frames of what it waits for (nothing once it finished): the timeout
+/// is not a frame of its own.
+impl<F: crate::Stack> crate::Stack for WaitFor<F> {
+    fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<crate::Frame>) {
+        // SAFETY: as in `poll`: `future` is structurally pinned and not moved here.
+        let this = unsafe { self.get_unchecked_mut() };
+        if let Some(future) = this.future.as_mut() {
+            unsafe { Pin::new_unchecked(future) }.push_frames(frames);
+        }
+    }
+}
+
 impl<F> fmt::Debug for WaitFor<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WaitFor")
@@ -141,11 +153,11 @@ pub enum ReturnWhen {
 /// #[coroutines::coroutine]
 /// fn main_task() -> usize {
 ///     let event_loop = coroutines::get_event_loop();
-///     let fast = event_loop.create_task(async {
+///     let fast = event_loop.ensure_future(async {
 ///         sleep(0.01).await;
 ///         "fast"
 ///     });
-///     let slow = event_loop.create_task(async {
+///     let slow = event_loop.ensure_future(async {
 ///         sleep(3600).await;
 ///         "slow"
 ///     });
