@@ -52,8 +52,8 @@ impl Emitter<'_> {
         matches!(self.cfg.blocks[block].entry, Entry::Delegate { .. })
     }
 
-    /// `enum __State<..> { .. }`.
-    pub fn state_enum(&self) -> TokenStream {
+    /// `enum <function><..> { .. }`, and `__State` naming it.
+    pub fn state_enum(&self, function: &Ident) -> TokenStream {
         // One type parameter per stored local (its type is the same in every state) and one
         // per delegation: inference fills them all; fewer parameters keep that cheap.
         let mut params = Vec::new();
@@ -84,13 +84,19 @@ impl Emitter<'_> {
             }
             variants.push(quote!(#variant { #(#fields),* }));
         }
+        // The enum is named after the function, so that where rustc has to name it (a local
+        // that is not `Send`, a recursive coroutine) the user reads their function's name; the
+        // generated code refers to it through the alias.
+        let name = function.clone();
         quote! {
             #[allow(non_camel_case_types, non_snake_case, dead_code, clippy::large_enum_variant)]
-            enum __State<#(#params),*> {
+            enum #name<#(#params),*> {
                 #(#variants,)*
                 Returned,
                 Poisoned,
             }
+            #[allow(non_camel_case_types)]
+            type __State<#(#params),*> = #name<#(#params),*>;
         }
     }
 
@@ -129,12 +135,16 @@ impl Emitter<'_> {
             // `poll_awaitee`/`resume_delegate` drop it in place (through this pin) before the
             // state is moved out.
             let here = internal().located_at(*span);
-            let pinned = quote_spanned!(here=> unsafe { #krate::__private::PinType::new_unchecked(#awaitee) });
-            // Errors about the operand (not a future, no `Default` to start it) point at the
-            // user's `yield_from!`.
+            // Every token of the call that advances the awaitee carries the location of the
+            // user's `yield_from!`, and its bound is the one the conversion at entry checked:
+            // when the operand is not a future (or a generator of the wrong type), rustc reports
+            // that once, there, rather than again at the attribute.
+            let awaitee_here = Ident::new("__awaitee", here);
             let krate_at = respan(krate.clone(), *span);
+            let pinned = quote_spanned!(here=> unsafe { #krate_at::__private::PinType::new_unchecked(#awaitee_here) });
             let (advance, finish) = if let Some(generator) = self.generator {
-                let (resume_ty, yield_ty) = (&generator.resume_ty, &generator.yield_ty);
+                let resume_ty = respan(generator.resume_ty.to_token_stream(), *span);
+                let yield_ty = respan(generator.yield_ty.to_token_stream(), *span);
                 let yield_up = resume_return(&quote!(#krate::__private::State::Yielded(#yielded)));
                 (
                     quote_spanned!(*span=> #krate_at::__private::resume_delegate::<#resume_ty, #yield_ty, _>(#pinned, #krate_at::__private::delegate_arg(&mut #arg))),
@@ -165,7 +175,7 @@ impl Emitter<'_> {
                     let #state_ptr: *mut _ = &raw mut #state;
                     let #guard = unsafe { #krate::__private::PoisonOnUnwind::new(#state_ptr, || __State::Poisoned) };
                     let __progress = match unsafe { &mut *#state_ptr } {
-                        __State::#variant { #awaitee, .. } => #advance,
+                        __State::#variant { #awaitee_here, .. } => #advance,
                         _ => #krate::__private::unreachable_state(),
                     };
                     #guard.disarm();
@@ -500,7 +510,7 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
     let attrs = &shape.attrs;
     let vis = &shape.vis;
     let sig = &shape.sig;
-    let state_enum = emitter.state_enum();
+    let state_enum = emitter.state_enum(&shape.sig.ident);
     let initial = emitter.initial_state(outer);
     let state = crate::args::state_place();
     let current = Ident::new("__current", internal());

@@ -224,7 +224,7 @@ pub fn poll_awaitee<F: Future>(
 /// Resumes a delegated sub-generator in place; when it completes, drops it in place. `Y` is
 /// the delegating generator's yield type, named so that a mismatch is reported here once.
 #[inline]
-pub fn resume_delegate<R, Y, C: Coroutine<R, Yield = Y>>(
+pub fn resume_delegate<R, Y, C: Delegate<R, Y>>(
     mut slot: Pin<&mut Option<C>>,
     arg: R,
 ) -> CoroutineState<Y, C::Return> {
