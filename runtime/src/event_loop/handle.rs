@@ -5,6 +5,7 @@ use super::timer::Expiry;
 use super::waker::Remote;
 use std::cell::Cell;
 use std::fmt;
+use std::panic::Location;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,11 +19,14 @@ pub(super) trait Callback {
     /// asyncio's `Handle.cancel` drops its callback and arguments.
     fn cancel(&self);
     fn cancelled(&self) -> bool;
+    /// Who scheduled it (`#[track_caller]`), for debug mode's slow-callback report.
+    fn scheduled_at(&self) -> &'static Location<'static>;
 }
 
 struct CallbackCell<F> {
     cancelled: Cell<bool>,
     callback: Cell<Option<F>>,
+    scheduled_at: &'static Location<'static>,
 }
 
 impl<F: FnOnce()> Callback for CallbackCell<F> {
@@ -42,12 +46,18 @@ impl<F: FnOnce()> Callback for CallbackCell<F> {
     fn cancelled(&self) -> bool {
         self.cancelled.get()
     }
+
+    fn scheduled_at(&self) -> &'static Location<'static> {
+        self.scheduled_at
+    }
 }
 
+#[track_caller]
 pub(super) fn callback(f: impl FnOnce() + 'static) -> Rc<dyn Callback> {
     Rc::new(CallbackCell {
         cancelled: Cell::new(false),
         callback: Cell::new(Some(f)),
+        scheduled_at: Location::caller(),
     })
 }
 

@@ -37,11 +37,13 @@ pub use task::{CancelledError, Join, Task, TaskError, TaskHandle};
 use std::env;
 pub use wait::{wait, wait_for, ReturnWhen, TimeoutError, Wait, WaitFor};
 
+use crate::stack::{Frame, FrameState};
 use handle::{Callback, LoopTimer, ThreadsafeCall};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::{Future, IntoFuture};
+use std::io;
 use std::mem;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{pin, Pin};
@@ -151,6 +153,10 @@ struct Inner {
     debug: Cell<bool>,
     /// In debug mode, steps and callbacks slower than this are reported.
     slow_callback_duration: Cell<Duration>,
+    /// The main task of the `run_until_complete` in progress: its id and its future's type.
+    main_task: Cell<Option<(TaskId, &'static str)>>,
+    /// Whether the main task is being polled.
+    main_busy: Cell<bool>,
 }
 
 /// What [`EventLoop::set_exception_handler`] installs.
@@ -397,6 +403,8 @@ impl EventLoop {
                 exception_handler: RefCell::new(None),
                 debug: Cell::new(debug_from_env()),
                 slow_callback_duration: Cell::new(Duration::from_millis(100)),
+                main_task: Cell::new(None),
+                main_busy: Cell::new(false),
             }),
         };
         LOCAL_LOOPS.with(|loops| {
@@ -461,6 +469,9 @@ impl EventLoop {
         {
             let _running = RunGuard::enter(&self.inner);
             self.inner.schedule(&main);
+            self.inner
+                .main_task
+                .set(Some((id, std::any::type_name::<F::IntoFuture>())));
             self.inner.run(Some(&mut main));
         }
         match main.outcome {
@@ -857,6 +868,187 @@ impl EventLoop {
         handle
     }
 
+    /// Turns debug mode on or off: asyncio's `loop.set_debug(enabled)`.
+    ///
+    /// A loop starts in debug mode when the environment variable `COROUTINES_DEBUG` is set to
+    /// anything but the empty string when it is created (asyncio's `PYTHONASYNCIODEBUG`):
+    /// `COROUTINES_DEBUG=1 cargo run`. In debug mode:
+    ///
+    /// - a task step or a callback that holds the loop for
+    ///   [`slow_callback_duration`](EventLoop::slow_callback_duration) (100 ms by default) or
+    ///   more is reported to the [exception handler](EventLoop::set_exception_handler) as
+    ///   asyncio's "Executing <Task ...> took 0.150 seconds", naming the suspension site the
+    ///   task was resumed from ([`ExceptionContext::stack`] holds the frames, read before the
+    ///   step) and where the task was created (or the callback scheduled);
+    /// - a task's `Debug` ends with `created at file.rs:line:column`.
+    ///
+    /// Reports of tasks destroyed while pending and of task panics never retrieved name where the
+    /// task was created in either mode: keeping the location costs nothing. Outside debug mode
+    /// the loop reads no clock and no stack around steps.
+    ///
+    /// ```
+    /// use coroutines::EventLoop;
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// use std::time::Duration;
+    ///
+    /// #[coroutines::coroutine]
+    /// fn busy() {
+    ///     yield_from!(coroutines::sleep(0));
+    ///     std::thread::sleep(Duration::from_millis(20)); // blocks the loop
+    /// }
+    ///
+    /// let event_loop = EventLoop::new();
+    /// event_loop.set_debug(true);
+    /// event_loop.set_slow_callback_duration(Duration::from_millis(10));
+    /// let reports = Rc::new(RefCell::new(Vec::new()));
+    /// let sink = reports.clone();
+    /// event_loop.set_exception_handler(move |_, context| {
+    ///     sink.borrow_mut().push(context.message().to_owned());
+    /// });
+    /// event_loop.run_until_complete(event_loop.create_task(busy()));
+    /// let reports = reports.borrow();
+    /// assert_eq!(reports.len(), 1, "{reports:?}");
+    /// assert!(reports[0].starts_with("Executing <Task finished name='busy'"), "{reports:?}");
+    /// assert!(reports[0].contains("(resumed from "), "{reports:?}");
+    /// ```
+    pub fn set_debug(&self, enabled: bool) {
+        self.inner.debug.set(enabled);
+    }
+
+    /// Whether the loop is in debug mode: asyncio's `loop.get_debug()`. See
+    /// [`set_debug`](EventLoop::set_debug).
+    ///
+    /// ```
+    /// let event_loop = coroutines::EventLoop::new();
+    /// event_loop.set_debug(true);
+    /// assert!(event_loop.get_debug());
+    /// ```
+    pub fn get_debug(&self) -> bool {
+        self.inner.debug.get()
+    }
+
+    /// How long a step or callback may hold the loop before debug mode reports it: asyncio's
+    /// `loop.slow_callback_duration`, 100 ms by default.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let event_loop = coroutines::EventLoop::new();
+    /// assert_eq!(event_loop.slow_callback_duration(), Duration::from_millis(100));
+    /// ```
+    pub fn slow_callback_duration(&self) -> Duration {
+        self.inner.slow_callback_duration.get()
+    }
+
+    /// Sets [`slow_callback_duration`](EventLoop::slow_callback_duration).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let event_loop = coroutines::EventLoop::new();
+    /// event_loop.set_slow_callback_duration(Duration::from_millis(10));
+    /// assert_eq!(event_loop.slow_callback_duration(), Duration::from_millis(10));
+    /// ```
+    pub fn set_slow_callback_duration(&self, duration: Duration) {
+        self.inner.slow_callback_duration.set(duration);
+    }
+
+    /// The tasks of this loop that are not done, in creation order: asyncio's
+    /// `asyncio.all_tasks(loop)`.
+    ///
+    /// These are the tasks made by [`create_task`](EventLoop::create_task) and
+    /// [`ensure_future`](EventLoop::ensure_future). The future given to
+    /// [`run_until_complete`](EventLoop::run_until_complete) is not among them: it lives on that
+    /// call's stack, not in the loop (so that it may borrow); [`dump_tasks`](EventLoop::dump_tasks)
+    /// shows it all the same.
+    ///
+    /// ```
+    /// use coroutines::EventLoop;
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let task = event_loop.create_task(coroutines::sleep(3600));
+    /// assert_eq!(event_loop.all_tasks(), [task.handle()]);
+    /// task.cancel();
+    /// assert!(event_loop.all_tasks().is_empty());
+    /// ```
+    pub fn all_tasks(&self) -> Vec<TaskHandle> {
+        let mut tasks: Vec<_> = self
+            .inner
+            .tasks
+            .borrow()
+            .iter()
+            .map(|(id, task)| (*id, TaskHandle::from_task(task)))
+            .collect();
+        tasks.sort_unstable_by_key(|(id, _)| *id);
+        tasks.into_iter().map(|(_, task)| task).collect()
+    }
+
+    /// Writes the stack of every pending task into `out`, polling nothing: the task dump that
+    /// answers "where is my task stuck?".
+    ///
+    /// The main task of a [`run_until_complete`](EventLoop::run_until_complete) in progress
+    /// comes first; it can be any future, so it shows as one frame, its type (give it a task,
+    /// `run_until_complete(create_task(main()))`, to see its lines). Then every task of
+    /// [`all_tasks`](EventLoop::all_tasks), as [`Task::print_stack`] prints it:
+    ///
+    /// ```text
+    /// Stack for <Task pending name='worker' coro=<worker() suspended at examples/stuck_task.rs:20:5> wait_for=<coroutine_runtime::event_loop::loop_future::LoopFuture<u32>>> (most recent call last):
+    ///   worker() suspended at examples/stuck_task.rs:20:5
+    ///   <coroutine_runtime::event_loop::loop_future::LoopFuture<u32>>
+    /// ```
+    ///
+    /// Called from a task, that task shows as running. See the README's "Finding a stuck task".
+    ///
+    /// ```
+    /// use coroutines::EventLoop;
+    ///
+    /// #[coroutines::coroutine]
+    /// fn stuck(never: coroutines::LoopFuture<u32>) -> u32 {
+    ///     yield_from!(never)
+    /// }
+    ///
+    /// let event_loop = EventLoop::new();
+    /// let _task = event_loop.create_task(stuck(event_loop.create_future()));
+    /// event_loop.run_until_complete(coroutines::sleep(0));
+    /// let mut dump = Vec::new();
+    /// event_loop.dump_tasks(&mut dump).unwrap();
+    /// let dump = String::from_utf8(dump).unwrap();
+    /// assert!(dump.contains(&format!("  stuck() suspended at {}:", file!())), "{dump}");
+    /// # event_loop.close();
+    /// ```
+    pub fn dump_tasks(&self, out: &mut impl io::Write) -> io::Result<()> {
+        if let Some((id, type_name)) = self.inner.main_task.get() {
+            let frame = Frame::Foreign { type_name };
+            writeln!(
+                out,
+                "Stack for {} (most recent call last):",
+                main_repr(id, frame, false)
+            )?;
+            if self.inner.main_busy.get() {
+                writeln!(out, "  {} running", main_name(id, type_name))?;
+            } else {
+                writeln!(out, "  {frame}")?;
+            }
+        }
+        for task in self.all_tasks() {
+            task.write_stack(out)?;
+        }
+        Ok(())
+    }
+
+    /// [`dump_tasks`](EventLoop::dump_tasks) to stderr.
+    ///
+    /// ```
+    /// let event_loop = coroutines::EventLoop::new();
+    /// let task = event_loop.create_task(coroutines::sleep(3600));
+    /// event_loop.print_tasks();
+    /// # task.cancel();
+    /// ```
+    pub fn print_tasks(&self) {
+        let _ = self.dump_tasks(&mut io::stderr().lock());
+    }
+
     /// A pending [`LoopFuture`] of this loop: asyncio's `loop.create_future()`.
     ///
     /// ```
@@ -973,6 +1165,7 @@ impl Inner {
             .push(deadline, LoopTimer::Wake(entry));
     }
 
+    #[track_caller]
     fn call_at(&self, deadline: Instant, callback: impl FnOnce() + 'static) -> TimerHandle {
         let callback = handle::callback(callback);
         self.timers
@@ -1080,30 +1273,113 @@ impl Inner {
             match entry {
                 Ready::Step(id) => match main.as_deref_mut() {
                     Some(main) if main.id() == id => {
-                        if main.step() {
+                        self.main_busy.set(true);
+                        let start = self.debug.get().then(Instant::now);
+                        let finished = main.step();
+                        self.main_busy.set(false);
+                        if let Some(start) = start {
+                            let took = start.elapsed();
+                            if took >= self.slow_callback_duration.get() {
+                                let frame = Frame::Foreign {
+                                    type_name: main.type_name(),
+                                };
+                                let what = main_repr(id, frame, finished);
+                                self.report_slow(&what, took, vec![frame], None);
+                            }
+                        }
+                        if finished {
                             self.stopping.set(true);
                         }
                     }
                     _ => self.step_task(id),
                 },
-                Ready::Call(callback) => self.run_callback(|| callback.run()),
-                Ready::Threadsafe(call) => self.run_callback(|| call.run()),
+                Ready::Call(callback) => {
+                    let scheduled_at = callback.scheduled_at();
+                    self.run_callback(Some(scheduled_at), || callback.run());
+                }
+                Ready::Threadsafe(call) => self.run_callback(None, || call.run()),
             }
         }
     }
 
-    fn step_task(&self, id: TaskId) {
+    fn step_task(self: &Rc<Self>, id: TaskId) {
         // Cloned out of the table: the step runs user code, which may create or cancel tasks.
         let task = self.tasks.borrow().get(&id).cloned();
-        if let Some(task) = task {
+        let Some(task) = task else {
+            return;
+        };
+        if !self.debug.get() {
             task::step(&task);
+            return;
         }
+        // Debug mode: where the step starts from, read before it runs (it is gone after).
+        let resumed_from = task::stack_of(&*task);
+        let start = Instant::now();
+        task::step(&task);
+        let took = start.elapsed();
+        if took >= self.slow_callback_duration.get() {
+            let header = task.header();
+            self.report_slow(
+                &task::repr(&*task),
+                took,
+                resumed_from,
+                Some(header.created_at()),
+            );
+        }
+    }
+
+    /// Debug mode's report of a step or callback that held the loop too long: asyncio's
+    /// "Executing <Task ...> took 0.150 seconds" warning, through the exception handler.
+    fn report_slow(
+        self: &Rc<Self>,
+        what: &str,
+        took: Duration,
+        resumed_from: Vec<Frame>,
+        created_at: Option<&'static panic::Location<'static>>,
+    ) {
+        let mut message = format!("Executing {what} took {:.3} seconds", took.as_secs_f64());
+        if let Some(Frame::Coroutine { .. }) = resumed_from.first() {
+            let site = resumed_from.iter().rev().find_map(|frame| match frame {
+                Frame::Coroutine {
+                    state: FrameState::Suspended(location),
+                    ..
+                } => Some(location.to_string()),
+                _ => None,
+            });
+            if let Some(site) = site {
+                message.push_str(&format!(" (resumed from {site})"));
+            }
+        }
+        let mut context = ExceptionContext::new(message).with_stack(resumed_from);
+        if let Some(at) = created_at {
+            context = context.with_created_at(at);
+        }
+        EventLoop {
+            inner: Rc::clone(self),
+        }
+        .call_exception_handler(&context);
     }
 
     /// Runs a callback; a panic is reported, as asyncio logs an exception raised by a callback,
     /// and the loop carries on.
-    fn run_callback(self: &Rc<Self>, callback: impl FnOnce()) {
-        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(callback)) {
+    fn run_callback(
+        self: &Rc<Self>,
+        scheduled_at: Option<&'static panic::Location<'static>>,
+        callback: impl FnOnce(),
+    ) {
+        let start = self.debug.get().then(Instant::now);
+        let outcome = panic::catch_unwind(AssertUnwindSafe(callback));
+        if let Some(start) = start {
+            let took = start.elapsed();
+            if took >= self.slow_callback_duration.get() {
+                let what = match scheduled_at {
+                    Some(at) => format!("<Handle scheduled at {at}>"),
+                    None => "<Handle from another thread>".to_owned(),
+                };
+                self.report_slow(&what, took, Vec::new(), scheduled_at);
+            }
+        }
+        if let Err(payload) = outcome {
             let event_loop = EventLoop {
                 inner: Rc::clone(self),
             };
@@ -1129,9 +1405,36 @@ impl Drop for Inner {
     }
 }
 
+/// The name the main task of `run_until_complete` goes by: its coroutine's function when the
+/// type name shows one (a `#[coroutine]` fn's future is a closure inside that fn), else `Task-N`.
+/// Only for display: type names are not a stable format.
+fn main_name(id: TaskId, type_name: &str) -> String {
+    type_name
+        .strip_prefix("coroutine_runtime::__private::FutureFromFn<")
+        .and_then(|rest| rest.strip_suffix("::{{closure}}>"))
+        .and_then(|path| path.rsplit("::").next())
+        .filter(|name| !name.is_empty() && !name.contains(['<', '>', '{']))
+        .map_or_else(|| format!("Task-{}", id.0), str::to_owned)
+}
+
+/// asyncio's repr of the main task of `run_until_complete`, which has one foreign frame.
+fn main_repr(id: TaskId, frame: Frame, finished: bool) -> String {
+    let Frame::Foreign { type_name } = frame else {
+        unreachable!("the main task is any future")
+    };
+    let state = if finished { "finished" } else { "pending" };
+    format!(
+        "<Task {state} name='{}' coro={}>",
+        main_name(id, type_name),
+        task::ReprFrame(frame)
+    )
+}
+
 /// A task the loop can poll.
 trait Step {
     fn id(&self) -> TaskId;
+    /// The future's type, its one (foreign) frame: `run_until_complete` takes any future.
+    fn type_name(&self) -> &'static str;
     fn waker(&self) -> &TaskWaker;
     /// Polls the task once; returns true if that finished it.
     fn step(&mut self) -> bool;
@@ -1151,6 +1454,10 @@ struct MainTask<'a, F: Future> {
 impl<F: Future> Step for MainTask<'_, F> {
     fn id(&self) -> TaskId {
         self.id
+    }
+
+    fn type_name(&self) -> &'static str {
+        std::any::type_name::<F>()
     }
 
     fn waker(&self) -> &TaskWaker {
@@ -1205,6 +1512,8 @@ impl Drop for RunGuard<'_> {
     fn drop(&mut self) {
         self.inner.state.set(State::Idle);
         self.inner.stopping.set(false);
+        self.inner.main_task.set(None);
+        self.inner.main_busy.set(false);
         // `try_with`: the guard may be dropped during thread teardown (a loop run from a
         // thread-local's destructor); there is nothing left to reset then.
         let _ = RUNNING.try_with(|running| running.borrow_mut().take());

@@ -222,10 +222,6 @@ impl Header {
         matches!(self.state.get(), TaskState::Done | TaskState::Cancelled)
     }
 
-    pub(super) fn id(&self) -> TaskId {
-        self.id
-    }
-
     pub(super) fn created_at(&self) -> &'static Location<'static> {
         self.created_at
     }
