@@ -24,6 +24,7 @@ mod sleep;
 mod task;
 mod timer;
 mod timer_thread;
+mod trace;
 mod wait;
 mod waker;
 
@@ -33,6 +34,7 @@ pub use handle::{EventLoopProxy, Handle, ThreadsafeHandle, TimerHandle};
 pub use loop_future::LoopFuture;
 pub use sleep::{sleep, Delay, Sleep};
 pub use task::{CancelledError, Join, Task, TaskError, TaskHandle};
+pub use trace::Trace;
 
 use std::env;
 pub use wait::{wait, wait_for, ReturnWhen, TimeoutError, Wait, WaitFor};
@@ -157,6 +159,9 @@ struct Inner {
     main_task: Cell<Option<(TaskId, &'static str)>>,
     /// Whether the main task is being polled.
     main_busy: Cell<bool>,
+    /// Trace mode: whether `recorder` records (one flag to check when it does not).
+    tracing: Cell<bool>,
+    recorder: RefCell<Option<trace::Recorder>>,
 }
 
 /// What [`EventLoop::set_exception_handler`] installs.
@@ -264,6 +269,8 @@ fn schedule_here(loop_id: LoopId, task: TaskId) -> bool {
         match inner.ready.try_borrow_mut() {
             Ok(mut ready) if inner.state.get() != State::Closed => {
                 ready.push_back(Ready::Step(task));
+                drop(ready);
+                inner.trace(|recorder| recorder.woken(task));
                 true
             }
             _ => false,
@@ -405,6 +412,8 @@ impl EventLoop {
                 slow_callback_duration: Cell::new(Duration::from_millis(100)),
                 main_task: Cell::new(None),
                 main_busy: Cell::new(false),
+                tracing: Cell::new(false),
+                recorder: RefCell::new(None),
             }),
         };
         LOCAL_LOOPS.with(|loops| {
@@ -861,6 +870,10 @@ impl EventLoop {
         let (handle, task) =
             task::new_task::<F, K>(id, waker, Rc::downgrade(&self.inner), future, created_at);
         let scheduled = task.header().waker().mark_scheduled();
+        self.inner.trace(|recorder| {
+            let header = task.header();
+            recorder.task_created(id, header.name(), header.top(), K::COROUTINE);
+        });
         self.inner.tasks.borrow_mut().insert(id, Rc::clone(&task));
         if scheduled {
             self.inner.ready.borrow_mut().push_back(Ready::Step(id));
@@ -1049,6 +1062,39 @@ impl EventLoop {
         let _ = self.dump_tasks(&mut io::stderr().lock());
     }
 
+    /// Starts recording a [`Trace`] of this loop's run: trace mode.
+    ///
+    /// From now on the loop notes what it does with the tasks created from now on (by
+    /// [`create_task`](EventLoop::create_task) or [`ensure_future`](EventLoop::ensure_future)):
+    /// each step, the calls and returns seen by comparing the task's frames before and after it,
+    /// the timers their `sleep`s register and the loop fires, the wakers that wake them, their
+    /// end. [`take_trace`](EventLoop::take_trace) stops and hands the recording over. Starting
+    /// again discards what was recorded. When no trace runs, the loop only checks one flag.
+    ///
+    /// ```
+    /// let event_loop = coroutines::EventLoop::new();
+    /// event_loop.start_trace();
+    /// event_loop.run_until_complete(event_loop.create_task(coroutines::sleep(0)));
+    /// let trace = event_loop.take_trace().unwrap();
+    /// assert!(trace.to_string().starts_with("Event loop -> Task Task-0: create_task(sleep())\n"), "{trace}");
+    /// ```
+    pub fn start_trace(&self) {
+        *self.inner.recorder.borrow_mut() = Some(trace::Recorder::default());
+        self.inner.tracing.set(true);
+    }
+
+    /// Stops recording and returns the [`Trace`], or `None` if no trace was started.
+    ///
+    /// ```
+    /// let event_loop = coroutines::EventLoop::new();
+    /// assert!(event_loop.take_trace().is_none());
+    /// ```
+    pub fn take_trace(&self) -> Option<Trace> {
+        self.inner.tracing.set(false);
+        let recorder = self.inner.recorder.borrow_mut().take();
+        recorder.map(trace::Recorder::finish)
+    }
+
     /// A pending [`LoopFuture`] of this loop: asyncio's `loop.create_future()`.
     ///
     /// ```
@@ -1158,6 +1204,10 @@ impl Inner {
 
     /// Wakes `entry` at `deadline`, from this loop.
     fn add_timer(&self, deadline: Instant, entry: Arc<TimerEntry>) {
+        self.trace(|recorder| {
+            let delay = deadline.saturating_duration_since(Instant::now());
+            recorder.timer_added(Arc::as_ptr(&entry) as usize, delay);
+        });
         // The returned "now first" flag is for threads that sleep on their heap; this loop
         // recomputes its timeout every iteration, and it is not sleeping while a task polls.
         self.timers
@@ -1243,6 +1293,7 @@ impl Inner {
             let timeout =
                 deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
             if timeout.is_none_or(|timeout| !timeout.is_zero()) {
+                self.trace(|recorder| recorder.idle(timeout.is_some()));
                 self.remote.wait(timeout);
                 self.remote.drain_into(&mut self.ready.borrow_mut());
             }
@@ -1255,6 +1306,11 @@ impl Inner {
                 break;
             };
             match timer {
+                LoopTimer::Wake(entry) if self.tracing.get() => {
+                    self.trace(|recorder| recorder.timer_fires(Arc::as_ptr(&entry) as usize));
+                    entry.fire();
+                    self.trace(trace::Recorder::timer_fired_end);
+                }
                 LoopTimer::Wake(entry) => entry.fire(),
                 LoopTimer::Call(callback) => {
                     self.ready.borrow_mut().push_back(Ready::Call(callback));
@@ -1308,23 +1364,47 @@ impl Inner {
         let Some(task) = task else {
             return;
         };
-        if !self.debug.get() {
-            task::step(&task);
-            return;
+        let tracing = self.tracing.get();
+        if tracing {
+            self.trace(|recorder| recorder.step_begins(id));
         }
-        // Debug mode: where the step starts from, read before it runs (it is gone after).
-        let resumed_from = task::stack_of(&*task);
+        if self.debug.get() {
+            self.step_task_debug(&task);
+        } else {
+            task::step(&task);
+        }
+        if tracing {
+            let after = (!task.header().done()).then(|| task::stack_of(&*task));
+            self.trace(|recorder| recorder.step_ends(id, after));
+        }
+    }
+
+    fn step_task_debug(self: &Rc<Self>, task: &Rc<dyn AnyTask>) {
+        // Where the step starts from, read before it runs (it is gone after).
+        let resumed_from = task::stack_of(&**task);
         let start = Instant::now();
-        task::step(&task);
+        task::step(task);
         let took = start.elapsed();
         if took >= self.slow_callback_duration.get() {
             let header = task.header();
             self.report_slow(
-                &task::repr(&*task),
+                &task::repr(&**task),
                 took,
                 resumed_from,
                 Some(header.created_at()),
             );
+        }
+    }
+
+    /// Runs `f` on the trace recorder, if a trace is being recorded.
+    fn trace(&self, f: impl FnOnce(&mut trace::Recorder)) {
+        if !self.tracing.get() {
+            return;
+        }
+        if let Ok(mut recorder) = self.recorder.try_borrow_mut() {
+            if let Some(recorder) = recorder.as_mut() {
+                f(recorder);
+            }
         }
     }
 

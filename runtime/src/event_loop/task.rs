@@ -218,8 +218,12 @@ impl Header {
         &self.waker
     }
 
-    fn done(&self) -> bool {
+    pub(super) fn done(&self) -> bool {
         matches!(self.state.get(), TaskState::Done | TaskState::Cancelled)
+    }
+
+    pub(super) fn top(&self) -> Frame {
+        self.top.get()
     }
 
     pub(super) fn created_at(&self) -> &'static Location<'static> {
@@ -266,6 +270,8 @@ pub(super) trait AnyTask {
 /// future is a [`Stack`] ([`create_task`](super::EventLoop::create_task)) or not
 /// ([`ensure_future`](super::EventLoop::ensure_future)). Stable Rust cannot ask a generic type.
 pub(super) trait FrameSource<F> {
+    /// Whether the future is a coroutine (made by `create_task`).
+    const COROUTINE: bool;
     fn push_frames(future: Pin<&mut F>, frames: &mut Vec<Frame>);
 }
 
@@ -276,12 +282,14 @@ pub(super) enum FromStack {}
 pub(super) enum FromTypeName {}
 
 impl<F: Stack> FrameSource<F> for FromStack {
+    const COROUTINE: bool = true;
     fn push_frames(future: Pin<&mut F>, frames: &mut Vec<Frame>) {
         future.push_frames(frames);
     }
 }
 
 impl<F> FrameSource<F> for FromTypeName {
+    const COROUTINE: bool = false;
     fn push_frames(_: Pin<&mut F>, frames: &mut Vec<Frame>) {
         frames.push(Frame::Foreign {
             type_name: std::any::type_name::<F>(),
