@@ -1002,7 +1002,8 @@ impl EventLoop {
     ///
     /// The main task of a [`run_until_complete`](EventLoop::run_until_complete) in progress
     /// comes first; it can be any future, so it shows as one frame, its type (give it a task,
-    /// `run_until_complete(create_task(main()))`, to see its lines). Then every task of
+    /// `run_until_complete(create_task(main()))`, to see its lines; a main future that is a
+    /// [`Task`] is not listed twice). Then every task of
     /// [`all_tasks`](EventLoop::all_tasks), as [`Task::print_stack`] prints it:
     ///
     /// ```text
@@ -1031,7 +1032,26 @@ impl EventLoop {
     /// # event_loop.close();
     /// ```
     pub fn dump_tasks(&self, out: &mut impl io::Write) -> io::Result<()> {
-        if let Some((id, type_name)) = self.inner.main_task.get() {
+        // A main future that is a task handle adds nothing: its task is listed below.
+        let is_task_handle = |type_name: &str| {
+            [
+                std::any::type_name::<Task<()>>(),
+                std::any::type_name::<Join<()>>(),
+            ]
+            .iter()
+            .any(|handle| {
+                let prefix = handle.strip_suffix("<()>").unwrap_or(handle);
+                type_name
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with('<'))
+            })
+        };
+        if let Some((id, type_name)) = self
+            .inner
+            .main_task
+            .get()
+            .filter(|(_, type_name)| !is_task_handle(type_name))
+        {
             let frame = Frame::Foreign { type_name };
             writeln!(
                 out,
