@@ -367,7 +367,7 @@ fn a_task_destroyed_pending_is_reported_with_its_stack_and_creation_site() {
         event_loop.close();
         assert_eq!(
             *reports.borrow(),
-            [format!(
+            [
                 "Task was destroyed but it is pending!\n\
                  task: <Task pending name='print_sum' coro=<print_sum() suspended at runtime/tests/task_stacks.rs:18:18> wait_for=<compute() suspended at runtime/tests/task_stacks.rs:12:5>>\n\
                  created at runtime/tests/task_stacks.rs:365:32\n\
@@ -375,7 +375,7 @@ fn a_task_destroyed_pending_is_reported_with_its_stack_and_creation_site() {
                  \x20 print_sum() suspended at runtime/tests/task_stacks.rs:18:18\n\
                  \x20 compute() suspended at runtime/tests/task_stacks.rs:12:5\n\
                  \x20 <coroutine_runtime::event_loop::sleep::Sleep>"
-            )]
+            ]
         );
     });
 }

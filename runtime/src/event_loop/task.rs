@@ -1149,7 +1149,7 @@ impl TaskHandle {
     }
 
     /// The task's name: asyncio's `task.get_name()`. The name given with
-    /// [`set_name`](TaskHandle::set_name) or [`with_name`](TaskHandle::with_name); by default the name of
+    /// [`set_name`](TaskHandle::set_name) or [`with_name`](Task::with_name); by default the name of
     /// the coroutine's function (`print_sum` for `create_task(print_sum(1, 2))`), or `Task-N`
     /// (`N` its [`id`](TaskHandle::id)) for a future from [`ensure_future`](super::ensure_future).
     ///
