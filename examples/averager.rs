@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::pin::pin;
 
 #[coroutines::coroutine(yield = Option<f64>, resume = Option<f64>)]
-fn averager() -> (u32, Option<f64>) {
+pub fn averager() -> (u32, Option<f64>) {
     let (mut total, mut count, mut average) = (0.0, 0, None);
     loop {
         let Some(term) = yield_!(average) else {
@@ -34,7 +34,7 @@ fn averager() -> (u32, Option<f64>) {
 }
 
 #[coroutines::coroutine(yield = Option<f64>, resume = Option<f64>)]
-fn grouper(key: &'static str) -> (&'static str, (u32, Option<f64>)) {
+pub fn grouper(key: &'static str) -> (&'static str, (u32, Option<f64>)) {
     let summary = yield_from!(averager());
     (key, summary)
 }

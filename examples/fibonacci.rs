@@ -9,7 +9,7 @@
 //! ```
 
 #[coroutines::coroutine(yield = u64)]
-fn fibonacci(limit: u64) {
+pub fn fibonacci(limit: u64) {
     let (mut a, mut b) = (0, 1);
     while a < limit {
         yield_!(a);

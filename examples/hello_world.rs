@@ -14,7 +14,7 @@
 //! ```
 
 #[coroutines::coroutine]
-fn hello_world() {
+pub fn hello_world() {
     println!("Hello World!");
 }
 

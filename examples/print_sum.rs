@@ -20,14 +20,14 @@
 //! ```
 
 #[coroutines::coroutine]
-fn compute(x: i32, y: i32) -> i32 {
+pub fn compute(x: i32, y: i32) -> i32 {
     println!("Compute {x} + {y} ...");
     yield_from!(coroutines::sleep(1.0));
     x + y
 }
 
 #[coroutines::coroutine]
-fn print_sum(x: i32, y: i32) {
+pub fn print_sum(x: i32, y: i32) {
     let result = yield_from!(compute(x, y));
     println!("{x} + {y} = {result}");
 }

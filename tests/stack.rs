@@ -81,3 +81,41 @@ fn generators_report_their_yield_and_their_end() {
         }]
     );
 }
+
+#[coroutines::coroutine(yield = u32)]
+fn countdown(mut n: u32) -> &'static str {
+    if n == 0 {
+        return "nothing to count";
+    }
+    while n > 0 {
+        yield_!(n);
+        n -= 1;
+    }
+    "liftoff"
+}
+
+#[test]
+fn the_diagram_shows_every_state_and_move_with_its_line() {
+    let diagram = countdown(3).diagram().expect("a #[coroutine] draws itself");
+    assert_eq!(diagram.function, "countdown");
+    // Block numbers name the states; the labels carry the lines of this file.
+    let yield_state = diagram
+        .dot
+        .lines()
+        .find(|line| line.contains("yield_! at tests/stack.rs:91:9"))
+        .unwrap_or_else(|| panic!("{}", diagram.dot));
+    let id = yield_state.trim().split(' ').next().unwrap();
+    for edge in [
+        "created -> done;".to_owned(),
+        format!("created -> {id};"),
+        format!("{id} -> {id};"),
+        format!("{id} -> done;"),
+    ] {
+        assert!(diagram.dot.contains(&edge), "{edge} in {}", diagram.dot);
+    }
+    assert_eq!(diagram.dot.matches(" -> ").count(), 4, "{}", diagram.dot);
+    assert!(diagram.mermaid.contains(&format!("  {id} --> {id}\n")));
+    assert!(diagram.mermaid.contains(&format!(
+        "  state \"yield_! at tests/stack.rs:91:9\" as {id}\n"
+    )));
+}

@@ -73,6 +73,8 @@ pub struct Block {
     pub jumps: Vec<usize>,
     /// `Some(jump)` when the block's whole code is that one jump.
     pub forward: Option<usize>,
+    /// The code returns from the coroutine (a `return`, a `?`, or the end of the body).
+    pub returns: bool,
 }
 
 /// An edge: from a block to a target, carrying values for the target's params.
@@ -146,6 +148,7 @@ impl Cfg {
             decls: Vec::new(),
             jumps: Vec::new(),
             forward: None,
+            returns: false,
         });
         self.blocks.len() - 1
     }

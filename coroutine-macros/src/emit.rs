@@ -123,7 +123,6 @@ impl Emitter<'_> {
             };
             let variant = self.variant(block);
             let slot = output_slot(block);
-            let awaitee = Ident::new("__awaitee", internal());
             let state_ptr = Ident::new("__state_ptr", internal());
             let guard = Ident::new("__unwind_guard", internal());
             let output = Ident::new("__output", internal());
@@ -555,11 +554,19 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
         None => quote!(&mut #krate::__private::TaskContext<'_>),
         Some(generator) => generator.resume_ty.to_token_stream(),
     };
+    let diagram_ty = Ident::new("__Diagram", internal());
     let adapter = if emitter.generator.is_some() {
-        quote!(coroutine_from_fn)
+        quote!(coroutine_from_fn::<_, _, _, _, #diagram_ty>)
     } else {
-        quote!(future_from_fn)
+        quote!(future_from_fn::<_, _, #diagram_ty>)
     };
+    let diagram = crate::diagram::diagram(
+        emitter.cfg,
+        emitter.layout,
+        krate,
+        &shape.sig.ident,
+        emitter.generator.is_some(),
+    );
     let machine = quote! {
         #krate::__private::#adapter(
             move |#request: #krate::__private::Request<'_, #resume_argument>| {
@@ -578,6 +585,10 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
         #[allow(refining_impl_trait)]
         #vis #sig {
             #state_enum
+            struct #diagram_ty;
+            impl #krate::__private::DiagramSource for #diagram_ty {
+                const DIAGRAM: #krate::Diagram = #diagram;
+            }
             let mut #owned_state = #initial;
             #machine
         }

@@ -9,13 +9,15 @@
 //!   which names a piece of code mentions or may move, what a pattern binds);
 //! - `lower` turns the body into basic blocks split at suspension points (`cfg` holds that
 //!   representation and decides, by liveness, which locals each state stores);
-//! - `emit` writes the state enum, the resume closure and the outer function.
+//! - `emit` writes the state enum, the resume closure and the outer function; `diagram` draws
+//!   the states and their moves (DOT and Mermaid) for `Stack::diagram`.
 //!
 //! `expand` chains them; the `#[proc_macro_attribute]` below is a thin shell around it, so that
 //! the whole pipeline works on `proc_macro2` types and can be tested as a library.
 
 mod args;
 mod cfg;
+mod diagram;
 mod emit;
 mod expand;
 mod lower;

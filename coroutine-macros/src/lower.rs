@@ -375,6 +375,7 @@ impl<'e> Lowerer<'e> {
     pub fn lower_body(&mut self, body: &syn::Block) {
         let value = self.lower_stmts(&body.stmts);
         let close = body.brace_token.span.close();
+        self.cfg.blocks[self.cur].returns = true;
         let code = match value {
             Some(value) => self.return_code(value, close),
             // The implicit `()` after a body that ends in `panic!()` is not unreachable user code.
@@ -392,7 +393,8 @@ impl<'e> Lowerer<'e> {
         self.diverge();
     }
 
-    /// The code that returns `value` from the coroutine.
+    /// The code that returns `value` from the coroutine (the caller marks the current block as
+    /// one that returns).
     fn return_code(&self, value: TokenStream, span: Span) -> TokenStream {
         let krate = &self.flavour.krate;
         let state = crate::args::state_place();
@@ -887,6 +889,7 @@ impl<'e> Lowerer<'e> {
             }
             Expr::Try(node) => {
                 let operand = self.lower_expr(&node.expr);
+                self.cfg.blocks[self.cur].returns = true;
                 self.try_code(operand, node.question_token.span)
             }
             Expr::Return(node) => {
@@ -895,6 +898,7 @@ impl<'e> Lowerer<'e> {
                     None => quote_spanned!(node.return_token.span=> ()),
                 };
                 let code = self.return_code(value, node.return_token.span);
+                self.cfg.blocks[self.cur].returns = true;
                 self.emit(code);
                 self.diverge();
                 quote!(())
@@ -1697,10 +1701,12 @@ impl<'e> Lowerer<'e> {
             lowerer: self,
             loop_depth: 0,
             errors: Vec::new(),
+            returns: false,
         };
         visit(&mut rewriter);
-        let errors = rewriter.errors;
+        let (errors, returns) = (rewriter.errors, rewriter.returns);
         self.errors.extend(errors);
+        self.cfg.blocks[self.cur].returns |= returns;
     }
 }
 
@@ -1711,6 +1717,8 @@ struct Rewriter<'a> {
     /// Native loops entered so far inside the verbatim code.
     loop_depth: usize,
     errors: Vec<syn::Error>,
+    /// Some `return` or `?` was rewritten.
+    returns: bool,
 }
 
 impl Rewriter<'_> {
@@ -1738,11 +1746,13 @@ impl VisitMut for Rewriter<'_> {
                     }
                     None => quote_spanned!(span=> ()),
                 };
+                self.returns = true;
                 *expr = Expr::Verbatim(self.lowerer.return_code(value, span));
             }
             Expr::Try(node) => {
                 self.visit_expr_mut(&mut node.expr);
                 let operand = node.expr.to_token_stream();
+                self.returns = true;
                 *expr = Expr::Verbatim(self.lowerer.try_code(operand, node.question_token.span));
             }
             Expr::Break(node) => {

@@ -15,7 +15,7 @@
 //! place (`Pin::set(None)`) before the state it lives in is moved.
 
 use crate::coroutine::{Coroutine, CoroutineState};
-use crate::stack::{Frame, FrameState, Location, Stack};
+use crate::stack::{Diagram, Frame, FrameState, Location, Stack};
 use core::future::{Future, IntoFuture};
 use core::marker::PhantomData;
 use core::ops::ControlFlow;
@@ -33,20 +33,39 @@ pub enum Request<'f, A> {
 
 /// The async flavour: the generated closure, which owns the state machine's state.
 #[must_use = "coroutines do nothing unless awaited, run on an event loop, or polled"]
-pub struct FutureFromFn<F> {
+pub struct FutureFromFn<F, D> {
     step: F,
+    diagram: PhantomData<D>,
 }
 
-/// Wraps the generated closure of an async-flavour coroutine.
+/// Wraps the generated closure of an async-flavour coroutine; `D` carries its diagram.
 #[inline]
-pub fn future_from_fn<T, F>(step: F) -> FutureFromFn<F>
+pub fn future_from_fn<T, F, D>(step: F) -> FutureFromFn<F, D>
 where
     F: for<'f, 'c, 'w> FnMut(Request<'f, &'c mut Context<'w>>) -> Option<Poll<T>>,
 {
-    FutureFromFn { step }
+    FutureFromFn {
+        step,
+        diagram: PhantomData,
+    }
 }
 
-impl<T, F> Future for FutureFromFn<F>
+/// The generated picture of a coroutine's state machine (a zero-sized type per coroutine).
+pub trait DiagramSource {
+    /// The picture.
+    const DIAGRAM: Diagram;
+}
+
+/// The stand-in the macro uses when it reports errors instead of building the machine.
+impl DiagramSource for () {
+    const DIAGRAM: Diagram = Diagram {
+        function: "",
+        dot: "",
+        mermaid: "",
+    };
+}
+
+impl<T, F, D> Future for FutureFromFn<F, D>
 where
     F: for<'f, 'c, 'w> FnMut(Request<'f, &'c mut Context<'w>>) -> Option<Poll<T>>,
 {
@@ -65,7 +84,7 @@ where
     }
 }
 
-impl<T, F> Stack for FutureFromFn<F>
+impl<T, F, D: DiagramSource> Stack for FutureFromFn<F, D>
 where
     F: for<'f, 'c, 'w> FnMut(Request<'f, &'c mut Context<'w>>) -> Option<Poll<T>>,
 {
@@ -74,18 +93,22 @@ where
         let this = unsafe { self.get_unchecked_mut() };
         (this.step)(Request::Frames(frames));
     }
+
+    fn diagram(&self) -> Option<Diagram> {
+        Some(D::DIAGRAM)
+    }
 }
 
 /// The generator flavour: the generated closure, as [`FutureFromFn`]; `R` is the resume type.
 #[must_use = "coroutines do nothing unless resumed"]
-pub struct CoroutineFromFn<F, R> {
+pub struct CoroutineFromFn<F, R, D> {
     step: F,
-    resume: PhantomData<fn(R)>,
+    resume: PhantomData<(fn(R), D)>,
 }
 
-/// Wraps the generated closure of a generator-flavour coroutine.
+/// Wraps the generated closure of a generator-flavour coroutine; `D` carries its diagram.
 #[inline]
-pub fn coroutine_from_fn<R, Y, T, F>(step: F) -> CoroutineFromFn<F, R>
+pub fn coroutine_from_fn<R, Y, T, F, D>(step: F) -> CoroutineFromFn<F, R, D>
 where
     F: for<'f> FnMut(Request<'f, R>) -> Option<CoroutineState<Y, T>>,
 {
@@ -95,7 +118,7 @@ where
     }
 }
 
-impl<R, Y, T, F> Coroutine<R> for CoroutineFromFn<F, R>
+impl<R, Y, T, F, D> Coroutine<R> for CoroutineFromFn<F, R, D>
 where
     F: for<'f> FnMut(Request<'f, R>) -> Option<CoroutineState<Y, T>>,
 {
@@ -112,7 +135,7 @@ where
     }
 }
 
-impl<R, Y, T, F> Stack for CoroutineFromFn<F, R>
+impl<R, Y, T, F, D: DiagramSource> Stack for CoroutineFromFn<F, R, D>
 where
     F: for<'f> FnMut(Request<'f, R>) -> Option<CoroutineState<Y, T>>,
 {
@@ -120,6 +143,10 @@ where
         // SAFETY: as in `resume`; reading the frames moves nothing.
         let this = unsafe { self.get_unchecked_mut() };
         (this.step)(Request::Frames(frames));
+    }
+
+    fn diagram(&self) -> Option<Diagram> {
+        Some(D::DIAGRAM)
     }
 }
 

@@ -12,4 +12,4 @@ mod stack;
 
 pub use coroutine::{from_iter, iter, Coroutine, CoroutineState, FromIter, Iter};
 pub use event_loop::*;
-pub use stack::{Frame, FrameState, Location, Stack};
+pub use stack::{Diagram, Frame, FrameState, Location, Stack};

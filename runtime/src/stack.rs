@@ -119,6 +119,41 @@ pub trait Stack {
         self.push_frames(&mut frames);
         frames
     }
+
+    /// The picture of this coroutine's state machine (`None` for a handwritten `Stack`).
+    fn diagram(&self) -> Option<Diagram> {
+        None
+    }
+}
+
+/// A `#[coroutine]`'s state machine, drawn: the states it can rest in between resumes (created,
+/// each suspension point with its line, done) and the moves one resume can make between them.
+/// The text is built at compile time; a program that never asks for it does not contain it.
+///
+/// ```
+/// use coroutines::Stack;
+///
+/// #[coroutines::coroutine]
+/// fn compute(x: u32, y: u32) -> u32 {
+///     yield_from!(coroutines::sleep(1.0));
+///     x + y
+/// }
+///
+/// let diagram = compute(1, 2).diagram().unwrap();
+/// assert_eq!(diagram.function, "compute");
+/// assert!(diagram.mermaid.starts_with("stateDiagram-v2"));
+/// assert!(diagram.dot.contains("created -> s"));
+/// assert!(diagram.dot.contains("-> done"));
+/// // `dot -Tsvg` renders `diagram.dot`; GitHub renders `diagram.mermaid` in a ```mermaid block.
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Diagram {
+    /// The function's name.
+    pub function: &'static str,
+    /// Graphviz DOT (`digraph`).
+    pub dot: &'static str,
+    /// A Mermaid `stateDiagram-v2`.
+    pub mermaid: &'static str,
 }
 
 impl<P> Stack for Pin<P>
@@ -128,16 +163,28 @@ where
     fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>) {
         self.get_mut().as_mut().push_frames(frames);
     }
+
+    fn diagram(&self) -> Option<Diagram> {
+        (**self).diagram()
+    }
 }
 
 impl<T: Stack + Unpin + ?Sized> Stack for &mut T {
     fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>) {
         Pin::new(&mut **self.get_mut()).push_frames(frames);
     }
+
+    fn diagram(&self) -> Option<Diagram> {
+        (**self).diagram()
+    }
 }
 
 impl<T: Stack + Unpin + ?Sized> Stack for Box<T> {
     fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>) {
         Pin::new(&mut **self.get_mut()).push_frames(frames);
+    }
+
+    fn diagram(&self) -> Option<Diagram> {
+        (**self).diagram()
     }
 }
