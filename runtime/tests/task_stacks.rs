@@ -409,3 +409,33 @@ fn a_panic_never_retrieved_is_reported_with_the_creation_site() {
         );
     });
 }
+
+#[test]
+fn the_dump_shows_the_main_future_of_run_until_complete_by_its_function() {
+    within(|| {
+        let event_loop = EventLoop::new();
+        let dump = Rc::new(RefCell::new(String::new()));
+        let sink = dump.clone();
+        event_loop.call_later(0.01, move || {
+            let mut out = Vec::new();
+            coroutines::get_event_loop().dump_tasks(&mut out).unwrap();
+            *sink.borrow_mut() = String::from_utf8(out).unwrap();
+            coroutines::get_event_loop().stop();
+        });
+        let stopped = common::panic_message(|| event_loop.run_until_complete(print_sum(1, 2)));
+        assert_eq!(stopped, "Event loop stopped before Future completed.");
+        let dump = dump.borrow();
+        let lines: Vec<&str> = dump.lines().collect();
+        assert_eq!(lines.len(), 2, "{dump}");
+        assert!(
+            lines[0].starts_with(
+                "Stack for <Task pending name='print_sum' coro=<coroutine_runtime::__private::FutureFromFn<"
+            ),
+            "{dump}"
+        );
+        assert!(
+            lines[1].starts_with("  <coroutine_runtime::__private::FutureFromFn<"),
+            "{dump}"
+        );
+    });
+}

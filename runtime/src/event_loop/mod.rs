@@ -1511,7 +1511,7 @@ impl Drop for Inner {
 fn main_name(id: TaskId, type_name: &str) -> String {
     type_name
         .strip_prefix("coroutine_runtime::__private::FutureFromFn<")
-        .and_then(|rest| rest.strip_suffix("::{{closure}}>"))
+        .and_then(|rest| rest.find("::{{closure}}").map(|end| &rest[..end]))
         .and_then(|path| path.rsplit("::").next())
         .filter(|name| !name.is_empty() && !name.contains(['<', '>', '{']))
         .map_or_else(|| format!("Task-{}", id.0), str::to_owned)
