@@ -1,8 +1,5 @@
 //! Generated differential programs, part 4 (see `differential/generated_4.rs`). Written by
 //! `cargo run -p difftest -- generate`; do not edit.
-// Compiled only with `--features differential-full`: the default test run compiles part 1
-// (100 programs per flavour), which keeps CI well under its time budget.
-#![cfg(feature = "differential-full")]
 
 #[macro_use]
 #[path = "differential/support.rs"]

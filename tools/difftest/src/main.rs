@@ -124,14 +124,8 @@ fn generate(args: &Args) -> Result<(), String> {
         }
     }
     for (k, f) in files.iter().enumerate() {
-        // Parts after the first compile only with `--features differential-full` (CI budget).
-        let gate = if k == 0 {
-            ""
-        } else {
-            "// Compiled only with `--features differential-full`: the default test run compiles part 1\n// (100 programs per flavour), which keeps CI well under its time budget.\n#![cfg(feature = \"differential-full\")]\n"
-        };
         let shim = format!(
-            "//! Generated differential programs, part {} (see `{dir_name}/{f}`). Written by\n//! `cargo run -p difftest -- generate`; do not edit.\n{gate}\n#[macro_use]\n#[path = \"{dir_name}/support.rs\"]\nmod support;\n\n#[path = \"{dir_name}/{f}\"]\nmod generated;\n",
+            "//! Generated differential programs, part {} (see `{dir_name}/{f}`). Written by\n//! `cargo run -p difftest -- generate`; do not edit.\n\n#[macro_use]\n#[path = \"{dir_name}/support.rs\"]\nmod support;\n\n#[path = \"{dir_name}/{f}\"]\nmod generated;\n",
             k + 1
         );
         let path = parent.join(format!("differential_gen_{}.rs", k + 1));
