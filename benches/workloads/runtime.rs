@@ -124,16 +124,14 @@ pub mod ours {
 
     #[coroutines::coroutine]
     fn pong(event_loop: EventLoop, first: LoopFuture<Option<Msg>>) {
-        // The inbox sits in an `Option`: a local moved into `yield_from!` inside a loop and
-        // assigned again later in the loop does not compile yet (E0382).
-        let mut inbox = Some(first);
+        let mut inbox = first;
         loop {
-            let Some(Msg(v, reply)) = yield_from!(inbox.take().expect("inbox")) else {
+            let Some(Msg(v, reply)) = yield_from!(inbox) else {
                 return;
             };
             let next = event_loop.create_future();
             reply.set_result(Some(Msg(v + 1, next.clone())));
-            inbox = Some(next);
+            inbox = next;
         }
     }
 

@@ -75,6 +75,10 @@ pub struct Block {
     pub forward: Option<usize>,
     /// The code returns from the coroutine (a `return`, a `?`, or the end of the body).
     pub returns: bool,
+    /// Locals the code assigns as a whole (`x = ..;`) before it reads them or jumps: they are
+    /// not live at entry, and where the state does not store them (their value was moved out
+    /// before the suspension) the arm declares them uninitialised.
+    pub kills: BTreeSet<LocalId>,
 }
 
 /// An edge: from a block to a target, carrying values for the target's params.
@@ -149,6 +153,7 @@ impl Cfg {
             jumps: Vec::new(),
             forward: None,
             returns: false,
+            kills: BTreeSet::new(),
         });
         self.blocks.len() - 1
     }
@@ -273,6 +278,7 @@ impl Cfg {
             for &local in &live_in[jump.to] {
                 let present = candidates[jump.from].contains(&local)
                     || self.blocks[jump.from].decls.contains(&local)
+                    || self.blocks[jump.from].kills.contains(&local)
                     || jump.pattern_bound.contains(&local);
                 if needed_but_missing(jump, local) && present && !available.contains(&local) {
                     let data = &self.locals[local];
@@ -441,11 +447,13 @@ impl Cfg {
             .filter(|&(index, &local)| {
                 let present = saved_at_source.contains(&local)
                     || source.decls.contains(&local)
+                    || source.kills.contains(&local)
                     || jump.pattern_bound.contains(&local);
                 let name = self.binding_name_at(jump.from, local);
                 let shadowed = jump.visible[index + 1..].iter().any(|&later| {
                     (saved_at_source.contains(&later)
                         || source.decls.contains(&later)
+                        || source.kills.contains(&later)
                         || jump.pattern_bound.contains(&later))
                         && self.binding_name_at(jump.from, later) == name
                 });
@@ -487,11 +495,13 @@ impl Cfg {
                     continue;
                 }
                 let data = &self.blocks[block];
-                let mut live: BTreeSet<LocalId> = data.uses.clone();
+                let mut live: BTreeSet<LocalId> =
+                    data.uses.difference(&data.kills).copied().collect();
                 for &jump in &data.jumps {
                     let jump = &self.jumps[jump];
                     for &local in &live_in[jump.to] {
                         if !data.decls.contains(&local)
+                            && !data.kills.contains(&local)
                             && !jump.args.iter().any(|(l, _)| *l == local)
                             && !jump.pattern_bound.contains(&local)
                         {

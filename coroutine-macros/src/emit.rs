@@ -232,6 +232,7 @@ impl Emitter<'_> {
             };
             let code = self.replace_jumps(data.code.clone(), block);
             let reborrows = self.reborrows(block);
+            let uninit = self.uninitialised(block);
             let resumed = match &data.entry {
                 Entry::Start => self.generator.map(|_| {
                     let arg = Ident::new("__arg", internal());
@@ -254,7 +255,9 @@ impl Emitter<'_> {
                     })
                 }
             };
-            arms.push(quote!(__State::#variant { .. } => { #take #resumed #reborrows #code }));
+            arms.push(
+                quote!(__State::#variant { .. } => { #take #uninit #resumed #reborrows #code }),
+            );
         }
         quote! {
             match #current {
@@ -383,6 +386,19 @@ impl Emitter<'_> {
         }
     }
 
+    /// Declares, at a block's entry, the locals its code assigns before use that its state
+    /// does not store (see [`crate::cfg::Block::kills`]).
+    fn uninitialised(&self, block: usize) -> TokenStream {
+        let saved = &self.layout.saved[block];
+        let data = &self.cfg.blocks[block];
+        let names = data
+            .kills
+            .iter()
+            .filter(|local| !saved.contains(local) && !data.params.contains(local))
+            .map(|&local| self.cfg.entry_name(block, local));
+        quote!(#(#[allow(unused_mut)] let mut #names;)*)
+    }
+
     /// Rebuilds, at a block's entry, the references to whole locals that its code uses.
     fn reborrows(&self, block: usize) -> TokenStream {
         let data = &self.cfg.blocks[block];
@@ -487,11 +503,13 @@ impl Emitter<'_> {
             values.push(self.jump_value(jump, local, from, &mut bind_args));
         }
         let reborrows = self.reborrows(target);
+        let uninit = self.uninitialised(target);
         let code = self.replace_jumps(self.cfg.blocks[target].code.clone(), target);
         quote!({
             #(#bind_args)*
             #[allow(unused_mut, unused_variables, unused_parens)]
             let (#(#names,)*) = (#(#values,)*);
+            #uninit
             #reborrows
             #code
         })

@@ -257,6 +257,35 @@ impl<'e> Lowerer<'e> {
         }
     }
 
+    /// `x = value;` as the first thing the current block does with a local `x` declared
+    /// outside it, before any jump, with a value that does not read `x`: the block does not
+    /// need the old value (see [`crate::cfg::Block::kills`]).
+    fn whole_assignment_first(&self, stmt: &Stmt) -> Option<LocalId> {
+        let Stmt::Expr(Expr::Assign(assign), Some(_)) = stmt else {
+            return None;
+        };
+        let Expr::Path(path) = &*assign.left else {
+            return None;
+        };
+        let name = path.path.get_ident()?.to_string();
+        if path.qself.is_some() || self.arm_bindings.contains(&name) {
+            return None;
+        }
+        let local = self.resolve(&name)?;
+        let block = &self.cfg.blocks[self.cur];
+        let data = &self.cfg.locals[local];
+        let mut read = Vec::new();
+        scan::mentions(&assign.right.to_token_stream(), &mut read);
+        let untouched = block.uses.is_empty() || !block.uses.contains(&local);
+        (untouched
+            && block.jumps.is_empty()
+            && !block.decls.contains(&local)
+            && data.reborrow.is_none()
+            && data.declared_uninit.is_none()
+            && !read.contains(&name))
+        .then_some(local)
+    }
+
     fn record_moves_expr(&mut self, expr: &Expr) {
         let mut names = Vec::new();
         scan::possibly_moved(expr, &mut names);
@@ -446,6 +475,9 @@ impl<'e> Lowerer<'e> {
             let code = self.verbatim_stmt(stmt);
             let code = self.wrap_unsafe(code);
             let Stmt::Local(local) = stmt else {
+                if let Some(killed) = self.whole_assignment_first(stmt) {
+                    self.cfg.blocks[self.cur].kills.insert(killed);
+                }
                 self.emit(code);
                 return;
             };
