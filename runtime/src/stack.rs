@@ -109,6 +109,10 @@ impl fmt::Display for Frame {
 /// assert!(stack[1].to_string().starts_with("inner() suspended at "));
 /// assert!(stack[2].to_string().contains("Pending"));
 /// ```
+///
+/// Every `#[coroutine]` fn returns an `impl Stack`, so this trait also carries the warning for a
+/// coroutine created and dropped without running (asyncio's "coroutine was never awaited").
+#[must_use = "coroutine was never awaited: a coroutine runs only when awaited (`yield_from!`), wrapped in a task (`create_task`), run (`run_until_complete`), or resumed"]
 pub trait Stack {
     /// Appends this coroutine's frame, then those of what it waits for.
     fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>);
