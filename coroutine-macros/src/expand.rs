@@ -55,6 +55,7 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
         krate: args.krate.clone(),
         return_ty: shape.return_ty_nameable.then(|| shape.return_ty.clone()),
         returns_unit: signature::is_unit(&shape.return_ty),
+        function: shape.sig.ident.clone(),
         resume_ty: args.generator.as_ref().map_or_else(
             || syn::parse_quote!(()),
             |generator| generator.resume_ty.clone(),

@@ -31,6 +31,8 @@ pub struct Flavour {
     pub resume_ty: syn::Type,
     /// Whether the return type is written `()` (or omitted).
     pub returns_unit: bool,
+    /// The function's name (to recognise a coroutine delegating to itself).
+    pub function: Ident,
 }
 
 struct LoopFrame {
@@ -1169,6 +1171,35 @@ impl<'e> Lowerer<'e> {
         }
     }
 
+    /// `f(..)`, `Self::f(..)`, `self.f(..)` or `Box::pin(` one of those `)` where `f` is the
+    /// function being lowered: delegating to a new instance of itself, whose type would
+    /// contain itself (rustc would say only "cannot resolve opaque type").
+    fn calls_itself(&self, operand: &Expr) -> bool {
+        let name = &self.flavour.function;
+        match operand {
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(path) => {
+                    let segments: Vec<_> = path.path.segments.iter().collect();
+                    match segments[..] {
+                        [only] => only.ident == *name,
+                        [first, last] if first.ident == "Self" => last.ident == *name,
+                        [.., box_, pin] if box_.ident == "Box" && pin.ident == "pin" => {
+                            call.args.len() == 1 && self.calls_itself(&call.args[0])
+                        }
+                        _ => false,
+                    }
+                }
+                _ => false,
+            },
+            Expr::MethodCall(call) => {
+                call.method == *name
+                    && matches!(&*call.receiver, Expr::Path(path) if path.path.is_ident("self"))
+            }
+            Expr::Paren(paren) => self.calls_itself(&paren.expr),
+            _ => false,
+        }
+    }
+
     fn lower_suspension(&mut self, kind: Suspension, mac: &syn::Macro) -> TokenStream {
         let span = mac.path.span();
         let krate = respan(self.flavour.krate.clone(), span);
@@ -1176,7 +1207,16 @@ impl<'e> Lowerer<'e> {
             quote_spanned!(span=> ())
         } else {
             match mac.parse_body::<Expr>() {
-                Ok(operand) => self.lower_expr(&operand),
+                Ok(operand) => {
+                    if kind == Suspension::YieldFrom && self.calls_itself(&operand) {
+                        let name = &self.flavour.function;
+                        self.errors.push(syn::Error::new_spanned(
+                            &operand,
+                            format!("a `#[coroutine]` cannot wait for `{name}(..)` in place: its state would contain itself. Erase its type behind a box, e.g. `let inner: Pin<Box<dyn Future<Output = T>>> = Box::pin({name}(..)); yield_from!(inner)` (`dyn Coroutine<R, Yield = Y, Return = T>` for a generator)"),
+                        ));
+                    }
+                    self.lower_expr(&operand)
+                }
                 Err(_) => {
                     self.errors.push(syn::Error::new(
                         mac.span(),
