@@ -230,6 +230,21 @@ pub fn check_nested(block: &syn::Block, errors: &mut Vec<syn::Error>) {
                 self.report(mac.span(), "yield_from!`/`yield_!");
             }
         }
+        fn visit_expr_await(&mut self, node: &'ast syn::ExprAwait) {
+            // In the body itself: the Rust spelling of what this crate writes `yield_from!`.
+            if self.inside.is_none() {
+                let operand = quote::ToTokens::to_token_stream(&node.base)
+                    .to_string()
+                    .replace(" :: ", "::")
+                    .replace(" . ", ".")
+                    .replace(" (", "(");
+                self.errors.push(syn::Error::new(
+                    node.await_token.span,
+                    format!("`.await` only works in an `async` fn or block; a `#[coroutine]` fn waits with `yield_from!({operand})`"),
+                ));
+            }
+            visit::visit_expr_await(self, node);
+        }
         fn visit_expr_closure(&mut self, node: &'ast syn::ExprClosure) {
             self.enter("a closure", |this| visit::visit_expr_closure(this, node));
         }
