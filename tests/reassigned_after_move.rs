@@ -117,3 +117,32 @@ fn dropped_while_suspended_drops_each_value_once() {
     // "first" and "n0".
     assert_eq!(*log.borrow(), ["first", "n0"]);
 }
+
+#[coroutines::coroutine(yield = usize, resume = String)]
+fn keeps_what_it_is_sent(n: usize) -> Vec<String> {
+    let mut kept = Vec::new();
+    let mut latest = String::from("first");
+    for i in 0..n {
+        kept.push(latest);
+        latest = yield_!(i);
+    }
+    kept.push(latest);
+    kept
+}
+
+#[test]
+fn a_value_moved_away_then_assigned_the_resume_value() {
+    let mut generator = pin!(keeps_what_it_is_sent(2));
+    assert_eq!(
+        generator.as_mut().resume("ignored".into()),
+        CoroutineState::Yielded(0)
+    );
+    assert_eq!(
+        generator.as_mut().resume("a".into()),
+        CoroutineState::Yielded(1)
+    );
+    assert_eq!(
+        generator.as_mut().resume("b".into()),
+        CoroutineState::Complete(vec!["first".to_owned(), "a".to_owned(), "b".to_owned()])
+    );
+}

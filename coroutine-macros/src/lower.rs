@@ -259,14 +259,11 @@ impl<'e> Lowerer<'e> {
         }
     }
 
-    /// `x = value;` as the first thing the current block does with a local `x` declared
-    /// outside it, before any jump, with a value that does not read `x`: the block does not
+    /// `x = value` as the first thing the current block does with a local `x` declared outside
+    /// it, before any jump, with a value (as lowered) that does not read `x`: the block does not
     /// need the old value (see [`crate::cfg::Block::kills`]).
-    fn whole_assignment_first(&self, stmt: &Stmt) -> Option<LocalId> {
-        let Stmt::Expr(Expr::Assign(assign), Some(_)) = stmt else {
-            return None;
-        };
-        let Expr::Path(path) = &*assign.left else {
+    fn assignment_kills(&self, left: &Expr, value: &TokenStream) -> Option<LocalId> {
+        let Expr::Path(path) = left else {
             return None;
         };
         let name = path.path.get_ident()?.to_string();
@@ -277,9 +274,8 @@ impl<'e> Lowerer<'e> {
         let block = &self.cfg.blocks[self.cur];
         let data = &self.cfg.locals[local];
         let mut read = Vec::new();
-        scan::mentions(&assign.right.to_token_stream(), &mut read);
-        let untouched = block.uses.is_empty() || !block.uses.contains(&local);
-        (untouched
+        scan::mentions(value, &mut read);
+        (!block.uses.contains(&local)
             && block.jumps.is_empty()
             && !block.decls.contains(&local)
             && data.reborrow.is_none()
@@ -477,8 +473,11 @@ impl<'e> Lowerer<'e> {
             let code = self.verbatim_stmt(stmt);
             let code = self.wrap_unsafe(code);
             let Stmt::Local(local) = stmt else {
-                if let Some(killed) = self.whole_assignment_first(stmt) {
-                    self.cfg.blocks[self.cur].kills.insert(killed);
+                if let Stmt::Expr(Expr::Assign(assign), Some(_)) = stmt {
+                    let value = assign.right.to_token_stream();
+                    if let Some(killed) = self.assignment_kills(&assign.left, &value) {
+                        self.cfg.blocks[self.cur].kills.insert(killed);
+                    }
                 }
                 self.emit(code);
                 return;
@@ -969,6 +968,11 @@ impl<'e> Lowerer<'e> {
             Expr::Assign(node) => {
                 let value = self.lower_expr(&node.right);
                 let value = self.spill(value, node.right.span());
+                // After a suspension in the value, the assignment may be what the resumed block
+                // does first with the local.
+                if let Some(killed) = self.assignment_kills(&node.left, &value) {
+                    self.cfg.blocks[self.cur].kills.insert(killed);
+                }
                 let place = self.lower_place(&node.left);
                 if let Some(root) = scan::place_root(&node.left) {
                     self.mark_assigned(vec![root.to_string()]);
