@@ -149,7 +149,7 @@ struct Inner {
     next_task: Cell<u64>,
     /// Every task created by `create_task` that has not finished: the loop owns them, so a task
     /// nobody holds a handle to still runs.
-    tasks: RefCell<HashMap<TaskId, Rc<dyn AnyTask>>>,
+    tasks: RefCell<HashMap<TaskId, Rc<dyn AnyTask>, waker::TaskIds>>,
     exception_handler: RefCell<Option<Rc<ExceptionHandler>>>,
     /// asyncio's debug mode (`set_debug`).
     debug: Cell<bool>,

@@ -26,6 +26,32 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(super) struct TaskId(pub(super) u64);
 
+/// Hashes the loop's own task ids: they are handed out in sequence by the loop, never chosen by
+/// anyone else, so a multiplicative hash is enough and the table needs no SipHash (which was
+/// most of the cost of spawning and stepping a task).
+#[derive(Clone, Copy, Default)]
+pub(super) struct TaskIdHasher(u64);
+
+impl std::hash::Hasher for TaskIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        // Fibonacci hashing: spreads consecutive ids over the high bits hashbrown uses.
+        self.0 = (self.0 ^ id).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// The task table's hasher.
+pub(super) type TaskIds = std::hash::BuildHasherDefault<TaskIdHasher>;
+
 /// The part of a loop that other threads can reach.
 pub(super) struct Remote {
     pub(super) loop_id: LoopId,
