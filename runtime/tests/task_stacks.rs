@@ -325,6 +325,10 @@ fn slow_reports(debug: bool) -> Vec<(String, Vec<Frame>, Option<u32>)> {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "counts steps slower than a threshold: under Miri every step is slow"
+)]
 fn debug_mode_reports_slow_steps_with_the_site_they_resumed_from() {
     within(|| {
         let reports = slow_reports(true);
