@@ -21,6 +21,8 @@ mod diagram;
 mod emit;
 mod expand;
 mod lower;
+#[cfg(test)]
+mod never_panics;
 mod scan;
 mod signature;
 
