@@ -276,10 +276,7 @@ impl Cfg {
         for jump in self.jumps.iter().filter(|jump| reachable[jump.from]) {
             let available = self.available_at(jump, &candidates[jump.from]);
             for &local in &live_in[jump.to] {
-                let present = candidates[jump.from].contains(&local)
-                    || self.blocks[jump.from].decls.contains(&local)
-                    || self.blocks[jump.from].kills.contains(&local)
-                    || jump.pattern_bound.contains(&local);
+                let present = self.holds_at(jump, &candidates[jump.from], local);
                 if needed_but_missing(jump, local) && present && !available.contains(&local) {
                     let data = &self.locals[local];
                     let shadow = jump
@@ -440,27 +437,30 @@ impl Cfg {
 
     /// Locals the source block of `jump` can name there.
     fn available_at(&self, jump: &Jump, saved_at_source: &BTreeSet<LocalId>) -> BTreeSet<LocalId> {
-        let source = &self.blocks[jump.from];
         jump.visible
             .iter()
             .enumerate()
             .filter(|&(index, &local)| {
-                let present = saved_at_source.contains(&local)
-                    || source.decls.contains(&local)
-                    || source.kills.contains(&local)
-                    || jump.pattern_bound.contains(&local);
                 let name = self.binding_name_at(jump.from, local);
                 let shadowed = jump.visible[index + 1..].iter().any(|&later| {
-                    (saved_at_source.contains(&later)
-                        || source.decls.contains(&later)
-                        || source.kills.contains(&later)
-                        || jump.pattern_bound.contains(&later))
+                    self.holds_at(jump, saved_at_source, later)
                         && self.binding_name_at(jump.from, later) == name
                 });
-                present && !shadowed
+                self.holds_at(jump, saved_at_source, local) && !shadowed
             })
             .map(|(_, &local)| local)
             .collect()
+    }
+
+    /// Whether the source arm of `jump` has a value for `local` at the jump: stored in its state
+    /// (`saved_at_source`), declared or assigned afresh in its code, or bound by the pattern the
+    /// jump sits in.
+    fn holds_at(&self, jump: &Jump, saved_at_source: &BTreeSet<LocalId>, local: LocalId) -> bool {
+        let source = &self.blocks[jump.from];
+        saved_at_source.contains(&local)
+            || source.decls.contains(&local)
+            || source.kills.contains(&local)
+            || jump.pattern_bound.contains(&local)
     }
 
     /// The name `local` has inside `block`'s arm.

@@ -1,13 +1,14 @@
 //! Stage 4b: a picture of the state machine.
 //!
-//! Takes the [`Cfg`] and its [`Layout`]; gives an expression of type `coroutines::Diagram`: the
+//! Takes the [`Emitter`]'s [`Cfg`] and layout; gives an expression of type `coroutines::Diagram`: the
 //! states a coroutine can rest in between resumes (created, each suspension point, done), each
 //! labelled with its source line through `line!()` at the user's span, and the moves one resume
 //! can make between them, written as Graphviz DOT and as a Mermaid state diagram. Both are
 //! `concat!` of literals, so nothing is computed at run time, and nothing is linked into a
 //! binary that never asks for the picture.
 
-use crate::cfg::{BlockId, Cfg, Entry, JumpKind, Layout};
+use crate::cfg::{BlockId, Cfg, Entry, JumpKind};
+use crate::emit::Emitter;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 
@@ -61,13 +62,9 @@ fn site_label(what: &str, span: Span) -> Vec<TokenStream> {
 }
 
 /// `Diagram { function, dot, mermaid }` for the coroutine `function`.
-pub fn diagram(
-    cfg: &Cfg,
-    layout: &Layout,
-    krate: &TokenStream,
-    function: &Ident,
-    generator: bool,
-) -> TokenStream {
+pub fn diagram(emitter: &Emitter<'_>, function: &Ident) -> TokenStream {
+    let (cfg, layout, krate) = (emitter.cfg, emitter.layout, emitter.krate);
+    let generator = emitter.generator.is_some();
     let name = function.to_string();
     let name = name.trim_start_matches("r#");
     let mut states = Vec::new();

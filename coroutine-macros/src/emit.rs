@@ -13,7 +13,7 @@ use crate::args::{internal, resume_return};
 use crate::cfg::{Cfg, Entry, JumpKind, Layout, LocalId};
 use crate::lower::{parse_allow_mut_placeholder, parse_placeholder, respan};
 use crate::signature::Shape;
-use proc_macro2::{Group, Ident, TokenStream, TokenTree};
+use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 
 pub struct Emitter<'a> {
@@ -279,6 +279,11 @@ impl Emitter<'_> {
         let frames = Ident::new("__frames", internal());
         let frame =
             |state: TokenStream| quote!(#frames.push(#krate::__private::frame(#function, #state)));
+        let site = |span: Span| {
+            frame(
+                quote_spanned!(span=> #krate::__private::site(::core::file!(), ::core::line!(), ::core::column!())),
+            )
+        };
         let mut arms = Vec::new();
         for &block in &self.layout.order {
             let variant = self.variant(block);
@@ -292,13 +297,11 @@ impl Emitter<'_> {
                     quote!(__State::#variant { .. } => #push,)
                 }
                 Entry::Yield { span, .. } => {
-                    let site = quote_spanned!(*span=> #krate::__private::site(::core::file!(), ::core::line!(), ::core::column!()));
-                    let push = frame(site);
+                    let push = site(*span);
                     quote!(__State::#variant { .. } => #push,)
                 }
                 Entry::Delegate { span, .. } => {
-                    let site = quote_spanned!(*span=> #krate::__private::site(::core::file!(), ::core::line!(), ::core::column!()));
-                    let push = frame(site);
+                    let push = site(*span);
                     let awaitee = Ident::new("__awaitee", internal());
                     // SAFETY (of `new_unchecked`): the awaitee is pinned where it lives, in the
                     // state the pinned adapter owns (see `polls`); reading its frames moves nothing.
@@ -559,32 +562,25 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
     // The closure owns the state; a request either resumes it or reads its frames. The frame
     // reader comes second so that rustc has inferred the awaitee types (from the resume code)
     // before it picks how to report them.
-    let resume_arm = match emitter.generator {
-        None => quote!(#krate::__private::Request::Resume(#cx) => { #body }),
-        Some(_) => quote! {
-            #krate::__private::Request::Resume(#arg) => {
-                let mut #arg = ::core::option::Option::Some(#arg);
-                #body
-            }
-        },
-    };
-    let resume_argument = match emitter.generator {
-        None => quote!(&mut #krate::__private::TaskContext<'_>),
-        Some(generator) => generator.resume_ty.to_token_stream(),
-    };
     let diagram_ty = Ident::new("__Diagram", internal());
-    let adapter = if emitter.generator.is_some() {
-        quote!(coroutine_from_fn::<_, _, _, _, #diagram_ty>)
-    } else {
-        quote!(future_from_fn::<_, _, #diagram_ty>)
+    let (adapter, resume_argument, resume_arm) = match emitter.generator {
+        None => (
+            quote!(future_from_fn::<_, _, #diagram_ty>),
+            quote!(&mut #krate::__private::TaskContext<'_>),
+            quote!(#krate::__private::Request::Resume(#cx) => { #body }),
+        ),
+        Some(generator) => (
+            quote!(coroutine_from_fn::<_, _, _, _, #diagram_ty>),
+            generator.resume_ty.to_token_stream(),
+            quote! {
+                #krate::__private::Request::Resume(#arg) => {
+                    let mut #arg = ::core::option::Option::Some(#arg);
+                    #body
+                }
+            },
+        ),
     };
-    let diagram = crate::diagram::diagram(
-        emitter.cfg,
-        emitter.layout,
-        krate,
-        &shape.sig.ident,
-        emitter.generator.is_some(),
-    );
+    let diagram = crate::diagram::diagram(emitter, &shape.sig.ident);
     let machine = quote! {
         #krate::__private::#adapter(
             move |#request: #krate::__private::Request<'_, #resume_argument>| {

@@ -259,29 +259,35 @@ impl<'e> Lowerer<'e> {
         }
     }
 
-    /// `x = value` as the first thing the current block does with a local `x` declared outside
-    /// it, before any jump, with a value (as lowered) that does not read `x`: the block does not
-    /// need the old value (see [`crate::cfg::Block::kills`]).
-    fn assignment_kills(&self, left: &Expr, value: &TokenStream) -> Option<LocalId> {
+    /// Records a kill (see [`crate::cfg::Block::kills`]) when `left = value` is the first thing
+    /// the current block does with a local declared outside it, before any jump, and `value` (as
+    /// lowered) does not read it: the block does not need the old value.
+    fn record_kill(&mut self, left: &Expr, value: &TokenStream) {
         let Expr::Path(path) = left else {
-            return None;
+            return;
         };
-        let name = path.path.get_ident()?.to_string();
+        let Some(name) = path.path.get_ident().map(ToString::to_string) else {
+            return;
+        };
         if path.qself.is_some() || self.arm_bindings.contains(&name) {
-            return None;
+            return;
         }
-        let local = self.resolve(&name)?;
+        let Some(local) = self.resolve(&name) else {
+            return;
+        };
         let block = &self.cfg.blocks[self.cur];
         let data = &self.cfg.locals[local];
         let mut read = Vec::new();
         scan::mentions(value, &mut read);
-        (!block.uses.contains(&local)
+        if !block.uses.contains(&local)
             && block.jumps.is_empty()
             && !block.decls.contains(&local)
             && data.reborrow.is_none()
             && data.declared_uninit.is_none()
-            && !read.contains(&name))
-        .then_some(local)
+            && !read.contains(&name)
+        {
+            self.cfg.blocks[self.cur].kills.insert(local);
+        }
     }
 
     fn record_moves_expr(&mut self, expr: &Expr) {
@@ -474,10 +480,7 @@ impl<'e> Lowerer<'e> {
             let code = self.wrap_unsafe(code);
             let Stmt::Local(local) = stmt else {
                 if let Stmt::Expr(Expr::Assign(assign), Some(_)) = stmt {
-                    let value = assign.right.to_token_stream();
-                    if let Some(killed) = self.assignment_kills(&assign.left, &value) {
-                        self.cfg.blocks[self.cur].kills.insert(killed);
-                    }
+                    self.record_kill(&assign.left, &assign.right.to_token_stream());
                 }
                 self.emit(code);
                 return;
@@ -970,9 +973,7 @@ impl<'e> Lowerer<'e> {
                 let value = self.spill(value, node.right.span());
                 // After a suspension in the value, the assignment may be what the resumed block
                 // does first with the local.
-                if let Some(killed) = self.assignment_kills(&node.left, &value) {
-                    self.cfg.blocks[self.cur].kills.insert(killed);
-                }
+                self.record_kill(&node.left, &value);
                 let place = self.lower_place(&node.left);
                 if let Some(root) = scan::place_root(&node.left) {
                     self.mark_assigned(vec![root.to_string()]);
