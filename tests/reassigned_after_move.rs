@@ -3,22 +3,14 @@
 //! the moved-from local, and the resumed code assigns it afresh. (These used to fail with E0382
 //! at the suspension point: the macro kept the local in the state as if it were still live.)
 
+mod common;
+
+use common::run;
 use coroutines::{Coroutine, CoroutineState, EventLoop};
 use std::cell::RefCell;
 use std::future::ready;
 use std::pin::pin;
 use std::rc::Rc;
-
-fn drive<Y, R>(generator: impl Coroutine<(), Yield = Y, Return = R>) -> (Vec<Y>, R) {
-    let mut generator = pin!(generator);
-    let mut yields = Vec::new();
-    loop {
-        match generator.as_mut().resume(()) {
-            CoroutineState::Yielded(value) => yields.push(value),
-            CoroutineState::Complete(value) => return (yields, value),
-        }
-    }
-}
 
 #[coroutines::coroutine]
 fn awaits_then_replaces(n: u32) -> u32 {
@@ -66,7 +58,7 @@ fn delegates_then_replaces(n: u32) -> u32 {
 #[test]
 fn a_generator_delegated_to_in_a_loop_and_replaced_after_each_delegation() {
     assert_eq!(
-        drive(delegates_then_replaces(3)),
+        run(delegates_then_replaces(3)),
         (vec![7, 1, 2], 70 + 10 + 20)
     );
 }
@@ -97,7 +89,7 @@ fn moves_into_a_vec_then_replaces(n: usize, log: Rc<RefCell<Vec<String>>>) -> Ve
 #[test]
 fn a_value_moved_into_a_collection_and_replaced_after_the_yield() {
     let log = Rc::new(RefCell::new(Vec::new()));
-    let (yields, names) = drive(moves_into_a_vec_then_replaces(3, log.clone()));
+    let (yields, names) = run(moves_into_a_vec_then_replaces(3, log.clone()));
     assert_eq!(yields, [0, 1, 2]);
     assert_eq!(names, ["first", "n0", "n1"]);
     // Each value dropped exactly once: the last replacement, then the kept ones in order.

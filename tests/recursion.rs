@@ -2,6 +2,9 @@
 //! contain itself, so the inner instance goes behind a `Pin<Box<dyn ..>>` (a direct
 //! `yield_from!(f(..))` is a compile error that says so: `tests/ui/recursion-without-a-box.rs`).
 
+mod common;
+
+use common::run;
 use coroutines::{Coroutine, EventLoop};
 use std::future::Future;
 use std::pin::Pin;
@@ -37,10 +40,6 @@ fn countdown(n: u32) {
 
 #[test]
 fn a_generator_delegates_to_itself_through_a_box() {
-    let mut generator = Box::pin(countdown(4));
-    let mut yields = Vec::new();
-    while let coroutines::CoroutineState::Yielded(v) = generator.as_mut().resume(()) {
-        yields.push(v);
-    }
+    let (yields, ()) = run(countdown(4));
     assert_eq!(yields, [4, 3, 2, 1]);
 }
