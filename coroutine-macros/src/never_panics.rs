@@ -2,7 +2,7 @@
 //! keywords and punctuation that stress the lowering) must give an expansion or errors. A
 //! bounded run for `cargo test`; `cargo run -p difftest -- fuzz` runs the long one through rustc.
 
-use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 const SEEDS: &[(&str, &str)] = &[
@@ -81,22 +81,20 @@ impl Rng {
     }
 }
 
-fn replacement(rng: &mut Rng) -> TokenTree {
+/// A replacement's tokens: `=>`, `..`, `::` and `'outer` are two tokens each, spliced in whole.
+fn replacement(rng: &mut Rng) -> Vec<TokenTree> {
     let text = REPLACEMENTS[rng.below(REPLACEMENTS.len())];
-    match text.parse::<TokenStream>() {
-        Ok(stream) => stream
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| TokenTree::Punct(Punct::new(';', Spacing::Alone))),
-        Err(_) => TokenTree::Ident(Ident::new("x", Span::call_site())),
-    }
+    text.parse::<TokenStream>()
+        .expect("replacements are valid tokens")
+        .into_iter()
+        .collect()
 }
 
 /// One random edit somewhere in the tree.
 fn mutate(rng: &mut Rng, tokens: TokenStream) -> TokenStream {
     let mut trees: Vec<TokenTree> = tokens.into_iter().collect();
     if trees.is_empty() {
-        return TokenStream::from(replacement(rng));
+        return replacement(rng).into_iter().collect();
     }
     let at = rng.below(trees.len());
     // Descend into a group half of the time, so that edits reach the body.
@@ -121,7 +119,9 @@ fn mutate(rng: &mut Rng, tokens: TokenStream) -> TokenStream {
             let group = Group::new(Delimiter::Parenthesis, TokenStream::from(trees[at].clone()));
             trees[at] = TokenTree::Group(group);
         }
-        _ => trees[at] = replacement(rng),
+        _ => {
+            trees.splice(at..=at, replacement(rng));
+        }
     }
     trees.into_iter().collect()
 }
