@@ -138,17 +138,3 @@ pub fn parse(tokens: TokenStream, errors: &mut Vec<syn::Error>) -> Args {
 pub fn internal() -> Span {
     Span::mixed_site()
 }
-
-/// The place the state lives in, inside the step function: `(*__state)`.
-pub fn state_place() -> proc_macro2::TokenStream {
-    let state = proc_macro2::Ident::new("__state", internal());
-    let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, quote!(*#state));
-    group.set_span(internal());
-    proc_macro2::TokenTree::Group(group).into()
-}
-
-/// Ends the resume with `value` (a `Poll` or a `CoroutineState`): the generated closure answers
-/// a resume request with `Some`.
-pub fn resume_return(value: &proc_macro2::TokenStream) -> proc_macro2::TokenStream {
-    quote!(return ::core::option::Option::Some(#value))
-}

@@ -9,7 +9,7 @@
 //! `match &mut __state`: an arm either polls the awaitee in place (delegation states) or moves
 //! its locals out, leaving `Poisoned` behind, and runs the block's code.
 
-use crate::args::{internal, resume_return};
+use crate::args::internal;
 use crate::cfg::{Cfg, Entry, JumpKind, Layout, LocalId};
 use crate::lower::{parse_allow_mut_placeholder, parse_placeholder, respan};
 use crate::signature::Shape;
@@ -115,7 +115,7 @@ impl Emitter<'_> {
     /// slot and falls through to the by-value part.
     pub fn polls(&self) -> TokenStream {
         let krate = self.krate;
-        let state = crate::args::state_place();
+        let state = state_place();
         let mut arms = Vec::new();
         for &block in &self.layout.order {
             let Entry::Delegate { span, .. } = &self.cfg.blocks[block].entry else {
@@ -211,7 +211,7 @@ impl Emitter<'_> {
     /// `__current` so that jumps within one resume do not go through the stored state.
     pub fn steps(&self) -> TokenStream {
         let krate = self.krate;
-        let state = crate::args::state_place();
+        let state = state_place();
         let current = Ident::new("__current", internal());
         let mut arms = Vec::new();
         for &block in &self.layout.order {
@@ -452,7 +452,7 @@ impl Emitter<'_> {
         if self.layout.inlined[jump.to] {
             return self.inline_code(index, from);
         }
-        let state = crate::args::state_place();
+        let state = state_place();
         let dispatch = syn::Lifetime::new("'__dispatch", internal());
         let variant = self.variant(jump.to);
         let mut fields: Vec<TokenStream> = Vec::new();
@@ -480,6 +480,20 @@ impl Emitter<'_> {
             }
         }
     }
+}
+
+/// The place the state lives in, inside the step function: `(*__state)`.
+pub fn state_place() -> TokenStream {
+    let state = Ident::new("__state", internal());
+    let mut group = Group::new(proc_macro2::Delimiter::Parenthesis, quote!(*#state));
+    group.set_span(internal());
+    TokenTree::Group(group).into()
+}
+
+/// Ends the resume with `value` (a `Poll` or a `CoroutineState`): the generated closure answers
+/// a resume request with `Some`.
+pub fn resume_return(value: &TokenStream) -> TokenStream {
+    quote!(return ::core::option::Option::Some(#value))
 }
 
 fn is_single_ident(tokens: &TokenStream) -> bool {
@@ -532,7 +546,7 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
     let sig = &shape.sig;
     let state_enum = emitter.state_enum(&shape.sig.ident);
     let initial = emitter.initial_state(outer);
-    let state = crate::args::state_place();
+    let state = state_place();
     let current = Ident::new("__current", internal());
     let dispatch = syn::Lifetime::new("'__dispatch", internal());
     let step = syn::Lifetime::new("'__step", internal());

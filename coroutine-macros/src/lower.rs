@@ -430,7 +430,7 @@ impl<'e> Lowerer<'e> {
     /// one that returns).
     fn return_code(&self, value: TokenStream, span: Span) -> TokenStream {
         let krate = &self.flavour.krate;
-        let state = crate::args::state_place();
+        let state = crate::emit::state_place();
         let ret = Ident::new("__return_value", internal());
         let annotation = self
             .flavour
@@ -442,7 +442,7 @@ impl<'e> Lowerer<'e> {
         } else {
             quote!(#krate::__private::TaskPoll::Ready(#ret))
         };
-        let finish_resume = crate::args::resume_return(&finish);
+        let finish_resume = crate::emit::resume_return(&finish);
         quote_spanned! {span=>
             {
                 let #ret #annotation = #value;
