@@ -598,7 +598,10 @@ mod generator {
     }
 
     /// Resumes until the generator panics (caught), then drops it.
-    fn panic_log<G: Coroutine<(), Yield = i32>>(g: G, log: &DropLog) -> Vec<&'static str> {
+    pub(crate) fn panic_log<G: Coroutine<(), Yield = i32>>(
+        g: G,
+        log: &DropLog,
+    ) -> Vec<&'static str> {
         {
             let mut g = pin!(g);
             loop {
@@ -615,7 +618,7 @@ mod generator {
     }
 
     /// The same for the plain twin.
-    fn oracle_panic_log<T>(
+    pub(crate) fn oracle_panic_log<T>(
         f: impl FnOnce(&mut Yielder<()>) -> T,
         log: &DropLog,
     ) -> Vec<&'static str> {
@@ -1047,7 +1050,7 @@ mod asynchronous {
     }
 
     /// Polls until the future panics (caught), then drops it.
-    fn panic_log<F: Future>(f: F, log: &DropLog) -> Vec<&'static str> {
+    pub(crate) fn panic_log<F: Future>(f: F, log: &DropLog) -> Vec<&'static str> {
         {
             let mut f = pin!(f);
             let mut cx = Context::from_waker(Waker::noop());
@@ -1128,5 +1131,190 @@ mod conditional_move {
             |y, log| plain::conditional(y, log, false),
         );
         assert_eq!(logs[1], ["<drop>", "x"]);
+    }
+}
+
+// A local the body only indexes or borrows stays in place beside the state ("resident"); it
+// must still be dropped where Rust drops it: after younger locals, at every suspension point, on
+// a panic, and when a loop declares it again.
+
+mod residents {
+    use super::*;
+
+    thread_local! {
+        static CURRENT: std::cell::RefCell<Option<DropLog>> = const { std::cell::RefCell::new(None) };
+    }
+
+    /// Makes `log` the log that `dd` writes to (so the coroutines need no log parameter, which
+    /// would be a local older than the residents).
+    pub fn logging_to(log: &DropLog) {
+        CURRENT.with(|current| *current.borrow_mut() = Some(log.clone()));
+    }
+
+    pub fn dd(name: &'static str) -> Droppy {
+        Droppy(
+            name,
+            CURRENT.with(|current| current.borrow().clone().expect("a log")),
+        )
+    }
+
+    /// Per round: the pair, the replacement of its first item, and a value dropped at once
+    /// (which shows whether the previous round's pair was dropped before it).
+    pub const NAMES: [[&str; 4]; 3] = [
+        ["a0", "b0", "c0", "t0"],
+        ["a1", "b1", "c1", "t1"],
+        ["a2", "b2", "c2", "t2"],
+    ];
+
+    pub mod generator {
+        use super::*;
+        use crate::generator::{oracle_panic_log, panic_log};
+
+        gen_twins! { $ #[coroutines::coroutine(yield = i32, resume = ())]
+            fn resident_items(fail: bool) -> usize {
+                let mut items = [dd("i0"), dd("i1")];
+                let spare = dd("spare");
+                yield_!(1);
+                let n = items[0].name().len();
+                if fail {
+                    boom();
+                }
+                yield_!(2);
+                items[1] = spare;
+                yield_!(3);
+                n + items[1].name().len()
+            }
+
+            fn resident_per_iteration(fail_in: usize) -> usize {
+                let mut round = 0;
+                let mut total = 0;
+                loop {
+                    drop(dd(NAMES[round][3]));
+                    let mut pair = [dd(NAMES[round][0]), dd(NAMES[round][1])];
+                    yield_!(round as i32);
+                    total += pair[1].name().len();
+                    pair[0] = dd(NAMES[round][2]);
+                    if round == fail_in {
+                        boom();
+                    }
+                    yield_!(10);
+                    round += 1;
+                    if round == 3 {
+                        break total;
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn a_resident_is_dropped_after_younger_locals_at_every_suspension() {
+            let logs = check_gen_drops(
+                |log| {
+                    logging_to(&log);
+                    resident_items(false)
+                },
+                |y, log| {
+                    logging_to(&log);
+                    plain::resident_items(y, false)
+                },
+            );
+            assert_eq!(logs[1], ["<drop>", "spare", "i0", "i1"]);
+            assert_eq!(logs[3], ["i1", "<drop>", "i0", "spare"]);
+            assert_eq!(logs[4], ["i1", "i0", "spare", "<end>"]);
+        }
+
+        #[test]
+        fn a_resident_declared_in_a_loop_is_dropped_each_iteration() {
+            let logs = check_gen_drops(
+                |log| {
+                    logging_to(&log);
+                    resident_per_iteration(usize::MAX)
+                },
+                |y, log| {
+                    logging_to(&log);
+                    plain::resident_per_iteration(y, usize::MAX)
+                },
+            );
+            assert_eq!(logs[2], ["t0", "a0", "<drop>", "c0", "b0"]);
+            assert_eq!(
+                logs[3],
+                ["t0", "a0", "c0", "b0", "t1", "<drop>", "a1", "b1"]
+            );
+        }
+
+        #[test]
+        fn a_panic_drops_the_residents_while_unwinding() {
+            for fail_in in [0, 1] {
+                let log = drop_log();
+                logging_to(&log);
+                let got = panic_log(resident_per_iteration(fail_in), &log);
+                logging_to(&log);
+                let want = oracle_panic_log(|y| plain::resident_per_iteration(y, fail_in), &log);
+                assert_eq!(got, want, "generator (left) vs plain (right)");
+            }
+            let log = drop_log();
+            logging_to(&log);
+            let got = panic_log(resident_items(true), &log);
+            assert_eq!(got, ["spare", "i0", "i1", "<caught>", "<dropped>"]);
+        }
+    }
+
+    pub mod asynchronous {
+        use super::*;
+        use crate::asynchronous::panic_log;
+
+        async_twins! { $ #[coroutines::coroutine]
+            fn resident_items() -> usize {
+                let mut items = [dd("i0"), dd("i1")];
+                let spare = dd("spare");
+                yield_from!(pend(()));
+                let n = items[0].name().len();
+                yield_from!(pend(()));
+                items[1] = spare;
+                yield_from!(pend(()));
+                n + items[1].name().len()
+            }
+
+            fn resident_around_a_panicking_awaitee() {
+                let items = [dd("i0"), dd("i1")];
+                let _younger = dd("younger");
+                yield_from!(pend(()));
+                yield_from!(sub_panics());
+                let _ = &items[0];
+            }
+
+            fn sub_panics() {
+                let _s = dd("sub");
+                yield_from!(pend(()));
+                boom();
+            }
+        }
+
+        #[test]
+        fn a_resident_is_dropped_after_younger_locals_at_every_suspension() {
+            let logs = check_async_drops(
+                |log| {
+                    logging_to(&log);
+                    resident_items()
+                },
+                |log| {
+                    logging_to(&log);
+                    native::resident_items()
+                },
+            );
+            assert_eq!(logs[1], ["<drop>", "spare", "i0", "i1"]);
+            assert_eq!(logs[3], ["i1", "<drop>", "i0", "spare"]);
+        }
+
+        #[test]
+        fn a_panic_inside_an_awaitee_drops_the_residents_while_unwinding() {
+            let log = drop_log();
+            logging_to(&log);
+            let got = panic_log(resident_around_a_panicking_awaitee(), &log);
+            logging_to(&log);
+            let want = panic_log(native::resident_around_a_panicking_awaitee(), &log);
+            assert_eq!(got, want, "#[coroutine] (left) vs native (right)");
+            assert_eq!(got, ["sub", "younger", "i0", "i1", "<caught>", "<dropped>"]);
+        }
     }
 }

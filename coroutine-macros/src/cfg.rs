@@ -37,6 +37,9 @@ pub struct Local {
     /// Certainly an owned value (built by a constructor, a literal, a by-value parameter): a
     /// borrow of it cannot outlive a suspension.
     pub owned: bool,
+    /// Certainly without drop glue (see [`crate::signature::is_drop_free_type`]), so when it is
+    /// dropped cannot be observed.
+    pub drop_free: bool,
     /// Declared without a value (`let n;`): the block that declares it.
     pub declared_uninit: Option<BlockId>,
     /// Blocks whose code assigns it (`n = ..`).
@@ -136,6 +139,7 @@ impl Cfg {
             reborrow: None,
             borrows_from: None,
             owned: false,
+            drop_free: false,
             declared_uninit: None,
             assigned_in: BTreeSet::new(),
         });

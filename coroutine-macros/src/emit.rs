@@ -15,12 +15,70 @@ use crate::lower::{parse_allow_mut_placeholder, parse_placeholder, respan};
 use crate::signature::Shape;
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
+use std::collections::BTreeSet;
 
 pub struct Emitter<'a> {
     pub cfg: &'a Cfg,
     pub layout: &'a Layout,
     pub krate: &'a TokenStream,
     pub generator: Option<&'a crate::args::Generator>,
+    /// Locals kept in place beside the enum, oldest first (see [`residents`]).
+    pub residents: Vec<LocalId>,
+}
+
+/// Which of the [`crate::resident`] candidates to keep in place: a local every suspension state
+/// stores (so keeping it beside the enum costs no memory the enum would have shared), and that
+/// is, in every state storing it, older than the state's other locals unless they are residents
+/// too or have no drop glue (so that a suspended coroutine, which drops its enum before its
+/// residents, and an arm, which takes its residents before its other locals, drop them in
+/// scope order).
+pub fn residents(cfg: &Cfg, layout: &Layout, candidates: &BTreeSet<String>) -> Vec<LocalId> {
+    let suspensions: Vec<usize> = layout
+        .order
+        .iter()
+        .copied()
+        .filter(|&block| {
+            matches!(
+                cfg.blocks[block].entry,
+                Entry::Yield { .. } | Entry::Delegate { .. }
+            )
+        })
+        .collect();
+    if suspensions.is_empty() {
+        return Vec::new();
+    }
+    let mut chosen: BTreeSet<LocalId> = (0..cfg.locals.len())
+        .filter(|&local| {
+            let data = &cfg.locals[local];
+            let name = data.name.to_string();
+            !data.hidden
+                && data.reborrow.is_none()
+                && data.declared_uninit.is_none()
+                && candidates.contains(name.trim_start_matches("r#"))
+                && suspensions
+                    .iter()
+                    .all(|&block| layout.saved[block].contains(&local))
+        })
+        .collect();
+    loop {
+        let before = chosen.len();
+        for saved in &layout.saved {
+            let mut prefix = true;
+            for local in saved {
+                if cfg.locals[*local].drop_free {
+                    continue;
+                }
+                if !chosen.contains(local) {
+                    prefix = false;
+                } else if !prefix {
+                    chosen.remove(local);
+                }
+            }
+        }
+        if chosen.len() == before {
+            return chosen.into_iter().collect();
+        }
+    }
 }
 
 impl Emitter<'_> {
@@ -48,6 +106,46 @@ impl Emitter<'_> {
         }
     }
 
+    /// The locals a block's variant stores: those the layout saves, but the residents.
+    fn stored(&self, block: usize) -> Vec<LocalId> {
+        self.layout.saved[block]
+            .iter()
+            .copied()
+            .filter(|local| !self.residents.contains(local))
+            .collect()
+    }
+
+    /// The residents alive (by reference) in the arm of `block`.
+    fn residents_in(&self, block: usize) -> Vec<LocalId> {
+        self.residents
+            .iter()
+            .copied()
+            .filter(|local| self.layout.saved[block].contains(local))
+            .collect()
+    }
+
+    /// `(*__residents).k`: the slot of a resident (the tuple holds them newest first, so that
+    /// they drop in scope order).
+    fn resident_slot(&self, local: LocalId) -> TokenStream {
+        let position = self
+            .residents
+            .iter()
+            .position(|&r| r == local)
+            .unwrap_or_default();
+        let index = syn::Index::from(self.residents.len() - 1 - position);
+        let residents = Ident::new("__residents", internal());
+        quote!((*#residents).#index)
+    }
+
+    fn resident_guard(&self, local: LocalId) -> Ident {
+        let name = self.cfg.locals[local].name.to_string();
+        format_ident!(
+            "__resident_{}",
+            name.trim_start_matches("r#"),
+            span = internal()
+        )
+    }
+
     fn is_delegation(&self, block: usize) -> bool {
         matches!(self.cfg.blocks[block].entry, Entry::Delegate { .. })
     }
@@ -68,7 +166,7 @@ impl Emitter<'_> {
             }
             // A suspended state drops its locals newest first, as a scope does; the first state
             // holds only the arguments, which an unresumed `async fn` drops first to last.
-            let saved = &self.layout.saved[block];
+            let saved = &self.stored(block);
             let in_drop_order: Vec<LocalId> = if block == 0 {
                 saved.clone()
             } else {
@@ -102,7 +200,7 @@ impl Emitter<'_> {
 
     /// The first state, built from the parameters (`outer[i]` is the value of local `i`).
     pub fn initial_state(&self, outer: &[TokenStream]) -> TokenStream {
-        let fields = self.layout.saved[0].iter().map(|&local| {
+        let fields = self.stored(0).into_iter().map(|local| {
             let field = self.field(0, local);
             let value = &outer[local];
             quote!(#field: #value)
@@ -169,8 +267,11 @@ impl Emitter<'_> {
             // SAFETY (of the guard and the reborrow): `__state_ptr` comes from the captured
             // state and is only used while nothing else borrows it: the reborrow ends with the
             // poll, and the guard is disarmed right after it.
+            // The residents are dropped too, after the state's locals, as a scope would.
+            let (resident_guards, keep_residents) = self.residents_during_poll(block);
             arms.push(quote_spanned! {here=>
                 __State::#variant { .. } => {
+                    #resident_guards
                     let #state_ptr: *mut _ = &raw mut #state;
                     let #guard = unsafe { #krate::__private::PoisonOnUnwind::new(#state_ptr, || __State::Poisoned) };
                     let __progress = match unsafe { &mut *#state_ptr } {
@@ -178,6 +279,7 @@ impl Emitter<'_> {
                         _ => #krate::__private::unreachable_state(),
                     };
                     #guard.disarm();
+                    #keep_residents
                     #slot = ::core::option::Option::Some(match __progress { #finish });
                 }
             });
@@ -191,6 +293,22 @@ impl Emitter<'_> {
                 _ => {}
             }
         }
+    }
+
+    /// Guards that drop the residents of a delegation state if its awaitee panics, and the
+    /// code that keeps them once it has not.
+    fn residents_during_poll(&self, block: usize) -> (TokenStream, TokenStream) {
+        let krate = self.krate;
+        let mut guards = TokenStream::new();
+        let mut keep = TokenStream::new();
+        for local in self.residents_in(block) {
+            let guard = self.resident_guard(local);
+            let slot = self.resident_slot(local);
+            guards
+                .extend(quote!(let mut #guard = #krate::__private::Resident::resume(&mut #slot);));
+            keep.extend(quote!(#guard.keep();));
+        }
+        (guards, keep)
     }
 
     /// `let mut __outputN = None;` for each delegation state (typed by inference).
@@ -217,7 +335,7 @@ impl Emitter<'_> {
         for &block in &self.layout.order {
             let variant = self.variant(block);
             let data = &self.cfg.blocks[block];
-            let bindings = self.layout.saved[block].iter().map(|&local| {
+            let bindings = self.stored(block).into_iter().map(|local| {
                 let field = self.field(block, local);
                 let name = self.cfg.entry_name(block, local);
                 let mutability = self.cfg.locals[local].mutable.then(|| quote!(mut));
@@ -230,7 +348,7 @@ impl Emitter<'_> {
                     #krate::__private::unreachable_state()
                 };
             };
-            let code = self.replace_jumps(data.code.clone(), block);
+            let code = self.replace_jumps(data.code.clone(), block, block);
             let reborrows = self.reborrows(block);
             let uninit = self.uninitialised(block);
             let resumed = match &data.entry {
@@ -255,9 +373,9 @@ impl Emitter<'_> {
                     })
                 }
             };
-            arms.push(
-                quote!(__State::#variant { .. } => { #take #uninit #resumed #reborrows #code }),
-            );
+            let (guards, body) =
+                self.in_place(block, quote!(#take #uninit #resumed #reborrows #code));
+            arms.push(quote!(__State::#variant { .. } => { #guards #body }));
         }
         quote! {
             match #current {
@@ -269,6 +387,37 @@ impl Emitter<'_> {
                 __State::Poisoned => #krate::__private::resumed_after_panicking(),
             }
         }
+    }
+
+    /// An arm's code with the residents it holds in place: the guards that take them (declared
+    /// first, so dropped last: every resident is older than the arm's other locals), and the
+    /// code with each mention `name` written `(*name)`, `name` being a reference to the slot.
+    fn in_place(&self, block: usize, code: TokenStream) -> (TokenStream, TokenStream) {
+        let held = self.residents_in(block);
+        if held.is_empty() {
+            return (TokenStream::new(), code);
+        }
+        let krate = self.krate;
+        let mut guards = TokenStream::new();
+        let mut names = Vec::new();
+        for local in held {
+            let data = &self.cfg.locals[local];
+            let name = &data.name;
+            let guard = self.resident_guard(local);
+            let slot = self.resident_slot(local);
+            let access = if data.mutable {
+                quote!(#guard.get())
+            } else {
+                quote!(&*#guard.get())
+            };
+            guards.extend(quote! {
+                let mut #guard = #krate::__private::Resident::resume(&mut #slot);
+                #[allow(unused_variables)]
+                let #name = #access;
+            });
+            names.push(name.to_string().trim_start_matches("r#").to_owned());
+        }
+        (guards, dereference(code, &names))
     }
 
     /// The body of the frame reader: which frame the stored state stands for, then the frames
@@ -422,13 +571,13 @@ impl Emitter<'_> {
     }
 
     /// Replaces jump placeholders in a block's code by the code that stores the target's state.
-    fn replace_jumps(&self, code: TokenStream, block: usize) -> TokenStream {
+    fn replace_jumps(&self, code: TokenStream, block: usize, arm: usize) -> TokenStream {
         let mut out = TokenStream::new();
         for tree in code {
             match tree {
                 TokenTree::Ident(ident) => {
                     if let Some(index) = parse_placeholder(&ident) {
-                        out.extend(self.jump_code(index, block));
+                        out.extend(self.jump_code(index, block, arm));
                     } else if let Some(locals) = parse_allow_mut_placeholder(&ident) {
                         out.extend(self.deferred_allows(locals, block));
                     } else {
@@ -436,8 +585,10 @@ impl Emitter<'_> {
                     }
                 }
                 TokenTree::Group(group) => {
-                    let mut replaced =
-                        Group::new(group.delimiter(), self.replace_jumps(group.stream(), block));
+                    let mut replaced = Group::new(
+                        group.delimiter(),
+                        self.replace_jumps(group.stream(), block, arm),
+                    );
                     replaced.set_span(group.span());
                     out.extend([TokenTree::Group(replaced)]);
                 }
@@ -447,10 +598,12 @@ impl Emitter<'_> {
         out
     }
 
-    fn jump_code(&self, index: usize, from: usize) -> TokenStream {
+    /// The code of jump `index`, in the arm of block `arm` (which differs from the jump's
+    /// source block `from` when that block is inlined).
+    fn jump_code(&self, index: usize, from: usize, arm: usize) -> TokenStream {
         let jump = &self.cfg.jumps[index];
         if self.layout.inlined[jump.to] {
-            return self.inline_code(index, from);
+            return self.inline_code(index, from, arm);
         }
         let state = state_place();
         let dispatch = syn::Lifetime::new("'__dispatch", internal());
@@ -460,10 +613,21 @@ impl Emitter<'_> {
             fields.push(quote!(__awaitee: #awaitee));
         }
         let mut bind_args = Vec::new();
-        for &local in &self.layout.saved[jump.to] {
+        for local in self.stored(jump.to) {
             let field = self.field(jump.to, local);
             let value = self.jump_value(jump, local, from, &mut bind_args);
             fields.push(quote!(#field: #value));
+        }
+        // Residents the target keeps stay in place (or, declared in this arm, move in now).
+        for local in self.residents_in(jump.to) {
+            if self.layout.saved[arm].contains(&local) {
+                let guard = self.resident_guard(local);
+                bind_args.push(quote!(#guard.keep();));
+            } else {
+                let slot = self.resident_slot(local);
+                let name = &self.cfg.locals[local].name;
+                bind_args.push(quote!(#slot = ::core::option::Option::Some(#name);));
+            }
         }
         // Arguments are evaluated before any local moves into the new state (they may read one).
         let next = quote!(__State::#variant { #(#fields),* });
@@ -496,6 +660,33 @@ pub fn resume_return(value: &TokenStream) -> TokenStream {
     quote!(return ::core::option::Option::Some(#value))
 }
 
+/// `code` with every identifier in `names` written `(*name)` (see [`crate::resident`]: each
+/// occurrence is a mention in a place position).
+fn dereference(code: TokenStream, names: &[String]) -> TokenStream {
+    code.into_iter()
+        .map(|tree| match tree {
+            TokenTree::Ident(ident)
+                if names.iter().any(|name| {
+                    ident == name.as_str() || ident.to_string().trim_start_matches("r#") == name
+                }) =>
+            {
+                let star = proc_macro2::Punct::new('*', proc_macro2::Spacing::Alone);
+                let mut group =
+                    Group::new(proc_macro2::Delimiter::Parenthesis, quote!(#star #ident));
+                group.set_span(internal());
+                TokenTree::Group(group)
+            }
+            TokenTree::Group(group) => {
+                let mut replaced =
+                    Group::new(group.delimiter(), dereference(group.stream(), names));
+                replaced.set_span(group.span());
+                TokenTree::Group(replaced)
+            }
+            other => other,
+        })
+        .collect()
+}
+
 fn is_single_ident(tokens: &TokenStream) -> bool {
     let mut trees = tokens.clone().into_iter();
     matches!(
@@ -507,13 +698,13 @@ fn is_single_ident(tokens: &TokenStream) -> bool {
 impl Emitter<'_> {
     /// The target of a jump, run in place: its locals are bound as its arm would bind them
     /// (all at once, so no binding hides a value another one reads), then its code.
-    fn inline_code(&self, index: usize, from: usize) -> TokenStream {
+    fn inline_code(&self, index: usize, from: usize, arm: usize) -> TokenStream {
         let jump = &self.cfg.jumps[index];
         let target = jump.to;
         let mut names = Vec::new();
         let mut values = Vec::new();
         let mut bind_args = Vec::new();
-        for &local in &self.layout.saved[target] {
+        for local in self.stored(target) {
             let name = self.cfg.entry_name(target, local);
             let mutability = self.cfg.locals[local].mutable.then(|| quote!(mut));
             names.push(quote!(#mutability #name));
@@ -521,7 +712,7 @@ impl Emitter<'_> {
         }
         let reborrows = self.reborrows(target);
         let uninit = self.uninitialised(target);
-        let code = self.replace_jumps(self.cfg.blocks[target].code.clone(), target);
+        let code = self.replace_jumps(self.cfg.blocks[target].code.clone(), target, arm);
         quote!({
             #(#bind_args)*
             #[allow(unused_mut, unused_variables, unused_parens)]
@@ -595,10 +786,27 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
         ),
     };
     let diagram = crate::diagram::diagram(emitter, &shape.sig.ident);
+    // Residents live beside the enum, in a tuple dropped after it, newest first.
+    let residents = Ident::new("__residents", internal());
+    let (initial, take_state) = if emitter.residents.is_empty() {
+        (initial, quote!(let #state_ref = &mut #owned_state;))
+    } else {
+        let empty = emitter
+            .residents
+            .iter()
+            .map(|_| quote!(::core::option::Option::None));
+        (
+            quote!((#initial, (#(#empty,)*))),
+            quote! {
+                let #state_ref = &mut #owned_state.0;
+                let #residents = &mut #owned_state.1;
+            },
+        )
+    };
     let machine = quote! {
         #krate::__private::#adapter(
             move |#request: #krate::__private::Request<'_, #resume_argument>| {
-                let #state_ref = &mut #owned_state;
+                #take_state
                 let #frames_param = match #request {
                     #resume_arm
                     #krate::__private::Request::Frames(#frames_param) => #frames_param,

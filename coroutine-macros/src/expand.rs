@@ -7,6 +7,7 @@
 use crate::args;
 use crate::emit::{self, Emitter};
 use crate::lower::{Flavour, Lowerer};
+use crate::resident;
 use crate::scan;
 use crate::signature::{self, self_ident};
 use proc_macro2::{TokenStream, TokenTree};
@@ -46,6 +47,7 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
     if shape.has_receiver {
         ReplaceSelf.visit_block_mut(&mut body);
     }
+    let resident_candidates = resident::candidates(&body);
 
     let flavour = Flavour {
         yield_ty: args
@@ -64,13 +66,11 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut lowerer = Lowerer::new(&flavour, &mut errors);
     let mut outer = Vec::new();
     for param in &shape.params {
-        // A by-value parameter of a concrete, non-reference type is owned by the coroutine.
-        let owned = param.pattern.is_none() && signature::is_owned_type(&param.ty);
         lowerer.declare_param(
             param.binding.clone(),
             param.mutable,
             param.pattern.is_some(),
-            owned,
+            &param.ty,
         );
         let value = param.outer.to_token_stream();
         outer.push(value);
@@ -94,6 +94,7 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
         match cfg.layout() {
             Ok(layout) => {
                 let emitter = Emitter {
+                    residents: emit::residents(&cfg, &layout, &resident_candidates),
                     cfg: &cfg,
                     layout: &layout,
                     krate: &args.krate,

@@ -7,6 +7,8 @@
 //! - `signature` checks the function's shape and builds the outer signature;
 //! - `scan` answers syntactic questions about the body (where the suspension points are,
 //!   which names a piece of code mentions or may move, what a pattern binds);
+//! - `resident` finds the locals the body only uses in place (indexed, borrowed), which can stay
+//!   where they are across suspensions instead of moving in and out of the state;
 //! - `lower` turns the body into basic blocks split at suspension points (`cfg` holds that
 //!   representation and decides, by liveness, which locals each state stores);
 //! - `emit` writes the state enum, the resume closure and the outer function; `diagram` draws
@@ -23,6 +25,7 @@ mod expand;
 mod lower;
 #[cfg(test)]
 mod never_panics;
+mod resident;
 mod scan;
 mod signature;
 

@@ -387,9 +387,11 @@ impl<'e> Lowerer<'e> {
     // ---- the body -----------------------------------------------------------------------
 
     /// Declares a parameter (parameters are the first locals, in order).
-    pub fn declare_param(&mut self, name: Ident, mutable: bool, hidden: bool, owned: bool) {
+    pub fn declare_param(&mut self, name: Ident, mutable: bool, hidden: bool, ty: &syn::Type) {
         let local = self.declare(name, mutable, hidden);
-        self.cfg.locals[local].owned = owned;
+        // A by-value parameter of a concrete, non-reference type is owned by the coroutine.
+        self.cfg.locals[local].owned = !hidden && crate::signature::is_owned_type(ty);
+        self.cfg.locals[local].drop_free = crate::signature::is_drop_free_type(ty);
         // A parameter is in scope at the start, not declared by it.
         self.cfg.blocks[self.cur].decls.retain(|&l| l != local);
         self.cfg.blocks[self.cur].scope.push(local);
@@ -523,6 +525,7 @@ impl<'e> Lowerer<'e> {
                     data.borrows_from = borrows_from;
                 }
                 data.owned = owned && matches!(pat, Pat::Ident(_));
+                data.drop_free = scan::binds_drop_free_value(local);
                 data.declared_uninit = uninit;
             }
             return;
@@ -675,6 +678,9 @@ impl<'e> Lowerer<'e> {
                 self.cfg.blocks[self.cur].forward = None;
                 self.cfg.blocks[self.cur].code.extend(quote!(#allow #code));
                 self.declare_pattern(pat, borrow_like);
+                if let Some(declared) = self.cfg.locals.last_mut() {
+                    declared.drop_free = scan::binds_drop_free_value(local);
+                }
             }
             Some((_, diverge)) if !self.needs(diverge) => {
                 let diverge = self.verbatim_expr(diverge);

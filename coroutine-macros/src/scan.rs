@@ -628,6 +628,35 @@ fn pattern_binds_by_ref(pat: &Pat) -> bool {
 
 /// Whether a `let` initialiser (or a loop's iterable, or a scrutinee) obviously produces a
 /// borrow, so the bindings it initialises are references and can end before their scope does.
+/// `let x: T = ..` with a type without drop glue, or `let x = 1;` (a number, `bool` or `char`
+/// literal): when `x` is dropped cannot be observed.
+pub fn binds_drop_free_value(local: &syn::Local) -> bool {
+    match &local.pat {
+        Pat::Type(typed) => {
+            matches!(*typed.pat, Pat::Ident(_)) && crate::signature::is_drop_free_type(&typed.ty)
+        }
+        Pat::Ident(_) => local
+            .init
+            .as_ref()
+            .is_some_and(|init| is_scalar_literal(&init.expr)),
+        _ => false,
+    }
+}
+
+fn is_scalar_literal(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(lit) => matches!(
+            lit.lit,
+            syn::Lit::Int(_) | syn::Lit::Float(_) | syn::Lit::Bool(_) | syn::Lit::Char(_)
+        ),
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => {
+            is_scalar_literal(&unary.expr)
+        }
+        Expr::Paren(paren) => is_scalar_literal(&paren.expr),
+        _ => false,
+    }
+}
+
 pub fn looks_like_borrow(expr: &Expr) -> bool {
     match expr {
         Expr::Reference(_) => true,

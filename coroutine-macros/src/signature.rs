@@ -196,6 +196,43 @@ pub fn is_unit(ty: &Type) -> bool {
     }
 }
 
+/// Whether a value of this type certainly has no drop glue (primitives, references, raw
+/// pointers, and arrays and tuples of those): when such a local is dropped is unobservable.
+pub fn is_drop_free_type(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(_) | Type::Ptr(_) | Type::Never(_) => true,
+        Type::Array(array) => is_drop_free_type(&array.elem),
+        Type::Tuple(tuple) => tuple.elems.iter().all(is_drop_free_type),
+        Type::Paren(paren) => is_drop_free_type(&paren.elem),
+        // A type passed through a `macro_rules!` fragment (`$ty:ty`).
+        Type::Group(group) => is_drop_free_type(&group.elem),
+        Type::Path(path) => {
+            path.qself.is_none()
+                && path.path.get_ident().is_some_and(|ident| {
+                    matches!(
+                        ident.to_string().as_str(),
+                        "u8" | "u16"
+                            | "u32"
+                            | "u64"
+                            | "u128"
+                            | "usize"
+                            | "i8"
+                            | "i16"
+                            | "i32"
+                            | "i64"
+                            | "i128"
+                            | "isize"
+                            | "f32"
+                            | "f64"
+                            | "bool"
+                            | "char"
+                    )
+                })
+        }
+        _ => false,
+    }
+}
+
 /// Whether a parameter of this type certainly owns its value: a path type such as `Vec<T>` or
 /// `String` (not a reference, a generic parameter, `impl Trait`, `Self`, nor a type that holds a
 /// borrow such as `Pin<&mut T>` or `Cow<'a, str>`).

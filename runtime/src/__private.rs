@@ -450,6 +450,48 @@ pub fn unreachable_state() -> ! {
     panic!("internal error in `coroutines`: impossible coroutine state (please report this bug)")
 }
 
+/// A local the macro keeps in place beside the state enum (a "resident": a local the body only
+/// indexes, borrows or updates in place). Each arm that runs while the local is alive takes it
+/// through this guard: the guard is declared before the arm's other locals, so it is dropped
+/// after them, and drops the value with it (a scope exit, a return, a panic unwinding) unless the
+/// jump that ends the arm goes to a state that keeps the local, which calls [`Resident::keep`].
+pub struct Resident<'s, T> {
+    slot: &'s mut Option<T>,
+    keep: bool,
+}
+
+impl<'s, T> Resident<'s, T> {
+    /// The guard of a slot that holds its value.
+    #[inline(always)]
+    pub fn resume(slot: &'s mut Option<T>) -> Self {
+        Resident { slot, keep: false }
+    }
+
+    /// The value, in place.
+    #[inline(always)]
+    pub fn get(&mut self) -> &mut T {
+        match self.slot {
+            Some(value) => value,
+            None => unreachable_state(),
+        }
+    }
+
+    /// The arm ends with a jump to a state that keeps the local.
+    #[inline(always)]
+    pub fn keep(&mut self) {
+        self.keep = true;
+    }
+}
+
+impl<T> Drop for Resident<'_, T> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if !self.keep {
+            *self.slot = None;
+        }
+    }
+}
+
 pub use crate::coroutine::CoroutineState as State;
 pub use core::mem::replace;
 pub use core::pin::Pin as PinType;
