@@ -1281,7 +1281,11 @@ impl<'e> Lowerer<'e> {
                 ));
                 let convert = if generator.is_some() {
                     let resume_ty = &self.flavour.resume_ty;
-                    quote_spanned!(span=> #krate::__private::into_delegate::<#resume_ty, #generator, _>(#operand))
+                    // The operand is passed through a call spanned at the `yield_from!`, where the
+                    // poll of the delegated generator checks the same bound: rustc reports a
+                    // generator of the wrong type once, there (it blames a failed bound on the
+                    // argument).
+                    quote_spanned!(span=> #krate::ops::Delegate::<#resume_ty, #generator>::into_delegate(::core::convert::identity(#operand)))
                 } else {
                     quote_spanned!(span=> #krate::__private::into_awaitee(#operand))
                 };
@@ -1304,12 +1308,15 @@ impl<'e> Lowerer<'e> {
         let krate = &respan(self.flavour.krate.clone(), span);
         let residual = Ident::new("__residual", internal());
         let output = Ident::new("__output", internal());
+        // rustc blames a failed bound on the argument that names the trait's parameter; a
+        // hygienic name comes from the expansion's own syntax context and would be blamed at
+        // the attribute, so the argument is a call spanned at the user's `?`.
         let ret = self.return_code(
-            quote_spanned!(span=> #krate::__private::FromResidual::from_residual(#residual)),
+            quote_spanned!(span=> #krate::ops::FromResidual::from_residual(::core::convert::identity(#residual))),
             span,
         );
         let matched = quote_spanned! {span=>
-            match #krate::__private::Try::branch(#operand) {
+            match #krate::ops::Try::branch(#operand) {
                 ::core::ops::ControlFlow::Continue(#output) => #output,
                 ::core::ops::ControlFlow::Break(#residual) => #ret,
             }
