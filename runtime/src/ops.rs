@@ -31,9 +31,9 @@ pub trait Try {
 /// A stable stand-in for `core::ops::FromResidual`: what a `#[coroutine]` fn that uses `?`
 /// must return (`Result` for `?` on a `Result`, `Option` for `?` on an `Option`).
 #[diagnostic::on_unimplemented(
-    message = "the `?` operator can only be used in a `#[coroutine]` fn that returns `Result` or `Option`",
-    label = "cannot use the `?` operator in a coroutine that returns `{Self}`",
-    note = "`?` on a `Result` needs a coroutine that returns a `Result` whose error type converts `From` the error; `?` on an `Option` needs one that returns an `Option`"
+    message = "the `?` operator cannot return early from a `#[coroutine]` fn that returns `{Self}`",
+    label = "cannot use the `?` operator here: the coroutine returns `{Self}`",
+    note = "inside a `#[coroutine]` fn, `?` on a `Result<_, E>` needs the fn to return a `Result<_, F>` where `F: From<E>`, and `?` on an `Option` needs it to return an `Option`"
 )]
 pub trait FromResidual<R> {
     /// Builds the early return value.
