@@ -607,9 +607,13 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
         ),
     };
     let diagram = crate::diagram::diagram(emitter, &shape.sig.ident);
+    // The closure is located at the function's name: rustc names it in some notes
+    // ("required because it's used within this closure", for a coroutine that is not `Send`).
+    let closure_here = internal().located_at(shape.sig.ident.span());
+    let closure_head = quote_spanned!(closure_here=> move |#request: #krate::__private::Request<'_, #resume_argument>|);
     let machine = quote! {
         #krate::__private::#adapter(
-            move |#request: #krate::__private::Request<'_, #resume_argument>| {
+            #closure_head {
                 let #state_ref = &mut #owned_state;
                 let #frames_param = match #request {
                     #resume_arm

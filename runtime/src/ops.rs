@@ -91,7 +91,7 @@ impl<T> FromResidual<Option<Infallible>> for Option<T> {
 #[diagnostic::on_unimplemented(
     message = "`yield_from!` cannot delegate to `{Self}`: it is not a generator resumed with `{R}` that yields `{Y}`",
     label = "not a `Coroutine<{R}, Yield = {Y}>`",
-    note = "in a generator `#[coroutine(yield = ..)]`, `yield_from!` delegates to another generator with the same yield and resume types (PEP 380)"
+    note = "in a generator `#[coroutine(yield = ..)]`, `yield_from!` delegates to another generator with the same yield and resume types (PEP 380); to yield every item of an iterator, delegate to `coroutines::from_iter(..)`"
 )]
 pub trait Delegate<R, Y>: Sized {
     /// The delegated generator's return value: the value of `yield_from!`.
