@@ -238,13 +238,22 @@ impl Emitter<'_> {
             // that once, there, rather than again at the attribute.
             let awaitee_here = Ident::new("__awaitee", here);
             let krate_at = respan(krate.clone(), *span);
-            let pinned = quote_spanned!(here=> unsafe { #krate_at::__private::PinType::new_unchecked(#awaitee_here) });
+            // The arguments are calls spanned there too: rustc blames a failed bound on the
+            // argument that names its type parameter, and an argument from another syntax
+            // context than the call's (a hygienic name) would be blamed at the attribute. The
+            // `unsafe` block stays the expansion's own, so that `#![forbid(unsafe_code)]` in
+            // the user's crate does not see it.
+            let pinned =
+                quote_spanned!(*span=> #krate_at::__private::PinType::new_unchecked(#awaitee_here));
             let (advance, finish) = if let Some(generator) = self.generator {
                 let resume_ty = respan(generator.resume_ty.to_token_stream(), *span);
                 let yield_ty = respan(generator.yield_ty.to_token_stream(), *span);
                 let yield_up = resume_return(&quote!(#krate::__private::State::Yielded(#yielded)));
                 (
-                    quote_spanned!(*span=> #krate_at::__private::resume_delegate::<#resume_ty, #yield_ty, _>(#pinned, #krate_at::__private::delegate_arg(&mut #arg))),
+                    unsafe_block(
+                        here,
+                        &quote_spanned!(*span=> #krate_at::ops::Delegate::<#resume_ty, #yield_ty>::resume_delegate(#pinned, #krate_at::ops::ResumeDefault::delegate_arg(::core::convert::identity(&mut #arg)))),
+                    ),
                     quote! {
                         #krate::__private::State::Complete(#output) => #output,
                         #krate::__private::State::Yielded(#yielded) => {
@@ -255,7 +264,10 @@ impl Emitter<'_> {
             } else {
                 let pending = resume_return(&quote!(#krate::__private::TaskPoll::Pending));
                 (
-                    quote_spanned!(*span=> #krate_at::__private::poll_awaitee(#pinned, #cx)),
+                    unsafe_block(
+                        here,
+                        &quote_spanned!(*span=> #krate_at::__private::poll_awaitee(#pinned, #cx)),
+                    ),
                     quote! {
                         #krate::__private::TaskPoll::Ready(#output) => #output,
                         #krate::__private::TaskPoll::Pending => #pending,
@@ -803,9 +815,13 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
             },
         )
     };
+    // The closure is located at the function's name: rustc names it in some notes
+    // ("required because it's used within this closure", for a coroutine that is not `Send`).
+    let closure_here = internal().located_at(shape.sig.ident.span());
+    let closure_head = quote_spanned!(closure_here=> move |#request: #krate::__private::Request<'_, #resume_argument>|);
     let machine = quote! {
         #krate::__private::#adapter(
-            move |#request: #krate::__private::Request<'_, #resume_argument>| {
+            #closure_head {
                 #take_state
                 let #frames_param = match #request {
                     #resume_arm
@@ -829,4 +845,10 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
             #machine
         }
     }
+}
+
+/// `unsafe { code }`, the block spanned at `span` (the expansion's own, located at the user's
+/// code) and `code` left as it is.
+fn unsafe_block(span: Span, code: &TokenStream) -> TokenStream {
+    quote_spanned!(span=> unsafe { #code })
 }

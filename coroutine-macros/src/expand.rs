@@ -9,7 +9,7 @@ use crate::emit::{self, Emitter};
 use crate::lower::{Flavour, Lowerer};
 use crate::resident;
 use crate::scan;
-use crate::signature::{self, self_ident};
+use crate::signature::{self, self_at};
 use proc_macro2::{TokenStream, TokenTree};
 use quote::{quote, ToTokens};
 use syn::visit_mut::{self, VisitMut};
@@ -216,7 +216,7 @@ impl VisitMut for ReplaceSelf {
     fn visit_expr_path_mut(&mut self, node: &mut syn::ExprPath) {
         if node.qself.is_none() && node.path.is_ident("self") {
             let span = node.path.segments[0].ident.span();
-            node.path = syn::Path::from(self_ident().with_span_located(span));
+            node.path = syn::Path::from(self_at(span));
         }
     }
     fn visit_macro_mut(&mut self, node: &mut syn::Macro) {
@@ -239,9 +239,7 @@ fn replace_self_tokens(tokens: TokenStream) -> TokenStream {
                 if is_path {
                     out.push(tree.clone());
                 } else {
-                    out.push(TokenTree::Ident(
-                        self_ident().with_span_located(ident.span()),
-                    ));
+                    out.push(TokenTree::Ident(self_at(ident.span())));
                 }
             }
             TokenTree::Group(group) => {
@@ -254,17 +252,4 @@ fn replace_self_tokens(tokens: TokenStream) -> TokenStream {
         }
     }
     out.into_iter().collect()
-}
-
-trait LocatedAt {
-    fn with_span_located(self, span: proc_macro2::Span) -> Self;
-}
-
-impl LocatedAt for proc_macro2::Ident {
-    /// Keeps the hygiene of `self` (mixed-site) but reports errors at the user's `self`.
-    fn with_span_located(mut self, span: proc_macro2::Span) -> Self {
-        let hygiene = self.span();
-        self.set_span(hygiene.located_at(span));
-        self
-    }
 }

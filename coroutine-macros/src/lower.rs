@@ -42,6 +42,8 @@ struct LoopFrame {
     continue_to: Option<BlockId>,
     /// The parameter of `break_to` that `break value` fills.
     value: Option<LocalId>,
+    /// `loop`, `while`, `for` or `block`, for errors.
+    keyword: &'static str,
 }
 
 pub struct Lowerer<'e> {
@@ -930,7 +932,7 @@ impl<'e> Lowerer<'e> {
                 quote!((#start #limits #end))
             }
             Expr::Try(node) => {
-                let operand = self.lower_expr(&node.expr);
+                let operand = self.lower_expr(without_parens(&node.expr));
                 self.cfg.blocks[self.cur].returns = true;
                 self.try_code(operand, node.question_token.span)
             }
@@ -1287,7 +1289,11 @@ impl<'e> Lowerer<'e> {
                 ));
                 let convert = if generator.is_some() {
                     let resume_ty = &self.flavour.resume_ty;
-                    quote_spanned!(span=> #krate::__private::into_delegate::<#resume_ty, #generator, _>(#operand))
+                    // The operand is passed through a call spanned at the `yield_from!`, where the
+                    // poll of the delegated generator checks the same bound: rustc reports a
+                    // generator of the wrong type once, there (it blames a failed bound on the
+                    // argument).
+                    quote_spanned!(span=> #krate::ops::Delegate::<#resume_ty, #generator>::into_delegate(::core::convert::identity(#operand)))
                 } else {
                     quote_spanned!(span=> #krate::__private::into_awaitee(#operand))
                 };
@@ -1310,12 +1316,17 @@ impl<'e> Lowerer<'e> {
         let krate = &respan(self.flavour.krate.clone(), span);
         let residual = Ident::new("__residual", internal());
         let output = Ident::new("__output", internal());
+        // rustc blames a failed bound on the argument that names the trait's parameter; a
+        // hygienic name comes from the expansion's own syntax context and would be blamed at
+        // the attribute, so the argument is a call spanned at the user's `?`.
         let ret = self.return_code(
-            quote_spanned!(span=> #krate::__private::FromResidual::from_residual(#residual)),
+            quote_spanned!(span=> #krate::ops::FromResidual::from_residual(::core::convert::identity(#residual))),
             span,
         );
+        // The operand goes through a call spanned at the `?` as well: a value `?` cannot apply
+        // to is then reported once, at the `?` (the `match` checks the same bound there).
         let matched = quote_spanned! {span=>
-            match #krate::__private::Try::branch(#operand) {
+            match #krate::ops::Try::branch(::core::convert::identity(#operand)) {
                 ::core::ops::ControlFlow::Continue(#output) => #output,
                 ::core::ops::ControlFlow::Break(#residual) => #ret,
             }
@@ -1375,6 +1386,12 @@ impl<'e> Lowerer<'e> {
             (Some(param), Some(value)) => vec![(param, value)],
             (Some(param), None) => vec![(param, quote!(()))],
             (None, Some(value)) => {
+                // rustc's E0571, which the lowered loop no longer lets rustc see.
+                let keyword = frame.keyword;
+                self.errors.push(syn::Error::new(
+                    node.break_token.span,
+                    format!("`break` with value from a `{keyword}` loop: only `loop` and labelled blocks can break with a value"),
+                ));
                 self.emit(quote!(#value;));
                 Vec::new()
             }
@@ -1420,6 +1437,7 @@ impl<'e> Lowerer<'e> {
             .to_string();
         let (exit, params) = self.new_join(1);
         self.loops.push(LoopFrame {
+            keyword: "block",
             label: Some(label),
             break_to: exit,
             continue_to: None,
@@ -1621,6 +1639,7 @@ impl<'e> Lowerer<'e> {
         self.emit_jump(enter);
         self.switch_to(head);
         self.loops.push(LoopFrame {
+            keyword: "loop",
             label: node
                 .label
                 .as_ref()
@@ -1644,6 +1663,7 @@ impl<'e> Lowerer<'e> {
         self.emit_jump(enter);
         self.switch_to(head);
         self.loops.push(LoopFrame {
+            keyword: "while",
             label: node
                 .label
                 .as_ref()
@@ -1687,6 +1707,7 @@ impl<'e> Lowerer<'e> {
         self.emit_jump(enter);
         self.switch_to(head);
         self.loops.push(LoopFrame {
+            keyword: "for",
             label: node
                 .label
                 .as_ref()
@@ -1834,7 +1855,7 @@ impl VisitMut for Rewriter<'_> {
             }
             Expr::Try(node) => {
                 self.visit_expr_mut(&mut node.expr);
-                let operand = node.expr.to_token_stream();
+                let operand = without_parens(&node.expr).to_token_stream();
                 self.returns = true;
                 *expr = Expr::Verbatim(self.lowerer.try_code(operand, node.question_token.span));
             }
@@ -1871,6 +1892,15 @@ impl VisitMut for Rewriter<'_> {
 
 /// The same tokens, reported at `span` (for paths into the runtime, whose errors should point
 /// at the user's code that caused them).
+/// The operand of `?` without the parentheses that `(a + b)?` needs: the operand becomes a
+/// call's argument, where they would trip `unused_parens` in the user's code.
+fn without_parens(mut expr: &Expr) -> &Expr {
+    while let Expr::Paren(inner) = expr {
+        expr = &inner.expr;
+    }
+    expr
+}
+
 pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()

@@ -42,9 +42,17 @@ pub struct Shape {
     pub body: Option<syn::Block>,
 }
 
-/// The name the body's `self` is renamed to.
+/// The name the body's `self` is renamed to, as the parameter that binds it. Call-site
+/// hygiene (not the expansion's own): the body's uses of it carry the user's spans (see
+/// [`self_at`]), so that an expression like `self.0` stays the user's own for diagnostics
+/// (a type mismatch points at `self.0`, not at the attribute).
 pub fn self_ident() -> Ident {
-    Ident::new("__self", internal())
+    Ident::new("__self", Span::call_site())
+}
+
+/// A use of the renamed `self`, where the user wrote `self`.
+pub fn self_at(span: Span) -> Ident {
+    Ident::new("__self", span)
 }
 
 /// Checks the item and builds the outer signature.

@@ -18,7 +18,6 @@ use crate::coroutine::{Coroutine, CoroutineState};
 use crate::stack::{Diagram, Frame, FrameState, Location, Stack};
 use core::future::{Future, IntoFuture};
 use core::marker::PhantomData;
-use core::ops::ControlFlow;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
@@ -219,21 +218,6 @@ pub fn into_awaitee<T: Awaitable>(operand: T) -> Option<T::Future> {
     Some(operand.into_awaitee())
 }
 
-/// Checks the operand of `yield_from!` in the generator flavour.
-#[diagnostic::on_unimplemented(
-    message = "`yield_from!` cannot delegate to `{Self}`: it is not a generator resumed with `{R}` that yields `{Y}`",
-    label = "not a `Coroutine<{R}, Yield = {Y}>`",
-    note = "in a generator `#[coroutine(yield = ..)]`, `yield_from!` delegates to another generator with the same yield and resume types (PEP 380)"
-)]
-pub trait Delegate<R, Y>: Coroutine<R, Yield = Y> {}
-impl<R, Y, C: Coroutine<R, Yield = Y>> Delegate<R, Y> for C {}
-
-/// Starts a `yield_from!` delegation in the generator flavour (see [`Delegate`]).
-#[inline]
-pub fn into_delegate<R, Y, C: Delegate<R, Y>>(operand: C) -> Option<C> {
-    Some(operand)
-}
-
 /// Polls a delegated sub-future in place; when it is ready, drops it in place.
 #[inline]
 pub fn poll_awaitee<F: Future>(
@@ -248,124 +232,12 @@ pub fn poll_awaitee<F: Future>(
     Poll::Ready(output)
 }
 
-/// Resumes a delegated sub-generator in place; when it completes, drops it in place. `Y` is
-/// the delegating generator's yield type, named so that a mismatch is reported here once.
-#[inline]
-pub fn resume_delegate<R, Y, C: Delegate<R, Y>>(
-    mut slot: Pin<&mut Option<C>>,
-    arg: R,
-) -> CoroutineState<Y, C::Return> {
-    let Some(coroutine) = slot.as_mut().as_pin_mut() else {
-        unreachable_state()
-    };
-    let state = coroutine.resume(arg);
-    if let CoroutineState::Complete(_) = state {
-        slot.set(None);
-    }
-    state
-}
-
-/// The value a delegated generator is resumed with: the pending resume value, or
-/// `R::default()` for the resume that starts it (Python's priming `send(None)`).
-#[diagnostic::on_unimplemented(
-    message = "`yield_from!` needs a value of type `{Self}` to start the generator it delegates to",
-    label = "`{Self}` does not implement `Default`",
-    note = "a delegated generator is started with `Default::default()` of the resume type, as Python primes it with `send(None)`; implement `Default` for `{Self}` or restructure the delegation"
-)]
-pub trait ResumeDefault: Sized {
-    /// `Default::default()`.
-    fn priming() -> Self;
-}
-impl<R: Default> ResumeDefault for R {
-    #[inline]
-    fn priming() -> Self {
-        R::default()
-    }
-}
-
-/// The resume value for a delegated generator (see [`ResumeDefault`]).
-#[inline]
-pub fn delegate_arg<R: ResumeDefault>(pending: &mut Option<R>) -> R {
-    match pending.take() {
-        Some(arg) => arg,
-        None => R::priming(),
-    }
-}
-
 /// The value of a `yield_!` expression: the argument of the resume that continues the coroutine.
 #[inline]
 pub fn resume_arg<R>(pending: &mut Option<R>) -> R {
     match pending.take() {
         Some(arg) => arg,
         None => unreachable_state(),
-    }
-}
-
-/// A stable stand-in for `core::ops::Try`, so that `?` inside the state machine returns from the
-/// coroutine rather than from the resume closure.
-#[diagnostic::on_unimplemented(
-    message = "the `?` operator can only be applied to values that implement `Try`",
-    label = "the `?` operator cannot be applied to type `{Self}`",
-    note = "inside a `#[coroutine]` fn, `?` works on `Result` and `Option`"
-)]
-pub trait Try {
-    /// The value `?` evaluates to.
-    type Output;
-    /// What `?` returns early with.
-    type Residual;
-    /// Splits into continue / return-early.
-    fn branch(self) -> ControlFlow<Self::Residual, Self::Output>;
-}
-
-/// A stable stand-in for `core::ops::FromResidual`.
-#[diagnostic::on_unimplemented(
-    message = "the `?` operator can only be used in a `#[coroutine]` fn that returns `Result` or `Option`",
-    label = "cannot use the `?` operator in a coroutine that returns `{Self}`"
-)]
-pub trait FromResidual<R> {
-    /// Builds the early return value.
-    fn from_residual(residual: R) -> Self;
-}
-
-impl<T, E> Try for Result<T, E> {
-    type Output = T;
-    type Residual = Result<core::convert::Infallible, E>;
-    #[inline]
-    fn branch(self) -> ControlFlow<Self::Residual, T> {
-        match self {
-            Ok(value) => ControlFlow::Continue(value),
-            Err(error) => ControlFlow::Break(Err(error)),
-        }
-    }
-}
-
-impl<T> Try for Option<T> {
-    type Output = T;
-    type Residual = Option<core::convert::Infallible>;
-    #[inline]
-    fn branch(self) -> ControlFlow<Self::Residual, T> {
-        match self {
-            Some(value) => ControlFlow::Continue(value),
-            None => ControlFlow::Break(None),
-        }
-    }
-}
-
-impl<T, E, F: From<E>> FromResidual<Result<core::convert::Infallible, E>> for Result<T, F> {
-    #[inline]
-    #[track_caller]
-    fn from_residual(residual: Result<core::convert::Infallible, E>) -> Self {
-        match residual {
-            Err(error) => Err(From::from(error)),
-            Ok(never) => match never {},
-        }
-    }
-}
-
-impl<T> FromResidual<Option<core::convert::Infallible>> for Option<T> {
-    #[inline]
-    fn from_residual(_: Option<core::convert::Infallible>) -> Self {
-        None
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod __private;
 mod coroutine;
 mod event_loop;
+pub mod ops;
 mod stack;
 
 pub use coroutine::{from_iter, iter, Coroutine, CoroutineState, FromIter, Iter};

@@ -1,0 +1,6 @@
+#[coroutines::coroutine(yield = u32)]
+fn numbers() {
+    yield_!();
+}
+
+fn main() {}
