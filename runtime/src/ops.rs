@@ -5,6 +5,27 @@
 //! (`the trait coroutines::ops::FromResidual<..> is not implemented for ..`), which is why they
 //! live here rather than among the expansion's private helpers. Each has a blanket
 //! implementation for everything that qualifies: there is nothing to implement or call.
+//!
+//! ```
+//! use coroutines::ops::{FromResidual, Try};
+//!
+//! // `?` inside a coroutine works on what `Try` covers, returning through `FromResidual`.
+//! #[coroutines::coroutine]
+//! fn parse(text: &'static str) -> Result<u32, std::num::ParseIntError> {
+//!     let value: u32 = text.parse()?;
+//!     yield_from!(std::future::ready(()));
+//!     Ok(value * 2)
+//! }
+//!
+//! fn tries<T: Try>() {}
+//! fn returns<T: FromResidual<Option<std::convert::Infallible>>>() {}
+//! tries::<Result<u32, String>>();
+//! returns::<Option<u8>>();
+//! let event_loop = coroutines::get_event_loop();
+//! assert_eq!(event_loop.run_until_complete(parse("21")), Ok(42));
+//! assert!(event_loop.run_until_complete(parse("x")).is_err());
+//! event_loop.close();
+//! ```
 
 use crate::__private::unreachable_state;
 use crate::coroutine::{Coroutine, CoroutineState};
