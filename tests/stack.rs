@@ -119,3 +119,40 @@ fn the_diagram_shows_every_state_and_move_with_its_line() {
         "  state \"yield_! at tests/stack.rs:91:9\" as {id}\n"
     )));
 }
+
+#[coroutines::coroutine(yield = u64)]
+fn ticks(count: u64) {
+    for tick in 0..count {
+        yield_!(tick);
+    }
+}
+
+#[test]
+fn a_yield_that_ends_a_loop_body_still_names_its_line() {
+    // Nothing runs between this `yield_!` and the loop's next step, so its resume goes straight
+    // to the loop's head: the state it rests in is the head's, and must name the `yield_!`.
+    let mut generator = pin!(ticks(3));
+    for expected in 0..3 {
+        assert_eq!(
+            coroutines::Coroutine::resume(generator.as_mut(), ()),
+            coroutines::CoroutineState::Yielded(expected)
+        );
+        assert_eq!(
+            generator.as_mut().stack()[0].to_string(),
+            "ticks() suspended at tests/stack.rs:126:9"
+        );
+    }
+    let diagram = ticks(3).diagram().expect("a diagram").dot;
+    let state = diagram
+        .lines()
+        .find(|line| line.contains("yield_! at tests/stack.rs:126:9"))
+        .unwrap_or_else(|| panic!("{diagram}"));
+    let id = state.trim().split(' ').next().unwrap();
+    for edge in [
+        format!("created -> {id};"),
+        format!("{id} -> {id};"),
+        format!("{id} -> done;"),
+    ] {
+        assert!(diagram.contains(&edge), "{edge} in {diagram}");
+    }
+}

@@ -78,6 +78,12 @@ pub struct Block {
     pub forward: Option<usize>,
     /// The code returns from the coroutine (a `return`, a `?`, or the end of the body).
     pub returns: bool,
+    /// A `yield_!` resumed with `()` whose value nothing reads enters this block (its code
+    /// is then only the jump on).
+    pub discards_resume: bool,
+    /// A `yield_!` at this span suspends straight into this `Jump` block (see
+    /// [`Cfg::thread_resumes`]).
+    pub resumes_here: Option<Span>,
     /// Locals the code assigns as a whole (`x = ..;`) before it reads them or jumps: they are
     /// not live at entry, and where the state does not store them (their value was moved out
     /// before the suspension) the arm declares them uninitialised.
@@ -157,6 +163,8 @@ impl Cfg {
             jumps: Vec::new(),
             forward: None,
             returns: false,
+            discards_resume: false,
+            resumes_here: None,
             kills: BTreeSet::new(),
         });
         self.blocks.len() - 1
@@ -202,6 +210,57 @@ impl Cfg {
                     break;
                 }
                 self.jumps[index].to = next.to;
+            }
+        }
+    }
+
+    /// Where a coroutine resting in `block` is suspended: the `yield_!` or `yield_from!` that
+    /// enters it, or that [`Cfg::thread_resumes`] sent to it.
+    pub fn suspension_site(&self, block: BlockId) -> Option<Span> {
+        match self.blocks[block].entry {
+            Entry::Yield { span, .. } | Entry::Delegate { span, .. } => Some(span),
+            Entry::Jump => self.blocks[block].resumes_here,
+            Entry::Start => None,
+        }
+    }
+
+    /// A `yield_!` resumed with `()` whose resume block only jumps on suspends straight into
+    /// the block it jumps to (a loop's head, typically), so that resuming dispatches once.
+    /// The locals the skipped jump would have dropped are dropped at the suspension instead,
+    /// which only matters if they have destructors: every one must be drop-free. A block takes
+    /// at most one such `yield_!`, whose site it reports while suspended.
+    pub fn thread_resumes(&mut self) {
+        for block in 0..self.blocks.len() {
+            let data = &self.blocks[block];
+            let (Entry::Yield { span, .. }, true, Some(forward)) =
+                (&data.entry, data.discards_resume, data.forward)
+            else {
+                continue;
+            };
+            let span = *span;
+            let next = &self.jumps[forward];
+            let target = next.to;
+            let target_data = &self.blocks[target];
+            let dropped_early = data
+                .scope
+                .iter()
+                .filter(|local| !target_data.scope.contains(local));
+            if target == block
+                || !next.args.is_empty()
+                || !matches!(next.kind, JumpKind::Goto)
+                || !matches!(target_data.entry, Entry::Jump)
+                || target_data.resumes_here.is_some()
+                || !dropped_early
+                    .clone()
+                    .all(|&local| self.locals[local].drop_free)
+            {
+                continue;
+            }
+            self.blocks[target].resumes_here = Some(span);
+            for jump in &mut self.jumps {
+                if jump.to == block {
+                    jump.to = target;
+                }
             }
         }
     }
@@ -341,8 +400,8 @@ impl Cfg {
     ) -> Result<(), syn::Error> {
         let mut errors: Option<syn::Error> = None;
         let mut reported = BTreeSet::new();
-        for (block, data) in self.blocks.iter().enumerate() {
-            let (Entry::Yield { span, .. } | Entry::Delegate { span, .. }) = data.entry else {
+        for block in 0..self.blocks.len() {
+            let Some(span) = self.suspension_site(block) else {
                 continue;
             };
             if !reachable[block] {
@@ -544,4 +603,46 @@ fn display_name(name: &Ident) -> String {
 /// The hidden name of a shadowed local inside an arm.
 pub fn shadowed_name(local: LocalId) -> Ident {
     Ident::new(&format!("__shadowed{local}"), Span::mixed_site())
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    /// The number of states (variants but `Returned` and `Poisoned`) of a coroutine's enum.
+    fn states(item: proc_macro2::TokenStream) -> usize {
+        let expanded = crate::expand::coroutine(quote!(yield = u64), item).to_string();
+        let start = expanded.find("enum ").expect("a state enum");
+        let end = start + expanded[start..].find("Returned").expect("Returned");
+        expanded[start..end].matches(" } ,").count()
+    }
+
+    #[test]
+    fn a_discarded_unit_resume_goes_straight_to_the_loop_head() {
+        // The same loop, but the second reads the resume value: it keeps the state between
+        // the `yield_!` and the head, the first does not.
+        let threaded = states(quote! {
+            fn ticks(count: u64) { for tick in 0..count { yield_!(tick); } }
+        });
+        let kept = states(quote! {
+            fn ticks(count: u64) { for tick in 0..count { let () = yield_!(tick); } }
+        });
+        assert_eq!(threaded + 1, kept);
+    }
+
+    #[test]
+    fn a_local_with_a_destructor_keeps_the_resume_state() {
+        // `name` (a `String`) would be dropped at the suspension instead of at the resume.
+        let with_string = states(quote! {
+            fn ticks(count: u64) {
+                for tick in 0..count { let name = String::new(); yield_!(tick); }
+            }
+        });
+        let with_number = states(quote! {
+            fn ticks(count: u64) {
+                for tick in 0..count { let number = 1; yield_!(tick); }
+            }
+        });
+        assert_eq!(with_number + 1, with_string);
+    }
 }

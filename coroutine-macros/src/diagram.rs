@@ -79,7 +79,10 @@ pub fn diagram(emitter: &Emitter<'_>, function: &Ident) -> TokenStream {
     for &block in &layout.order {
         let label = match &cfg.blocks[block].entry {
             Entry::Start => vec![quote!(#name), quote!("() created")],
-            Entry::Jump => continue,
+            Entry::Jump => match cfg.blocks[block].resumes_here {
+                Some(span) => site_label("yield_!", span),
+                None => continue,
+            },
             Entry::Yield { span, .. } => site_label("yield_!", *span),
             Entry::Delegate { span, .. } => site_label(
                 if generator {

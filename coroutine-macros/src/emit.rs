@@ -37,12 +37,7 @@ pub fn residents(cfg: &Cfg, layout: &Layout, candidates: &BTreeSet<String>) -> V
         .order
         .iter()
         .copied()
-        .filter(|&block| {
-            matches!(
-                cfg.blocks[block].entry,
-                Entry::Yield { .. } | Entry::Delegate { .. }
-            )
-        })
+        .filter(|&block| cfg.suspension_site(block).is_some())
         .collect();
     if suspensions.is_empty() {
         return Vec::new();
@@ -454,7 +449,10 @@ impl Emitter<'_> {
                     quote!(__State::#variant { .. } => #push,)
                 }
                 Entry::Jump => {
-                    let push = frame(quote!(#krate::FrameState::Running));
+                    let push = match self.cfg.blocks[block].resumes_here {
+                        Some(span) => site(span),
+                        None => frame(quote!(#krate::FrameState::Running)),
+                    };
                     quote!(__State::#variant { .. } => #push,)
                 }
                 Entry::Yield { span, .. } => {

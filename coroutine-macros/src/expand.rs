@@ -91,6 +91,7 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
 
     if errors.is_empty() {
         cfg.thread_jumps();
+        cfg.thread_resumes();
         match cfg.layout() {
             Ok(layout) => {
                 let emitter = Emitter {

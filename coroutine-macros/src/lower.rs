@@ -794,13 +794,29 @@ impl<'e> Lowerer<'e> {
             }
             _ => {
                 let value = self.lower_expr(expr);
-                if self.is_hidden_local(&value) {
+                if self.is_unit_resume_of_current_block(&value) {
+                    // `yield_!(v);` resumed with `()`: nothing to drop, and a block that only
+                    // jumps on may be skipped by the resume (`Cfg::thread_resumes`).
+                    self.cfg.blocks[self.cur].discards_resume = true;
+                } else if self.is_hidden_local(&value) {
                     self.emit(quote!(::core::mem::drop(#value);));
                 } else {
                     self.emit(quote!(#value;));
                 }
             }
         }
+    }
+
+    /// Whether `tokens` is the `()` a generator resumed with `()` just received, in the block
+    /// that received it, before any code.
+    fn is_unit_resume_of_current_block(&self, tokens: &TokenStream) -> bool {
+        let block = &self.cfg.blocks[self.cur];
+        let Entry::Yield { value, .. } = block.entry else {
+            return false;
+        };
+        crate::signature::is_unit(&self.flavour.resume_ty)
+            && block.code.is_empty()
+            && self.cfg.locals[value].name == tokens.to_string()
     }
 
     fn is_hidden_local(&self, tokens: &TokenStream) -> bool {
@@ -1721,6 +1737,14 @@ impl<'e> Lowerer<'e> {
         if borrowed {
             for (local, _) in &args {
                 self.cfg.locals[*local].borrow_like = true;
+            }
+        }
+        // `for i in 0..n`: a range with an integer literal bound yields integers.
+        if scan::is_integer_range(&node.expr) {
+            if let Pat::Ident(_) = &*node.pat {
+                for (local, _) in &args {
+                    self.cfg.locals[*local].drop_free = true;
+                }
             }
         }
         let to_body = self.jump(body, args, Vec::new(), node.pat.span());

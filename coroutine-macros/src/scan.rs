@@ -643,6 +643,27 @@ pub fn binds_drop_free_value(local: &syn::Local) -> bool {
     }
 }
 
+/// `a..b` or `a..=b` with an integer literal for a bound (possibly in parentheses): its items
+/// are integers.
+pub fn is_integer_range(expr: &Expr) -> bool {
+    match expr {
+        Expr::Range(range) => [&range.start, &range.end]
+            .into_iter()
+            .flatten()
+            .any(|bound| {
+                matches!(
+                    &**bound,
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Int(_),
+                        ..
+                    })
+                )
+            }),
+        Expr::Paren(paren) => is_integer_range(&paren.expr),
+        _ => false,
+    }
+}
+
 fn is_scalar_literal(expr: &Expr) -> bool {
     match expr {
         Expr::Lit(lit) => matches!(
