@@ -134,6 +134,7 @@ pub fn sleep(delay: impl Into<Delay>) -> Sleep {
     Sleep {
         delay: delay.into().0,
         deadline: None,
+        yielded: false,
         timer: None,
     }
 }
@@ -144,8 +145,10 @@ pub fn sleep(delay: impl Into<Delay>) -> Sleep {
 #[must_use = "futures do nothing unless awaited or polled"]
 pub struct Sleep {
     delay: Duration,
-    /// Set by the first poll.
+    /// Set by the first poll (of a nonzero delay).
     deadline: Option<Instant>,
+    /// A zero delay was polled once: it has yielded, the next poll finishes it.
+    yielded: bool,
     timer: Option<Registration>,
 }
 
@@ -171,28 +174,35 @@ impl Future for Sleep {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        let now = Instant::now();
+        if this.yielded {
+            return Poll::Ready(());
+        }
         let deadline = match this.deadline {
             Some(deadline) => {
+                // The clock is read only when the timer has not fired (a spurious poll, or one
+                // from a new executor): a timer that fired is past its deadline.
                 let fired = this
                     .timer
                     .as_ref()
                     .is_some_and(|timer| timer.entry.has_fired());
-                if fired || now >= deadline {
+                if fired || Instant::now() >= deadline {
                     this.cancel_timer();
                     return Poll::Ready(());
                 }
                 deadline
             }
             None => {
-                let deadline = now.checked_add(this.delay).unwrap_or_else(|| now + FOREVER);
-                this.deadline = Some(deadline);
                 if this.delay.is_zero() {
                     // asyncio's `sleep(0)` is a bare `yield`: the task is rescheduled at once,
-                    // behind whatever else is ready. No timer needed.
+                    // behind whatever else is ready. No timer needed, and no clock (reading it
+                    // was most of the cost of a yield): the next poll finishes it.
+                    this.yielded = true;
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
                 }
+                let now = Instant::now();
+                let deadline = now.checked_add(this.delay).unwrap_or_else(|| now + FOREVER);
+                this.deadline = Some(deadline);
                 deadline
             }
         };
@@ -272,6 +282,7 @@ impl fmt::Debug for Sleep {
         f.debug_struct("Sleep")
             .field("delay", &self.delay)
             .field("deadline", &self.deadline)
+            .field("yielded", &self.yielded)
             .field("timer", &self.timer.as_ref().map(|timer| timer.owner))
             .finish()
     }

@@ -6,7 +6,7 @@
 //! the user gets is another reference to the same cell, typed by the output.
 
 use super::exception::ExceptionContext;
-use super::waker::{TaskId, TaskWaker};
+use super::waker::{TaskId, TaskKey, TaskWaker};
 use super::{report, Inner};
 use crate::stack::{Frame, FrameState, Stack};
 use std::any::Any;
@@ -192,25 +192,38 @@ enum TaskState {
 pub(super) type DoneCallback = Box<dyn FnOnce(&TaskHandle)>;
 
 /// The untyped part of a task, what the loop and [`TaskHandle`] use.
+///
+/// Every task has one, in the same allocation as its future, so it is kept small: what most
+/// tasks never use (a name, done callbacks) is in [`Extra`], allocated on first use.
 pub(super) struct Header {
     id: TaskId,
-    waker: Arc<TaskWaker>,
+    /// Its slot in the loop's task table.
+    slot: u32,
     state: Cell<TaskState>,
     /// `cancel()` was called while the task was busy; honoured when the poll returns.
     cancel_requested: Cell<bool>,
+    /// Whether `top` is a coroutine's function (else a foreign future's type).
+    top_is_coroutine: Cell<bool>,
+    waker: Arc<TaskWaker>,
     /// The waker of whoever awaits the task's [`Task`] handle.
     joiner: Cell<Option<Waker>>,
-    done_callbacks: RefCell<Vec<DoneCallback>>,
     event_loop: Weak<Inner>,
     /// Where `create_task`/`ensure_future` was called (`#[track_caller]`): a `&'static`, free to
     /// keep, reported when the task is destroyed pending or its panic is never retrieved.
     created_at: &'static Location<'static>,
-    /// The outermost frame as the task was created: the coroutine's function (state
-    /// `Created`), or the foreign future's type. What the task reports while it is being polled
-    /// and after it finished, when its future cannot or can no longer be read.
-    top: Cell<Frame>,
+    /// The outermost frame as the task was created: the coroutine's function, or the foreign
+    /// future's type. What the task reports while it is being polled and after it finished,
+    /// when its future cannot or can no longer be read.
+    top: Cell<&'static str>,
+    extra: RefCell<Option<Box<Extra>>>,
+}
+
+/// The parts of a task that few tasks use.
+#[derive(Default)]
+struct Extra {
     /// Set by [`Task::set_name`]; otherwise the name comes from `top`.
-    name: RefCell<Option<Box<str>>>,
+    name: Option<Box<str>>,
+    done_callbacks: Vec<DoneCallback>,
 }
 
 impl Header {
@@ -222,8 +235,22 @@ impl Header {
         matches!(self.state.get(), TaskState::Done | TaskState::Cancelled)
     }
 
+    /// The task's key in its loop's task table.
+    pub(super) fn key(&self) -> TaskKey {
+        TaskKey {
+            id: self.id,
+            slot: self.slot,
+        }
+    }
+
+    /// The outermost frame as the task was created.
     pub(super) fn top(&self) -> Frame {
-        self.top.get()
+        self.top_as(FrameState::Created)
+    }
+
+    fn set_name(&self, name: String) {
+        let mut extra = self.extra.borrow_mut();
+        extra.get_or_insert_with(Box::default).name = Some(name.into_boxed_str());
     }
 
     pub(super) fn created_at(&self) -> &'static Location<'static> {
@@ -232,20 +259,31 @@ impl Header {
 
     /// asyncio's `task.get_name()`: the name given, else the coroutine's function, else `Task-N`.
     pub(super) fn name(&self) -> String {
-        if let Some(name) = &*self.name.borrow() {
+        if let Some(name) = self
+            .extra
+            .borrow()
+            .as_ref()
+            .and_then(|extra| extra.name.as_ref())
+        {
             return name.to_string();
         }
-        match self.top.get() {
-            Frame::Coroutine { function, .. } => function.to_owned(),
-            Frame::Foreign { .. } => format!("Task-{}", self.id.0),
+        if self.top_is_coroutine.get() {
+            self.top.get().to_owned()
+        } else {
+            format!("Task-{}", self.id.0)
         }
     }
 
     /// The outermost frame in `state` (for a coroutine; a foreign future has no state).
     fn top_as(&self, state: FrameState) -> Frame {
-        match self.top.get() {
-            Frame::Coroutine { function, .. } => Frame::Coroutine { function, state },
-            foreign @ Frame::Foreign { .. } => foreign,
+        let name = self.top.get();
+        if self.top_is_coroutine.get() {
+            Frame::Coroutine {
+                function: name,
+                state,
+            }
+        } else {
+            Frame::Foreign { type_name: name }
         }
     }
 }
@@ -439,7 +477,7 @@ impl<F: Future, K> Drop for TaskCell<F, K> {
 /// Creates a task on `event_loop`; the caller puts it in the loop's table and schedules it. `K`
 /// says how to read the future's frames.
 pub(super) fn new_task<F, K>(
-    id: TaskId,
+    key: TaskKey,
     waker: Arc<TaskWaker>,
     event_loop: Weak<Inner>,
     future: F,
@@ -452,18 +490,17 @@ where
 {
     let cell = Rc::new(TaskCell::<F, K> {
         header: Header {
-            id,
-            waker,
+            id: key.id,
+            slot: key.slot,
             state: Cell::new(TaskState::Pending),
             cancel_requested: Cell::new(false),
+            top_is_coroutine: Cell::new(false),
+            waker,
             joiner: Cell::new(None),
-            done_callbacks: RefCell::default(),
             event_loop,
             created_at,
-            top: Cell::new(Frame::Foreign {
-                type_name: std::any::type_name::<F>(),
-            }),
-            name: RefCell::new(None),
+            top: Cell::new(std::any::type_name::<F>()),
+            extra: RefCell::new(None),
         },
         stage: RefCell::new(Stage::Running(future)),
         frames: PhantomData,
@@ -474,8 +511,13 @@ where
         let mut scratch = scratch.borrow_mut();
         scratch.clear();
         cell.with_future(|future| K::push_frames(future, &mut scratch));
-        if let Some(&top) = scratch.first() {
-            cell.header.top.set(top);
+        match scratch.first() {
+            Some(&Frame::Coroutine { function, .. }) => {
+                cell.header.top.set(function);
+                cell.header.top_is_coroutine.set(true);
+            }
+            Some(&Frame::Foreign { type_name }) => cell.header.top.set(type_name),
+            None => {}
         }
         scratch.clear();
     });
@@ -569,14 +611,17 @@ fn complete(task: &Rc<dyn AnyTask>, cancelled: bool) {
     if let Some(joiner) = header.joiner.take() {
         joiner.wake();
     }
-    let callbacks = mem::take(&mut *header.done_callbacks.borrow_mut());
+    let callbacks = match &mut *header.extra.borrow_mut() {
+        Some(extra) => mem::take(&mut extra.done_callbacks),
+        None => Vec::new(),
+    };
     if let Some(inner) = header.event_loop.upgrade() {
         for callback in callbacks {
             inner.schedule_done_callback(task, callback);
         }
         // Dropped after the table's borrow ends: it may be the last reference, whose drop may
         // report an unretrieved panic through user code.
-        let removed = inner.tasks.borrow_mut().remove(&header.id);
+        let removed = inner.tasks.borrow_mut().remove(header.key());
         drop(removed);
     }
 }
@@ -589,7 +634,9 @@ fn add_done_callback(task: &Rc<dyn AnyTask>, callback: DoneCallback) {
             inner.schedule_done_callback(task, callback);
         }
     } else {
-        header.done_callbacks.borrow_mut().push(callback);
+        let mut extra = header.extra.borrow_mut();
+        let extra = extra.get_or_insert_with(Box::default);
+        extra.done_callbacks.push(callback);
     }
 }
 
@@ -804,7 +851,7 @@ impl<T> Task<T> {
     /// # task.cancel();
     /// ```
     pub fn set_name(&self, name: impl Into<String>) {
-        *self.task.header().name.borrow_mut() = Some(name.into().into_boxed_str());
+        self.task.header().set_name(name.into());
     }
 
     /// The task's frames, outermost first, read without polling anything: asyncio's
@@ -1179,7 +1226,7 @@ impl TaskHandle {
     /// # task.cancel();
     /// ```
     pub fn set_name(&self, name: impl Into<String>) {
-        *self.task.header().name.borrow_mut() = Some(name.into().into_boxed_str());
+        self.task.header().set_name(name.into());
     }
 
     /// The task's frames, outermost first, read without polling anything: asyncio's
