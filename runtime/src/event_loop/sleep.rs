@@ -1,7 +1,7 @@
 //! `sleep`: asyncio's `asyncio.sleep(delay)`.
 
 use super::timer::TimerEntry;
-use super::{timer_thread, with_running_loop, LoopId};
+use super::{epoch, timer_thread, with_running_loop, LoopId};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -134,7 +134,6 @@ pub fn sleep(delay: impl Into<Delay>) -> Sleep {
     Sleep {
         delay: delay.into().0,
         deadline: None,
-        yielded: false,
         timer: None,
     }
 }
@@ -145,10 +144,8 @@ pub fn sleep(delay: impl Into<Delay>) -> Sleep {
 #[must_use = "futures do nothing unless awaited or polled"]
 pub struct Sleep {
     delay: Duration,
-    /// Set by the first poll (of a nonzero delay).
+    /// Set by the first poll.
     deadline: Option<Instant>,
-    /// A zero delay was polled once: it has yielded, the next poll finishes it.
-    yielded: bool,
     timer: Option<Registration>,
 }
 
@@ -174,9 +171,6 @@ impl Future for Sleep {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        if this.yielded {
-            return Poll::Ready(());
-        }
         let deadline = match this.deadline {
             Some(deadline) => {
                 // The clock is read only when the timer has not fired (a spurious poll, or one
@@ -185,7 +179,7 @@ impl Future for Sleep {
                     .timer
                     .as_ref()
                     .is_some_and(|timer| timer.entry.has_fired());
-                if fired || Instant::now() >= deadline {
+                if fired || this.delay.is_zero() || Instant::now() >= deadline {
                     this.cancel_timer();
                     return Poll::Ready(());
                 }
@@ -195,8 +189,9 @@ impl Future for Sleep {
                 if this.delay.is_zero() {
                     // asyncio's `sleep(0)` is a bare `yield`: the task is rescheduled at once,
                     // behind whatever else is ready. No timer needed, and no clock (reading it
-                    // was most of the cost of a yield): the next poll finishes it.
-                    this.yielded = true;
+                    // was most of the cost of a yield): the next poll finishes it. The deadline
+                    // recorded is the loop clock's epoch, which is in the past too.
+                    this.deadline = Some(epoch());
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
                 }
@@ -282,7 +277,6 @@ impl fmt::Debug for Sleep {
         f.debug_struct("Sleep")
             .field("delay", &self.delay)
             .field("deadline", &self.deadline)
-            .field("yielded", &self.yielded)
             .field("timer", &self.timer.as_ref().map(|timer| timer.owner))
             .finish()
     }

@@ -78,6 +78,11 @@ impl<T: Expiry> TimerHeap<T> {
         None
     }
 
+    /// Whether no timer, live or cancelled, is left.
+    pub(super) fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
     #[cfg(test)]
     fn len(&self) -> usize {
         self.heap.len()
