@@ -85,7 +85,11 @@ impl TaskTable {
 
     /// Empties the table; returns its tasks in creation order.
     pub(super) fn take_sorted(&mut self) -> Vec<Rc<dyn AnyTask>> {
-        let tasks = self.sorted();
+        let tasks = if self.len == 0 {
+            Vec::new()
+        } else {
+            self.sorted()
+        };
         *self = TaskTable::default();
         tasks
     }

@@ -341,6 +341,11 @@ trait Joinable<T> {
     fn take_outcome(&self) -> Option<Result<T, TaskError>>;
     /// Calls `f` with the task's output if it finished with one that was not taken yet.
     fn with_output(&self, f: &mut dyn FnMut(&T) -> fmt::Result) -> fmt::Result;
+    /// The same cell, untyped. (A method rather than a supertrait upcast, which needs Rust
+    /// 1.86.)
+    fn as_task(&self) -> &dyn AnyTask;
+    /// The same cell, untyped, as an `Rc`.
+    fn into_task(self: Rc<Self>) -> Rc<dyn AnyTask>;
 }
 
 enum Stage<F: Future> {
@@ -424,7 +429,15 @@ impl<F: Future, K: FrameSource<F>> AnyTask for TaskCell<F, K> {
     }
 }
 
-impl<F: Future, K> Joinable<F::Output> for TaskCell<F, K> {
+impl<F: Future + 'static, K: FrameSource<F> + 'static> Joinable<F::Output> for TaskCell<F, K> {
+    fn as_task(&self) -> &dyn AnyTask {
+        self
+    }
+
+    fn into_task(self: Rc<Self>) -> Rc<dyn AnyTask> {
+        self
+    }
+
     fn take_outcome(&self) -> Option<Result<F::Output, TaskError>> {
         let Ok(mut stage) = self.stage.try_borrow_mut() else {
             panic!("a task cannot await its own Task");
@@ -525,7 +538,6 @@ where
     (
         Task {
             join: cell,
-            task: Rc::clone(&task),
             awaited: false,
         },
         task,
@@ -815,17 +827,28 @@ fn push_awaited_frames(task: &dyn AnyTask, frames: &mut Vec<Frame>) {
 /// ```
 #[must_use = "a dropped `Task` runs on, detached; bind it (`let _task = ...`) to say so"]
 pub struct Task<T> {
+    /// The task's cell: one pointer (a handle is one word and a flag, for programs that keep
+    /// many), typed by the output; [`Task::task`] gives the untyped view.
     join: Rc<dyn Joinable<T>>,
-    task: Rc<dyn AnyTask>,
     /// Polled and pending: someone awaits this handle, so a cancellation that drops it cancels
     /// the task.
     awaited: bool,
 }
 
 impl<T> Task<T> {
+    /// The task, untyped.
+    fn task(&self) -> &dyn AnyTask {
+        self.join.as_task()
+    }
+
+    /// The task, untyped, as an `Rc` (for handles and callbacks).
+    fn task_rc(&self) -> Rc<dyn AnyTask> {
+        Rc::clone(&self.join).into_task()
+    }
+
     /// The task's id, unique within its loop (what [`ExceptionContext::task_id`] reports).
     pub fn id(&self) -> u64 {
-        self.task.header().id.0
+        self.task().header().id.0
     }
 
     /// The task's name: asyncio's `task.get_name()`. The name given with
@@ -845,7 +868,7 @@ impl<T> Task<T> {
     /// assert_eq!(other.get_name(), format!("Task-{}", other.id()));
     /// ```
     pub fn get_name(&self) -> String {
-        self.task.header().name()
+        self.task().header().name()
     }
 
     /// Names the task: asyncio's `task.set_name(name)`. The name shows in its `Debug` output, in
@@ -859,7 +882,7 @@ impl<T> Task<T> {
     /// # task.cancel();
     /// ```
     pub fn set_name(&self, name: impl Into<String>) {
-        self.task.header().set_name(name.into());
+        self.task().header().set_name(name.into());
     }
 
     /// The task's frames, outermost first, read without polling anything: asyncio's
@@ -889,7 +912,7 @@ impl<T> Task<T> {
     /// assert!(task.get_stack().is_empty());
     /// ```
     pub fn get_stack(&self) -> Vec<Frame> {
-        stack_of(&*self.task)
+        stack_of(self.task())
     }
 
     /// Prints the task's [stack](Task::get_stack) to stderr: asyncio's `task.print_stack()`.
@@ -907,7 +930,7 @@ impl<T> Task<T> {
     /// # task.cancel();
     /// ```
     pub fn print_stack(&self) {
-        let _ = write_stack(&*self.task, &mut io::stderr().lock());
+        let _ = write_stack(self.task(), &mut io::stderr().lock());
     }
 
     /// Writes what [`print_stack`](Task::print_stack) prints into `out`: asyncio's
@@ -924,7 +947,7 @@ impl<T> Task<T> {
     /// # task.cancel();
     /// ```
     pub fn write_stack(&self, out: &mut impl io::Write) -> io::Result<()> {
-        write_stack(&*self.task, out)
+        write_stack(self.task(), out)
     }
 
     /// Where the task was created: the caller of [`create_task`](super::EventLoop::create_task)
@@ -939,7 +962,7 @@ impl<T> Task<T> {
     /// # task.cancel();
     /// ```
     pub fn created_at(&self) -> &'static Location<'static> {
-        self.task.header().created_at
+        self.task().header().created_at
     }
 
     /// Names the task and gives it back, for `let task = create_task(work()).with_name("w1");`.
@@ -958,12 +981,12 @@ impl<T> Task<T> {
 
     /// Whether the task has finished: returned, panicked, or was cancelled.
     pub fn done(&self) -> bool {
-        self.task.header().done()
+        self.task().header().done()
     }
 
     /// Whether the task was cancelled (or destroyed by closing its loop).
     pub fn cancelled(&self) -> bool {
-        self.task.header().state.get() == TaskState::Cancelled
+        self.task().header().state.get() == TaskState::Cancelled
     }
 
     /// Cancels the task: asyncio's `task.cancel()`. Returns false if the task was already done.
@@ -987,13 +1010,13 @@ impl<T> Task<T> {
     /// assert!(!task.cancel());
     /// ```
     pub fn cancel(&self) -> bool {
-        cancel(&self.task)
+        cancel(&self.task_rc())
     }
 
     /// An untyped handle to this task, to cancel it or check on it from elsewhere.
     pub fn handle(&self) -> TaskHandle {
         TaskHandle {
-            task: Rc::clone(&self.task),
+            task: self.task_rc(),
         }
     }
 
@@ -1032,7 +1055,7 @@ impl<T> Task<T> {
     /// Schedules `callback` to run (with a handle to this task) once the task is done, or soon if
     /// it is done already: asyncio's `add_done_callback`. Callbacks run in the order added.
     pub fn add_done_callback(&self, callback: impl FnOnce(&TaskHandle) + 'static) {
-        add_done_callback(&self.task, Box::new(callback));
+        add_done_callback(&self.task_rc(), Box::new(callback));
     }
 
     fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
@@ -1042,7 +1065,7 @@ impl<T> Task<T> {
                 Poll::Ready(outcome)
             }
             None => {
-                let header = self.task.header();
+                let header = self.task().header();
                 let joiner = match header.joiner.take() {
                     Some(joiner) if joiner.will_wake(cx.waker()) => joiner,
                     _ => cx.waker().clone(),
@@ -1095,14 +1118,14 @@ impl<T> Future for Task<T> {
 /// ```
 impl<T> Stack for Task<T> {
     fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>) {
-        push_awaited_frames(&*self.task, frames);
+        push_awaited_frames(self.task(), frames);
     }
 }
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
         if self.awaited && cancelling() {
-            cancel(&self.task);
+            cancel(&self.task_rc());
         }
     }
 }
@@ -1136,7 +1159,7 @@ impl<T> Drop for Task<T> {
 /// ```
 impl<T: fmt::Debug> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_repr(&*self.task, f, &mut |f| {
+        fmt_repr(self.task(), f, &mut |f| {
             self.join
                 .with_output(&mut |output| write!(f, " result={output:?}"))
         })
@@ -1174,7 +1197,7 @@ impl<T> Future for Join<T> {
 /// As for [`Task`]: the awaited task's frames.
 impl<T> Stack for Join<T> {
     fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>) {
-        push_awaited_frames(&*self.task.task, frames);
+        push_awaited_frames(self.task.task(), frames);
     }
 }
 
