@@ -11,8 +11,9 @@
 //!    order they were scheduled); what becomes ready meanwhile waits for the next iteration, so
 //!    that no task can starve the others by waking itself.
 //!
-//! The ready queue, the timer heap keyed by `(deadline, sequence)`, and tasks identified by an id
-//! that their waker puts back in the queue are the whole machine. Tasks created with
+//! The ready queue, the timer queue keyed by `(deadline, sequence)`, and tasks identified by a
+//! key (their id and their slot in the loop's task table) that their waker puts back in the queue
+//! are the whole machine. Tasks created with
 //! `create_task` live in the loop's table; the main task of `run_until_complete` lives on that
 //! call's stack, which lets it borrow and be `!Send`.
 
