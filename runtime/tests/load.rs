@@ -20,11 +20,11 @@
 //!
 //! | what | bytes | allocations |
 //! |---|---|---|
-//! | a pending task (a coroutine with a 56-byte state, waiting on a future with no timer) | 344 | 2 (the task, its waker) |
-//! | a pending task in a `sleep` | 445 | 3 |
-//! | hence a pending timer (`sleep`) | 100 | 1 (its entry; plus its slot in the heap) |
+//! | a pending task (a coroutine with a 56-byte state, waiting on a future with no timer) | 279 | 2 (the task, its waker) |
+//! | a pending task in a `sleep` | 379 | 3 |
+//! | hence a pending timer (`sleep`) | 100 | 1 (its entry; plus its slot in the timer queue) |
 //! | a pending `call_later` callback | 84 | 1 |
-//! | a task waiting in `sleep(0)`, queued again (1,000,000 of them) | 390 | 2 |
+//! | a task waiting in `sleep(0)`, queued again (1,000,000 of them) | 298 | 2 |
 //! | a `sleep` gathered with 999 others in a task (1,000,000 of them) | 266 | 2 (its timer, its waker in the gather) |
 //!
 //! Every test counts: a drop counter per task proves that each task's locals are dropped exactly

@@ -67,7 +67,7 @@ enum State<T: 'static> {
     /// Awaiters and done callbacks, in registration order: the order in which asyncio calls them
     /// (a waiting task's wake-up is one of its done callbacks). An awaiter that stopped waiting
     /// leaves a `None`, so that indices held by other handles stay valid.
-    Pending(Vec<Option<Waiter<T>>>),
+    Pending(Waiters<T>),
     /// `None` once an awaiter took the value.
     Done(Option<T>),
     Cancelled,
@@ -75,6 +75,57 @@ enum State<T: 'static> {
 
 /// A callback registered with `add_done_callback`.
 type DoneCallback<T> = Box<dyn FnOnce(&LoopFuture<T>)>;
+
+/// The awaiters and done callbacks of a pending future. Nearly always there is one awaiter: it
+/// is kept inline, so that a one-shot handed from task to task allocates nothing but itself.
+struct Waiters<T: 'static> {
+    /// Entries ever pushed: the index the next one gets.
+    len: usize,
+    /// Entry 0.
+    first: Option<Waiter<T>>,
+    /// Entries 1 and on.
+    more: Vec<Option<Waiter<T>>>,
+}
+
+impl<T: 'static> Waiters<T> {
+    const fn new() -> Self {
+        Waiters {
+            len: 0,
+            first: None,
+            more: Vec::new(),
+        }
+    }
+
+    /// Appends `waiter`; returns its index.
+    fn push(&mut self, waiter: Waiter<T>) -> usize {
+        let index = self.len;
+        if index == 0 {
+            self.first = Some(waiter);
+        } else {
+            self.more.push(Some(waiter));
+        }
+        self.len += 1;
+        index
+    }
+
+    /// The entry at `index`: `None` once it was taken.
+    fn entry(&mut self, index: usize) -> &mut Option<Waiter<T>> {
+        match index {
+            0 => &mut self.first,
+            _ => &mut self.more[index - 1],
+        }
+    }
+
+    /// Calls `f` on the entries still there, in registration order.
+    fn drain(self, mut f: impl FnMut(Waiter<T>)) {
+        if let Some(first) = self.first {
+            f(first);
+        }
+        if !self.more.is_empty() {
+            self.more.into_iter().flatten().for_each(f);
+        }
+    }
+}
 
 enum Waiter<T: 'static> {
     Wake(Waker),
@@ -91,7 +142,7 @@ impl<T: 'static> LoopFuture<T> {
         LoopFuture {
             shared: Rc::new(Shared {
                 event_loop: Rc::downgrade(&event_loop.inner),
-                state: RefCell::new(State::Pending(Vec::new())),
+                state: RefCell::new(State::Pending(Waiters::new())),
             }),
             waiter: None,
         }
@@ -203,7 +254,7 @@ impl<T: 'static> LoopFuture<T> {
         let callback: DoneCallback<T> = Box::new(callback);
         let callback = match &mut *self.shared.state.borrow_mut() {
             State::Pending(waiters) => {
-                waiters.push(Some(Waiter::Callback(callback)));
+                waiters.push(Waiter::Callback(callback));
                 return;
             }
             _ => callback,
@@ -224,12 +275,10 @@ impl<T: 'static> LoopFuture<T> {
         let State::Pending(waiters) = previous else {
             unreachable!("checked by the callers")
         };
-        for waiter in waiters.into_iter().flatten() {
-            match waiter {
-                Waiter::Wake(waker) => waker.wake(),
-                Waiter::Callback(callback) => self.schedule(callback),
-            }
-        }
+        waiters.drain(|waiter| match waiter {
+            Waiter::Wake(waker) => waker.wake(),
+            Waiter::Callback(callback) => self.schedule(callback),
+        });
     }
 }
 
@@ -259,11 +308,10 @@ impl<T: 'static> Future for LoopFuture<T> {
         let mut state = this.shared.state.borrow_mut();
         match &mut *state {
             State::Pending(waiters) => {
-                match this.waiter.and_then(|index| waiters[index].as_mut()) {
+                match this.waiter.and_then(|index| waiters.entry(index).as_mut()) {
                     Some(Waiter::Wake(waker)) => waker.clone_from(cx.waker()),
                     _ => {
-                        this.waiter = Some(waiters.len());
-                        waiters.push(Some(Waiter::Wake(cx.waker().clone())));
+                        this.waiter = Some(waiters.push(Waiter::Wake(cx.waker().clone())));
                     }
                 }
                 Poll::Pending
@@ -297,7 +345,7 @@ impl<T: 'static> Drop for LoopFuture<T> {
         }
         // Stop waiting; the future stays as it is.
         let waker = match &mut *self.shared.state.borrow_mut() {
-            State::Pending(waiters) => waiters[index].take(),
+            State::Pending(waiters) => waiters.entry(index).take(),
             _ => None,
         };
         drop(waker);

@@ -11,8 +11,9 @@
 //!    order they were scheduled); what becomes ready meanwhile waits for the next iteration, so
 //!    that no task can starve the others by waking itself.
 //!
-//! The ready queue, the timer heap keyed by `(deadline, sequence)`, and tasks identified by an id
-//! that their waker puts back in the queue are the whole machine. Tasks created with
+//! The ready queue, the timer queue keyed by `(deadline, sequence)`, and tasks identified by a
+//! key (their id and their slot in the loop's task table) that their waker puts back in the queue
+//! are the whole machine. Tasks created with
 //! `create_task` live in the loop's table; the main task of `run_until_complete` lives on that
 //! call's stack, which lets it borrow and be `!Send`.
 
@@ -21,6 +22,7 @@ mod gather;
 mod handle;
 mod loop_future;
 mod sleep;
+mod table;
 mod task;
 mod timer;
 mod timer_thread;
@@ -42,11 +44,10 @@ pub use wait::{wait, wait_for, ReturnWhen, TimeoutError, Wait, WaitFor};
 use crate::stack::{Frame, FrameState};
 use handle::{Callback, LoopTimer, ThreadsafeCall};
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::io;
-use std::mem;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{pin, Pin};
 use std::rc::{Rc, Weak};
@@ -55,9 +56,10 @@ use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
+use table::TaskTable;
 use task::AnyTask;
 use timer::{TimerEntry, TimerHeap};
-use waker::{Remote, TaskId, TaskWaker};
+use waker::{Remote, TaskId, TaskKey, TaskWaker};
 
 /// An asyncio event loop: runs coroutines (any [`Future`]) on the current thread, interleaving
 /// them at their suspension points and sleeping while they all wait.
@@ -149,7 +151,7 @@ struct Inner {
     next_task: Cell<u64>,
     /// Every task created by `create_task` that has not finished: the loop owns them, so a task
     /// nobody holds a handle to still runs.
-    tasks: RefCell<HashMap<TaskId, Rc<dyn AnyTask>, waker::TaskIds>>,
+    tasks: RefCell<TaskTable>,
     exception_handler: RefCell<Option<Rc<ExceptionHandler>>>,
     /// asyncio's debug mode (`set_debug`).
     debug: Cell<bool>,
@@ -178,7 +180,7 @@ enum State {
 enum Ready {
     /// Poll this task (asyncio: `Task._step`). A task that has finished since it was queued is
     /// skipped: its waker may outlive it.
-    Step(TaskId),
+    Step(TaskKey),
     /// Run this callback, unless it was cancelled.
     Call(Rc<dyn Callback>),
     /// Run this callback sent from another thread, unless it was cancelled.
@@ -262,7 +264,7 @@ fn with_running_loop<R>(f: impl FnOnce(&Inner) -> R) -> Option<R> {
 /// iterates, behind everything queued meanwhile: a task woken between two runs (by a `set_result`
 /// in plain code, say) would lose its place to callbacks scheduled after the wake. asyncio keeps
 /// them in order, and so does this.
-fn schedule_here(loop_id: LoopId, task: TaskId) -> bool {
+fn schedule_here(loop_id: LoopId, task: TaskKey) -> bool {
     let push = |inner: &Inner| {
         // `try_borrow_mut`: a waker can be called from anywhere, even from code running while the
         // queue is borrowed; the mailbox is always a correct fallback.
@@ -270,7 +272,7 @@ fn schedule_here(loop_id: LoopId, task: TaskId) -> bool {
             Ok(mut ready) if inner.state.get() != State::Closed => {
                 ready.push_back(Ready::Step(task));
                 drop(ready);
-                inner.trace(|recorder| recorder.woken(task));
+                inner.trace(|recorder| recorder.woken(task.id));
                 true
             }
             _ => false,
@@ -467,7 +469,11 @@ impl EventLoop {
             panic!("This event loop is already running");
         }
         let id = self.inner.new_task_id();
-        let task_waker = Arc::new(TaskWaker::new(id, Arc::clone(&self.inner.remote)));
+        let key = TaskKey {
+            id,
+            slot: TaskKey::NO_SLOT,
+        };
+        let task_waker = Arc::new(TaskWaker::new(key, Arc::clone(&self.inner.remote)));
         let mut main = MainTask {
             id,
             waker: Waker::from(Arc::clone(&task_waker)),
@@ -865,18 +871,22 @@ impl EventLoop {
         K: task::FrameSource<F> + 'static,
     {
         self.inner.check_closed();
-        let id = self.inner.new_task_id();
-        let waker = Arc::new(TaskWaker::new(id, Arc::clone(&self.inner.remote)));
+        let key = TaskKey {
+            id: self.inner.new_task_id(),
+            slot: self.inner.tasks.borrow_mut().reserve(),
+        };
+        let id = key.id;
+        let waker = Arc::new(TaskWaker::new(key, Arc::clone(&self.inner.remote)));
         let (handle, task) =
-            task::new_task::<F, K>(id, waker, Rc::downgrade(&self.inner), future, created_at);
+            task::new_task::<F, K>(key, waker, Rc::downgrade(&self.inner), future, created_at);
         let scheduled = task.header().waker().mark_scheduled();
         self.inner.trace(|recorder| {
             let header = task.header();
             recorder.task_created(id, header.name(), header.top(), K::COROUTINE);
         });
-        self.inner.tasks.borrow_mut().insert(id, Rc::clone(&task));
+        self.inner.tasks.borrow_mut().insert(key, Rc::clone(&task));
         if scheduled {
-            self.inner.ready.borrow_mut().push_back(Ready::Step(id));
+            self.inner.ready.borrow_mut().push_back(Ready::Step(key));
         }
         handle
     }
@@ -986,15 +996,8 @@ impl EventLoop {
     /// assert!(event_loop.all_tasks().is_empty());
     /// ```
     pub fn all_tasks(&self) -> Vec<TaskHandle> {
-        let mut tasks: Vec<_> = self
-            .inner
-            .tasks
-            .borrow()
-            .iter()
-            .map(|(id, task)| (*id, TaskHandle::from_task(task)))
-            .collect();
-        tasks.sort_unstable_by_key(|(id, _)| *id);
-        tasks.into_iter().map(|(_, task)| task).collect()
+        let tasks = self.inner.tasks.borrow().sorted();
+        tasks.iter().map(TaskHandle::from_task).collect()
     }
 
     /// Writes the stack of every pending task into `out`, polling nothing: the task dump that
@@ -1265,9 +1268,7 @@ impl Inner {
 
     /// Empties the task table, in creation order.
     fn take_tasks(&self) -> Vec<Rc<dyn AnyTask>> {
-        let mut tasks: Vec<_> = self.tasks.take().into_iter().collect();
-        tasks.sort_unstable_by_key(|(id, _)| *id);
-        tasks.into_iter().map(|(_, task)| task).collect()
+        self.tasks.borrow_mut().take_sorted()
     }
 
     #[track_caller]
@@ -1287,7 +1288,10 @@ impl Inner {
     /// `call_soon(self._step)`).
     fn schedule(&self, task: &dyn Step) {
         if task.waker().mark_scheduled() {
-            self.ready.borrow_mut().push_back(Ready::Step(task.id()));
+            self.ready.borrow_mut().push_back(Ready::Step(TaskKey {
+                id: task.id(),
+                slot: TaskKey::NO_SLOT,
+            }));
         }
     }
 
@@ -1319,8 +1323,9 @@ impl Inner {
             }
         }
 
-        let now = Instant::now();
-        loop {
+        // No timers, no clock: a loop that only passes tasks around reads none.
+        let now = (!self.timers.borrow().is_empty()).then(Instant::now);
+        while let Some(now) = now {
             // One at a time, so that the heap is not borrowed while a waker runs.
             let Some(timer) = self.timers.borrow_mut().pop_expired(now) else {
                 break;
@@ -1347,8 +1352,9 @@ impl Inner {
                 break;
             };
             match entry {
-                Ready::Step(id) => match main.as_deref_mut() {
-                    Some(main) if main.id() == id => {
+                Ready::Step(key) => match main.as_deref_mut() {
+                    Some(main) if main.id() == key.id => {
+                        let id = key.id;
                         self.main_busy.set(true);
                         let start = self.debug.get().then(Instant::now);
                         let finished = main.step();
@@ -1367,7 +1373,7 @@ impl Inner {
                             self.stopping.set(true);
                         }
                     }
-                    _ => self.step_task(id),
+                    _ => self.step_task(key),
                 },
                 Ready::Call(callback) => {
                     let scheduled_at = callback.scheduled_at();
@@ -1378,12 +1384,13 @@ impl Inner {
         }
     }
 
-    fn step_task(self: &Rc<Self>, id: TaskId) {
+    fn step_task(self: &Rc<Self>, key: TaskKey) {
         // Cloned out of the table: the step runs user code, which may create or cancel tasks.
-        let task = self.tasks.borrow().get(&id).cloned();
+        let task = self.tasks.borrow().get(key).cloned();
         let Some(task) = task else {
             return;
         };
+        let id = key.id;
         let tracing = self.tracing.get();
         if tracing {
             self.trace(|recorder| recorder.step_begins(id));
@@ -1496,10 +1503,8 @@ impl Drop for Inner {
     /// which is gone).
     fn drop(&mut self) {
         self.remote.close();
-        let tasks = mem::take(self.tasks.get_mut());
-        let mut tasks: Vec<_> = tasks.into_iter().collect();
-        tasks.sort_unstable_by_key(|(id, _)| *id);
-        for (_, task) in tasks {
+        let tasks = self.tasks.get_mut().take_sorted();
+        for task in tasks {
             task::destroy(&task, |context| exception::print_default(&context));
         }
     }

@@ -1,7 +1,7 @@
 //! `sleep`: asyncio's `asyncio.sleep(delay)`.
 
 use super::timer::TimerEntry;
-use super::{timer_thread, with_running_loop, LoopId};
+use super::{epoch, timer_thread, with_running_loop, LoopId};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -171,28 +171,33 @@ impl Future for Sleep {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        let now = Instant::now();
         let deadline = match this.deadline {
             Some(deadline) => {
+                // The clock is read only when the timer has not fired (a spurious poll, or one
+                // from a new executor): a timer that fired is past its deadline.
                 let fired = this
                     .timer
                     .as_ref()
                     .is_some_and(|timer| timer.entry.has_fired());
-                if fired || now >= deadline {
+                if fired || this.delay.is_zero() || Instant::now() >= deadline {
                     this.cancel_timer();
                     return Poll::Ready(());
                 }
                 deadline
             }
             None => {
-                let deadline = now.checked_add(this.delay).unwrap_or_else(|| now + FOREVER);
-                this.deadline = Some(deadline);
                 if this.delay.is_zero() {
                     // asyncio's `sleep(0)` is a bare `yield`: the task is rescheduled at once,
-                    // behind whatever else is ready. No timer needed.
+                    // behind whatever else is ready. No timer needed, and no clock (reading it
+                    // was most of the cost of a yield): the next poll finishes it. The deadline
+                    // recorded is the loop clock's epoch, which is in the past too.
+                    this.deadline = Some(epoch());
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
                 }
+                let now = Instant::now();
+                let deadline = now.checked_add(this.delay).unwrap_or_else(|| now + FOREVER);
+                this.deadline = Some(deadline);
                 deadline
             }
         };

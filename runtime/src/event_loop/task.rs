@@ -6,7 +6,7 @@
 //! the user gets is another reference to the same cell, typed by the output.
 
 use super::exception::ExceptionContext;
-use super::waker::{TaskId, TaskWaker};
+use super::waker::{TaskId, TaskKey, TaskWaker};
 use super::{report, Inner};
 use crate::stack::{Frame, FrameState, Stack};
 use std::any::Any;
@@ -16,7 +16,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
-use std::mem;
+use std::mem::{self, ManuallyDrop};
 use std::panic::{self, AssertUnwindSafe, Location};
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
@@ -192,25 +192,38 @@ enum TaskState {
 pub(super) type DoneCallback = Box<dyn FnOnce(&TaskHandle)>;
 
 /// The untyped part of a task, what the loop and [`TaskHandle`] use.
+///
+/// Every task has one, in the same allocation as its future, so it is kept small: what most
+/// tasks never use (a name, done callbacks) is in [`Extra`], allocated on first use.
 pub(super) struct Header {
     id: TaskId,
-    waker: Arc<TaskWaker>,
+    /// Its slot in the loop's task table.
+    slot: u32,
     state: Cell<TaskState>,
     /// `cancel()` was called while the task was busy; honoured when the poll returns.
     cancel_requested: Cell<bool>,
+    /// Whether `top` is a coroutine's function (else a foreign future's type).
+    top_is_coroutine: Cell<bool>,
+    waker: Arc<TaskWaker>,
     /// The waker of whoever awaits the task's [`Task`] handle.
     joiner: Cell<Option<Waker>>,
-    done_callbacks: RefCell<Vec<DoneCallback>>,
     event_loop: Weak<Inner>,
     /// Where `create_task`/`ensure_future` was called (`#[track_caller]`): a `&'static`, free to
     /// keep, reported when the task is destroyed pending or its panic is never retrieved.
     created_at: &'static Location<'static>,
-    /// The outermost frame as the task was created: the coroutine's function (state
-    /// `Created`), or the foreign future's type. What the task reports while it is being polled
-    /// and after it finished, when its future cannot or can no longer be read.
-    top: Cell<Frame>,
+    /// The outermost frame as the task was created: the coroutine's function, or the foreign
+    /// future's type. What the task reports while it is being polled and after it finished,
+    /// when its future cannot or can no longer be read.
+    top: Cell<&'static str>,
+    extra: RefCell<Option<Box<Extra>>>,
+}
+
+/// The parts of a task that few tasks use.
+#[derive(Default)]
+struct Extra {
     /// Set by [`Task::set_name`]; otherwise the name comes from `top`.
-    name: RefCell<Option<Box<str>>>,
+    name: Option<Box<str>>,
+    done_callbacks: Vec<DoneCallback>,
 }
 
 impl Header {
@@ -222,8 +235,22 @@ impl Header {
         matches!(self.state.get(), TaskState::Done | TaskState::Cancelled)
     }
 
+    /// The task's key in its loop's task table.
+    pub(super) fn key(&self) -> TaskKey {
+        TaskKey {
+            id: self.id,
+            slot: self.slot,
+        }
+    }
+
+    /// The outermost frame as the task was created.
     pub(super) fn top(&self) -> Frame {
-        self.top.get()
+        self.top_as(FrameState::Created)
+    }
+
+    fn set_name(&self, name: String) {
+        let mut extra = self.extra.borrow_mut();
+        extra.get_or_insert_with(Box::default).name = Some(name.into_boxed_str());
     }
 
     pub(super) fn created_at(&self) -> &'static Location<'static> {
@@ -232,20 +259,31 @@ impl Header {
 
     /// asyncio's `task.get_name()`: the name given, else the coroutine's function, else `Task-N`.
     pub(super) fn name(&self) -> String {
-        if let Some(name) = &*self.name.borrow() {
+        if let Some(name) = self
+            .extra
+            .borrow()
+            .as_ref()
+            .and_then(|extra| extra.name.as_ref())
+        {
             return name.to_string();
         }
-        match self.top.get() {
-            Frame::Coroutine { function, .. } => function.to_owned(),
-            Frame::Foreign { .. } => format!("Task-{}", self.id.0),
+        if self.top_is_coroutine.get() {
+            self.top.get().to_owned()
+        } else {
+            format!("Task-{}", self.id.0)
         }
     }
 
     /// The outermost frame in `state` (for a coroutine; a foreign future has no state).
     fn top_as(&self, state: FrameState) -> Frame {
-        match self.top.get() {
-            Frame::Coroutine { function, .. } => Frame::Coroutine { function, state },
-            foreign @ Frame::Foreign { .. } => foreign,
+        let name = self.top.get();
+        if self.top_is_coroutine.get() {
+            Frame::Coroutine {
+                function: name,
+                state,
+            }
+        } else {
+            Frame::Foreign { type_name: name }
         }
     }
 }
@@ -303,6 +341,11 @@ trait Joinable<T> {
     fn take_outcome(&self) -> Option<Result<T, TaskError>>;
     /// Calls `f` with the task's output if it finished with one that was not taken yet.
     fn with_output(&self, f: &mut dyn FnMut(&T) -> fmt::Result) -> fmt::Result;
+    /// The same cell, untyped. (A method rather than a supertrait upcast, which needs Rust
+    /// 1.86.)
+    fn as_task(&self) -> &dyn AnyTask;
+    /// The same cell, untyped, as an `Rc`.
+    fn into_task(self: Rc<Self>) -> Rc<dyn AnyTask>;
 }
 
 enum Stage<F: Future> {
@@ -386,7 +429,15 @@ impl<F: Future, K: FrameSource<F>> AnyTask for TaskCell<F, K> {
     }
 }
 
-impl<F: Future, K> Joinable<F::Output> for TaskCell<F, K> {
+impl<F: Future + 'static, K: FrameSource<F> + 'static> Joinable<F::Output> for TaskCell<F, K> {
+    fn as_task(&self) -> &dyn AnyTask {
+        self
+    }
+
+    fn into_task(self: Rc<Self>) -> Rc<dyn AnyTask> {
+        self
+    }
+
     fn take_outcome(&self) -> Option<Result<F::Output, TaskError>> {
         let Ok(mut stage) = self.stage.try_borrow_mut() else {
             panic!("a task cannot await its own Task");
@@ -439,7 +490,7 @@ impl<F: Future, K> Drop for TaskCell<F, K> {
 /// Creates a task on `event_loop`; the caller puts it in the loop's table and schedules it. `K`
 /// says how to read the future's frames.
 pub(super) fn new_task<F, K>(
-    id: TaskId,
+    key: TaskKey,
     waker: Arc<TaskWaker>,
     event_loop: Weak<Inner>,
     future: F,
@@ -452,18 +503,17 @@ where
 {
     let cell = Rc::new(TaskCell::<F, K> {
         header: Header {
-            id,
-            waker,
+            id: key.id,
+            slot: key.slot,
             state: Cell::new(TaskState::Pending),
             cancel_requested: Cell::new(false),
+            top_is_coroutine: Cell::new(false),
+            waker,
             joiner: Cell::new(None),
-            done_callbacks: RefCell::default(),
             event_loop,
             created_at,
-            top: Cell::new(Frame::Foreign {
-                type_name: std::any::type_name::<F>(),
-            }),
-            name: RefCell::new(None),
+            top: Cell::new(std::any::type_name::<F>()),
+            extra: RefCell::new(None),
         },
         stage: RefCell::new(Stage::Running(future)),
         frames: PhantomData,
@@ -474,8 +524,13 @@ where
         let mut scratch = scratch.borrow_mut();
         scratch.clear();
         cell.with_future(|future| K::push_frames(future, &mut scratch));
-        if let Some(&top) = scratch.first() {
-            cell.header.top.set(top);
+        match scratch.first() {
+            Some(&Frame::Coroutine { function, .. }) => {
+                cell.header.top.set(function);
+                cell.header.top_is_coroutine.set(true);
+            }
+            Some(&Frame::Foreign { type_name }) => cell.header.top.set(type_name),
+            None => {}
         }
         scratch.clear();
     });
@@ -483,7 +538,6 @@ where
     (
         Task {
             join: cell,
-            task: Rc::clone(&task),
             awaited: false,
         },
         task,
@@ -499,9 +553,17 @@ pub(super) fn step(task: &Rc<dyn AnyTask>) -> bool {
     }
     header.waker.begin_poll();
     header.state.set(TaskState::Busy);
-    let waker = Waker::from(Arc::clone(&header.waker));
+    // SAFETY: `Arc::from_raw` gets the pointer `Arc::as_ptr` gave for a live `Arc`, so it makes
+    // a second handle to the same allocation without taking a reference count. That handle is
+    // never dropped (`ManuallyDrop`), so it never gives back the count it did not take, and the
+    // allocation outlives it: `header.waker` holds it, and the header lives at least as long as
+    // `task`, which this function borrows throughout. The `Waker` is only lent out (`&Waker`
+    // in the `Context`); whoever keeps it clones it, which takes a count of its own. This spares
+    // two atomic read-modify-writes per step (`futures::task::waker_ref` does the same).
+    let waker = ManuallyDrop::new(Waker::from(unsafe {
+        Arc::from_raw(Arc::as_ptr(&header.waker))
+    }));
     let poll = task.poll_future(&mut Context::from_waker(&waker));
-    drop(waker);
     header.state.set(TaskState::Pending);
     match poll {
         Poll::Ready(cancelled) => complete(task, cancelled),
@@ -569,14 +631,17 @@ fn complete(task: &Rc<dyn AnyTask>, cancelled: bool) {
     if let Some(joiner) = header.joiner.take() {
         joiner.wake();
     }
-    let callbacks = mem::take(&mut *header.done_callbacks.borrow_mut());
+    let callbacks = match &mut *header.extra.borrow_mut() {
+        Some(extra) => mem::take(&mut extra.done_callbacks),
+        None => Vec::new(),
+    };
     if let Some(inner) = header.event_loop.upgrade() {
         for callback in callbacks {
             inner.schedule_done_callback(task, callback);
         }
         // Dropped after the table's borrow ends: it may be the last reference, whose drop may
         // report an unretrieved panic through user code.
-        let removed = inner.tasks.borrow_mut().remove(&header.id);
+        let removed = inner.tasks.borrow_mut().remove(header.key());
         drop(removed);
     }
 }
@@ -589,7 +654,9 @@ fn add_done_callback(task: &Rc<dyn AnyTask>, callback: DoneCallback) {
             inner.schedule_done_callback(task, callback);
         }
     } else {
-        header.done_callbacks.borrow_mut().push(callback);
+        let mut extra = header.extra.borrow_mut();
+        let extra = extra.get_or_insert_with(Box::default);
+        extra.done_callbacks.push(callback);
     }
 }
 
@@ -760,17 +827,28 @@ fn push_awaited_frames(task: &dyn AnyTask, frames: &mut Vec<Frame>) {
 /// ```
 #[must_use = "a dropped `Task` runs on, detached; bind it (`let _task = ...`) to say so"]
 pub struct Task<T> {
+    /// The task's cell: one pointer (a handle is one word and a flag, for programs that keep
+    /// many), typed by the output; [`Task::task`] gives the untyped view.
     join: Rc<dyn Joinable<T>>,
-    task: Rc<dyn AnyTask>,
     /// Polled and pending: someone awaits this handle, so a cancellation that drops it cancels
     /// the task.
     awaited: bool,
 }
 
 impl<T> Task<T> {
+    /// The task, untyped.
+    fn task(&self) -> &dyn AnyTask {
+        self.join.as_task()
+    }
+
+    /// The task, untyped, as an `Rc` (for handles and callbacks).
+    fn task_rc(&self) -> Rc<dyn AnyTask> {
+        Rc::clone(&self.join).into_task()
+    }
+
     /// The task's id, unique within its loop (what [`ExceptionContext::task_id`] reports).
     pub fn id(&self) -> u64 {
-        self.task.header().id.0
+        self.task().header().id.0
     }
 
     /// The task's name: asyncio's `task.get_name()`. The name given with
@@ -790,7 +868,7 @@ impl<T> Task<T> {
     /// assert_eq!(other.get_name(), format!("Task-{}", other.id()));
     /// ```
     pub fn get_name(&self) -> String {
-        self.task.header().name()
+        self.task().header().name()
     }
 
     /// Names the task: asyncio's `task.set_name(name)`. The name shows in its `Debug` output, in
@@ -804,7 +882,7 @@ impl<T> Task<T> {
     /// # task.cancel();
     /// ```
     pub fn set_name(&self, name: impl Into<String>) {
-        *self.task.header().name.borrow_mut() = Some(name.into().into_boxed_str());
+        self.task().header().set_name(name.into());
     }
 
     /// The task's frames, outermost first, read without polling anything: asyncio's
@@ -834,7 +912,7 @@ impl<T> Task<T> {
     /// assert!(task.get_stack().is_empty());
     /// ```
     pub fn get_stack(&self) -> Vec<Frame> {
-        stack_of(&*self.task)
+        stack_of(self.task())
     }
 
     /// Prints the task's [stack](Task::get_stack) to stderr: asyncio's `task.print_stack()`.
@@ -852,7 +930,7 @@ impl<T> Task<T> {
     /// # task.cancel();
     /// ```
     pub fn print_stack(&self) {
-        let _ = write_stack(&*self.task, &mut io::stderr().lock());
+        let _ = write_stack(self.task(), &mut io::stderr().lock());
     }
 
     /// Writes what [`print_stack`](Task::print_stack) prints into `out`: asyncio's
@@ -869,7 +947,7 @@ impl<T> Task<T> {
     /// # task.cancel();
     /// ```
     pub fn write_stack(&self, out: &mut impl io::Write) -> io::Result<()> {
-        write_stack(&*self.task, out)
+        write_stack(self.task(), out)
     }
 
     /// Where the task was created: the caller of [`create_task`](super::EventLoop::create_task)
@@ -884,7 +962,7 @@ impl<T> Task<T> {
     /// # task.cancel();
     /// ```
     pub fn created_at(&self) -> &'static Location<'static> {
-        self.task.header().created_at
+        self.task().header().created_at
     }
 
     /// Names the task and gives it back, for `let task = create_task(work()).with_name("w1");`.
@@ -903,12 +981,12 @@ impl<T> Task<T> {
 
     /// Whether the task has finished: returned, panicked, or was cancelled.
     pub fn done(&self) -> bool {
-        self.task.header().done()
+        self.task().header().done()
     }
 
     /// Whether the task was cancelled (or destroyed by closing its loop).
     pub fn cancelled(&self) -> bool {
-        self.task.header().state.get() == TaskState::Cancelled
+        self.task().header().state.get() == TaskState::Cancelled
     }
 
     /// Cancels the task: asyncio's `task.cancel()`. Returns false if the task was already done.
@@ -932,13 +1010,13 @@ impl<T> Task<T> {
     /// assert!(!task.cancel());
     /// ```
     pub fn cancel(&self) -> bool {
-        cancel(&self.task)
+        cancel(&self.task_rc())
     }
 
     /// An untyped handle to this task, to cancel it or check on it from elsewhere.
     pub fn handle(&self) -> TaskHandle {
         TaskHandle {
-            task: Rc::clone(&self.task),
+            task: self.task_rc(),
         }
     }
 
@@ -977,7 +1055,7 @@ impl<T> Task<T> {
     /// Schedules `callback` to run (with a handle to this task) once the task is done, or soon if
     /// it is done already: asyncio's `add_done_callback`. Callbacks run in the order added.
     pub fn add_done_callback(&self, callback: impl FnOnce(&TaskHandle) + 'static) {
-        add_done_callback(&self.task, Box::new(callback));
+        add_done_callback(&self.task_rc(), Box::new(callback));
     }
 
     fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
@@ -987,7 +1065,7 @@ impl<T> Task<T> {
                 Poll::Ready(outcome)
             }
             None => {
-                let header = self.task.header();
+                let header = self.task().header();
                 let joiner = match header.joiner.take() {
                     Some(joiner) if joiner.will_wake(cx.waker()) => joiner,
                     _ => cx.waker().clone(),
@@ -1040,14 +1118,14 @@ impl<T> Future for Task<T> {
 /// ```
 impl<T> Stack for Task<T> {
     fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>) {
-        push_awaited_frames(&*self.task, frames);
+        push_awaited_frames(self.task(), frames);
     }
 }
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
         if self.awaited && cancelling() {
-            cancel(&self.task);
+            cancel(&self.task_rc());
         }
     }
 }
@@ -1081,7 +1159,7 @@ impl<T> Drop for Task<T> {
 /// ```
 impl<T: fmt::Debug> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_repr(&*self.task, f, &mut |f| {
+        fmt_repr(self.task(), f, &mut |f| {
             self.join
                 .with_output(&mut |output| write!(f, " result={output:?}"))
         })
@@ -1119,7 +1197,7 @@ impl<T> Future for Join<T> {
 /// As for [`Task`]: the awaited task's frames.
 impl<T> Stack for Join<T> {
     fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>) {
-        push_awaited_frames(&*self.task.task, frames);
+        push_awaited_frames(self.task.task(), frames);
     }
 }
 
@@ -1179,7 +1257,7 @@ impl TaskHandle {
     /// # task.cancel();
     /// ```
     pub fn set_name(&self, name: impl Into<String>) {
-        *self.task.header().name.borrow_mut() = Some(name.into().into_boxed_str());
+        self.task.header().set_name(name.into());
     }
 
     /// The task's frames, outermost first, read without polling anything: asyncio's

@@ -1,7 +1,7 @@
 //! Deadline-ordered timers, shared by the event loop and by the fallback timer thread.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::mem;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
@@ -13,17 +13,26 @@ pub(super) trait Expiry {
     fn is_cancelled(&self) -> bool;
 }
 
-/// A min-heap of timers keyed by `(deadline, sequence number)`.
+/// Timers ordered by `(deadline, sequence number)`.
 ///
 /// The sequence number makes timers with equal deadlines fire in the order they were scheduled,
-/// as asyncio's `call_at` does; a bare `BinaryHeap` would pop them in an unspecified order.
+/// as asyncio's `call_at` does.
 ///
-/// Cancelling a timer only marks its payload: removing an arbitrary element from a binary heap is
-/// linear. Marked timers are dropped when they reach the top and, so that a program that keeps
-/// scheduling and cancelling long timeouts does not grow the heap without bound, by an occasional
-/// sweep that runs when the heap has doubled since the last one (amortised O(1) per push; the heap
-/// never holds much more than twice its live timers).
+/// Two queues: a run of timers in key order (`sorted`), appended to when a timer is due no
+/// earlier than the last one there, and a min-heap for the others. Timers are mostly scheduled in
+/// deadline order (`sleep`s of one length started one after another, deadlines spread over a
+/// period), and those never touch the heap: pushing and popping them is O(1), through memory read
+/// in order. A heap alone pops in O(log n) through the whole vector: with 100,000 timers pending
+/// that was a cache miss at nearly every level of every pop, much of what made a crowd of timers
+/// fire late. The first timer is the earlier of the two fronts.
+///
+/// Cancelling a timer only marks its payload: removing an arbitrary element is linear. Marked
+/// timers are dropped when they come first and, so that a program that keeps scheduling and
+/// cancelling long timeouts does not grow the queues without bound, by an occasional sweep that
+/// runs when they have doubled since the last one (amortised O(1) per push; they never hold
+/// much more than twice the live timers).
 pub(super) struct TimerHeap<T> {
+    sorted: VecDeque<Timer<T>>,
     heap: BinaryHeap<Timer<T>>,
     next_seq: u64,
     sweep_at: usize,
@@ -32,45 +41,92 @@ pub(super) struct TimerHeap<T> {
 /// Below this size a sweep is not worth its cost.
 const MIN_SWEEP: usize = 64;
 
+/// Where the first timer is.
+enum First {
+    Sorted,
+    Heap,
+}
+
 impl<T: Expiry> TimerHeap<T> {
     pub(super) const fn new() -> Self {
         TimerHeap {
+            sorted: VecDeque::new(),
             heap: BinaryHeap::new(),
             next_seq: 0,
             sweep_at: MIN_SWEEP,
         }
     }
 
+    fn len(&self) -> usize {
+        self.sorted.len() + self.heap.len()
+    }
+
     /// Adds a timer; returns true if it is now the first to fire, so that a thread sleeping
     /// until the previous first deadline knows it must wake up earlier.
     pub(super) fn push(&mut self, deadline: Instant, payload: T) -> bool {
-        if self.heap.len() >= self.sweep_at {
+        if self.len() >= self.sweep_at {
+            self.sorted.retain(|timer| !timer.payload.is_cancelled());
             self.heap.retain(|timer| !timer.payload.is_cancelled());
-            self.sweep_at = MIN_SWEEP.max(2 * self.heap.len());
+            self.sweep_at = MIN_SWEEP.max(2 * self.len());
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Timer {
+        let timer = Timer {
             deadline,
             seq,
             payload,
-        });
-        self.heap.peek().is_some_and(|first| first.seq == seq)
+        };
+        // A later sequence number breaks a tie with the last timer of the run in our favour.
+        if self
+            .sorted
+            .back()
+            .is_none_or(|last| last.deadline <= deadline)
+        {
+            self.sorted.push_back(timer);
+        } else {
+            self.heap.push(timer);
+        }
+        self.first().is_some_and(|first| first.seq == seq)
+    }
+
+    /// Where the first timer is, if there is one.
+    fn which_first(&self) -> Option<First> {
+        match (self.sorted.front(), self.heap.peek()) {
+            (None, None) => None,
+            (Some(_), None) => Some(First::Sorted),
+            (None, Some(_)) => Some(First::Heap),
+            (Some(run), Some(heap)) if run.key() <= heap.key() => Some(First::Sorted),
+            (Some(_), Some(_)) => Some(First::Heap),
+        }
+    }
+
+    fn first(&self) -> Option<&Timer<T>> {
+        match self.which_first()? {
+            First::Sorted => self.sorted.front(),
+            First::Heap => self.heap.peek(),
+        }
+    }
+
+    fn pop_first(&mut self) -> Option<Timer<T>> {
+        match self.which_first()? {
+            First::Sorted => self.sorted.pop_front(),
+            First::Heap => self.heap.pop(),
+        }
     }
 
     /// The earliest deadline of a timer that is still live.
     pub(super) fn next_deadline(&mut self) -> Option<Instant> {
         // Dropping cancelled timers first keeps an idle loop from waking up for nothing.
-        while self.heap.peek()?.payload.is_cancelled() {
-            self.heap.pop();
+        while self.first()?.payload.is_cancelled() {
+            self.pop_first();
         }
-        self.heap.peek().map(|timer| timer.deadline)
+        self.first().map(|timer| timer.deadline)
     }
 
     /// Removes and returns the earliest live timer whose deadline is at or before `now`.
     pub(super) fn pop_expired(&mut self, now: Instant) -> Option<T> {
-        while self.heap.peek()?.deadline <= now {
-            let timer = self.heap.pop()?;
+        while self.first()?.deadline <= now {
+            let timer = self.pop_first()?;
             if !timer.payload.is_cancelled() {
                 return Some(timer.payload);
             }
@@ -78,9 +134,9 @@ impl<T: Expiry> TimerHeap<T> {
         None
     }
 
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.heap.len()
+    /// Whether no timer, live or cancelled, is left.
+    pub(super) fn is_empty(&self) -> bool {
+        self.sorted.is_empty() && self.heap.is_empty()
     }
 }
 
@@ -229,6 +285,23 @@ mod tests {
             .map(|t| t.0)
             .collect();
         assert_eq!(fired, [6, 1, 2, 3, 4, 5, 0]);
+    }
+
+    #[test]
+    fn out_of_order_timers_interleave_with_the_run() {
+        let t0 = Instant::now();
+        let at = |ms| t0 + Duration::from_millis(ms);
+        let mut heap = TimerHeap::new();
+        // 10, 30, 50 form the run; 20, 40 and the second 30 go to the heap.
+        for (i, ms) in [10, 30, 20, 50, 40, 30].into_iter().enumerate() {
+            heap.push(at(ms), Tag(i as u32, false));
+        }
+        let fired: Vec<u32> = std::iter::from_fn(|| heap.pop_expired(at(60)))
+            .map(|t| t.0)
+            .collect();
+        // Deadline order; the two 30s in scheduling order although they sit in different queues.
+        assert_eq!(fired, [0, 2, 1, 5, 4, 3]);
+        assert!(heap.is_empty());
     }
 
     #[test]

@@ -26,36 +26,28 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(super) struct TaskId(pub(super) u64);
 
-/// Hashes the loop's own task ids: they are handed out in sequence by the loop, never chosen by
-/// anyone else, so a multiplicative hash is enough and the table needs no SipHash (which was
-/// most of the cost of spawning and stepping a task).
-#[derive(Clone, Copy, Default)]
-pub(super) struct TaskIdHasher(u64);
-
-impl std::hash::Hasher for TaskIdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.write_u64(u64::from(byte));
-        }
-    }
-
-    fn write_u64(&mut self, id: u64) {
-        // Fibonacci hashing: spreads consecutive ids over the high bits hashbrown uses.
-        self.0 = (self.0 ^ id).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
+/// What a task's waker names: the task and its slot in the loop's [task table](super::table).
+///
+/// The main task of `run_until_complete` is in no table; its slot is [`TaskKey::NO_SLOT`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct TaskKey {
+    pub(super) id: TaskId,
+    pub(super) slot: u32,
 }
 
-/// The task table's hasher.
-pub(super) type TaskIds = std::hash::BuildHasherDefault<TaskIdHasher>;
+impl TaskKey {
+    /// The slot of a task that is not in the table (the main task).
+    pub(super) const NO_SLOT: u32 = u32::MAX;
+}
 
 /// The part of a loop that other threads can reach.
 pub(super) struct Remote {
     pub(super) loop_id: LoopId,
     mailbox: Mutex<Mailbox>,
+    /// Whether `mailbox.messages` may be non-empty: set under the lock by a sender, cleared
+    /// under the lock by `drain_into`. Lets the loop skip the lock (three times an iteration)
+    /// when nothing came from another thread, which is nearly always.
+    has_mail: AtomicBool,
     wakeup: Condvar,
 }
 
@@ -70,7 +62,7 @@ struct Mailbox {
 }
 
 enum Message {
-    Wake(TaskId),
+    Wake(TaskKey),
     Call(Arc<ThreadsafeCall>),
 }
 
@@ -79,6 +71,7 @@ impl Remote {
         Remote {
             loop_id,
             mailbox: Mutex::default(),
+            has_mail: AtomicBool::new(false),
             wakeup: Condvar::new(),
         }
     }
@@ -94,6 +87,9 @@ impl Remote {
             return Err(message);
         }
         mailbox.messages.push(message);
+        // Release: whoever sees the flag and then takes the lock sees the message (the lock
+        // orders that already; the flag only needs to not be missed, see `drain_into`).
+        self.has_mail.store(true, Ordering::Release);
         // Checked under the lock, so the loop cannot decide to park between our push and our
         // signal; and skipped when it is not parked, which spares a syscall per wake.
         if mailbox.parked {
@@ -116,7 +112,13 @@ impl Remote {
     /// Drained rather than swapped out, so that the mailbox keeps its capacity: a loop woken from
     /// another thread over and over does not allocate for it.
     pub(super) fn drain_into(&self, ready: &mut VecDeque<Ready>) {
+        // A message sent after this load is not lost: it is drained by the next call, and the
+        // loop makes one before it blocks (`wait` checks the mailbox under the lock).
+        if !self.has_mail.load(Ordering::Acquire) {
+            return;
+        }
         let mut mailbox = self.lock();
+        self.has_mail.store(false, Ordering::Relaxed);
         ready.extend(mailbox.messages.drain(..).map(|message| match message {
             Message::Wake(task) => Ready::Step(task),
             Message::Call(call) => Ready::Threadsafe(call),
@@ -163,7 +165,7 @@ impl Remote {
 
 /// The waker of one task.
 pub(super) struct TaskWaker {
-    task: TaskId,
+    task: TaskKey,
     /// The task is in the ready queue or the mailbox already. Wakes in between are redundant,
     /// and deduplicating them bounds both queues by the number of tasks, however often (and from
     /// however many threads) a waker is called.
@@ -172,7 +174,7 @@ pub(super) struct TaskWaker {
 }
 
 impl TaskWaker {
-    pub(super) fn new(task: TaskId, remote: Arc<Remote>) -> Self {
+    pub(super) fn new(task: TaskKey, remote: Arc<Remote>) -> Self {
         TaskWaker {
             task,
             scheduled: AtomicBool::new(false),
