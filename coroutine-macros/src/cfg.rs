@@ -8,8 +8,9 @@
 //!
 //! Which locals a state stores: every local lexically in scope at the block's entry (so drops
 //! happen where Rust would do them), except a local that may have been moved and is not used
-//! again, and a dead local that is obviously a borrow (so a borrow that has ended does not
-//! keep its referent borrowed across the suspension). A local a jump cannot name (a later
+//! again, a dead local without drop glue (nothing would run where it goes out of scope), and a
+//! dead local that is obviously a borrow (so a borrow that has ended does not keep its referent
+//! borrowed across the suspension). A local a jump cannot name (a later
 //! binding shadows it) is dropped at that jump if dead; if it is still needed that is an error.
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -300,11 +301,14 @@ impl Cfg {
                     .copied()
                     .filter(|&local| {
                         let data = &self.locals[local];
+                        // A local is kept to the end of its scope (where Rust drops it)
+                        // unless it was moved out, is an obvious borrow, or has no destructor
+                        // to run there.
                         data.reborrow.is_none()
                             && !silently_unused(local)
                             && (block_data.params.contains(&local)
                                 || live_in[block].contains(&local)
-                                || (!data.moved && !data.borrow_like))
+                                || (!data.moved && !data.borrow_like && !data.drop_free))
                     })
                     .collect()
             })
