@@ -342,19 +342,29 @@ impl Emitter<'_> {
         for &block in &self.layout.order {
             let variant = self.variant(block);
             let data = &self.cfg.blocks[block];
-            let bindings = self.stored(block).into_iter().map(|local| {
+            // The arm moves the fields out under hidden names and binds them under the user's
+            // in one irrefutable `let` (cheaper to check than a second, refutable match on the
+            // state), which is also where the lints about those bindings are allowed.
+            let mut fields = Vec::new();
+            let mut names = Vec::new();
+            let mut values = Vec::new();
+            for local in self.stored(block) {
                 let field = self.field(block, local);
+                let value = format_ident!("__field_{}", field, span = internal());
                 let name = self.cfg.entry_name(block, local);
                 let mutability = self.cfg.locals[local].mutable.then(|| quote!(mut));
-                quote!(#field: #mutability #name)
-            });
+                fields.push(quote!(#field: #value));
+                names.push(quote!(#mutability #name));
+                values.push(value);
+            }
             let awaitee_rest = self.is_delegation(block).then(|| quote!(__awaitee: _,));
-            let take = quote! {
-                #[allow(unused_mut, unused_variables)]
-                let __State::#variant { #awaitee_rest #(#bindings),* } = #current else {
-                    #krate::__private::unreachable_state()
-                };
-            };
+            let pattern = quote!(__State::#variant { #awaitee_rest #(#fields),* });
+            let take = (!names.is_empty()).then(|| {
+                quote! {
+                    #[allow(unused_mut, unused_variables, unused_parens)]
+                    let (#(#names,)*) = (#(#values,)*);
+                }
+            });
             let code = self.replace_jumps(data.code.clone(), block, block);
             let reborrows = self.reborrows(block);
             let uninit = self.uninitialised(block);
@@ -382,7 +392,7 @@ impl Emitter<'_> {
             };
             let (guards, body) =
                 self.in_place(block, quote!(#take #uninit #resumed #reborrows #code));
-            arms.push(quote!(__State::#variant { .. } => { #guards #body }));
+            arms.push(quote!(#pattern => { #guards #body }));
         }
         quote! {
             match #current {
@@ -433,58 +443,63 @@ impl Emitter<'_> {
         let krate = self.krate;
         let state = Ident::new("__state", internal());
         let frames = Ident::new("__frames", internal());
-        let frame =
-            |state: TokenStream| quote!(#frames.push(#krate::__private::frame(#function, #state)));
-        let site = |span: Span| {
-            frame(
-                quote_spanned!(span=> #krate::__private::site(::core::file!(), ::core::line!(), ::core::column!())),
-            )
-        };
+        let site = |span: Span| quote_spanned!(span=> #krate::__private::site(::core::file!(), ::core::line!(), ::core::column!()));
+        // One push of the state's frame, chosen by a match whose arms are constants (cheap to
+        // type-check: this reader is in every coroutine), then the frames of the awaitee of a
+        // delegation state. The store only ever holds the first state, a suspension state,
+        // `Returned` or `Poisoned`; the states a resume only passes through share one arm.
         let mut arms = Vec::new();
+        let mut awaitees = Vec::new();
+        let mut passing = false;
         for &block in &self.layout.order {
             let variant = self.variant(block);
-            let arm = match &self.cfg.blocks[block].entry {
-                Entry::Start => {
-                    let push = frame(quote!(#krate::FrameState::Created));
-                    quote!(__State::#variant { .. } => #push,)
-                }
-                Entry::Jump => {
-                    let push = match self.cfg.blocks[block].resumes_here {
-                        Some(span) => site(span),
-                        None => frame(quote!(#krate::FrameState::Running)),
-                    };
-                    quote!(__State::#variant { .. } => #push,)
-                }
-                Entry::Yield { span, .. } => {
-                    let push = site(*span);
-                    quote!(__State::#variant { .. } => #push,)
-                }
+            let frame_state = match &self.cfg.blocks[block].entry {
+                Entry::Start => quote!(#krate::FrameState::Created),
+                Entry::Jump => match self.cfg.blocks[block].resumes_here {
+                    Some(span) => site(span),
+                    None => {
+                        passing = true;
+                        continue;
+                    }
+                },
+                Entry::Yield { span, .. } => site(*span),
                 Entry::Delegate { span, .. } => {
-                    let push = site(*span);
                     let awaitee = Ident::new("__awaitee", internal());
                     // SAFETY (of `new_unchecked`): the awaitee is pinned where it lives, in the
                     // state the pinned adapter owns (see `polls`); reading its frames moves nothing.
-                    quote!(__State::#variant { #awaitee, .. } => {
-                        #push;
-                        if let ::core::option::Option::Some(#awaitee) = #awaitee {
+                    awaitees.push(quote! {
+                        __State::#variant { #awaitee: ::core::option::Option::Some(#awaitee), .. } => {
                             let #awaitee = unsafe { #krate::__private::PinType::new_unchecked(#awaitee) };
                             (&mut #krate::__private::Probe(#awaitee)).push_awaitee(#frames);
                         }
-                    })
+                    });
+                    site(*span)
                 }
             };
-            arms.push(arm);
+            arms.push(quote!(__State::#variant { .. } => #frame_state,));
         }
-        let returned = frame(quote!(#krate::FrameState::Returned));
-        let poisoned = frame(quote!(#krate::FrameState::Poisoned));
-        quote! {
-            #[allow(unused_imports)]
-            use #krate::__private::{ProbeForeign as _, ProbeStack as _};
-            match #state {
-                #(#arms)*
-                __State::Returned => #returned,
-                __State::Poisoned => #poisoned,
+        arms.push(quote! {
+            __State::Returned => #krate::FrameState::Returned,
+            __State::Poisoned => #krate::FrameState::Poisoned,
+        });
+        if passing {
+            arms.push(quote!(_ => #krate::FrameState::Running,));
+        }
+        let awaitees = (!awaitees.is_empty()).then(|| {
+            quote! {
+                #[allow(unused_imports)]
+                use #krate::__private::{ProbeForeign as _, ProbeStack as _};
+                match #state {
+                    #(#awaitees)*
+                    _ => {}
+                }
             }
+        });
+        quote! {
+            #frames.push(#krate::__private::frame(#function, match #state {
+                #(#arms)*
+            }));
+            #awaitees
         }
     }
 
