@@ -57,7 +57,7 @@ use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 use table::TaskTable;
-use task::AnyTask;
+use task::TaskRef;
 use timer::{TimerEntry, TimerHeap};
 use waker::{Remote, TaskId, TaskKey, TaskWaker};
 
@@ -876,15 +876,19 @@ impl EventLoop {
             slot: self.inner.tasks.borrow_mut().reserve(),
         };
         let id = key.id;
-        let waker = Arc::new(TaskWaker::new(key, Arc::clone(&self.inner.remote)));
-        let (handle, task) =
-            task::new_task::<F, K>(key, waker, Rc::downgrade(&self.inner), future, created_at);
+        let (handle, task) = task::new_task::<F, K>(
+            key,
+            Arc::clone(&self.inner.remote),
+            Rc::downgrade(&self.inner),
+            future,
+            created_at,
+        );
         let scheduled = task.header().waker().mark_scheduled();
         self.inner.trace(|recorder| {
             let header = task.header();
             recorder.task_created(id, header.name(), header.top(), K::COROUTINE);
         });
-        self.inner.tasks.borrow_mut().insert(key, Rc::clone(&task));
+        self.inner.tasks.borrow_mut().insert(key, task);
         if scheduled {
             self.inner.ready.borrow_mut().push_back(Ready::Step(key));
         }
@@ -1261,13 +1265,13 @@ impl Inner {
         self.ready.borrow_mut().push_back(Ready::Call(callback));
     }
 
-    fn schedule_done_callback(&self, task: &Rc<dyn AnyTask>, callback: task::DoneCallback) {
+    fn schedule_done_callback(&self, task: &TaskRef, callback: task::DoneCallback) {
         let task = TaskHandle::from_task(task);
         self.call_soon_internal(handle::callback(move || callback(&task)));
     }
 
     /// Empties the task table, in creation order.
-    fn take_tasks(&self) -> Vec<Rc<dyn AnyTask>> {
+    fn take_tasks(&self) -> Vec<TaskRef> {
         self.tasks.borrow_mut().take_sorted()
     }
 
@@ -1406,7 +1410,7 @@ impl Inner {
         }
     }
 
-    fn step_task_debug(self: &Rc<Self>, task: &Rc<dyn AnyTask>) {
+    fn step_task_debug(self: &Rc<Self>, task: &TaskRef) {
         // Where the step starts from, read before it runs (it is gone after).
         let resumed_from = task::stack_of(&**task);
         let start = Instant::now();

@@ -195,17 +195,30 @@ impl TaskWaker {
         // came in after the task was queued (and was deduplicated away).
         self.scheduled.swap(false, Ordering::AcqRel);
     }
-}
 
-impl Wake for TaskWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
+    /// The task this wakes.
+    pub(super) fn key(&self) -> TaskKey {
+        self.task
     }
 
-    fn wake_by_ref(self: &Arc<Self>) {
+    /// Schedules the task, on whichever thread this is called: straight into the ready queue on
+    /// the loop's own thread, through the mailbox from any other.
+    pub(super) fn wake(&self) {
         if self.mark_scheduled() && !schedule_here(self.remote.loop_id, self.task) {
             // A closed loop refuses the wake; nothing will ever poll the task again anyway.
             let _ = self.remote.send(Message::Wake(self.task));
         }
+    }
+}
+
+/// The main task's waker (a task made by `create_task` has its waker in its own block, see
+/// `task.rs`).
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        TaskWaker::wake(&self);
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        TaskWaker::wake(self);
     }
 }
