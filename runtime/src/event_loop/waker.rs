@@ -165,7 +165,10 @@ impl Remote {
 
 /// The waker of one task.
 pub(super) struct TaskWaker {
-    task: TaskKey,
+    /// The task's key, as two fields rather than a `TaskKey` (which is padded to 16 bytes): the
+    /// flag below fits in the padding, and every task carries one of these.
+    id: TaskId,
+    slot: u32,
     /// The task is in the ready queue or the mailbox already. Wakes in between are redundant,
     /// and deduplicating them bounds both queues by the number of tasks, however often (and from
     /// however many threads) a waker is called.
@@ -176,7 +179,8 @@ pub(super) struct TaskWaker {
 impl TaskWaker {
     pub(super) fn new(task: TaskKey, remote: Arc<Remote>) -> Self {
         TaskWaker {
-            task,
+            id: task.id,
+            slot: task.slot,
             scheduled: AtomicBool::new(false),
             remote,
         }
@@ -198,15 +202,18 @@ impl TaskWaker {
 
     /// The task this wakes.
     pub(super) fn key(&self) -> TaskKey {
-        self.task
+        TaskKey {
+            id: self.id,
+            slot: self.slot,
+        }
     }
 
     /// Schedules the task, on whichever thread this is called: straight into the ready queue on
     /// the loop's own thread, through the mailbox from any other.
     pub(super) fn wake(&self) {
-        if self.mark_scheduled() && !schedule_here(self.remote.loop_id, self.task) {
+        if self.mark_scheduled() && !schedule_here(self.remote.loop_id, self.key()) {
             // A closed loop refuses the wake; nothing will ever poll the task again anyway.
-            let _ = self.remote.send(Message::Wake(self.task));
+            let _ = self.remote.send(Message::Wake(self.key()));
         }
     }
 }
