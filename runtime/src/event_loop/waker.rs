@@ -14,6 +14,7 @@
 //! waking a task is a `call_soon` of its next step.
 
 use super::handle::ThreadsafeCall;
+use super::timer::SleepKey;
 use super::{schedule_here, LoopId, Ready};
 use std::collections::VecDeque;
 use std::mem;
@@ -64,6 +65,8 @@ struct Mailbox {
 enum Message {
     Wake(TaskKey),
     Call(Arc<ThreadsafeCall>),
+    /// A `Sleep` registered on the loop was dropped or moved on another thread.
+    CancelSleep(SleepKey),
 }
 
 impl Remote {
@@ -103,7 +106,7 @@ impl Remote {
         self.send(Message::Call(call))
             .map_err(|message| match message {
                 Message::Call(call) => call,
-                Message::Wake(_) => unreachable!("send gives back what it was given"),
+                _ => unreachable!("send gives back what it was given"),
             })
     }
 
@@ -122,7 +125,14 @@ impl Remote {
         ready.extend(mailbox.messages.drain(..).map(|message| match message {
             Message::Wake(task) => Ready::Step(task),
             Message::Call(call) => Ready::Threadsafe(call),
+            Message::CancelSleep(key) => Ready::CancelSleep(key),
         }));
+    }
+
+    /// Asks the loop to cancel the timer of a `Sleep` (from a thread that cannot reach its
+    /// timers). A closed loop has no timers left: then nothing needs doing.
+    pub(super) fn cancel_sleep(&self, key: SleepKey) {
+        let _ = self.send(Message::CancelSleep(key));
     }
 
     /// Blocks until a message arrives or `timeout` (`None`: forever) elapses. May return early
