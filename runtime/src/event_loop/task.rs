@@ -250,6 +250,12 @@ pub(super) struct Shared {
     vtable: &'static TaskVTable,
 }
 
+// Wakers reach `Shared` from any thread: it must be `Sync` (and is, field by field).
+const _: fn() = || {
+    fn assert_sync<T: Sync>() {}
+    assert_sync::<Shared>();
+};
+
 /// The functions of one task type (`TaskCell<F, K>`), for code that holds only a pointer to its
 /// header.
 struct TaskVTable {
