@@ -503,6 +503,28 @@ fn a_dropped_sleep_never_wakes() {
 }
 
 #[test]
+fn a_sleep_of_a_loop_dropped_on_another_thread_lets_go_of_its_waker() {
+    // The loop owns the timers of the `Sleep`s polled on it; one dropped on another thread
+    // cancels its timer through the loop's mailbox, which the loop reads on its next run.
+    let counter = Arc::new(CountingWaker::default());
+    let waker = Waker::from(Arc::clone(&counter));
+    let event_loop = EventLoop::new();
+    let pending = event_loop.run_until_complete(async {
+        let mut pending = sleep(3600);
+        assert!(Pin::new(&mut pending)
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
+        // In an `Option`: an async block that returns a future reads like a missing `.await`.
+        Some(pending)
+    });
+    thread::spawn(move || drop(pending)).join().unwrap();
+    event_loop.run_until_complete(async {});
+    drop(waker);
+    assert_eq!(Arc::strong_count(&counter), 1);
+    assert_eq!(counter.0.load(SeqCst), 0);
+}
+
+#[test]
 fn a_sleep_repolled_with_a_new_waker_wakes_the_new_one() {
     let first = Arc::new(CountingWaker::default());
     let second = Arc::new(CountingWaker::default());

@@ -57,8 +57,8 @@ use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 use table::TaskTable;
-use task::AnyTask;
-use timer::{TimerEntry, TimerHeap};
+use task::TaskRef;
+use timer::{SleepKey, SleepTimers, TimerHeap};
 use waker::{Remote, TaskId, TaskKey, TaskWaker};
 
 /// An asyncio event loop: runs coroutines (any [`Future`]) on the current thread, interleaving
@@ -147,6 +147,8 @@ struct Inner {
     stopping: Cell<bool>,
     ready: RefCell<VecDeque<Ready>>,
     timers: RefCell<TimerHeap<LoopTimer>>,
+    /// The wakers of the `sleep` timers in `timers`.
+    sleeps: RefCell<SleepTimers>,
     remote: Arc<Remote>,
     next_task: Cell<u64>,
     /// Every task created by `create_task` that has not finished: the loop owns them, so a task
@@ -185,6 +187,8 @@ enum Ready {
     Call(Rc<dyn Callback>),
     /// Run this callback sent from another thread, unless it was cancelled.
     Threadsafe(Arc<ThreadsafeCall>),
+    /// Cancel the timer of a `Sleep` dropped (or moved away) on another thread.
+    CancelSleep(SleepKey),
 }
 
 thread_local! {
@@ -265,7 +269,7 @@ fn with_running_loop<R>(f: impl FnOnce(&Inner) -> R) -> Option<R> {
 /// in plain code, say) would lose its place to callbacks scheduled after the wake. asyncio keeps
 /// them in order, and so does this.
 fn schedule_here(loop_id: LoopId, task: TaskKey) -> bool {
-    let push = |inner: &Inner| {
+    with_local_loop(loop_id, |inner| {
         // `try_borrow_mut`: a waker can be called from anywhere, even from code running while the
         // queue is borrowed; the mailbox is always a correct fallback.
         match inner.ready.try_borrow_mut() {
@@ -277,13 +281,22 @@ fn schedule_here(loop_id: LoopId, task: TaskKey) -> bool {
             }
             _ => false,
         }
-    };
+    })
+    .unwrap_or(false)
+}
+
+/// Runs `f` with loop `loop_id` if that loop belongs to this thread and still exists.
+fn with_local_loop<R>(loop_id: LoopId, f: impl FnOnce(&Inner) -> R) -> Option<R> {
+    let mut f = Some(f);
     // The fast path: the running loop.
-    if let Some(pushed) =
-        with_running_loop(|inner| (inner.id == loop_id).then(|| push(inner))).flatten()
+    if let Some(result) = with_running_loop(|inner| {
+        (inner.id == loop_id).then(|| (f.take().expect("called once"))(inner))
+    })
+    .flatten()
     {
-        return pushed;
+        return Some(result);
     }
+    let f = f?;
     LOCAL_LOOPS
         .try_with(|loops| {
             let inner = loops
@@ -293,11 +306,10 @@ fn schedule_here(loop_id: LoopId, task: TaskKey) -> bool {
                 .find(|(id, _)| *id == loop_id)?
                 .1
                 .upgrade()?;
-            Some(push(&inner))
+            Some(f(&inner))
         })
         .ok()
         .flatten()
-        .unwrap_or(false)
 }
 
 /// Whether `COROUTINES_DEBUG` asks for debug mode: set and not empty, as asyncio reads
@@ -406,6 +418,7 @@ impl EventLoop {
                 stopping: Cell::new(false),
                 ready: RefCell::default(),
                 timers: RefCell::new(TimerHeap::new()),
+                sleeps: RefCell::default(),
                 remote: Arc::new(Remote::new(id)),
                 next_task: Cell::new(0),
                 tasks: RefCell::default(),
@@ -593,7 +606,8 @@ impl EventLoop {
                 // code, which must not find the queues borrowed.
                 let ready = self.inner.ready.take();
                 let timers = self.inner.timers.replace(TimerHeap::new());
-                drop((ready, timers));
+                let sleeps = self.inner.sleeps.take();
+                drop((ready, timers, sleeps));
                 for task in self.inner.take_tasks() {
                     task::destroy(&task, |context| self.call_exception_handler(&context));
                 }
@@ -876,15 +890,19 @@ impl EventLoop {
             slot: self.inner.tasks.borrow_mut().reserve(),
         };
         let id = key.id;
-        let waker = Arc::new(TaskWaker::new(key, Arc::clone(&self.inner.remote)));
-        let (handle, task) =
-            task::new_task::<F, K>(key, waker, Rc::downgrade(&self.inner), future, created_at);
+        let (handle, task) = task::new_task::<F, K>(
+            key,
+            Arc::clone(&self.inner.remote),
+            Rc::downgrade(&self.inner),
+            future,
+            created_at,
+        );
         let scheduled = task.header().waker().mark_scheduled();
         self.inner.trace(|recorder| {
             let header = task.header();
             recorder.task_created(id, header.name(), header.top(), K::COROUTINE);
         });
-        self.inner.tasks.borrow_mut().insert(key, Rc::clone(&task));
+        self.inner.tasks.borrow_mut().insert(key, task);
         if scheduled {
             self.inner.ready.borrow_mut().push_back(Ready::Step(key));
         }
@@ -1226,24 +1244,47 @@ impl Inner {
     }
 
     /// Wakes `entry` at `deadline`, from this loop.
-    fn add_timer(&self, deadline: Instant, entry: Arc<TimerEntry>) {
+    fn add_sleep(&self, deadline: Instant, waker: Waker) -> SleepKey {
+        let key = self.sleeps.borrow_mut().insert(waker);
         self.trace(|recorder| {
             let delay = deadline.saturating_duration_since(Instant::now());
-            recorder.timer_added(Arc::as_ptr(&entry) as usize, delay);
+            recorder.timer_added(key.trace_id(), delay);
         });
         // The returned "now first" flag is for threads that sleep on their heap; this loop
         // recomputes its timeout every iteration, and it is not sleeping while a task polls.
         self.timers
             .borrow_mut()
-            .push(deadline, LoopTimer::Wake(entry));
+            .push(deadline, LoopTimer::Wake(key), &self.sleeps.borrow());
+        key
+    }
+
+    /// Makes the pending `sleep` timer `key` wake `waker`; false if it is not pending.
+    fn set_sleep_waker(&self, key: SleepKey, waker: &Waker) -> bool {
+        let replaced = self.sleeps.borrow_mut().set_waker(key, waker);
+        // Dropped once the slab is no longer borrowed: a waker's drop is foreign code.
+        replaced.is_ok()
+    }
+
+    /// Cancels the `sleep` timer `key`, if it is pending.
+    fn cancel_sleep(&self, key: SleepKey) {
+        let waker = self.sleeps.borrow_mut().take(key);
+        // Outside the borrow: a waker's drop is foreign code.
+        drop(waker);
+    }
+
+    /// Whether the `sleep` timer `key` fired (or is otherwise no longer pending).
+    fn sleep_done(&self, key: SleepKey) -> bool {
+        !self.sleeps.borrow().is_pending(key)
     }
 
     #[track_caller]
     fn call_at(&self, deadline: Instant, callback: impl FnOnce() + 'static) -> TimerHandle {
         let callback = handle::callback(callback);
-        self.timers
-            .borrow_mut()
-            .push(deadline, LoopTimer::Call(Rc::clone(&callback)));
+        self.timers.borrow_mut().push(
+            deadline,
+            LoopTimer::Call(Rc::clone(&callback)),
+            &self.sleeps.borrow(),
+        );
         TimerHandle {
             handle: Handle { callback },
             when: deadline.saturating_duration_since(epoch()).as_secs_f64(),
@@ -1261,13 +1302,13 @@ impl Inner {
         self.ready.borrow_mut().push_back(Ready::Call(callback));
     }
 
-    fn schedule_done_callback(&self, task: &Rc<dyn AnyTask>, callback: task::DoneCallback) {
+    fn schedule_done_callback(&self, task: &TaskRef, callback: task::DoneCallback) {
         let task = TaskHandle::from_task(task);
         self.call_soon_internal(handle::callback(move || callback(&task)));
     }
 
     /// Empties the task table, in creation order.
-    fn take_tasks(&self) -> Vec<Rc<dyn AnyTask>> {
+    fn take_tasks(&self) -> Vec<TaskRef> {
         self.tasks.borrow_mut().take_sorted()
     }
 
@@ -1310,7 +1351,10 @@ impl Inner {
         self.remote.drain_into(&mut self.ready.borrow_mut());
 
         if self.ready.borrow().is_empty() && !self.stopping.get() {
-            let deadline = self.timers.borrow_mut().next_deadline();
+            let deadline = self
+                .timers
+                .borrow_mut()
+                .next_deadline(&self.sleeps.borrow());
             // `None`: nothing is ready and no timer is pending. Only a waker (or another thread's
             // callback) can end the wait; if none ever comes, the program is deadlocked, and
             // blocking (rather than spinning) is the right way to be deadlocked.
@@ -1327,16 +1371,28 @@ impl Inner {
         let now = (!self.timers.borrow().is_empty()).then(Instant::now);
         while let Some(now) = now {
             // One at a time, so that the heap is not borrowed while a waker runs.
-            let Some(timer) = self.timers.borrow_mut().pop_expired(now) else {
+            let Some(timer) = self
+                .timers
+                .borrow_mut()
+                .pop_expired(now, &self.sleeps.borrow())
+            else {
                 break;
             };
             match timer {
-                LoopTimer::Wake(entry) if self.tracing.get() => {
-                    self.trace(|recorder| recorder.timer_fires(Arc::as_ptr(&entry) as usize));
-                    entry.fire();
-                    self.trace(trace::Recorder::timer_fired_end);
+                LoopTimer::Wake(key) => {
+                    // Taken out of the slab before it is woken: `wake` runs foreign code, which
+                    // may poll the `Sleep` right away.
+                    let waker = self.sleeps.borrow_mut().take(key);
+                    if let Some(waker) = waker {
+                        if self.tracing.get() {
+                            self.trace(|recorder| recorder.timer_fires(key.trace_id()));
+                            waker.wake();
+                            self.trace(trace::Recorder::timer_fired_end);
+                        } else {
+                            waker.wake();
+                        }
+                    }
                 }
-                LoopTimer::Wake(entry) => entry.fire(),
                 LoopTimer::Call(callback) => {
                     self.ready.borrow_mut().push_back(Ready::Call(callback));
                 }
@@ -1380,6 +1436,7 @@ impl Inner {
                     self.run_callback(Some(scheduled_at), || callback.run());
                 }
                 Ready::Threadsafe(call) => self.run_callback(None, || call.run()),
+                Ready::CancelSleep(key) => self.cancel_sleep(key),
             }
         }
     }
@@ -1406,7 +1463,7 @@ impl Inner {
         }
     }
 
-    fn step_task_debug(self: &Rc<Self>, task: &Rc<dyn AnyTask>) {
+    fn step_task_debug(self: &Rc<Self>, task: &TaskRef) {
         // Where the step starts from, read before it runs (it is gone after).
         let resumed_from = task::stack_of(&**task);
         let start = Instant::now();

@@ -1,7 +1,8 @@
 //! `sleep`: asyncio's `asyncio.sleep(delay)`.
 
-use super::timer::TimerEntry;
-use super::{epoch, timer_thread, with_running_loop, LoopId};
+use super::timer::{SleepKey, TimerEntry};
+use super::waker::Remote;
+use super::{epoch, timer_thread, with_local_loop, with_running_loop, LoopId};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -150,15 +151,56 @@ pub struct Sleep {
 }
 
 /// Where a pending `Sleep` waits to be woken.
-struct Registration {
-    entry: Arc<TimerEntry>,
-    owner: Owner,
+enum Registration {
+    /// A timer of a loop, which owns it (see [`SleepTimers`](super::timer::SleepTimers)): the
+    /// `Sleep` reaches it on the loop's thread, and cancels it from any other through the loop's
+    /// mailbox.
+    Loop { key: SleepKey, remote: Arc<Remote> },
+    /// A timer of the fallback timer thread, shared with it.
+    TimerThread(Arc<TimerEntry>),
 }
 
+/// Who owns a `Sleep`'s timer (for `Debug`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Owner {
     Loop(LoopId),
     TimerThread,
+}
+
+impl Registration {
+    fn owner(&self) -> Owner {
+        match self {
+            Registration::Loop { remote, .. } => Owner::Loop(remote.loop_id),
+            Registration::TimerThread(_) => Owner::TimerThread,
+        }
+    }
+
+    /// Whether the timer fired. Off its loop's thread, a loop's timer cannot be asked: false,
+    /// and the caller reads the clock.
+    fn has_fired(&self) -> bool {
+        match self {
+            Registration::Loop { key, remote } => {
+                with_local_loop(remote.loop_id, |event_loop| event_loop.sleep_done(*key))
+                    .unwrap_or(false)
+            }
+            Registration::TimerThread(entry) => entry.has_fired(),
+        }
+    }
+
+    /// Cancels the timer (nothing happens if it fired already).
+    fn cancel(self) {
+        match self {
+            Registration::Loop { key, remote } => {
+                if with_local_loop(remote.loop_id, |event_loop| event_loop.cancel_sleep(key))
+                    .is_none()
+                {
+                    // Another thread's loop (or one that is gone, whose mailbox refuses it).
+                    remote.cancel_sleep(key);
+                }
+            }
+            Registration::TimerThread(entry) => entry.cancel(),
+        }
+    }
 }
 
 /// About thirty years: what "forever" means for a deadline, since `Instant` cannot represent
@@ -175,11 +217,13 @@ impl Future for Sleep {
             Some(deadline) => {
                 // The clock is read only when the timer has not fired (a spurious poll, or one
                 // from a new executor): a timer that fired is past its deadline.
-                let fired = this
-                    .timer
-                    .as_ref()
-                    .is_some_and(|timer| timer.entry.has_fired());
-                if fired || this.delay.is_zero() || Instant::now() >= deadline {
+                let fired = this.timer.as_ref().is_some_and(Registration::has_fired);
+                if fired {
+                    // Nothing left to cancel.
+                    this.timer = None;
+                    return Poll::Ready(());
+                }
+                if this.delay.is_zero() || Instant::now() >= deadline {
                     this.cancel_timer();
                     return Poll::Ready(());
                 }
@@ -216,32 +260,25 @@ impl Sleep {
         // `with_running_loop` lends us the loop only while we add the timer; firing, even of an
         // already-due timer, happens later, from the loop.
         let registered = with_running_loop(|event_loop| {
-            let owner = Owner::Loop(event_loop.id());
-            if let Some(timer) = &self.timer {
-                if timer.owner == owner {
-                    timer.entry.set_waker(waker);
+            if let Some(Registration::Loop { key, remote }) = &self.timer {
+                if remote.loop_id == event_loop.id() && event_loop.set_sleep_waker(*key, waker) {
                     return;
                 }
             }
-            let entry = Arc::new(TimerEntry::new(waker.clone()));
-            event_loop.add_timer(deadline, Arc::clone(&entry));
-            self.replace_timer(Registration { entry, owner });
+            let key = event_loop.add_sleep(deadline, waker.clone());
+            let remote = Arc::clone(&event_loop.remote);
+            self.replace_timer(Registration::Loop { key, remote });
         });
         if registered.is_some() {
             return;
         }
-        if let Some(timer) = &self.timer {
-            if timer.owner == Owner::TimerThread {
-                timer.entry.set_waker(waker);
-                return;
-            }
+        if let Some(Registration::TimerThread(entry)) = &self.timer {
+            entry.set_waker(waker);
+            return;
         }
         let entry = Arc::new(TimerEntry::new(waker.clone()));
         timer_thread::add(deadline, Arc::clone(&entry));
-        self.replace_timer(Registration {
-            entry,
-            owner: Owner::TimerThread,
-        });
+        self.replace_timer(Registration::TimerThread(entry));
     }
 
     fn replace_timer(&mut self, timer: Registration) {
@@ -251,7 +288,7 @@ impl Sleep {
 
     fn cancel_timer(&mut self) {
         if let Some(timer) = self.timer.take() {
-            timer.entry.cancel();
+            timer.cancel();
         }
     }
 }
@@ -277,7 +314,7 @@ impl fmt::Debug for Sleep {
         f.debug_struct("Sleep")
             .field("delay", &self.delay)
             .field("deadline", &self.deadline)
-            .field("timer", &self.timer.as_ref().map(|timer| timer.owner))
+            .field("timer", &self.timer.as_ref().map(Registration::owner))
             .finish()
     }
 }

@@ -7,9 +7,8 @@
 //! finished tasks are reused newest first, so the table stays as long as the most tasks that were
 //! ever pending at once, and a busy loop keeps touching the same few slots.
 
-use super::task::AnyTask;
+use super::task::TaskRef;
 use super::waker::{TaskId, TaskKey};
-use std::rc::Rc;
 
 /// Every task of a loop that has not finished.
 #[derive(Default)]
@@ -24,7 +23,7 @@ pub(super) struct TaskTable {
 struct Slot {
     /// The id of the task in `task`, or of the last one (a stale wake names that id).
     id: TaskId,
-    task: Option<Rc<dyn AnyTask>>,
+    task: Option<TaskRef>,
 }
 
 impl TaskTable {
@@ -43,7 +42,7 @@ impl TaskTable {
     }
 
     /// Puts `task` into the slot `key.slot`, which [`reserve`](TaskTable::reserve) returned.
-    pub(super) fn insert(&mut self, key: TaskKey, task: Rc<dyn AnyTask>) {
+    pub(super) fn insert(&mut self, key: TaskKey, task: TaskRef) {
         let slot = &mut self.slots[key.slot as usize];
         debug_assert!(slot.task.is_none(), "the slot was reserved");
         slot.id = key.id;
@@ -52,7 +51,7 @@ impl TaskTable {
     }
 
     /// The task `key` names, if it has not finished.
-    pub(super) fn get(&self, key: TaskKey) -> Option<&Rc<dyn AnyTask>> {
+    pub(super) fn get(&self, key: TaskKey) -> Option<&TaskRef> {
         let slot = self.slots.get(key.slot as usize)?;
         if slot.id != key.id {
             return None;
@@ -61,7 +60,7 @@ impl TaskTable {
     }
 
     /// Takes the task `key` names out of the table.
-    pub(super) fn remove(&mut self, key: TaskKey) -> Option<Rc<dyn AnyTask>> {
+    pub(super) fn remove(&mut self, key: TaskKey) -> Option<TaskRef> {
         let slot = self.slots.get_mut(key.slot as usize)?;
         if slot.id != key.id {
             return None;
@@ -73,18 +72,18 @@ impl TaskTable {
     }
 
     /// The tasks, in creation order.
-    pub(super) fn sorted(&self) -> Vec<Rc<dyn AnyTask>> {
-        let mut tasks: Vec<(TaskId, &Rc<dyn AnyTask>)> = self
+    pub(super) fn sorted(&self) -> Vec<TaskRef> {
+        let mut tasks: Vec<(TaskId, &TaskRef)> = self
             .slots
             .iter()
             .filter_map(|slot| Some((slot.id, slot.task.as_ref()?)))
             .collect();
         tasks.sort_unstable_by_key(|(id, _)| *id);
-        tasks.into_iter().map(|(_, task)| Rc::clone(task)).collect()
+        tasks.into_iter().map(|(_, task)| task.clone()).collect()
     }
 
     /// Empties the table; returns its tasks in creation order.
-    pub(super) fn take_sorted(&mut self) -> Vec<Rc<dyn AnyTask>> {
+    pub(super) fn take_sorted(&mut self) -> Vec<TaskRef> {
         let tasks = if self.len == 0 {
             Vec::new()
         } else {

@@ -1,14 +1,26 @@
 //! Tasks: asyncio's `Task`, a future the loop drives on its own, and the cancellation that
 //! travels between them.
 //!
-//! A task is one `Rc` allocation holding its future in place, plus its waker (an `Arc`, because
-//! wakers must be `Send`). The loop keeps every pending task in its table; the [`Task`] handle
-//! the user gets is another reference to the same cell, typed by the output.
+//! A task is one allocation, its [`TaskCell`]: a [`Header`] followed by its future, held in
+//! place. Its waker is no allocation of its own: a [`Waker`] of a task points to the task's
+//! header, whose first part ([`Shared`]) is all a waker touches, from any thread (wakers must be
+//! `Send` and `Sync`). The loop keeps every pending task in its table; the [`Task`] handle the
+//! user gets is another reference to the same cell, typed by the output.
+//!
+//! Two reference counts keep the cell alive. The loop's thread holds [`TaskRef`]s (the table's,
+//! the handles', a step's), counted in a plain `Cell`, as an `Rc` would; when the last goes, the
+//! task's contents (its future or outcome, its name, its done callbacks, its loop) are dropped
+//! there, on the loop's thread, where they belong. The wakers, which may be on any thread, are
+//! counted atomically in [`Shared::refs`], which also holds one count for all the `TaskRef`s
+//! together; whoever takes that count to zero frees the block. So a waker may outlive its task
+//! (waking it then is a stale wake that the loop's table ignores), and never sees more of it than
+//! the `Shared` part.
 
 use super::exception::ExceptionContext;
-use super::waker::{TaskId, TaskKey, TaskWaker};
+use super::waker::{Remote, TaskId, TaskKey, TaskWaker};
 use super::{report, Inner};
 use crate::stack::{Frame, FrameState, Stack};
+use std::alloc::{self, Layout};
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::error::Error;
@@ -17,11 +29,15 @@ use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
 use std::mem::{self, ManuallyDrop};
+use std::ops::Deref;
 use std::panic::{self, AssertUnwindSafe, Location};
 use std::pin::Pin;
-use std::rc::{Rc, Weak};
+use std::process;
+use std::ptr::{self, NonNull};
+use std::rc::Weak;
+use std::sync::atomic::{self as atomic, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 /// How a task or a [`LoopFuture`](super::LoopFuture) reports that it was cancelled: asyncio's
 /// `CancelledError`.
@@ -193,18 +209,21 @@ pub(super) type DoneCallback = Box<dyn FnOnce(&TaskHandle)>;
 
 /// The untyped part of a task, what the loop and [`TaskHandle`] use.
 ///
-/// Every task has one, in the same allocation as its future, so it is kept small: what most
-/// tasks never use (a name, done callbacks) is in [`Extra`], allocated on first use.
+/// Every task has one, at the start of the same allocation as its future, so it is kept small:
+/// what most tasks never use (a name, done callbacks) is in [`Extra`], allocated on first use.
+///
+/// Its fields other than `shared` are the loop thread's: they are dropped (see [`release`]) when
+/// the last [`TaskRef`] goes, `shared` only when the block is freed (see [`dealloc`]). A field
+/// with drop glue added here must be dropped in `release`.
 pub(super) struct Header {
-    id: TaskId,
-    /// Its slot in the loop's task table.
-    slot: u32,
+    shared: Shared,
+    /// How many [`TaskRef`]s there are.
+    local_refs: Cell<u32>,
     state: Cell<TaskState>,
     /// `cancel()` was called while the task was busy; honoured when the poll returns.
     cancel_requested: Cell<bool>,
     /// Whether `top` is a coroutine's function (else a foreign future's type).
     top_is_coroutine: Cell<bool>,
-    waker: Arc<TaskWaker>,
     /// The waker of whoever awaits the task's [`Task`] handle.
     joiner: Cell<Option<Waker>>,
     event_loop: Weak<Inner>,
@@ -215,7 +234,180 @@ pub(super) struct Header {
     /// future's type. What the task reports while it is being polled and after it finished,
     /// when its future cannot or can no longer be read.
     top: Cell<&'static str>,
-    extra: RefCell<Option<Box<Extra>>>,
+    /// A `Cell` rather than a `RefCell` (one word less): taken out while it is read or changed,
+    /// which runs no foreign code.
+    extra: Cell<Option<Box<Extra>>>,
+}
+
+/// The part of a task that its wakers use, from any thread: nothing in it changes after the task
+/// is created but atomics.
+pub(super) struct Shared {
+    /// One count per waker, plus one for all the [`TaskRef`]s together while there is any.
+    refs: AtomicUsize,
+    /// The task's key and scheduled flag, and the loop's mailbox.
+    waker: TaskWaker,
+    /// What the task's type knows.
+    vtable: &'static TaskVTable,
+}
+
+// Wakers reach `Shared` from any thread: it must be `Sync` (and is, field by field).
+const _: fn() = || {
+    fn assert_sync<T: Sync>() {}
+    assert_sync::<Shared>();
+};
+
+/// The functions of one task type (`TaskCell<F, K>`), for code that holds only a pointer to its
+/// header.
+struct TaskVTable {
+    /// The task as the loop sees it.
+    task: fn(NonNull<Header>) -> NonNull<dyn AnyTask>,
+    /// The last [`TaskRef`] is gone: drops the contents, gives up the local share of `refs`.
+    release: unsafe fn(NonNull<Header>),
+    /// `refs` reached zero: drops `shared` and frees the block.
+    dealloc: unsafe fn(NonNull<Header>),
+}
+
+/// The waker of every task: its data pointer is the task's header.
+static WAKER_VTABLE: RawWakerVTable =
+    RawWakerVTable::new(waker_clone, waker_wake, waker_wake_by_ref, waker_drop);
+
+/// The `Shared` part of the task whose header `data` points to.
+///
+/// # Safety
+///
+/// `data` points to the header of a task whose block is not freed for `'a` (the caller holds a
+/// count of `refs`).
+unsafe fn shared<'a>(data: *const ()) -> &'a Shared {
+    // SAFETY: the caller guarantees the block is live. Only the `shared` field is referenced:
+    // the rest of the header belongs to the loop's thread, and may be mutated or dropped there
+    // meanwhile; `shared` is only read (its atomics aside) until the block is freed.
+    unsafe { &*ptr::addr_of!((*data.cast::<Header>()).shared) }
+}
+
+/// # Safety
+///
+/// As for every `RawWakerVTable` function: `data` comes from a waker of this vtable, which holds
+/// a count of `refs`.
+unsafe fn waker_clone(data: *const ()) -> RawWaker {
+    // SAFETY: our waker holds a count, so the block is live.
+    let shared = unsafe { shared(data) };
+    // Relaxed, as `Arc::clone`: a new count is taken from one already held.
+    if shared.refs.fetch_add(1, Ordering::Relaxed) > isize::MAX as usize {
+        // As `Arc`: a count this high means leaked wakers, and wrapping would free a live block.
+        process::abort();
+    }
+    RawWaker::new(data, &WAKER_VTABLE)
+}
+
+/// # Safety
+///
+/// As for [`waker_clone`]; consumes the waker's count.
+unsafe fn waker_wake(data: *const ()) {
+    // SAFETY: as our caller's.
+    unsafe {
+        waker_wake_by_ref(data);
+        waker_drop(data);
+    }
+}
+
+/// # Safety
+///
+/// As for [`waker_clone`].
+unsafe fn waker_wake_by_ref(data: *const ()) {
+    // SAFETY: our waker holds a count, so the block is live.
+    unsafe { shared(data) }.waker.wake();
+}
+
+/// # Safety
+///
+/// As for [`waker_clone`]; consumes the waker's count.
+unsafe fn waker_drop(data: *const ()) {
+    // SAFETY: our waker's count keeps the block live until we give it up below, and the pointer
+    // comes from the task's allocation (see `new_task`).
+    unsafe { drop_shared_count(NonNull::new_unchecked(data.cast_mut().cast::<Header>())) }
+}
+
+/// Gives up one count of `refs`; frees the block if it was the last.
+///
+/// # Safety
+///
+/// The caller holds a count of `refs` for `header` and does not use `header` after this.
+unsafe fn drop_shared_count(header: NonNull<Header>) {
+    // SAFETY: the caller's count keeps the block live until the `fetch_sub`.
+    let shared = unsafe { shared(header.as_ptr().cast_const().cast()) };
+    let dealloc = shared.vtable.dealloc;
+    // Release, then Acquire by the last one, as `Arc`'s drop: every use of the block by another
+    // holder happens before it is freed.
+    if shared.refs.fetch_sub(1, Ordering::Release) == 1 {
+        atomic::fence(Ordering::Acquire);
+        // SAFETY: that was the last count: nobody else can reach the block any more.
+        unsafe { dealloc(header) };
+    }
+}
+
+/// A counted reference to a task, on its loop's thread (not `Send`): what an `Rc` of the task
+/// would be, in one word.
+pub(super) struct TaskRef {
+    /// Points to the header at the start of the task's `TaskCell`, with the provenance of the
+    /// whole allocation (it comes from `Box::leak`).
+    header: NonNull<Header>,
+}
+
+impl TaskRef {
+    /// The task's header (as `header()` through `Deref` would give, without the virtual call).
+    pub(super) fn header(&self) -> &Header {
+        // SAFETY: our count keeps the block and its contents alive while `self` is borrowed;
+        // the header is only read through shared references (mutated through `Cell`s).
+        unsafe { self.header.as_ref() }
+    }
+
+    /// Whether the two refer to the same task.
+    pub(super) fn ptr_eq(&self, other: &TaskRef) -> bool {
+        self.header == other.header
+    }
+}
+
+impl Deref for TaskRef {
+    type Target = dyn AnyTask;
+
+    fn deref(&self) -> &(dyn AnyTask + 'static) {
+        // SAFETY: our count keeps the block and its contents alive (a `TaskRef` is a local
+        // reference: `release` has not run), for as long as `self` is borrowed. The header is
+        // read through a shared reference only; the loop thread mutates it through `Cell`s.
+        let vtable = unsafe { self.header.as_ref() }.shared.vtable;
+        // SAFETY: as above; `task` casts the pointer back to the task's own type.
+        unsafe { (vtable.task)(self.header).as_ref() }
+    }
+}
+
+impl Clone for TaskRef {
+    fn clone(&self) -> Self {
+        let header = self.header();
+        // As `Rc`: an overflow means leaked references, and wrapping would free a live task.
+        let refs = header
+            .local_refs
+            .get()
+            .checked_add(1)
+            .unwrap_or_else(|| process::abort());
+        header.local_refs.set(refs);
+        TaskRef {
+            header: self.header,
+        }
+    }
+}
+
+impl Drop for TaskRef {
+    fn drop(&mut self) {
+        let header = self.header();
+        let refs = header.local_refs.get() - 1;
+        header.local_refs.set(refs);
+        if refs == 0 {
+            let release = header.shared.vtable.release;
+            // SAFETY: that was the last `TaskRef`: nothing on this thread uses the contents any
+            // more, and no other thread ever does. `header` is not used after this.
+            unsafe { release(self.header) };
+        }
+    }
 }
 
 /// The parts of a task that few tasks use.
@@ -228,7 +420,11 @@ struct Extra {
 
 impl Header {
     pub(super) fn waker(&self) -> &TaskWaker {
-        &self.waker
+        &self.shared.waker
+    }
+
+    pub(super) fn id(&self) -> TaskId {
+        self.shared.waker.key().id
     }
 
     pub(super) fn done(&self) -> bool {
@@ -237,10 +433,7 @@ impl Header {
 
     /// The task's key in its loop's task table.
     pub(super) fn key(&self) -> TaskKey {
-        TaskKey {
-            id: self.id,
-            slot: self.slot,
-        }
+        self.shared.waker.key()
     }
 
     /// The outermost frame as the task was created.
@@ -249,8 +442,9 @@ impl Header {
     }
 
     fn set_name(&self, name: String) {
-        let mut extra = self.extra.borrow_mut();
-        extra.get_or_insert_with(Box::default).name = Some(name.into_boxed_str());
+        let mut extra = self.extra.take().unwrap_or_default();
+        extra.name = Some(name.into_boxed_str());
+        self.extra.set(Some(extra));
     }
 
     pub(super) fn created_at(&self) -> &'static Location<'static> {
@@ -259,18 +453,19 @@ impl Header {
 
     /// asyncio's `task.get_name()`: the name given, else the coroutine's function, else `Task-N`.
     pub(super) fn name(&self) -> String {
-        if let Some(name) = self
-            .extra
-            .borrow()
+        let extra = self.extra.take();
+        let name = extra
             .as_ref()
-            .and_then(|extra| extra.name.as_ref())
-        {
-            return name.to_string();
+            .and_then(|extra| extra.name.as_deref())
+            .map(str::to_owned);
+        self.extra.set(extra);
+        if let Some(name) = name {
+            return name;
         }
         if self.top_is_coroutine.get() {
             self.top.get().to_owned()
         } else {
-            format!("Task-{}", self.id.0)
+            format!("Task-{}", self.id().0)
         }
     }
 
@@ -341,11 +536,6 @@ trait Joinable<T> {
     fn take_outcome(&self) -> Option<Result<T, TaskError>>;
     /// Calls `f` with the task's output if it finished with one that was not taken yet.
     fn with_output(&self, f: &mut dyn FnMut(&T) -> fmt::Result) -> fmt::Result;
-    /// The same cell, untyped. (A method rather than a supertrait upcast, which needs Rust
-    /// 1.86.)
-    fn as_task(&self) -> &dyn AnyTask;
-    /// The same cell, untyped, as an `Rc`.
-    fn into_task(self: Rc<Self>) -> Rc<dyn AnyTask>;
 }
 
 enum Stage<F: Future> {
@@ -355,6 +545,9 @@ enum Stage<F: Future> {
     Taken,
 }
 
+/// A task's allocation. `repr(C)`, header first: a pointer to the header is a pointer to the
+/// cell.
+#[repr(C)]
 struct TaskCell<F: Future, K> {
     header: Header,
     stage: RefCell<Stage<F>>,
@@ -368,7 +561,7 @@ impl<F: Future, K: FrameSource<F>> TaskCell<F, K> {
         let Stage::Running(future) = &mut *stage else {
             return None;
         };
-        // SAFETY: as in `poll_future`: the future is pinned inside the `Rc` allocation.
+        // SAFETY: as in `poll_future`: the future is pinned inside the task's allocation.
         Some(f(unsafe { Pin::new_unchecked(future) }))
     }
 }
@@ -383,7 +576,7 @@ impl<F: Future, K: FrameSource<F>> AnyTask for TaskCell<F, K> {
         let Stage::Running(future) = &mut *stage else {
             return Poll::Ready(matches!(*stage, Stage::Finished(Err(TaskError::Cancelled))));
         };
-        // SAFETY: the future lives inside the `Rc` allocation of this cell, which never moves,
+        // SAFETY: the future lives inside the allocation of this cell, which never moves,
         // and it is never moved out of it: it leaves `Stage::Running` only by being dropped in
         // place, when the stage is overwritten (here and in `drop_future`), or with the cell.
         let future = unsafe { Pin::new_unchecked(future) };
@@ -430,14 +623,6 @@ impl<F: Future, K: FrameSource<F>> AnyTask for TaskCell<F, K> {
 }
 
 impl<F: Future + 'static, K: FrameSource<F> + 'static> Joinable<F::Output> for TaskCell<F, K> {
-    fn as_task(&self) -> &dyn AnyTask {
-        self
-    }
-
-    fn into_task(self: Rc<Self>) -> Rc<dyn AnyTask> {
-        self
-    }
-
     fn take_outcome(&self) -> Option<Result<F::Output, TaskError>> {
         let Ok(mut stage) = self.stage.try_borrow_mut() else {
             panic!("a task cannot await its own Task");
@@ -461,21 +646,38 @@ impl<F: Future + 'static, K: FrameSource<F> + 'static> Joinable<F::Output> for T
     }
 }
 
-impl<F: Future, K> Drop for TaskCell<F, K> {
-    fn drop(&mut self) {
-        // The last reference is gone: if nobody looked at the panic, nobody ever will. asyncio
-        // reports this from `Future.__del__`.
-        if let Stage::Finished(Err(TaskError::Panicked(_))) = self.stage.get_mut() {
+impl<F: Future + 'static, K: FrameSource<F> + 'static> TaskCell<F, K> {
+    const VTABLE: TaskVTable = TaskVTable {
+        task: Self::task,
+        release: release::<F, K>,
+        dealloc: dealloc::<F, K>,
+    };
+
+    fn task(header: NonNull<Header>) -> NonNull<dyn AnyTask> {
+        header.cast::<Self>()
+    }
+
+    fn joinable(header: NonNull<Header>) -> NonNull<dyn Joinable<F::Output>> {
+        header.cast::<Self>()
+    }
+
+    /// The last reference is gone: if nobody looked at the panic, nobody ever will. asyncio
+    /// reports this from `Future.__del__`.
+    fn report_unretrieved_panic(&self) {
+        let mut stage = self.stage.borrow_mut();
+        if let Stage::Finished(Err(TaskError::Panicked(_))) = &*stage {
             let Stage::Finished(Err(TaskError::Panicked(payload))) =
-                mem::replace(self.stage.get_mut(), Stage::Taken)
+                mem::replace(&mut *stage, Stage::Taken)
             else {
                 unreachable!()
             };
+            // Not borrowed while the handler runs (it cannot reach this task, but may be slow).
+            drop(stage);
             report(
                 &self.header.event_loop,
                 ExceptionContext::new("Task exception was never retrieved")
                     .with_panic(payload)
-                    .with_task_id(self.header.id.0)
+                    .with_task_id(self.header.id().0)
                     .with_task_repr(format!(
                         "<Task finished name='{}' coro={}>",
                         self.header.name(),
@@ -487,37 +689,90 @@ impl<F: Future, K> Drop for TaskCell<F, K> {
     }
 }
 
-/// Creates a task on `event_loop`; the caller puts it in the loop's table and schedules it. `K`
-/// says how to read the future's frames.
+/// The last [`TaskRef`] of a `TaskCell<F, K>` is gone: drops what the loop's thread owns (all but
+/// `shared`), then gives up the local share of `refs`.
+///
+/// # Safety
+///
+/// `header` is the header of a `TaskCell<F, K>`, with the allocation's provenance, whose last
+/// `TaskRef` was just dropped, on the task's loop thread; `header` is not used after this.
+unsafe fn release<F: Future + 'static, K: FrameSource<F> + 'static>(header: NonNull<Header>) {
+    let cell = header.cast::<TaskCell<F, K>>();
+    // SAFETY: the contents are still there (this is their one release), and no `TaskRef` is
+    // left to use them meanwhile.
+    unsafe { cell.as_ref() }.report_unretrieved_panic();
+    let cell = cell.as_ptr();
+    // SAFETY: each field is dropped once, here, on the loop's thread, and nothing reads them
+    // again: no `TaskRef` is left, and wakers (on any thread) read only `shared`, a distinct
+    // field, which stays until `dealloc`. The fields not dropped here have no drop glue but
+    // `shared`.
+    unsafe {
+        ptr::drop_in_place(ptr::addr_of_mut!((*cell).stage));
+        ptr::drop_in_place(ptr::addr_of_mut!((*cell).header.joiner));
+        ptr::drop_in_place(ptr::addr_of_mut!((*cell).header.event_loop));
+        ptr::drop_in_place(ptr::addr_of_mut!((*cell).header.extra));
+    }
+    // SAFETY: the `TaskRef`s together held one count, which is given up now; `header` is not
+    // used after.
+    unsafe { drop_shared_count(header) };
+}
+
+/// The last count of `refs` of a `TaskCell<F, K>` is gone: drops `shared` and frees the block.
+///
+/// # Safety
+///
+/// `header` is the header of a `TaskCell<F, K>`, with the allocation's provenance, whose `refs`
+/// just reached zero (so `release` has run: its contents are dropped); any thread.
+unsafe fn dealloc<F: Future + 'static, K: FrameSource<F> + 'static>(header: NonNull<Header>) {
+    let cell = header.cast::<TaskCell<F, K>>().as_ptr();
+    // SAFETY: nobody holds a count any more, so nobody can reach the block: `shared` is dropped
+    // once, and the block was allocated by `Box::new` in `new_task`, with this layout (the
+    // global allocator, `Layout::new::<TaskCell<F, K>>()`).
+    unsafe {
+        ptr::drop_in_place(ptr::addr_of_mut!((*cell).header.shared));
+        alloc::dealloc(cell.cast::<u8>(), Layout::new::<TaskCell<F, K>>());
+    }
+}
+
+/// Creates a task on `event_loop`; the caller puts the returned [`TaskRef`] in the loop's table
+/// and schedules it. `K` says how to read the future's frames.
 pub(super) fn new_task<F, K>(
     key: TaskKey,
-    waker: Arc<TaskWaker>,
+    remote: Arc<Remote>,
     event_loop: Weak<Inner>,
     future: F,
     created_at: &'static Location<'static>,
-) -> (Task<F::Output>, Rc<dyn AnyTask>)
+) -> (Task<F::Output>, TaskRef)
 where
     F: Future + 'static,
     F::Output: 'static,
     K: FrameSource<F> + 'static,
 {
-    let cell = Rc::new(TaskCell::<F, K> {
+    let cell = Box::new(TaskCell::<F, K> {
         header: Header {
-            id: key.id,
-            slot: key.slot,
+            shared: Shared {
+                // The two `TaskRef`s returned share one count.
+                refs: AtomicUsize::new(1),
+                waker: TaskWaker::new(key, remote),
+                vtable: &TaskCell::<F, K>::VTABLE,
+            },
+            local_refs: Cell::new(2),
             state: Cell::new(TaskState::Pending),
             cancel_requested: Cell::new(false),
             top_is_coroutine: Cell::new(false),
-            waker,
             joiner: Cell::new(None),
             event_loop,
             created_at,
             top: Cell::new(std::any::type_name::<F>()),
-            extra: RefCell::new(None),
+            extra: Cell::new(None),
         },
         stage: RefCell::new(Stage::Running(future)),
         frames: PhantomData,
     });
+    // Freed by `dealloc`, once every `TaskRef` and every waker is gone.
+    let header = NonNull::from(Box::leak(cell)).cast::<Header>();
+    // SAFETY: just made; only shared references are made from now on.
+    let cell = unsafe { header.cast::<TaskCell<F, K>>().as_ref() };
     // The outermost frame, read once now that the future is pinned where it stays. A scratch
     // buffer per thread: no allocation per task.
     SCRATCH.with(|scratch| {
@@ -534,35 +789,37 @@ where
         }
         scratch.clear();
     });
-    let task: Rc<dyn AnyTask> = cell.clone();
     (
         Task {
-            join: cell,
+            task: TaskRef { header },
+            join: TaskCell::<F, K>::joinable,
             awaited: false,
         },
-        task,
+        TaskRef { header },
     )
 }
 
 /// Runs one step of `task` (asyncio: `Task._step`). Returns true if the task is finished.
-pub(super) fn step(task: &Rc<dyn AnyTask>) -> bool {
+pub(super) fn step(task: &TaskRef) -> bool {
     let header = task.header();
     if header.state.get() != TaskState::Pending {
         // A wake that came in after the task finished.
         return header.done();
     }
-    header.waker.begin_poll();
+    header.shared.waker.begin_poll();
     header.state.set(TaskState::Busy);
-    // SAFETY: `Arc::from_raw` gets the pointer `Arc::as_ptr` gave for a live `Arc`, so it makes
-    // a second handle to the same allocation without taking a reference count. That handle is
-    // never dropped (`ManuallyDrop`), so it never gives back the count it did not take, and the
-    // allocation outlives it: `header.waker` holds it, and the header lives at least as long as
-    // `task`, which this function borrows throughout. The `Waker` is only lent out (`&Waker`
-    // in the `Context`); whoever keeps it clones it, which takes a count of its own. This spares
-    // two atomic read-modify-writes per step (`futures::task::waker_ref` does the same).
-    let waker = ManuallyDrop::new(Waker::from(unsafe {
-        Arc::from_raw(Arc::as_ptr(&header.waker))
-    }));
+    // SAFETY: the data pointer is the task's header, with the allocation's provenance, as the
+    // vtable's functions require. The waker takes no count of its own: it is never dropped
+    // (`ManuallyDrop`), so it never gives back the count it did not take, and the block outlives
+    // it, since `task`, which this function borrows throughout, holds the local count. The
+    // `Waker` is only lent out (`&Waker` in the `Context`); whoever keeps it clones it, which
+    // takes a count of its own (`futures::task::waker_ref` lends its wakers the same way).
+    let waker = ManuallyDrop::new(unsafe {
+        Waker::from_raw(RawWaker::new(
+            task.header.as_ptr().cast_const().cast::<()>(),
+            &WAKER_VTABLE,
+        ))
+    });
     let poll = task.poll_future(&mut Context::from_waker(&waker));
     header.state.set(TaskState::Pending);
     match poll {
@@ -574,7 +831,7 @@ pub(super) fn step(task: &Rc<dyn AnyTask>) -> bool {
 }
 
 /// asyncio's `Task.cancel()`. See [`Task::cancel`].
-fn cancel(task: &Rc<dyn AnyTask>) -> bool {
+fn cancel(task: &TaskRef) -> bool {
     let header = task.header();
     match header.state.get() {
         TaskState::Done | TaskState::Cancelled => false,
@@ -591,7 +848,7 @@ fn cancel(task: &Rc<dyn AnyTask>) -> bool {
     }
 }
 
-fn cancel_now(task: &Rc<dyn AnyTask>) {
+fn cancel_now(task: &TaskRef) {
     task.header().state.set(TaskState::Busy);
     {
         let _cancelling = CancelScope::enter();
@@ -602,14 +859,14 @@ fn cancel_now(task: &Rc<dyn AnyTask>) {
 
 /// Drops a task that is still pending when its loop closes, reporting it as asyncio does when it
 /// garbage-collects a pending task.
-pub(super) fn destroy(task: &Rc<dyn AnyTask>, report: impl FnOnce(ExceptionContext)) {
+pub(super) fn destroy(task: &TaskRef, report: impl FnOnce(ExceptionContext)) {
     let header = task.header();
     if header.state.get() != TaskState::Pending {
         return;
     }
     report(
         ExceptionContext::new("Task was destroyed but it is pending!")
-            .with_task_id(header.id.0)
+            .with_task_id(header.id().0)
             .with_task_repr(repr(&**task))
             .with_created_at(header.created_at)
             .with_stack(stack_of(&**task)),
@@ -621,7 +878,7 @@ pub(super) fn destroy(task: &Rc<dyn AnyTask>, report: impl FnOnce(ExceptionConte
 }
 
 /// The task has its outcome: wake its awaiter, schedule its done callbacks, leave the loop.
-fn complete(task: &Rc<dyn AnyTask>, cancelled: bool) {
+fn complete(task: &TaskRef, cancelled: bool) {
     let header = task.header();
     header.state.set(if cancelled {
         TaskState::Cancelled
@@ -631,10 +888,12 @@ fn complete(task: &Rc<dyn AnyTask>, cancelled: bool) {
     if let Some(joiner) = header.joiner.take() {
         joiner.wake();
     }
-    let callbacks = match &mut *header.extra.borrow_mut() {
+    let mut extra = header.extra.take();
+    let callbacks = match &mut extra {
         Some(extra) => mem::take(&mut extra.done_callbacks),
         None => Vec::new(),
     };
+    header.extra.set(extra);
     if let Some(inner) = header.event_loop.upgrade() {
         for callback in callbacks {
             inner.schedule_done_callback(task, callback);
@@ -646,7 +905,7 @@ fn complete(task: &Rc<dyn AnyTask>, cancelled: bool) {
     }
 }
 
-fn add_done_callback(task: &Rc<dyn AnyTask>, callback: DoneCallback) {
+fn add_done_callback(task: &TaskRef, callback: DoneCallback) {
     let header = task.header();
     if header.done() {
         // asyncio: a callback added to a done future is scheduled at once.
@@ -654,9 +913,9 @@ fn add_done_callback(task: &Rc<dyn AnyTask>, callback: DoneCallback) {
             inner.schedule_done_callback(task, callback);
         }
     } else {
-        let mut extra = header.extra.borrow_mut();
-        let extra = extra.get_or_insert_with(Box::default);
+        let mut extra = header.extra.take().unwrap_or_default();
         extra.done_callbacks.push(callback);
+        header.extra.set(Some(extra));
     }
 }
 
@@ -827,9 +1086,10 @@ fn push_awaited_frames(task: &dyn AnyTask, frames: &mut Vec<Frame>) {
 /// ```
 #[must_use = "a dropped `Task` runs on, detached; bind it (`let _task = ...`) to say so"]
 pub struct Task<T> {
-    /// The task's cell: one pointer (a handle is one word and a flag, for programs that keep
-    /// many), typed by the output; [`Task::task`] gives the untyped view.
-    join: Rc<dyn Joinable<T>>,
+    /// The task's cell, untyped.
+    task: TaskRef,
+    /// The same cell, typed by the output.
+    join: fn(NonNull<Header>) -> NonNull<dyn Joinable<T>>,
     /// Polled and pending: someone awaits this handle, so a cancellation that drops it cancels
     /// the task.
     awaited: bool,
@@ -838,17 +1098,24 @@ pub struct Task<T> {
 impl<T> Task<T> {
     /// The task, untyped.
     fn task(&self) -> &dyn AnyTask {
-        self.join.as_task()
+        &*self.task
     }
 
-    /// The task, untyped, as an `Rc` (for handles and callbacks).
-    fn task_rc(&self) -> Rc<dyn AnyTask> {
-        Rc::clone(&self.join).into_task()
+    /// The task, untyped, as a counted reference (for handles and callbacks).
+    fn task_rc(&self) -> TaskRef {
+        self.task.clone()
+    }
+
+    /// The task, typed.
+    fn joinable(&self) -> &dyn Joinable<T> {
+        // SAFETY: `join` is the `joinable` of the task's own type (see `new_task`), and our
+        // `TaskRef` keeps the task and its contents alive while `self` is borrowed.
+        unsafe { (self.join)(self.task.header).as_ref() }
     }
 
     /// The task's id, unique within its loop (what [`ExceptionContext::task_id`] reports).
     pub fn id(&self) -> u64 {
-        self.task().header().id.0
+        self.task().header().id().0
     }
 
     /// The task's name: asyncio's `task.get_name()`. The name given with
@@ -1039,7 +1306,7 @@ impl<T> Task<T> {
     /// awaiting the task).
     #[track_caller]
     pub fn result(&mut self) -> Result<T, TaskError> {
-        match self.join.take_outcome() {
+        match self.joinable().take_outcome() {
             Some(outcome) => outcome,
             None => panic!("Result is not ready."),
         }
@@ -1059,7 +1326,7 @@ impl<T> Task<T> {
     }
 
     fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
-        match self.join.take_outcome() {
+        match self.joinable().take_outcome() {
             Some(outcome) => {
                 self.awaited = false;
                 Poll::Ready(outcome)
@@ -1160,7 +1427,7 @@ impl<T> Drop for Task<T> {
 impl<T: fmt::Debug> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt_repr(self.task(), f, &mut |f| {
-            self.join
+            self.joinable()
                 .with_output(&mut |output| write!(f, " result={output:?}"))
         })
     }
@@ -1217,13 +1484,13 @@ impl<T> Stack for Join<T> {
 /// ```
 #[derive(Clone)]
 pub struct TaskHandle {
-    task: Rc<dyn AnyTask>,
+    task: TaskRef,
 }
 
 impl TaskHandle {
     /// The task's id, unique within its loop.
     pub fn id(&self) -> u64 {
-        self.task.header().id.0
+        self.task.header().id().0
     }
 
     /// The task's name: asyncio's `task.get_name()`. The name given with
@@ -1360,17 +1627,15 @@ impl TaskHandle {
         add_done_callback(&self.task, Box::new(callback));
     }
 
-    pub(super) fn from_task(task: &Rc<dyn AnyTask>) -> Self {
-        TaskHandle {
-            task: Rc::clone(task),
-        }
+    pub(super) fn from_task(task: &TaskRef) -> Self {
+        TaskHandle { task: task.clone() }
     }
 }
 
 /// Handles are equal when they refer to the same task.
 impl PartialEq for TaskHandle {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.task, &other.task)
+        self.task.ptr_eq(&other.task)
     }
 }
 
@@ -1380,5 +1645,23 @@ impl Eq for TaskHandle {}
 impl fmt::Debug for TaskHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt_repr(&*self.task, f, &mut |_| Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every task carries a header, so it is kept small; this guards against growing it by
+    /// accident (it was 120 bytes, with a separate `Arc` waker of 48 more; the waker's part is
+    /// now 40 of the 104).
+    #[test]
+    fn header_size() {
+        assert_eq!(mem::size_of::<Shared>(), 40);
+        assert!(
+            mem::size_of::<Header>() <= 104,
+            "{}",
+            mem::size_of::<Header>()
+        );
     }
 }

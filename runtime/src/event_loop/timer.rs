@@ -9,8 +9,10 @@ use std::time::Instant;
 
 /// What a timer heap can hold: anything that can tell that it no longer needs to fire.
 pub(super) trait Expiry {
+    /// What it needs to tell (the loop's [`SleepTimers`] for a loop's timer).
+    type Context: ?Sized;
     /// True once firing the timer would do nothing, so it can be discarded unfired.
-    fn is_cancelled(&self) -> bool;
+    fn is_cancelled(&self, cx: &Self::Context) -> bool;
 }
 
 /// Timers ordered by `(deadline, sequence number)`.
@@ -63,10 +65,10 @@ impl<T: Expiry> TimerHeap<T> {
 
     /// Adds a timer; returns true if it is now the first to fire, so that a thread sleeping
     /// until the previous first deadline knows it must wake up earlier.
-    pub(super) fn push(&mut self, deadline: Instant, payload: T) -> bool {
+    pub(super) fn push(&mut self, deadline: Instant, payload: T, cx: &T::Context) -> bool {
         if self.len() >= self.sweep_at {
-            self.sorted.retain(|timer| !timer.payload.is_cancelled());
-            self.heap.retain(|timer| !timer.payload.is_cancelled());
+            self.sorted.retain(|timer| !timer.payload.is_cancelled(cx));
+            self.heap.retain(|timer| !timer.payload.is_cancelled(cx));
             self.sweep_at = MIN_SWEEP.max(2 * self.len());
         }
         let seq = self.next_seq;
@@ -115,19 +117,19 @@ impl<T: Expiry> TimerHeap<T> {
     }
 
     /// The earliest deadline of a timer that is still live.
-    pub(super) fn next_deadline(&mut self) -> Option<Instant> {
+    pub(super) fn next_deadline(&mut self, cx: &T::Context) -> Option<Instant> {
         // Dropping cancelled timers first keeps an idle loop from waking up for nothing.
-        while self.first()?.payload.is_cancelled() {
+        while self.first()?.payload.is_cancelled(cx) {
             self.pop_first();
         }
         self.first().map(|timer| timer.deadline)
     }
 
     /// Removes and returns the earliest live timer whose deadline is at or before `now`.
-    pub(super) fn pop_expired(&mut self, now: Instant) -> Option<T> {
+    pub(super) fn pop_expired(&mut self, now: Instant, cx: &T::Context) -> Option<T> {
         while self.first()?.deadline <= now {
             let timer = self.pop_first()?;
-            if !timer.payload.is_cancelled() {
+            if !timer.payload.is_cancelled(cx) {
                 return Some(timer.payload);
             }
         }
@@ -173,11 +175,110 @@ impl<T> Ord for Timer<T> {
     }
 }
 
-/// The timer behind one pending [`Sleep`](super::Sleep): the waker to wake at the deadline.
+/// The timers of the [`Sleep`](super::Sleep)s that a loop's thread registered: the waker each
+/// wakes at its deadline, owned by the loop, in a slab that the timer queue's entries and the
+/// `Sleep`s name by [`SleepKey`].
 ///
-/// It is shared (`Arc`) between the `Sleep` and whichever timer heap holds it, and is `Sync`
-/// because that heap may be on the fallback timer thread and because a `Sleep` may be dropped or
-/// polled on another thread than the one it was first polled on.
+/// The loop owns them rather than sharing each with its `Sleep` (as [`TimerEntry`] is shared with
+/// the fallback timer thread): no allocation, reference count or lock per timer. A `Sleep` reaches
+/// its timer only on the loop's thread; from another thread it cancels it through the loop's
+/// mailbox (see `sleep.rs`).
+#[derive(Default)]
+pub(super) struct SleepTimers {
+    slots: Vec<SleepSlot>,
+    /// Slots without a timer, the most recently freed last.
+    free: Vec<u32>,
+}
+
+struct SleepSlot {
+    /// Bumped whenever the slot's timer fires or is cancelled, so that a key names one timer.
+    generation: u32,
+    /// `Some` while the slot holds a pending timer.
+    waker: Option<Waker>,
+}
+
+/// Names one timer of [`SleepTimers`]: a slot and its generation.
+///
+/// The generation is 32 bits: a `Sleep` that keeps the key of a timer that fired, without being
+/// polled or dropped while its slot is reused four billion times, would then cancel another's.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) struct SleepKey {
+    slot: u32,
+    generation: u32,
+}
+
+impl SleepKey {
+    /// An identity for the loop's trace.
+    pub(super) fn trace_id(self) -> usize {
+        (u64::from(self.generation) << 32 | u64::from(self.slot)) as usize
+    }
+}
+
+impl SleepTimers {
+    /// Adds a pending timer that will wake `waker`.
+    pub(super) fn insert(&mut self, waker: Waker) -> SleepKey {
+        if let Some(slot) = self.free.pop() {
+            let entry = &mut self.slots[slot as usize];
+            entry.waker = Some(waker);
+            return SleepKey {
+                slot,
+                generation: entry.generation,
+            };
+        }
+        let slot = u32::try_from(self.slots.len()).expect("more than 2^32 pending timers");
+        self.slots.push(SleepSlot {
+            generation: 0,
+            waker: Some(waker),
+        });
+        SleepKey {
+            slot,
+            generation: 0,
+        }
+    }
+
+    /// Whether `key`'s timer is pending (neither fired nor cancelled).
+    pub(super) fn is_pending(&self, key: SleepKey) -> bool {
+        self.slots
+            .get(key.slot as usize)
+            .is_some_and(|slot| slot.generation == key.generation && slot.waker.is_some())
+    }
+
+    /// Ends `key`'s timer, if it is pending: returns its waker, to wake (it fired) or drop (it
+    /// was cancelled) once the slab is no longer borrowed, since both run foreign code.
+    pub(super) fn take(&mut self, key: SleepKey) -> Option<Waker> {
+        if !self.is_pending(key) {
+            return None;
+        }
+        let slot = &mut self.slots[key.slot as usize];
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(key.slot);
+        slot.waker.take()
+    }
+
+    /// Makes `key`'s timer wake `waker`, as a future must when polled with a new one. Returns
+    /// false if the timer is not pending; otherwise the waker it replaced, if any, to drop once
+    /// the slab is no longer borrowed.
+    pub(super) fn set_waker(&mut self, key: SleepKey, waker: &Waker) -> Result<Option<Waker>, ()> {
+        if !self.is_pending(key) {
+            return Err(());
+        }
+        let current = self.slots[key.slot as usize]
+            .waker
+            .as_mut()
+            .expect("a pending timer has a waker");
+        if current.will_wake(waker) {
+            return Ok(None);
+        }
+        Ok(Some(mem::replace(current, waker.clone())))
+    }
+}
+
+/// The timer behind one pending [`Sleep`](super::Sleep) polled outside a loop: the waker to wake
+/// at the deadline.
+///
+/// It is shared (`Arc`) between the `Sleep` and the fallback timer thread's heap, and is `Sync`
+/// because that heap is on the timer thread and because a `Sleep` may be dropped or polled on
+/// another thread than the one it was first polled on.
 pub(super) struct TimerEntry {
     state: Mutex<EntryState>,
 }
@@ -252,7 +353,9 @@ impl TimerEntry {
 }
 
 impl Expiry for std::sync::Arc<TimerEntry> {
-    fn is_cancelled(&self) -> bool {
+    type Context = ();
+
+    fn is_cancelled(&self, (): &()) -> bool {
         !matches!(*self.lock(), EntryState::Armed(_))
     }
 }
@@ -266,7 +369,9 @@ mod tests {
     struct Tag(u32, bool);
 
     impl Expiry for Tag {
-        fn is_cancelled(&self) -> bool {
+        type Context = ();
+
+        fn is_cancelled(&self, (): &()) -> bool {
             self.1
         }
     }
@@ -275,15 +380,16 @@ mod tests {
     fn fires_in_deadline_order_then_scheduling_order() {
         let t0 = Instant::now();
         let mut heap = TimerHeap::new();
-        heap.push(t0 + Duration::from_secs(2), Tag(0, false));
+        heap.push(t0 + Duration::from_secs(2), Tag(0, false), &());
         for i in 1..=5 {
-            heap.push(t0 + Duration::from_secs(1), Tag(i, false));
+            heap.push(t0 + Duration::from_secs(1), Tag(i, false), &());
         }
-        heap.push(t0, Tag(6, false));
-        assert_eq!(heap.next_deadline(), Some(t0));
-        let fired: Vec<u32> = std::iter::from_fn(|| heap.pop_expired(t0 + Duration::from_secs(2)))
-            .map(|t| t.0)
-            .collect();
+        heap.push(t0, Tag(6, false), &());
+        assert_eq!(heap.next_deadline(&()), Some(t0));
+        let fired: Vec<u32> =
+            std::iter::from_fn(|| heap.pop_expired(t0 + Duration::from_secs(2), &()))
+                .map(|t| t.0)
+                .collect();
         assert_eq!(fired, [6, 1, 2, 3, 4, 5, 0]);
     }
 
@@ -294,9 +400,9 @@ mod tests {
         let mut heap = TimerHeap::new();
         // 10, 30, 50 form the run; 20, 40 and the second 30 go to the heap.
         for (i, ms) in [10, 30, 20, 50, 40, 30].into_iter().enumerate() {
-            heap.push(at(ms), Tag(i as u32, false));
+            heap.push(at(ms), Tag(i as u32, false), &());
         }
-        let fired: Vec<u32> = std::iter::from_fn(|| heap.pop_expired(at(60)))
+        let fired: Vec<u32> = std::iter::from_fn(|| heap.pop_expired(at(60), &()))
             .map(|t| t.0)
             .collect();
         // Deadline order; the two 30s in scheduling order although they sit in different queues.
@@ -308,10 +414,10 @@ mod tests {
     fn does_not_fire_early() {
         let t0 = Instant::now();
         let mut heap = TimerHeap::new();
-        heap.push(t0 + Duration::from_millis(1), Tag(0, false));
-        assert_eq!(heap.pop_expired(t0), None);
+        heap.push(t0 + Duration::from_millis(1), Tag(0, false), &());
+        assert_eq!(heap.pop_expired(t0, &()), None);
         assert_eq!(
-            heap.pop_expired(t0 + Duration::from_millis(1)),
+            heap.pop_expired(t0 + Duration::from_millis(1), &()),
             Some(Tag(0, false))
         );
     }
@@ -320,25 +426,55 @@ mod tests {
     fn skips_cancelled_timers() {
         let t0 = Instant::now();
         let mut heap = TimerHeap::new();
-        heap.push(t0, Tag(0, true));
-        heap.push(t0 + Duration::from_secs(1), Tag(1, false));
-        assert_eq!(heap.next_deadline(), Some(t0 + Duration::from_secs(1)));
+        heap.push(t0, Tag(0, true), &());
+        heap.push(t0 + Duration::from_secs(1), Tag(1, false), &());
+        assert_eq!(heap.next_deadline(&()), Some(t0 + Duration::from_secs(1)));
         assert_eq!(
-            heap.pop_expired(t0 + Duration::from_secs(1)),
+            heap.pop_expired(t0 + Duration::from_secs(1), &()),
             Some(Tag(1, false))
         );
-        assert_eq!(heap.next_deadline(), None);
+        assert_eq!(heap.next_deadline(&()), None);
     }
 
     #[test]
     fn cancelled_timers_do_not_accumulate() {
         let far = Instant::now() + Duration::from_secs(3600);
         let mut heap = TimerHeap::new();
-        heap.push(far, Tag(0, false));
+        heap.push(far, Tag(0, false), &());
         for i in 1..10_000 {
-            heap.push(far, Tag(i, true));
+            heap.push(far, Tag(i, true), &());
         }
         assert!(heap.len() <= 2 * MIN_SWEEP, "{} timers kept", heap.len());
+    }
+
+    #[test]
+    fn sleep_timers_reuse_slots_and_old_keys_miss() {
+        use std::sync::Arc;
+        use std::task::Wake;
+
+        struct Nop;
+        impl Wake for Nop {
+            fn wake(self: Arc<Self>) {}
+        }
+
+        let nop = Arc::new(Nop);
+        let mut sleeps = SleepTimers::default();
+        let a = sleeps.insert(Waker::from(Arc::clone(&nop)));
+        let b = sleeps.insert(Waker::from(Arc::clone(&nop)));
+        assert!(sleeps.is_pending(a) && sleeps.is_pending(b));
+        assert!(sleeps.take(a).is_some());
+        assert!(!sleeps.is_pending(a));
+        // Fired or cancelled once only.
+        assert!(sleeps.take(a).is_none());
+        assert!(sleeps.set_waker(a, &Waker::from(Arc::clone(&nop))).is_err());
+        // The freed slot comes back, under another generation: the old key does not name it.
+        let c = sleeps.insert(Waker::from(Arc::clone(&nop)));
+        assert_eq!(c.slot, a.slot);
+        assert_ne!(c, a);
+        assert!(!sleeps.is_pending(a) && sleeps.is_pending(c));
+        assert!(sleeps.take(a).is_none() && sleeps.is_pending(c));
+        drop(sleeps);
+        assert_eq!(Arc::strong_count(&nop), 1);
     }
 
     #[test]
@@ -356,16 +492,16 @@ mod tests {
 
         let count = Arc::new(Count(AtomicUsize::new(0)));
         let entry = Arc::new(TimerEntry::new(Waker::from(count.clone())));
-        assert!(!entry.is_cancelled());
+        assert!(!entry.is_cancelled(&()));
         entry.fire();
         entry.fire();
-        assert!(entry.has_fired() && entry.is_cancelled());
+        assert!(entry.has_fired() && entry.is_cancelled(&()));
         assert_eq!(count.0.load(SeqCst), 1);
 
         let entry = Arc::new(TimerEntry::new(Waker::from(count.clone())));
         entry.cancel();
         entry.fire();
-        assert!(!entry.has_fired() && entry.is_cancelled());
+        assert!(!entry.has_fired() && entry.is_cancelled(&()));
         assert_eq!(count.0.load(SeqCst), 1);
         // The cancelled entry let go of its waker.
         assert_eq!(Arc::strong_count(&count), 1);

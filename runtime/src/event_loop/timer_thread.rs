@@ -40,7 +40,7 @@ pub(super) fn add(deadline: Instant, entry: Arc<TimerEntry>) {
             .expect("coroutines: cannot start the timer thread that `sleep` needs outside an event loop");
         state.started = true;
     }
-    if state.timers.push(deadline, entry) {
+    if state.timers.push(deadline, entry, &()) {
         EARLIER.notify_one();
     }
 }
@@ -50,7 +50,7 @@ fn run() {
     let mut state = lock();
     loop {
         let now = Instant::now();
-        while let Some(entry) = state.timers.pop_expired(now) {
+        while let Some(entry) = state.timers.pop_expired(now, &()) {
             due.push(entry);
         }
         if !due.is_empty() {
@@ -66,7 +66,7 @@ fn run() {
             state = lock();
             continue;
         }
-        state = match state.timers.next_deadline() {
+        state = match state.timers.next_deadline(&()) {
             Some(deadline) => {
                 let timeout = deadline.saturating_duration_since(now);
                 EARLIER

@@ -14,6 +14,7 @@
 //! waking a task is a `call_soon` of its next step.
 
 use super::handle::ThreadsafeCall;
+use super::timer::SleepKey;
 use super::{schedule_here, LoopId, Ready};
 use std::collections::VecDeque;
 use std::mem;
@@ -64,6 +65,8 @@ struct Mailbox {
 enum Message {
     Wake(TaskKey),
     Call(Arc<ThreadsafeCall>),
+    /// A `Sleep` registered on the loop was dropped or moved on another thread.
+    CancelSleep(SleepKey),
 }
 
 impl Remote {
@@ -103,7 +106,7 @@ impl Remote {
         self.send(Message::Call(call))
             .map_err(|message| match message {
                 Message::Call(call) => call,
-                Message::Wake(_) => unreachable!("send gives back what it was given"),
+                _ => unreachable!("send gives back what it was given"),
             })
     }
 
@@ -122,7 +125,14 @@ impl Remote {
         ready.extend(mailbox.messages.drain(..).map(|message| match message {
             Message::Wake(task) => Ready::Step(task),
             Message::Call(call) => Ready::Threadsafe(call),
+            Message::CancelSleep(key) => Ready::CancelSleep(key),
         }));
+    }
+
+    /// Asks the loop to cancel the timer of a `Sleep` (from a thread that cannot reach its
+    /// timers). A closed loop has no timers left: then nothing needs doing.
+    pub(super) fn cancel_sleep(&self, key: SleepKey) {
+        let _ = self.send(Message::CancelSleep(key));
     }
 
     /// Blocks until a message arrives or `timeout` (`None`: forever) elapses. May return early
@@ -165,7 +175,10 @@ impl Remote {
 
 /// The waker of one task.
 pub(super) struct TaskWaker {
-    task: TaskKey,
+    /// The task's key, as two fields rather than a `TaskKey` (which is padded to 16 bytes): the
+    /// flag below fits in the padding, and every task carries one of these.
+    id: TaskId,
+    slot: u32,
     /// The task is in the ready queue or the mailbox already. Wakes in between are redundant,
     /// and deduplicating them bounds both queues by the number of tasks, however often (and from
     /// however many threads) a waker is called.
@@ -176,7 +189,8 @@ pub(super) struct TaskWaker {
 impl TaskWaker {
     pub(super) fn new(task: TaskKey, remote: Arc<Remote>) -> Self {
         TaskWaker {
-            task,
+            id: task.id,
+            slot: task.slot,
             scheduled: AtomicBool::new(false),
             remote,
         }
@@ -195,17 +209,33 @@ impl TaskWaker {
         // came in after the task was queued (and was deduplicated away).
         self.scheduled.swap(false, Ordering::AcqRel);
     }
+
+    /// The task this wakes.
+    pub(super) fn key(&self) -> TaskKey {
+        TaskKey {
+            id: self.id,
+            slot: self.slot,
+        }
+    }
+
+    /// Schedules the task, on whichever thread this is called: straight into the ready queue on
+    /// the loop's own thread, through the mailbox from any other.
+    pub(super) fn wake(&self) {
+        if self.mark_scheduled() && !schedule_here(self.remote.loop_id, self.key()) {
+            // A closed loop refuses the wake; nothing will ever poll the task again anyway.
+            let _ = self.remote.send(Message::Wake(self.key()));
+        }
+    }
 }
 
+/// The main task's waker (a task made by `create_task` has its waker in its own block, see
+/// `task.rs`).
 impl Wake for TaskWaker {
     fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
+        TaskWaker::wake(&self);
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if self.mark_scheduled() && !schedule_here(self.remote.loop_id, self.task) {
-            // A closed loop refuses the wake; nothing will ever poll the task again anyway.
-            let _ = self.remote.send(Message::Wake(self.task));
-        }
+        TaskWaker::wake(self);
     }
 }
