@@ -476,8 +476,9 @@ fn a_dropped_sleep_never_wakes() {
         let counter = Arc::new(CountingWaker::default());
         let waker = Waker::from(Arc::clone(&counter));
 
-        // On the fallback timer thread.
-        let mut pending = sleep(0.01);
+        // On the fallback timer thread (a deadline far enough that a stalled test thread still
+        // drops the `Sleep` before it).
+        let mut pending = sleep(0.2);
         assert!(Pin::new(&mut pending)
             .poll(&mut Context::from_waker(&waker))
             .is_pending());
@@ -494,11 +495,18 @@ fn a_dropped_sleep_never_wakes() {
             sleep(0.05).await;
         });
 
-        thread::sleep(Duration::from_millis(50));
+        // Past both deadlines.
+        thread::sleep(Duration::from_millis(250));
         assert_eq!(counter.0.load(SeqCst), 0);
-        // Both timers let go of the waker.
+        // Both timers let go of the waker: the loop's at once, the fallback thread's when it
+        // next runs (on a loaded machine that may take a while; wait up to 5 s for it).
         drop(waker);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while Arc::strong_count(&counter) > 1 && std::time::Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
         assert_eq!(Arc::strong_count(&counter), 1);
+        assert_eq!(counter.0.load(SeqCst), 0, "a dropped sleep woke its waker");
     });
 }
 
