@@ -1185,6 +1185,24 @@ mod residents {
                 n + items[1].name().len()
             }
 
+            fn resident_around_a_delegation(fail: bool) -> usize {
+                let items = [dd("i0"), dd("i1")];
+                let _younger = dd("younger");
+                yield_!(1);
+                let n = yield_from!(sub_items(fail));
+                n + items[1].name().len()
+            }
+
+            fn sub_items(fail: bool) -> usize {
+                let _s = dd("sub");
+                yield_!(2);
+                if fail {
+                    boom();
+                }
+                yield_!(3);
+                4
+            }
+
             fn resident_per_iteration(fail_in: usize) -> usize {
                 let mut round = 0;
                 let mut total = 0;
@@ -1240,6 +1258,28 @@ mod residents {
                 logs[3],
                 ["t0", "a0", "c0", "b0", "t1", "<drop>", "a1", "b1"]
             );
+        }
+
+        #[test]
+        fn a_resident_beside_a_delegation_is_dropped_in_order() {
+            let logs = check_gen_drops(
+                |log| {
+                    logging_to(&log);
+                    resident_around_a_delegation(false)
+                },
+                |y, log| {
+                    logging_to(&log);
+                    plain::resident_around_a_delegation(y, false)
+                },
+            );
+            assert_eq!(logs[2], ["<drop>", "sub", "younger", "i0", "i1"]);
+            let log = drop_log();
+            logging_to(&log);
+            let got = panic_log(resident_around_a_delegation(true), &log);
+            logging_to(&log);
+            let want = oracle_panic_log(|y| plain::resident_around_a_delegation(y, true), &log);
+            assert_eq!(got, want, "generator (left) vs plain (right)");
+            assert_eq!(got, ["sub", "younger", "i0", "i1", "<caught>", "<dropped>"]);
         }
 
         #[test]
