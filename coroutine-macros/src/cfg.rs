@@ -395,6 +395,55 @@ impl Cfg {
         })
     }
 
+    /// Which of the [`crate::resident`] candidates to keep in place: a local every suspension
+    /// state stores (so keeping it beside the enum costs no memory the enum would have shared),
+    /// and that is, in every state storing it, older than the state's other locals unless they
+    /// are residents too or have no drop glue (so that a suspended coroutine, which drops its
+    /// enum before its residents, and an arm, which takes its residents before its other locals,
+    /// drop them in scope order).
+    pub fn residents(&self, layout: &Layout, candidates: &BTreeSet<String>) -> Vec<LocalId> {
+        let suspensions: Vec<usize> = layout
+            .order
+            .iter()
+            .copied()
+            .filter(|&block| self.suspension_site(block).is_some())
+            .collect();
+        if suspensions.is_empty() {
+            return Vec::new();
+        }
+        let mut chosen: BTreeSet<LocalId> = (0..self.locals.len())
+            .filter(|&local| {
+                let data = &self.locals[local];
+                !data.hidden
+                    && data.reborrow.is_none()
+                    && data.declared_uninit.is_none()
+                    && candidates.contains(&crate::scan::unraw(&data.name))
+                    && suspensions
+                        .iter()
+                        .all(|&block| layout.saved[block].contains(&local))
+            })
+            .collect();
+        loop {
+            let before = chosen.len();
+            for saved in &layout.saved {
+                let mut prefix = true;
+                for local in saved {
+                    if self.locals[*local].drop_free {
+                        continue;
+                    }
+                    if !chosen.contains(local) {
+                        prefix = false;
+                    } else if !prefix {
+                        chosen.remove(local);
+                    }
+                }
+            }
+            if chosen.len() == before {
+                return chosen.into_iter().collect();
+            }
+        }
+    }
+
     /// A borrow of part of an owned local that is still used after a suspension point cannot be
     /// stored; say so at the user's borrow and suspension, before rustc says it about `__state`.
     fn check_borrows_across_suspensions(

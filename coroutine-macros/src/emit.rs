@@ -12,68 +12,18 @@
 use crate::args::internal;
 use crate::cfg::{Cfg, Entry, JumpKind, Layout, LocalId};
 use crate::lower::{parse_allow_mut_placeholder, parse_placeholder, respan};
+use crate::scan::unraw;
 use crate::signature::Shape;
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
-use std::collections::BTreeSet;
 
 pub struct Emitter<'a> {
     pub cfg: &'a Cfg,
     pub layout: &'a Layout,
     pub krate: &'a TokenStream,
     pub generator: Option<&'a crate::args::Generator>,
-    /// Locals kept in place beside the enum, oldest first (see [`residents`]).
+    /// Locals kept in place beside the enum, oldest first (see [`Cfg::residents`]).
     pub residents: Vec<LocalId>,
-}
-
-/// Which of the [`crate::resident`] candidates to keep in place: a local every suspension state
-/// stores (so keeping it beside the enum costs no memory the enum would have shared), and that
-/// is, in every state storing it, older than the state's other locals unless they are residents
-/// too or have no drop glue (so that a suspended coroutine, which drops its enum before its
-/// residents, and an arm, which takes its residents before its other locals, drop them in
-/// scope order).
-pub fn residents(cfg: &Cfg, layout: &Layout, candidates: &BTreeSet<String>) -> Vec<LocalId> {
-    let suspensions: Vec<usize> = layout
-        .order
-        .iter()
-        .copied()
-        .filter(|&block| cfg.suspension_site(block).is_some())
-        .collect();
-    if suspensions.is_empty() {
-        return Vec::new();
-    }
-    let mut chosen: BTreeSet<LocalId> = (0..cfg.locals.len())
-        .filter(|&local| {
-            let data = &cfg.locals[local];
-            let name = data.name.to_string();
-            !data.hidden
-                && data.reborrow.is_none()
-                && data.declared_uninit.is_none()
-                && candidates.contains(name.trim_start_matches("r#"))
-                && suspensions
-                    .iter()
-                    .all(|&block| layout.saved[block].contains(&local))
-        })
-        .collect();
-    loop {
-        let before = chosen.len();
-        for saved in &layout.saved {
-            let mut prefix = true;
-            for local in saved {
-                if cfg.locals[*local].drop_free {
-                    continue;
-                }
-                if !chosen.contains(local) {
-                    prefix = false;
-                } else if !prefix {
-                    chosen.remove(local);
-                }
-            }
-        }
-        if chosen.len() == before {
-            return chosen.into_iter().collect();
-        }
-    }
 }
 
 impl Emitter<'_> {
@@ -133,12 +83,8 @@ impl Emitter<'_> {
     }
 
     fn resident_guard(&self, local: LocalId) -> Ident {
-        let name = self.cfg.locals[local].name.to_string();
-        format_ident!(
-            "__resident_{}",
-            name.trim_start_matches("r#"),
-            span = internal()
-        )
+        let name = unraw(&self.cfg.locals[local].name);
+        format_ident!("__resident_{}", name, span = internal())
     }
 
     fn is_delegation(&self, block: usize) -> bool {
@@ -425,7 +371,7 @@ impl Emitter<'_> {
                 #[allow(unused_variables)]
                 let #name = #access;
             });
-            names.push(name.to_string().trim_start_matches("r#").to_owned());
+            names.push(unraw(name));
         }
         (guards, dereference(code, &names))
     }
@@ -683,11 +629,7 @@ pub fn resume_return(value: &TokenStream) -> TokenStream {
 fn dereference(code: TokenStream, names: &[String]) -> TokenStream {
     code.into_iter()
         .map(|tree| match tree {
-            TokenTree::Ident(ident)
-                if names.iter().any(|name| {
-                    ident == name.as_str() || ident.to_string().trim_start_matches("r#") == name
-                }) =>
-            {
+            TokenTree::Ident(ident) if names.contains(&unraw(&ident)) => {
                 let star = proc_macro2::Punct::new('*', proc_macro2::Spacing::Alone);
                 let mut group =
                     Group::new(proc_macro2::Delimiter::Parenthesis, quote!(#star #ident));

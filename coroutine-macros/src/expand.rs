@@ -95,7 +95,7 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
         match cfg.layout() {
             Ok(layout) => {
                 let emitter = Emitter {
-                    residents: emit::residents(&cfg, &layout, &resident_candidates),
+                    residents: cfg.residents(&layout, &resident_candidates),
                     cfg: &cfg,
                     layout: &layout,
                     krate: &args.krate,

@@ -1145,16 +1145,7 @@ impl<'e> Lowerer<'e> {
                 self.switch_to(join);
                 self.local_tokens(params[0])
             }
-            BinOp::AddAssign(_)
-            | BinOp::SubAssign(_)
-            | BinOp::MulAssign(_)
-            | BinOp::DivAssign(_)
-            | BinOp::RemAssign(_)
-            | BinOp::BitXorAssign(_)
-            | BinOp::BitAndAssign(_)
-            | BinOp::BitOrAssign(_)
-            | BinOp::ShlAssign(_)
-            | BinOp::ShrAssign(_) => {
+            _ if scan::is_compound_assignment(op) => {
                 if self.needs(&node.left) || !is_plain(&node.left) {
                     self.errors.push(syn::Error::new(
                         node.left.span(),

@@ -10,10 +10,9 @@
 //! qualifies only when the identifier occurs exactly once as its declaration and otherwise only
 //! in checked place positions: not in a value position (where `(*buf)` would move out of a
 //! reference), not inside a closure or `async` block, not in a macro this module cannot read.
-//! The emitter then decides, from the layout, which candidates to keep in place (see
-//! [`crate::emit`]).
+//! The layout then decides which candidates to keep in place ([`crate::cfg::Cfg::residents`]).
 
-use crate::scan;
+use crate::scan::{self, unraw};
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 use std::collections::{BTreeMap, BTreeSet};
@@ -92,7 +91,7 @@ impl<'ast> Visit<'ast> for Finder {
                 self.visit_place(&assign.left);
                 self.visit_expr(&assign.right);
             }
-            Expr::Binary(binary) if is_compound_assignment(&binary.op) => {
+            Expr::Binary(binary) if scan::is_compound_assignment(&binary.op) => {
                 self.visit_place(&binary.left);
                 self.visit_expr(&binary.right);
             }
@@ -157,27 +156,6 @@ impl<'ast> Visit<'ast> for Finder {
     }
 
     fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-fn is_compound_assignment(op: &syn::BinOp) -> bool {
-    use syn::BinOp::*;
-    matches!(
-        op,
-        AddAssign(_)
-            | SubAssign(_)
-            | MulAssign(_)
-            | DivAssign(_)
-            | RemAssign(_)
-            | BitXorAssign(_)
-            | BitAndAssign(_)
-            | BitOrAssign(_)
-            | ShlAssign(_)
-            | ShrAssign(_)
-    )
-}
-
-fn unraw(ident: &proc_macro2::Ident) -> String {
-    ident.to_string().trim_start_matches("r#").to_owned()
 }
 
 /// How often each identifier occurs in `tokens`, macros and nested items included.

@@ -297,7 +297,26 @@ pub fn mentions(tokens: &TokenStream, out: &mut Vec<String>) {
     }
 }
 
-fn unraw(ident: &Ident) -> String {
+/// `a op= b`: the left side is a place, assigned in place.
+pub fn is_compound_assignment(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
+}
+
+/// An identifier's name without a raw prefix (`r#type` is `type`).
+pub fn unraw(ident: &Ident) -> String {
     let name = ident.to_string();
     match name.strip_prefix("r#") {
         Some(stripped) => stripped.to_owned(),
@@ -547,19 +566,7 @@ impl<'ast> Visit<'ast> for MoveFinder<'_> {
             }
             Expr::Binary(binary) => {
                 use syn::BinOp::*;
-                let place_left = matches!(
-                    binary.op,
-                    AddAssign(_)
-                        | SubAssign(_)
-                        | MulAssign(_)
-                        | DivAssign(_)
-                        | RemAssign(_)
-                        | BitXorAssign(_)
-                        | BitAndAssign(_)
-                        | BitOrAssign(_)
-                        | ShlAssign(_)
-                        | ShrAssign(_)
-                );
+                let place_left = is_compound_assignment(&binary.op);
                 let compares = matches!(binary.op, Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_));
                 self.with(!(place_left || compares), |this| {
                     this.visit_expr(&binary.left)
