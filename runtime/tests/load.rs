@@ -416,30 +416,10 @@ fn ticks(first: u32, count: u32, total: u32, probe: Probe) -> Vec<u32> {
     yield_from!(gather(ticks))
 }
 
-/// A task with several kinds of suspension points, each with locals alive across it.
-#[coroutines::coroutine]
-fn worker(id: u32, steps: u32, probe: Probe) -> u64 {
-    let _whole = probe.guard(id);
-    let mut acc = u64::from(id);
-    for step in 0..steps {
-        let _step = probe.guard(id);
-        match (id + step) % 3 {
-            0 => {
-                probe.mark(id, Point::Yield);
-                yield_from!(sleep(0));
-            }
-            1 => {
-                acc += yield_from!(nested(id, step, false, probe.clone()));
-            }
-            _ => {
-                probe.mark(id, Point::Timer);
-                yield_from!(sleep(Duration::from_micros(200)));
-            }
-        }
-        acc = acc.wrapping_mul(31).wrapping_add(u64::from(step));
-    }
-    probe.finish(id);
-    acc
+/// A task with several kinds of suspension points, each with locals alive across it: [`flaky`]
+/// that never panics.
+fn worker(id: u32, steps: u32, probe: Probe) -> impl Future<Output = u64> + coroutines::Stack {
+    flaky(id, steps, u32::MAX, probe)
 }
 
 /// Delegated to by [`worker`] and [`flaky`]: two suspension points, a local alive across each,
@@ -477,8 +457,10 @@ fn worker_marks(id: u32, steps: u32) -> u32 {
         .sum()
 }
 
-/// [`worker`], except that it panics at step `panic_at` (if that is below `steps`): in its own
-/// body right after a suspension, or inside [`nested`] between its two suspensions.
+/// Runs `steps` steps, each through one kind of suspension (a `sleep(0)`, a delegation to
+/// [`nested`], a timer) with locals alive across it, and panics at step `panic_at` (if that is
+/// below `steps`): in its own body right after a suspension, or inside [`nested`] between its
+/// two suspensions.
 #[coroutines::coroutine]
 fn flaky(id: u32, steps: u32, panic_at: u32, probe: Probe) -> u64 {
     let _whole = probe.guard(id);
