@@ -87,6 +87,14 @@ impl Emitter<'_> {
         format_ident!("__resident_{}", name, span = internal())
     }
 
+    /// `let mut __resident_x = Resident::resume(&mut slot);`: an arm's hold on a resident.
+    fn take_resident(&self, local: LocalId) -> TokenStream {
+        let krate = self.krate;
+        let guard = self.resident_guard(local);
+        let slot = self.resident_slot(local);
+        quote!(let mut #guard = #krate::__private::Resident::resume(&mut #slot);)
+    }
+
     fn is_delegation(&self, block: usize) -> bool {
         matches!(self.cfg.blocks[block].entry, Entry::Delegate { .. })
     }
@@ -251,14 +259,11 @@ impl Emitter<'_> {
     /// Guards that drop the residents of a delegation state if its awaitee panics, and the
     /// code that keeps them once it has not.
     fn residents_during_poll(&self, block: usize) -> (TokenStream, TokenStream) {
-        let krate = self.krate;
         let mut guards = TokenStream::new();
         let mut keep = TokenStream::new();
         for local in self.residents_in(block) {
             let guard = self.resident_guard(local);
-            let slot = self.resident_slot(local);
-            guards
-                .extend(quote!(let mut #guard = #krate::__private::Resident::resume(&mut #slot);));
+            guards.extend(self.take_resident(local));
             keep.extend(quote!(#guard.keep();));
         }
         (guards, keep)
@@ -353,21 +358,19 @@ impl Emitter<'_> {
         if held.is_empty() {
             return (TokenStream::new(), code);
         }
-        let krate = self.krate;
         let mut guards = TokenStream::new();
         let mut names = Vec::new();
         for local in held {
             let data = &self.cfg.locals[local];
             let name = &data.name;
             let guard = self.resident_guard(local);
-            let slot = self.resident_slot(local);
             let access = if data.mutable {
                 quote!(#guard.get())
             } else {
                 quote!(&*#guard.get())
             };
+            guards.extend(self.take_resident(local));
             guards.extend(quote! {
-                let mut #guard = #krate::__private::Resident::resume(&mut #slot);
                 #[allow(unused_variables)]
                 let #name = #access;
             });
