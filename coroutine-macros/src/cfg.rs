@@ -35,6 +35,9 @@ pub struct Local {
     pub reborrow: Option<(LocalId, bool)>,
     /// A local whose value is (syntactically) a borrow of part of this other local.
     pub borrows_from: Option<LocalId>,
+    /// For a hidden local that holds a borrow (a loop's iterator): the user's expression that
+    /// makes it, where errors about the borrow point.
+    pub borrowed_by: Option<TokenStream>,
     /// Certainly an owned value (built by a constructor, a literal, a by-value parameter): a
     /// borrow of it cannot outlive a suspension.
     pub owned: bool,
@@ -145,6 +148,7 @@ impl Cfg {
             borrow_like: false,
             reborrow: None,
             borrows_from: None,
+            borrowed_by: None,
             owned: false,
             drop_free: false,
             declared_uninit: None,
@@ -477,12 +481,13 @@ impl Cfg {
                         display_name(&borrower.name)
                     )
                 };
-                let mut error = syn::Error::new(
-                    borrower.name.span(),
-                    format!(
-                        "{what}, a local of this coroutine, and the borrow is still in use after a suspension point; a suspended coroutine cannot hold a reference into its own locals (only a whole-local borrow like `let r = &{owner_name};` can be kept)"
-                    ),
+                let message = format!(
+                    "{what}, a local of this coroutine, and the borrow is still in use after a suspension point; a suspended coroutine cannot hold a reference into its own locals (only a whole-local borrow like `let r = &{owner_name};` can be kept)"
                 );
+                let mut error = match &borrower.borrowed_by {
+                    Some(expr) => syn::Error::new_spanned(expr, message),
+                    None => syn::Error::new(borrower.name.span(), message),
+                };
                 error.combine(syn::Error::new(
                     span,
                     format!("the borrow of `{owner_name}` is held across this suspension point; clone what you need before it, look it up again after it, or iterate by value or by index"),

@@ -1705,6 +1705,7 @@ impl<'e> Lowerer<'e> {
         let iter_local = self.declare(iter.clone(), true, true);
         self.cfg.locals[iter_local].moved = false;
         self.cfg.locals[iter_local].borrows_from = iter_root;
+        self.cfg.locals[iter_local].borrowed_by = Some(node.expr.to_token_stream());
         self.place_used.push(iter_local);
         let outer = self.scopes.pop().expect("scope");
         let (exit, _) = self.new_join(0);
