@@ -14,7 +14,7 @@
 //! binding shadows it) is dropped at that jump if dead; if it is still needed that is an error.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub type BlockId = usize;
 pub type LocalId = usize;
@@ -74,6 +74,8 @@ pub struct Block {
     pub code: TokenStream,
     /// Locals the code mentions.
     pub uses: BTreeSet<LocalId>,
+    /// Where the code first mentions each local it uses.
+    pub use_sites: BTreeMap<LocalId, Span>,
     /// Locals declared in this block, in order.
     pub decls: Vec<LocalId>,
     /// Outgoing jumps (indices into [`Cfg::jumps`]).
@@ -164,6 +166,7 @@ impl Cfg {
             params: Vec::new(),
             code: TokenStream::new(),
             uses: BTreeSet::new(),
+            use_sites: BTreeMap::new(),
             decls: Vec::new(),
             jumps: Vec::new(),
             forward: None,
@@ -591,6 +594,27 @@ impl Cfg {
         } else {
             self.locals[local].name.clone()
         }
+    }
+
+    /// Where the value of `local` on entry to `block` is next read: the first mention in the
+    /// nearest block (breadth first) that mentions it before assigning it afresh.
+    pub fn next_use(&self, block: BlockId, local: LocalId) -> Option<Span> {
+        let mut seen = vec![false; self.blocks.len()];
+        let mut queue = VecDeque::from([block]);
+        while let Some(block) = queue.pop_front() {
+            if std::mem::replace(&mut seen[block], true) {
+                continue;
+            }
+            let data = &self.blocks[block];
+            if data.kills.contains(&local) {
+                continue;
+            }
+            if let Some(&span) = data.use_sites.get(&local) {
+                return Some(span);
+            }
+            queue.extend(data.jumps.iter().map(|&jump| self.jumps[jump].to));
+        }
+        None
     }
 
     fn post_order(&self, block: BlockId, seen: &mut [bool], out: &mut Vec<BlockId>) {

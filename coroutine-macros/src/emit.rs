@@ -24,6 +24,11 @@ pub struct Emitter<'a> {
     pub generator: Option<&'a crate::args::Generator>,
     /// Locals kept in place beside the enum, oldest first (see [`Cfg::residents`]).
     pub residents: Vec<LocalId>,
+    /// The user's body, braces included. The generated loops and arms stand for it and are
+    /// located there: borrowck labels the loops around a use after move ("inside of this
+    /// loop") and the end of the block where a borrowed local dies, and both should point
+    /// into the body rather than at the attribute.
+    pub body: Span,
 }
 
 impl Emitter<'_> {
@@ -336,7 +341,9 @@ impl Emitter<'_> {
             };
             let (guards, body) =
                 self.in_place(block, quote!(#take #uninit #resumed #reborrows #code));
-            arms.push(quote!(__State::#variant { .. } => { #guards #body }));
+            let mut arm = Group::new(proc_macro2::Delimiter::Brace, quote!(#guards #body));
+            arm.set_span(internal().located_at(self.body));
+            arms.push(quote!(__State::#variant { .. } => #arm));
         }
         quote! {
             match #current {
@@ -496,10 +503,16 @@ impl Emitter<'_> {
                 }
             }
             None => {
-                // Errors about keeping a local (it was moved, it is borrowed) point at the
-                // suspension or jump that keeps it.
+                // Errors about keeping a local point at the suspension or jump that keeps it
+                // ("moved out while borrowed"), except for a local whose value may have been
+                // moved out: keeping it is then a use after move, which is reported where the
+                // user's code next reads it.
                 let mut name = self.cfg.binding_name_at(from, local);
-                name.set_span(name.span().located_at(jump.span));
+                let data = &self.cfg.locals[local];
+                let kept_for = (data.moved && !data.hidden)
+                    .then(|| self.cfg.next_use(jump.to, local))
+                    .flatten();
+                name.set_span(name.span().located_at(kept_for.unwrap_or(jump.span)));
                 name.into_token_stream()
             }
         }
@@ -572,7 +585,6 @@ impl Emitter<'_> {
         if self.layout.inlined[jump.to] {
             return self.inline_code(index, from, arm);
         }
-        let state = state_place();
         let dispatch = syn::Lifetime::new("'__dispatch", internal());
         let variant = self.variant(jump.to);
         let mut fields: Vec<TokenStream> = Vec::new();
@@ -604,8 +616,13 @@ impl Emitter<'_> {
                 let step = syn::Lifetime::new("'__step", internal());
                 quote!({ #(#bind_args)* #current = #next; continue #step; })
             }
-            JumpKind::Enter(_) => quote!({ #(#bind_args)* #state = #next; continue #dispatch; }),
+            // Storing the state is where a borrow held across the suspension is "later used".
+            JumpKind::Enter(_) => {
+                let state = state_place_at(jump.span);
+                quote!({ #(#bind_args)* #state = #next; continue #dispatch; })
+            }
             JumpKind::Suspend(returned) => {
+                let state = state_place_at(jump.span);
                 let suspend = resume_return(returned);
                 quote!({ #(#bind_args)* #state = #next; #suspend; })
             }
@@ -615,9 +632,18 @@ impl Emitter<'_> {
 
 /// The place the state lives in, inside the step function: `(*__state)`.
 pub fn state_place() -> TokenStream {
-    let state = Ident::new("__state", internal());
-    let mut group = Group::new(proc_macro2::Delimiter::Parenthesis, quote!(*#state));
-    group.set_span(internal());
+    state_place_at(Span::call_site())
+}
+
+/// [`state_place`], located at `span` for errors about what is stored in it.
+fn state_place_at(span: Span) -> TokenStream {
+    let here = internal().located_at(span);
+    let state = Ident::new("__state", here);
+    let mut group = Group::new(
+        proc_macro2::Delimiter::Parenthesis,
+        quote_spanned!(here=> *#state),
+    );
+    group.set_span(here);
     TokenTree::Group(group).into()
 }
 
@@ -702,23 +728,33 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
     let initial = emitter.initial_state(outer);
     let state = state_place();
     let current = Ident::new("__current", internal());
-    let dispatch = syn::Lifetime::new("'__dispatch", internal());
-    let step = syn::Lifetime::new("'__step", internal());
     let output_slots = emitter.output_slots();
     let polls = emitter.polls();
     let steps = emitter.steps();
+    // The loops span the user's whole body: a use-after-move error labels every loop around the
+    // move that does not also contain the moved local's declaration.
+    let body_here = internal().located_at(emitter.body);
+    let looped = |label: &str, code: TokenStream| {
+        let label = syn::Lifetime::new(label, body_here);
+        let mut code = Group::new(proc_macro2::Delimiter::Brace, code);
+        code.set_span(body_here);
+        quote_spanned!(body_here=> #label: loop #code)
+    };
     // A resume polls a delegated awaitee in place if there is one, then takes the state out
     // (leaving `Poisoned` behind until it is stored again) and runs from state to state on a
     // local until it suspends, enters a delegation, or returns.
-    let body = quote! {
-        #output_slots
-        #dispatch: loop {
+    let step_loop = looped("'__step", steps);
+    let dispatch_loop = looped(
+        "'__dispatch",
+        quote! {
             #polls
             let mut #current = #krate::__private::replace(&mut #state, __State::Poisoned);
-            #step: loop {
-                #steps
-            }
-        }
+            #step_loop
+        },
+    );
+    let body = quote! {
+        #output_slots
+        #dispatch_loop
     };
     let cx = Ident::new("__cx", internal());
     let arg = Ident::new("__arg", internal());

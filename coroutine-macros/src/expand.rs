@@ -100,6 +100,7 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
                     layout: &layout,
                     krate: &args.krate,
                     generator: args.generator.as_ref(),
+                    body: body.brace_token.span.join(),
                 };
                 return emit::function(&shape, &emitter, &outer);
             }

@@ -247,12 +247,16 @@ impl<'e> Lowerer<'e> {
     fn record_uses(&mut self, code: &TokenStream) {
         let mut names = Vec::new();
         scan::mentions(code, &mut names);
-        for name in names {
+        for (name, span) in names {
             if self.arm_bindings.contains(&name) {
                 continue;
             }
             if let Some(local) = self.resolve(&name) {
                 self.cfg.blocks[self.cur].uses.insert(local);
+                self.cfg.blocks[self.cur]
+                    .use_sites
+                    .entry(local)
+                    .or_insert(span);
                 // A re-borrowed reference is rebuilt from its referent wherever it is used.
                 if let Some((referent, _)) = self.cfg.locals[local].reborrow {
                     self.cfg.blocks[self.cur].uses.insert(referent);
@@ -286,7 +290,7 @@ impl<'e> Lowerer<'e> {
             && !block.decls.contains(&local)
             && data.reborrow.is_none()
             && data.declared_uninit.is_none()
-            && !read.contains(&name)
+            && !read.iter().any(|(mentioned, _)| *mentioned == name)
         {
             self.cfg.blocks[self.cur].kills.insert(local);
         }
@@ -567,6 +571,9 @@ impl<'e> Lowerer<'e> {
 
     /// The local an expression borrows part of: `&v[i]`, `&v.field`, `v.iter()`, `v.as_str()`.
     fn borrowed_root(&self, expr: &Expr) -> Option<LocalId> {
+        if let Some(inner) = scan::unwrapped(expr) {
+            return self.borrowed_root(inner);
+        }
         let place = match expr {
             Expr::Reference(reference) => &*reference.expr,
             Expr::MethodCall(call) if scan::looks_like_borrow(expr) => &*call.receiver,

@@ -269,10 +269,10 @@ pub fn check_nested(block: &syn::Block, errors: &mut Vec<syn::Error>) {
     .visit_block(block);
 }
 
-/// The names a piece of code mentions: every identifier, and every `{name}` captured by a
-/// format string. Over-approximates (field and method names count too), which only makes
-/// liveness keep more.
-pub fn mentions(tokens: &TokenStream, out: &mut Vec<String>) {
+/// The names a piece of code mentions, each with where: every identifier, and every `{name}`
+/// captured by a format string. Over-approximates (field and method names count too), which
+/// only makes liveness keep more.
+pub fn mentions(tokens: &TokenStream, out: &mut Vec<(String, Span)>) {
     let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
     for (index, tree) in trees.iter().enumerate() {
         match tree {
@@ -287,11 +287,15 @@ pub fn mentions(tokens: &TokenStream, out: &mut Vec<String>) {
                     && !(index > 0
                         && matches!(&trees[index - 1], TokenTree::Punct(p) if p.as_char() == ':'));
                 if !after_dot && !field_label {
-                    out.push(unraw(ident));
+                    out.push((unraw(ident), ident.span()));
                 }
             }
             TokenTree::Group(group) => mentions(&group.stream(), out),
-            TokenTree::Literal(literal) => format_captures(&literal.to_string(), out),
+            TokenTree::Literal(literal) => {
+                let mut captured = Vec::new();
+                format_captures(&literal.to_string(), &mut captured);
+                out.extend(captured.into_iter().map(|name| (name, literal.span())));
+            }
             TokenTree::Punct(_) => {}
         }
     }
@@ -686,6 +690,9 @@ fn is_scalar_literal(expr: &Expr) -> bool {
 }
 
 pub fn looks_like_borrow(expr: &Expr) -> bool {
+    if let Some(inner) = unwrapped(expr) {
+        return looks_like_borrow(inner);
+    }
     match expr {
         Expr::Reference(_) => true,
         // A closure that is not `move` borrows what it captures.
@@ -695,6 +702,18 @@ pub fn looks_like_borrow(expr: &Expr) -> bool {
         }
         Expr::Paren(paren) => looks_like_borrow(&paren.expr),
         _ => false,
+    }
+}
+
+/// `e` in `e.unwrap()`, `e.expect(..)` and `e?`, which pass on a borrow that `e` holds
+/// (`v.first().unwrap()` borrows `v` as `v.first()` does).
+pub fn unwrapped(expr: &Expr) -> Option<&Expr> {
+    match expr {
+        Expr::MethodCall(call) if call.method == "unwrap" || call.method == "expect" => {
+            Some(&call.receiver)
+        }
+        Expr::Try(question) => Some(&question.expr),
+        _ => None,
     }
 }
 

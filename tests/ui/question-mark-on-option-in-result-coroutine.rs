@@ -1,8 +1,8 @@
 #[coroutines::coroutine]
 fn lookup(values: Vec<u32>) -> Result<u32, String> {
-    let first = values.first()?;
+    let first = *values.first()?;
     yield_from!(std::future::ready(()));
-    Ok(*first)
+    Ok(first)
 }
 
 fn main() {}
