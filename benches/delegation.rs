@@ -7,7 +7,7 @@
 //! cargo bench --bench delegation -- --warm-up-time 1 --measurement-time 3
 //! ```
 // A 64-deep chain of our generators nests three types per level
-// (`CoroutineFromFn<closure>` → `__State<…, Option<…>>`): auto-trait checks need more than the
+// (`CoroutineGenerator<closure>` → `__State<…, Option<…>>`): auto-trait checks need more than the
 // default recursion limit of 128.
 #![recursion_limit = "512"]
 

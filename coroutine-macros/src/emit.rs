@@ -202,7 +202,8 @@ impl Emitter<'_> {
             let (advance, finish) = if let Some(generator) = self.generator {
                 let resume_ty = respan(generator.resume_ty.to_token_stream(), *span);
                 let yield_ty = respan(generator.yield_ty.to_token_stream(), *span);
-                let yield_up = resume_return(&quote!(#krate::__private::State::Yielded(#yielded)));
+                let yield_up =
+                    resume_return(krate, &quote!(#krate::__private::State::Yielded(#yielded)));
                 (
                     unsafe_block(
                         here,
@@ -216,7 +217,7 @@ impl Emitter<'_> {
                     },
                 )
             } else {
-                let pending = resume_return(&quote!(#krate::__private::TaskPoll::Pending));
+                let pending = resume_return(krate, &quote!(#krate::__private::TaskPoll::Pending));
                 (
                     unsafe_block(
                         here,
@@ -623,7 +624,7 @@ impl Emitter<'_> {
             }
             JumpKind::Suspend(returned) => {
                 let state = state_place_at(jump.span);
-                let suspend = resume_return(returned);
+                let suspend = resume_return(self.krate, returned);
                 quote!({ #(#bind_args)* #state = #next; #suspend; })
             }
         }
@@ -647,10 +648,9 @@ fn state_place_at(span: Span) -> TokenStream {
     TokenTree::Group(group).into()
 }
 
-/// Ends the resume with `value` (a `Poll` or a `CoroutineState`): the generated closure answers
-/// a resume request with `Some`.
-pub fn resume_return(value: &TokenStream) -> TokenStream {
-    quote!(return ::core::option::Option::Some(#value))
+/// Ends the resume with `value` (a `Poll` or a `CoroutineState`).
+pub fn resume_return(krate: &TokenStream, value: &TokenStream) -> TokenStream {
+    quote!(return #krate::__private::Answer::Resumed(#value))
 }
 
 /// `code` with every identifier in `names` written `(*name)` (see [`crate::resident`]: each
@@ -769,12 +769,12 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
     let diagram_ty = Ident::new("__Diagram", internal());
     let (adapter, resume_argument, resume_arm) = match emitter.generator {
         None => (
-            quote!(future_from_fn::<_, _, #diagram_ty>),
+            quote!(future_from_fn),
             quote!(&mut #krate::__private::TaskContext<'_>),
             quote!(#krate::__private::Request::Resume(#cx) => { #body }),
         ),
         Some(generator) => (
-            quote!(coroutine_from_fn::<_, _, _, _, #diagram_ty>),
+            quote!(coroutine_from_fn),
             generator.resume_ty.to_token_stream(),
             quote! {
                 #krate::__private::Request::Resume(#arg) => {
@@ -815,7 +815,7 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
                     #krate::__private::Request::Frames(#frames_param) => #frames_param,
                 };
                 #frames
-                ::core::option::Option::None
+                #krate::__private::Answer::Frames(::core::marker::PhantomData::<#diagram_ty>)
             },
         )
     };

@@ -192,12 +192,12 @@ fn fallback(shape: &signature::Shape, args: &args::Args, errors: Vec<syn::Error>
     } else if let Some(generator) = &args.generator {
         let yield_ty = &generator.yield_ty;
         let resume_ty = &generator.resume_ty;
-        quote!(#krate::__private::coroutine_from_fn::<_, _, _, _, ()>(
-            |_: #krate::__private::Request<'_, #resume_ty>| -> ::core::option::Option<#krate::__private::State<#yield_ty, #return_ty>> { ::core::unimplemented!() },
+        quote!(#krate::__private::coroutine_from_fn(
+            |_: #krate::__private::Request<'_, #resume_ty>| -> #krate::__private::Answer<#krate::__private::State<#yield_ty, #return_ty>, ()> { ::core::unimplemented!() },
         ))
     } else {
-        quote!(#krate::__private::future_from_fn::<_, _, ()>(
-            |_: #krate::__private::Request<'_, &mut #krate::__private::TaskContext<'_>>| -> ::core::option::Option<#krate::__private::TaskPoll<#return_ty>> { ::core::unimplemented!() },
+        quote!(#krate::__private::future_from_fn(
+            |_: #krate::__private::Request<'_, &mut #krate::__private::TaskContext<'_>>| -> #krate::__private::Answer<#krate::__private::TaskPoll<#return_ty>, ()> { ::core::unimplemented!() },
         ))
     };
     let attrs = &shape.attrs;

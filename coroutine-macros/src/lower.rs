@@ -450,7 +450,7 @@ impl<'e> Lowerer<'e> {
         } else {
             quote!(#krate::__private::TaskPoll::Ready(#ret))
         };
-        let finish_resume = crate::emit::resume_return(&finish);
+        let finish_resume = crate::emit::resume_return(krate, &finish);
         quote_spanned! {span=>
             {
                 let #ret #annotation = #value;

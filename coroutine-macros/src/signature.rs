@@ -169,7 +169,12 @@ pub fn analyse(item: syn::TraitItemFn, args: &Args, errors: &mut Vec<syn::Error>
     } else {
         quote!(+ #krate::__private::Captures<(#(&#lifetimes (),)*)>)
     };
-    let span = sig.output.span();
+    // Notes about the returned type ("within this `impl Future..`") point at the written
+    // return type, or at the name when there is none.
+    let span = match &sig.output {
+        ReturnType::Default => sig.ident.span(),
+        ReturnType::Type(..) => sig.output.span(),
+    };
     let output = match &args.generator {
         None => {
             quote_spanned!(span=> impl ::core::future::Future<Output = #return_ty> + #krate::Stack #captures)

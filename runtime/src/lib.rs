@@ -8,9 +8,11 @@
 pub mod __private;
 mod coroutine;
 mod event_loop;
+mod machine;
 pub mod ops;
 mod stack;
 
 pub use coroutine::{from_iter, iter, Coroutine, CoroutineState, FromIter, Iter};
 pub use event_loop::*;
+pub use machine::{CoroutineFuture, CoroutineGenerator};
 pub use stack::{Diagram, Frame, FrameState, Location, Stack};

@@ -430,12 +430,12 @@ fn the_dump_shows_the_main_future_of_run_until_complete_by_its_function() {
         assert_eq!(lines.len(), 2, "{dump}");
         assert!(
             lines[0].starts_with(
-                "Stack for <Task pending name='print_sum' coro=<coroutine_runtime::__private::FutureFromFn<"
+                "Stack for <Task pending name='print_sum' coro=<coroutine_runtime::machine::CoroutineFuture<"
             ),
             "{dump}"
         );
         assert!(
-            lines[1].starts_with("  <coroutine_runtime::__private::FutureFromFn<"),
+            lines[1].starts_with("  <coroutine_runtime::machine::CoroutineFuture<"),
             "{dump}"
         );
     });

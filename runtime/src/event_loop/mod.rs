@@ -1571,8 +1571,10 @@ impl Drop for Inner {
 /// type name shows one (a `#[coroutine]` fn's future is a closure inside that fn), else `Task-N`.
 /// Only for display: type names are not a stable format.
 fn main_name(id: TaskId, type_name: &str) -> String {
+    let adapter = core::any::type_name::<crate::CoroutineFuture<()>>();
+    let adapter = adapter.strip_suffix("()>").unwrap_or(adapter);
     type_name
-        .strip_prefix("coroutine_runtime::__private::FutureFromFn<")
+        .strip_prefix(adapter)
         .and_then(|rest| rest.find("::{{closure}}").map(|end| &rest[..end]))
         .and_then(|path| path.rsplit("::").next())
         .filter(|name| !name.is_empty() && !name.contains(['<', '>', '{']))
