@@ -44,6 +44,9 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
         return quote!(#(#compile_errors)* #(#attrs)* #sig;);
     };
     scan::check_nested(&body, &mut errors);
+    if let Some(receiver) = shape.shared_self {
+        scan::check_shared_self_assignments(&body, receiver, &shape.sig.ident, &mut errors);
+    }
     if shape.has_receiver {
         ReplaceSelf.visit_block_mut(&mut body);
     }

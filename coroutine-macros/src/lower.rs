@@ -1254,7 +1254,17 @@ impl<'e> Lowerer<'e> {
             }
         };
         let generator = self.flavour.yield_ty.clone();
-        let value_name = self.hidden_name("resumed");
+        // The hidden local that receives the value stands in the user's code for the macro
+        // call, with the span (so the hygiene) of the call's arguments `(..)`: rustc reports a
+        // value of the wrong type there, as the user's own expression (no macro-expansion
+        // label), and a suggested conversion lands after the call, `yield_from!(f()).into()`.
+        let arguments = match &mac.delimiter {
+            syn::MacroDelimiter::Paren(delimiter) => delimiter.span.join(),
+            syn::MacroDelimiter::Brace(delimiter) => delimiter.span.join(),
+            syn::MacroDelimiter::Bracket(delimiter) => delimiter.span.join(),
+        };
+        let mut value_name = self.hidden_name("resumed");
+        value_name.set_span(arguments);
         let value = self.cfg.new_local(value_name.clone(), false, true);
         match (kind, generator) {
             (Suspension::Yield, None) => {

@@ -189,6 +189,80 @@ impl<'ast> Visit<'ast> for NeedsLowering<'_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
+/// Reports every assignment to a place behind the `&self` of a `&self` method (`self.n += 1`):
+/// the body uses that `self` as a variable the generated closure captures, and rustc's own
+/// error there ("cannot assign to data in a `&` reference") would not say that the receiver is
+/// the problem.
+pub fn check_shared_self_assignments(
+    block: &syn::Block,
+    receiver: Span,
+    function: &Ident,
+    errors: &mut Vec<syn::Error>,
+) {
+    struct Assignments<'e> {
+        receiver: Span,
+        function: &'e Ident,
+        errors: &'e mut Vec<syn::Error>,
+    }
+    impl Assignments<'_> {
+        fn check(&mut self, place: &Expr) {
+            if !is_place_behind_self(place) {
+                return;
+            }
+            let place_text = quote::ToTokens::to_token_stream(place)
+                .to_string()
+                .replace(" . ", ".")
+                .replace(" [", "[");
+            let mut error = syn::Error::new_spanned(
+                place,
+                format!("cannot assign to `{place_text}`, which is behind a `&` reference"),
+            );
+            error.combine(syn::Error::new(
+                self.receiver,
+                format!(
+                    "`{}` takes `&self`: take `&mut self` to modify what `self` refers to",
+                    self.function
+                ),
+            ));
+            self.errors.push(error);
+        }
+    }
+    impl<'ast> Visit<'ast> for Assignments<'_> {
+        fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
+            self.check(&node.left);
+            visit::visit_expr_assign(self, node);
+        }
+        fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
+            if is_compound_assignment(&node.op) {
+                self.check(&node.left);
+            }
+            visit::visit_expr_binary(self, node);
+        }
+        // A nested item has its own `self`.
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    /// `self.a`, `self.a[i].b`: a place reached from `self` through fields and indexing only
+    /// (an explicit `*` may go through a raw pointer or a `&mut` the place owns).
+    fn is_place_behind_self(place: &Expr) -> bool {
+        match place {
+            Expr::Field(field) => is_self_or_place_behind(&field.base),
+            Expr::Index(index) => is_self_or_place_behind(&index.expr),
+            Expr::Paren(paren) => is_place_behind_self(&paren.expr),
+            _ => false,
+        }
+    }
+    fn is_self_or_place_behind(expr: &Expr) -> bool {
+        matches!(expr, Expr::Path(path) if path.qself.is_none() && path.path.is_ident("self"))
+            || is_place_behind_self(expr)
+    }
+    Assignments {
+        receiver,
+        function,
+        errors,
+    }
+    .visit_block(block);
+}
+
 /// Reports every suspension point that sits inside a closure, an `async` block, a `const`
 /// block or a nested item, where the coroutine cannot suspend.
 pub fn check_nested(block: &syn::Block, errors: &mut Vec<syn::Error>) {

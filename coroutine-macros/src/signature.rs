@@ -33,8 +33,11 @@ pub struct Shape {
     /// The outer signature, already rewritten.
     pub sig: Signature,
     pub params: Vec<Param>,
-    /// Whether the function takes `self` in some form (the body's `self` becomes a hidden local).
+    /// Whether the function takes `self` in a form other than `&self`: the body's `self` then
+    /// becomes a hidden local.
     pub has_receiver: bool,
+    /// The `self` of a `&self` receiver, which the body uses as it is.
+    pub shared_self: Option<Span>,
     /// The user's return type (`()` when omitted).
     pub return_ty: Type,
     /// Whether `return_ty` can annotate a `let` (it cannot when it contains `impl Trait`).
@@ -104,8 +107,18 @@ pub fn analyse(item: syn::TraitItemFn, args: &Args, errors: &mut Vec<syn::Error>
 
     let mut params = Vec::new();
     let mut has_receiver = false;
+    let mut shared_self = None;
     for (index, input) in sig.inputs.iter_mut().enumerate() {
         match input {
+            // A shared `&self` is `Copy`: the closure captures it as it is, so the body keeps
+            // writing `self`, and rustc's errors about it (assigning through `&self`, say) name
+            // `self` and suggest `&mut self`. Other receivers may be moved out of or mutated,
+            // which a captured variable of an `FnMut` closure cannot be: they become a hidden
+            // local of the state machine, like any parameter.
+            FnArg::Receiver(receiver) if matches!(&*receiver.ty, Type::Reference(reference) if reference.mutability.is_none()) =>
+            {
+                shared_self = Some(receiver.self_token.span);
+            }
             FnArg::Receiver(receiver) => {
                 has_receiver = true;
                 params.push(Param {
@@ -193,6 +206,7 @@ pub fn analyse(item: syn::TraitItemFn, args: &Args, errors: &mut Vec<syn::Error>
         sig,
         params,
         has_receiver,
+        shared_self,
         return_ty,
         return_ty_nameable,
         body,
