@@ -31,8 +31,8 @@ pub struct Local {
     /// Obviously a reference (see [`crate::scan::looks_like_borrow`]).
     pub borrow_like: bool,
     /// `let r = &v;` / `let r = &mut v;` of a whole local `v`: never stored, borrowed again from
-    /// `v` in each state that uses it (the `bool` says `&mut`).
-    pub reborrow: Option<(LocalId, bool)>,
+    /// `v` in each state that uses it.
+    pub reborrow: Option<Reborrow>,
     /// A local whose value is (syntactically) a borrow of part of this other local.
     pub borrows_from: Option<LocalId>,
     /// For a hidden local that holds a borrow (a loop's iterator): the user's expression that
@@ -48,6 +48,17 @@ pub struct Local {
     pub declared_uninit: Option<BlockId>,
     /// Blocks whose code assigns it (`n = ..`).
     pub assigned_in: BTreeSet<BlockId>,
+}
+
+/// A reference to a whole local, rebuilt in each state that uses it.
+#[derive(Clone, Copy)]
+pub struct Reborrow {
+    pub referent: LocalId,
+    pub mutable: bool,
+    /// Where the user wrote the borrow: its `&` and the borrowed name. Each rebuilt borrow is
+    /// located there, where borrowck's errors about it ("mutable borrow occurs here") belong.
+    pub ampersand: Span,
+    pub name: Span,
 }
 
 /// How control enters a block.

@@ -537,16 +537,21 @@ impl Emitter<'_> {
         let data = &self.cfg.blocks[block];
         let mut out = TokenStream::new();
         for &local in &data.scope {
-            let Some((referent, mutable)) = self.cfg.locals[local].reborrow else {
+            let Some(reborrow) = self.cfg.locals[local].reborrow else {
                 continue;
             };
             if !data.uses.contains(&local) {
                 continue;
             }
             let name = &self.cfg.locals[local].name;
-            let referent = self.cfg.entry_name(block, referent);
-            let mutability = mutable.then(|| quote!(mut));
-            out.extend(quote!(let #name = &#mutability #referent;));
+            let mut referent = self.cfg.entry_name(block, reborrow.referent);
+            referent.set_span(referent.span().located_at(reborrow.name));
+            let borrow = if reborrow.mutable {
+                quote_spanned!(reborrow.ampersand=> &mut #referent)
+            } else {
+                quote_spanned!(reborrow.ampersand=> &#referent)
+            };
+            out.extend(quote!(let #name = #borrow;));
         }
         out
     }

@@ -12,7 +12,7 @@
 //! source afterwards.
 
 use crate::args::internal;
-use crate::cfg::{BlockId, Cfg, Entry, JumpKind, LocalId};
+use crate::cfg::{BlockId, Cfg, Entry, JumpKind, LocalId, Reborrow};
 use crate::scan::{self, LoopContext, Suspension};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -258,7 +258,7 @@ impl<'e> Lowerer<'e> {
                     .entry(local)
                     .or_insert(span);
                 // A re-borrowed reference is rebuilt from its referent wherever it is used.
-                if let Some((referent, _)) = self.cfg.locals[local].reborrow {
+                if let Some(Reborrow { referent, .. }) = self.cfg.locals[local].reborrow {
                     self.cfg.blocks[self.cur].uses.insert(referent);
                 }
             }
@@ -586,7 +586,7 @@ impl<'e> Lowerer<'e> {
 
     /// `let r = &v;` or `let r = &mut v;` where `v` is a whole local of the coroutine: the
     /// reference can be rebuilt after a suspension instead of being stored.
-    fn whole_local_borrow(&self, local: &syn::Local) -> Option<(LocalId, bool)> {
+    fn whole_local_borrow(&self, local: &syn::Local) -> Option<Reborrow> {
         let init = local.init.as_ref()?;
         if init.diverge.is_some() {
             return None;
@@ -607,12 +607,18 @@ impl<'e> Lowerer<'e> {
         let Expr::Path(path) = &*reference.expr else {
             return None;
         };
-        let referent = self.resolve(&path.path.get_ident()?.to_string())?;
+        let name = path.path.get_ident()?;
+        let referent = self.resolve(&name.to_string())?;
         let data = &self.cfg.locals[referent];
         if data.hidden || data.reborrow.is_some() {
             return None;
         }
-        Some((referent, reference.mutability.is_some()))
+        Some(Reborrow {
+            referent,
+            mutable: reference.mutability.is_some(),
+            ampersand: reference.and_token.span,
+            name: name.span(),
+        })
     }
 
     /// Whether a `let` shadows a local of an enclosing scope (which becomes visible again when
