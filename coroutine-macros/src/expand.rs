@@ -1,8 +1,8 @@
 //! The pipeline: attribute tokens and item tokens in, the expanded item out.
 //!
-//! On any error the output is the user's function unchanged (with the suspension macros left to
-//! expand to their own "only inside a coroutine" errors suppressed) plus every error, so the rest
-//! of the crate still type-checks and the user sees all problems at once.
+//! On any error the output is every error plus the function with its coroutine signature and a
+//! placeholder body (see [`fallback`]), so the rest of the crate still type-checks and the user
+//! sees all problems at once, each once.
 
 use crate::args;
 use crate::emit::{self, Emitter};
