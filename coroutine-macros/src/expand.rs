@@ -258,3 +258,35 @@ fn replace_self_tokens(tokens: TokenStream) -> TokenStream {
     }
     out.into_iter().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    /// Not a test: `cargo test -p coroutine-macros --lib -- --ignored expansion_profile` runs the
+    /// expansion of a small coroutine many times, for a profiler (the macro runs unoptimised in
+    /// users' release builds: cargo builds proc macros with `opt-level = 0` by default).
+    #[test]
+    #[ignore = "a profiling harness"]
+    fn expansion_profile() {
+        let args: proc_macro2::TokenStream = "yield = u64, resume = u64".parse().unwrap();
+        let item: proc_macro2::TokenStream = "pub fn co_0(n: u64) -> u64 {
+            let mut sum = 0u64;
+            for k in 0..n {
+                let bonus = yield_!(sum);
+                if k % 3 == 0 {
+                    sum = sum.wrapping_add(k).wrapping_add(bonus);
+                } else {
+                    sum = sum.wrapping_mul(0u64 | 1).wrapping_add(bonus);
+                }
+            }
+            sum
+        }"
+        .parse()
+        .unwrap();
+        let runs: usize = std::env::var("RUNS").map_or(50, |runs| runs.parse().unwrap());
+        let mut size = 0;
+        for _ in 0..runs {
+            size += super::coroutine(args.clone(), item.clone()).into_iter().count();
+        }
+        assert!(size > 0);
+    }
+}
