@@ -11,7 +11,7 @@
 
 use crate::args::internal;
 use crate::cfg::{Cfg, Entry, JumpKind, Layout, LocalId};
-use crate::lower::{parse_allow_mut_placeholder, parse_placeholder, respan};
+use crate::lower::{allow_mut_placeholder_locals, placeholder_index, respan};
 use crate::scan::unraw;
 use crate::signature::Shape;
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
@@ -557,17 +557,20 @@ impl Emitter<'_> {
     }
 
     /// Replaces jump placeholders in a block's code by the code that stores the target's state.
+    /// Builds each level's stream at once: in the compiler, every `TokenStream` operation is a
+    /// call across the proc-macro bridge, and this walks all of the body's code.
     fn replace_jumps(&self, code: TokenStream, block: usize, arm: usize) -> TokenStream {
-        let mut out = TokenStream::new();
+        let mut out: Vec<TokenTree> = Vec::new();
         for tree in code {
             match tree {
                 TokenTree::Ident(ident) => {
-                    if let Some(index) = parse_placeholder(&ident) {
+                    let name = ident.to_string();
+                    if let Some(index) = placeholder_index(&name) {
                         out.extend(self.jump_code(index, block, arm));
-                    } else if let Some(locals) = parse_allow_mut_placeholder(&ident) {
+                    } else if let Some(locals) = allow_mut_placeholder_locals(&name) {
                         out.extend(self.deferred_allows(locals, block));
                     } else {
-                        out.extend([TokenTree::Ident(ident)]);
+                        out.push(TokenTree::Ident(ident));
                     }
                 }
                 TokenTree::Group(group) => {
@@ -576,12 +579,12 @@ impl Emitter<'_> {
                         self.replace_jumps(group.stream(), block, arm),
                     );
                     replaced.set_span(group.span());
-                    out.extend([TokenTree::Group(replaced)]);
+                    out.push(TokenTree::Group(replaced));
                 }
-                other => out.extend([other]),
+                other => out.push(other),
             }
         }
-        out
+        out.into_iter().collect()
     }
 
     /// The code of jump `index`, in the arm of block `arm` (which differs from the jump's

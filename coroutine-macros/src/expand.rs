@@ -285,7 +285,9 @@ mod tests {
         let runs: usize = std::env::var("RUNS").map_or(50, |runs| runs.parse().unwrap());
         let mut size = 0;
         for _ in 0..runs {
-            size += super::coroutine(args.clone(), item.clone()).into_iter().count();
+            size += super::coroutine(args.clone(), item.clone())
+                .into_iter()
+                .count();
         }
         assert!(size > 0);
     }

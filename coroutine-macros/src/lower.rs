@@ -85,23 +85,19 @@ fn allow_mut_placeholder(first: LocalId, count: usize) -> Ident {
     )
 }
 
-/// Whether an identifier is an `allow(unused_mut)` placeholder, and for which locals.
-pub fn parse_allow_mut_placeholder(ident: &Ident) -> Option<std::ops::Range<LocalId>> {
-    let rest = ident.to_string();
-    let (first, count) = rest
+/// Whether an identifier (given as its text) is an `allow(unused_mut)` placeholder, and for
+/// which locals.
+pub fn allow_mut_placeholder_locals(name: &str) -> Option<std::ops::Range<LocalId>> {
+    let (first, count) = name
         .strip_prefix("__coroutines_allow_mut")?
         .split_once('_')?;
     let first: usize = first.parse().ok()?;
     Some(first..first + count.parse::<usize>().ok()?)
 }
 
-/// Whether an identifier is a jump placeholder, and which.
-pub fn parse_placeholder(ident: &Ident) -> Option<usize> {
-    ident
-        .to_string()
-        .strip_prefix("__coroutines_jump")?
-        .parse()
-        .ok()
+/// Whether an identifier (given as its text) is a jump placeholder, and which.
+pub fn placeholder_index(name: &str) -> Option<usize> {
+    name.strip_prefix("__coroutines_jump")?.parse().ok()
 }
 
 impl<'e> Lowerer<'e> {
