@@ -63,7 +63,18 @@ impl Parse for Arg {
                 format!("expected `{key_name} = ...`"),
             ));
         }
-        input.parse::<Token![=]>()?;
+        let equals = input.parse::<Token![=]>()?;
+        if input.is_empty() || input.peek(Token![,]) {
+            let what = if key_name == "crate" {
+                "a path"
+            } else {
+                "a type"
+            };
+            return Err(syn::Error::new(
+                equals.span,
+                format!("expected {what} after `{key_name} =`"),
+            ));
+        }
         Ok(match key_name.as_str() {
             "yield" => Arg::Yield(key, input.parse()?),
             "resume" => Arg::Resume(key, input.parse()?),

@@ -685,7 +685,7 @@ impl Cfg {
 }
 
 /// How a local is called in messages: the body's `self` is stored as a hidden local.
-fn display_name(name: &Ident) -> String {
+pub fn display_name(name: &Ident) -> String {
     if name == "__self" {
         "self".to_owned()
     } else {

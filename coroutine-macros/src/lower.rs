@@ -411,6 +411,11 @@ impl<'e> Lowerer<'e> {
     /// Lowers the whole function body; params are already declared.
     pub fn lower_body(&mut self, body: &syn::Block) {
         let value = self.lower_stmts(&body.stmts);
+        if let Some(Stmt::Expr(tail, None)) = body.stmts.last() {
+            if let Some(error) = self.returned_borrow_error(tail) {
+                self.errors.push(error);
+            }
+        }
         let close = body.brace_token.span.close();
         self.cfg.blocks[self.cur].returns = true;
         let code = match value {
@@ -578,6 +583,21 @@ impl<'e> Lowerer<'e> {
         };
         let root = scan::place_root(place)?;
         self.resolve(&root.to_string())
+    }
+
+    /// A returned value that borrows from a value the body owns (`&x`, `s.as_str()`) cannot
+    /// outlive the coroutine's state; rustc would report it in terms of the generated code.
+    fn returned_borrow_error(&self, value: &Expr) -> Option<syn::Error> {
+        let owner = self.borrowed_root(value)?;
+        let data = &self.cfg.locals[owner];
+        if !data.owned {
+            return None;
+        }
+        let name = crate::cfg::display_name(&data.name);
+        Some(syn::Error::new_spanned(
+            value,
+            format!("cannot return a reference to `{name}`: it is a local of this coroutine, gone when the coroutine returns; return an owned value instead (`{name}.clone()`, `.to_owned()`)"),
+        ))
     }
 
     /// `let r = &v;` or `let r = &mut v;` where `v` is a whole local of the coroutine: the
@@ -962,6 +982,13 @@ impl<'e> Lowerer<'e> {
                 self.try_code(operand, node.question_token.span)
             }
             Expr::Return(node) => {
+                if let Some(error) = node
+                    .expr
+                    .as_ref()
+                    .and_then(|value| self.returned_borrow_error(value))
+                {
+                    self.errors.push(error);
+                }
                 let value = match &node.expr {
                     Some(value) => self.lower_expr(value),
                     None => quote_spanned!(node.return_token.span=> ()),
@@ -1880,6 +1907,8 @@ impl VisitMut for Rewriter<'_> {
                 let span = node.return_token.span;
                 let value = match node.expr.as_mut() {
                     Some(value) => {
+                        self.errors
+                            .extend(self.lowerer.returned_borrow_error(value));
                         self.visit_expr_mut(value);
                         value.to_token_stream()
                     }

@@ -170,8 +170,16 @@ pub fn analyse(item: syn::TraitItemFn, args: &Args, errors: &mut Vec<syn::Error>
         }
     }
 
-    // The outer signature returns the state machine.
-    let krate = &args.krate;
+    // The outer signature returns the state machine. Every token of the returned type, the
+    // crate path included, is located at the written return type (or the name when there is
+    // none): rustc then reports a mismatch with it there ("expected `impl Future<..>` to
+    // resolve to `u32`"), not at the attribute, and notes about it ("within this `impl
+    // Future..`") point there too.
+    let span = match &sig.output {
+        ReturnType::Default => sig.ident.span(),
+        ReturnType::Type(_, ty) => ty.span(),
+    };
+    let krate = &crate::lower::respan(args.krate.clone(), span);
     let lifetimes: Vec<&Lifetime> = sig
         .generics
         .lifetimes()
@@ -180,13 +188,7 @@ pub fn analyse(item: syn::TraitItemFn, args: &Args, errors: &mut Vec<syn::Error>
     let captures = if lifetimes.is_empty() {
         quote!()
     } else {
-        quote!(+ #krate::__private::Captures<(#(&#lifetimes (),)*)>)
-    };
-    // Notes about the returned type ("within this `impl Future..`") point at the written
-    // return type, or at the name when there is none.
-    let span = match &sig.output {
-        ReturnType::Default => sig.ident.span(),
-        ReturnType::Type(..) => sig.output.span(),
+        quote_spanned!(span=> + #krate::ops::Captures<(#(&#lifetimes (),)*)>)
     };
     let output = match &args.generator {
         None => {

@@ -196,10 +196,6 @@ impl<S, F: FnMut() -> S> Drop for PoisonOnUnwind<S, F> {
     }
 }
 
-/// Lets a returned `impl Trait` capture the lifetimes it names (needed before edition 2024).
-pub trait Captures<T: ?Sized> {}
-impl<T: ?Sized, U: ?Sized> Captures<T> for U {}
-
 /// Resuming a coroutine that already returned.
 #[cold]
 #[inline(never)]

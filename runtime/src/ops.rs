@@ -167,3 +167,26 @@ impl<R: Default> ResumeDefault for R {
         pending.take().unwrap_or_default()
     }
 }
+
+/// Lets the `impl Future`/`impl Coroutine` a `#[coroutine]` fn returns capture the lifetimes
+/// of its arguments, which edition 2021 does not do by itself: a coroutine taking `&self` or
+/// `&'a str` returns `impl Future<Output = T> + Stack + Captures<(&'a (),)>`. Implemented by
+/// every type, so it never adds a requirement; it shows up in signatures and compile errors.
+///
+/// ```
+/// use coroutines::ops::Captures;
+///
+/// #[coroutines::coroutine]
+/// fn first_word(text: &str) -> usize {
+///     yield_from!(std::future::ready(()));
+///     text.split(' ').next().map_or(0, str::len)
+/// }
+///
+/// fn captures<'a, F: Captures<(&'a (),)>>(_: &F) {}
+/// let text = String::from("hello world");
+/// let future = first_word(&text);
+/// captures(&future);
+/// assert_eq!(coroutines::get_event_loop().run_until_complete(future), 5);
+/// ```
+pub trait Captures<T: ?Sized> {}
+impl<T: ?Sized, U: ?Sized> Captures<T> for U {}

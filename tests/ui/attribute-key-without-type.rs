@@ -1,0 +1,3 @@
+#[coroutines::coroutine(yield = )]
+fn f() {}
+fn main() {}
