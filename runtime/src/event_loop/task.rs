@@ -506,6 +506,9 @@ pub(super) trait FrameSource<F> {
     /// Whether the future is a coroutine (made by `create_task`).
     const COROUTINE: bool;
     fn push_frames(future: Pin<&mut F>, frames: &mut Vec<Frame>);
+    /// The name of the outermost frame, when the type says it without reading the frames: a
+    /// `#[coroutine]`'s function (its diagram names it), a foreign future's type.
+    fn top_name(future: &F) -> Option<&'static str>;
 }
 
 /// The future is a coroutine: it says where it is.
@@ -519,6 +522,9 @@ impl<F: Stack> FrameSource<F> for FromStack {
     fn push_frames(future: Pin<&mut F>, frames: &mut Vec<Frame>) {
         future.push_frames(frames);
     }
+    fn top_name(future: &F) -> Option<&'static str> {
+        future.diagram().map(|diagram| diagram.function)
+    }
 }
 
 impl<F> FrameSource<F> for FromTypeName {
@@ -527,6 +533,9 @@ impl<F> FrameSource<F> for FromTypeName {
         frames.push(Frame::Foreign {
             type_name: std::any::type_name::<F>(),
         });
+    }
+    fn top_name(_: &F) -> Option<&'static str> {
+        Some(std::any::type_name::<F>())
     }
 }
 
@@ -748,6 +757,7 @@ where
     F::Output: 'static,
     K: FrameSource<F> + 'static,
 {
+    let top = K::top_name(&future);
     let cell = Box::new(TaskCell::<F, K> {
         header: Header {
             shared: Shared {
@@ -759,11 +769,11 @@ where
             local_refs: Cell::new(2),
             state: Cell::new(TaskState::Pending),
             cancel_requested: Cell::new(false),
-            top_is_coroutine: Cell::new(false),
+            top_is_coroutine: Cell::new(K::COROUTINE && top.is_some()),
             joiner: Cell::new(None),
             event_loop,
             created_at,
-            top: Cell::new(std::any::type_name::<F>()),
+            top: Cell::new(top.unwrap_or(std::any::type_name::<F>())),
             extra: Cell::new(None),
         },
         stage: RefCell::new(Stage::Running(future)),
@@ -773,22 +783,24 @@ where
     let header = NonNull::from(Box::leak(cell)).cast::<Header>();
     // SAFETY: just made; only shared references are made from now on.
     let cell = unsafe { header.cast::<TaskCell<F, K>>().as_ref() };
-    // The outermost frame, read once now that the future is pinned where it stays. A scratch
-    // buffer per thread: no allocation per task.
-    SCRATCH.with(|scratch| {
-        let mut scratch = scratch.borrow_mut();
-        scratch.clear();
-        cell.with_future(|future| K::push_frames(future, &mut scratch));
-        match scratch.first() {
-            Some(&Frame::Coroutine { function, .. }) => {
-                cell.header.top.set(function);
-                cell.header.top_is_coroutine.set(true);
+    // Otherwise (a handwritten `Stack` without a diagram) the outermost frame, read once now that
+    // the future is pinned where it stays. A scratch buffer per thread: no allocation per task.
+    if top.is_none() {
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            scratch.clear();
+            cell.with_future(|future| K::push_frames(future, &mut scratch));
+            match scratch.first() {
+                Some(&Frame::Coroutine { function, .. }) => {
+                    cell.header.top.set(function);
+                    cell.header.top_is_coroutine.set(true);
+                }
+                Some(&Frame::Foreign { type_name }) => cell.header.top.set(type_name),
+                None => {}
             }
-            Some(&Frame::Foreign { type_name }) => cell.header.top.set(type_name),
-            None => {}
-        }
-        scratch.clear();
-    });
+            scratch.clear();
+        });
+    }
     (
         Task {
             task: TaskRef { header },
