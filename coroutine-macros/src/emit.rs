@@ -25,10 +25,14 @@ pub struct Emitter<'a> {
     /// Locals kept in place beside the enum, oldest first (see [`Cfg::residents`]).
     pub residents: Vec<LocalId>,
     /// The user's body, braces included. The generated loops and arms stand for it and are
-    /// located there: borrowck labels the loops around a use after move ("inside of this
-    /// loop") and the end of the block where a borrowed local dies, and both should point
-    /// into the body rather than at the attribute.
+    /// located there: borrowck labels the end of the block where a borrowed local dies, and
+    /// that should point into the body rather than at the attribute.
     pub body: Span,
+    /// The user's parameter list, parentheses included. The generated loops start there (their
+    /// labels are located there) and end with the body: a use-after-move error labels every
+    /// loop around the move that does not contain the moved local's declaration ("inside of
+    /// this loop"), and spanning the parameters and the body, the loops contain them all.
+    pub params: Span,
 }
 
 impl Emitter<'_> {
@@ -739,11 +743,11 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
     let output_slots = emitter.output_slots();
     let polls = emitter.polls();
     let steps = emitter.steps();
-    // The loops span the user's whole body: a use-after-move error labels every loop around the
-    // move that does not also contain the moved local's declaration.
+    // The loops span the user's parameters and body (see `Emitter::params`).
     let body_here = internal().located_at(emitter.body);
+    let params_here = internal().located_at(emitter.params);
     let looped = |label: &str, code: TokenStream| {
-        let label = syn::Lifetime::new(label, body_here);
+        let label = syn::Lifetime::new(label, params_here);
         let mut code = Group::new(proc_macro2::Delimiter::Brace, code);
         code.set_span(body_here);
         quote_spanned!(body_here=> #label: loop #code)

@@ -104,6 +104,7 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
                     krate: &args.krate,
                     generator: args.generator.as_ref(),
                     body: body.brace_token.span.join(),
+                    params: shape.sig.paren_token.span.join(),
                 };
                 return emit::function(&shape, &emitter, &outer);
             }
