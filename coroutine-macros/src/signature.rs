@@ -68,6 +68,22 @@ pub fn analyse(item: syn::TraitItemFn, args: &Args, errors: &mut Vec<syn::Error>
     } = item;
     let vis = syn::Visibility::Inherited;
     check_qualifiers(&sig, errors);
+    // A second `#[coroutines::coroutine]` (or `#[coroutine]` imported from us) would rewrite the
+    // rewritten function, and rustc would then report mismatched state types at both
+    // attributes.
+    for attr in &attrs {
+        if attr
+            .path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "coroutine")
+        {
+            errors.push(syn::Error::new_spanned(
+                attr,
+                "`#[coroutine]` is applied more than once to this function; keep one",
+            ));
+        }
+    }
 
     let mut sig = sig;
     // Reported above; the outer function is a plain one either way.
