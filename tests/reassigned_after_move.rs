@@ -138,3 +138,20 @@ fn a_value_moved_away_then_assigned_the_resume_value() {
         CoroutineState::Complete(vec!["first".to_owned(), "a".to_owned(), "b".to_owned()])
     );
 }
+
+#[coroutines::coroutine]
+fn moves_into_dbg(text: &'static str) -> usize {
+    let owned = String::from(text);
+    // `dbg!` returns its argument: `owned` is moved here, and the state must not keep it.
+    let length = dbg!(owned).len();
+    yield_from!(ready(()));
+    length
+}
+
+#[test]
+fn a_local_moved_into_dbg_before_a_suspension() {
+    assert_eq!(
+        EventLoop::new().run_until_complete(moves_into_dbg("four")),
+        4
+    );
+}

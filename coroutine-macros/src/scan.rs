@@ -553,7 +553,8 @@ const BORROW_RETURNING_METHODS: &[&str] = &[
     "windows",
 ];
 
-/// Format-style std macros, whose arguments are only borrowed.
+/// Format-style std macros, whose arguments are only borrowed. (Not `dbg!`: it returns its
+/// argument, so it moves it.)
 const BORROWING_MACROS: &[&str] = &[
     "assert",
     "assert_eq",
@@ -561,7 +562,6 @@ const BORROWING_MACROS: &[&str] = &[
     "debug_assert",
     "debug_assert_eq",
     "debug_assert_ne",
-    "dbg",
     "eprint",
     "eprintln",
     "format",
