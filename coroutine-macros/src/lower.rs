@@ -977,7 +977,9 @@ impl<'e> Lowerer<'e> {
                 quote!((#start #limits #end))
             }
             Expr::Try(node) => {
-                let operand = self.lower_expr(without_parens(&node.expr));
+                // Without the parentheses that `(a + b)?` needs: the operand becomes a call's
+                // argument, where they would trip `unused_parens` in the user's code.
+                let operand = self.lower_expr(scan::without_parens(&node.expr));
                 self.cfg.blocks[self.cur].returns = true;
                 self.try_code(operand, node.question_token.span)
             }
@@ -1919,7 +1921,7 @@ impl VisitMut for Rewriter<'_> {
             }
             Expr::Try(node) => {
                 self.visit_expr_mut(&mut node.expr);
-                let operand = without_parens(&node.expr).to_token_stream();
+                let operand = scan::without_parens(&node.expr).to_token_stream();
                 self.returns = true;
                 *expr = Expr::Verbatim(self.lowerer.try_code(operand, node.question_token.span));
             }
@@ -1956,15 +1958,6 @@ impl VisitMut for Rewriter<'_> {
 
 /// The same tokens, reported at `span` (for paths into the runtime, whose errors should point
 /// at the user's code that caused them).
-/// The operand of `?` without the parentheses that `(a + b)?` needs: the operand becomes a
-/// call's argument, where they would trip `unused_parens` in the user's code.
-fn without_parens(mut expr: &Expr) -> &Expr {
-    while let Expr::Paren(inner) = expr {
-        expr = &inner.expr;
-    }
-    expr
-}
-
 pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()

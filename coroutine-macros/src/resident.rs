@@ -126,26 +126,7 @@ impl<'ast> Visit<'ast> for Finder {
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         // The suspension macros and the formatting and assertion macros of std take
         // expressions; a mention inside any other macro is not counted, which disqualifies it.
-        let readable = scan::suspension_of(mac).is_some()
-            || mac.path.segments.last().is_some_and(|segment| {
-                matches!(
-                    segment.ident.to_string().as_str(),
-                    "print"
-                        | "println"
-                        | "eprint"
-                        | "eprintln"
-                        | "format"
-                        | "write"
-                        | "writeln"
-                        | "panic"
-                        | "assert"
-                        | "assert_eq"
-                        | "assert_ne"
-                        | "debug_assert"
-                        | "debug_assert_eq"
-                        | "debug_assert_ne"
-                )
-            });
+        let readable = scan::suspension_of(mac).is_some() || scan::is_borrowing_macro(mac);
         if readable {
             if let Some(args) = scan::macro_args(mac) {
                 for arg in &args {

@@ -206,7 +206,11 @@ pub fn check_shared_self_assignments(
     }
     impl Assignments<'_> {
         fn check(&mut self, place: &Expr) {
-            if !is_place_behind_self(place) {
+            // `self.a`, `self.a[i].b`: a part of what `self` refers to (`self` itself is not
+            // a place behind it; an explicit `*` may go through a pointer the place owns).
+            let behind_self = matches!(without_parens(place), Expr::Field(_) | Expr::Index(_))
+                && place_root(place).is_some_and(|root| root == "self");
+            if !behind_self {
                 return;
             }
             let place_text = quote::ToTokens::to_token_stream(place)
@@ -240,20 +244,6 @@ pub fn check_shared_self_assignments(
         }
         // A nested item has its own `self`.
         fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    /// `self.a`, `self.a[i].b`: a place reached from `self` through fields and indexing only
-    /// (an explicit `*` may go through a raw pointer or a `&mut` the place owns).
-    fn is_place_behind_self(place: &Expr) -> bool {
-        match place {
-            Expr::Field(field) => is_self_or_place_behind(&field.base),
-            Expr::Index(index) => is_self_or_place_behind(&index.expr),
-            Expr::Paren(paren) => is_place_behind_self(&paren.expr),
-            _ => false,
-        }
-    }
-    fn is_self_or_place_behind(expr: &Expr) -> bool {
-        matches!(expr, Expr::Path(path) if path.qself.is_none() && path.path.is_ident("self"))
-            || is_place_behind_self(expr)
     }
     Assignments {
         receiver,
@@ -576,6 +566,15 @@ const BORROWING_MACROS: &[&str] = &[
     "writeln",
 ];
 
+/// A format-style std macro (`println!`, `assert_eq!`, ...): its arguments are expressions,
+/// and it only borrows them.
+pub fn is_borrowing_macro(mac: &Macro) -> bool {
+    mac.path
+        .segments
+        .last()
+        .is_some_and(|segment| BORROWING_MACROS.contains(&segment.ident.to_string().as_str()))
+}
+
 /// The names an expression may move out of (see the module docs). Over-approximates: a name is
 /// reported unless every mention of it is plainly a borrow, a place being assigned, or the
 /// receiver of a method known to borrow.
@@ -671,13 +670,7 @@ impl<'ast> Visit<'ast> for MoveFinder<'_> {
         }
     }
     fn visit_macro(&mut self, mac: &'ast Macro) {
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|segment| segment.ident.to_string())
-            .unwrap_or_default();
-        if BORROWING_MACROS.contains(&name.as_str()) {
+        if is_borrowing_macro(mac) {
             if let Some(args) = macro_args(mac) {
                 // Format-style macros take every argument by reference; a method call in an
                 // argument still decides for its own receiver.
@@ -711,8 +704,6 @@ fn pattern_binds_by_ref(pat: &Pat) -> bool {
     }
 }
 
-/// Whether a `let` initialiser (or a loop's iterable, or a scrutinee) obviously produces a
-/// borrow, so the bindings it initialises are references and can end before their scope does.
 /// `let x: T = ..` with a type without drop glue, or `let x = 1;` (a number, `bool` or `char`
 /// literal): when `x` is dropped cannot be observed.
 pub fn binds_drop_free_value(local: &syn::Local) -> bool {
@@ -763,6 +754,8 @@ fn is_scalar_literal(expr: &Expr) -> bool {
     }
 }
 
+/// Whether a `let` initialiser (or a loop's iterable, or a scrutinee) obviously produces a
+/// borrow, so the bindings it initialises are references and can end before their scope does.
 pub fn looks_like_borrow(expr: &Expr) -> bool {
     if let Some(inner) = unwrapped(expr) {
         return looks_like_borrow(inner);
@@ -789,6 +782,14 @@ pub fn unwrapped(expr: &Expr) -> Option<&Expr> {
         Expr::Try(question) => Some(&question.expr),
         _ => None,
     }
+}
+
+/// `expr` without the parentheses around it.
+pub fn without_parens(mut expr: &Expr) -> &Expr {
+    while let Expr::Paren(inner) = expr {
+        expr = &inner.expr;
+    }
+    expr
 }
 
 /// The local at the root of a place expression: `v` in `v`, `v[i]`, `v.a.b`, `(*v).c`.
