@@ -83,10 +83,8 @@ pub struct Block {
     pub params: Vec<LocalId>,
     /// The block's code, with jump placeholders.
     pub code: TokenStream,
-    /// Locals the code mentions.
-    pub uses: BTreeSet<LocalId>,
-    /// Where the code first mentions each local it uses.
-    pub use_sites: BTreeMap<LocalId, Span>,
+    /// Locals the code mentions, each with where it first does.
+    pub uses: BTreeMap<LocalId, Span>,
     /// Locals declared in this block, in order.
     pub decls: Vec<LocalId>,
     /// Outgoing jumps (indices into [`Cfg::jumps`]).
@@ -176,8 +174,7 @@ impl Cfg {
             scope,
             params: Vec::new(),
             code: TokenStream::new(),
-            uses: BTreeSet::new(),
-            use_sites: BTreeMap::new(),
+            uses: BTreeMap::new(),
             decls: Vec::new(),
             jumps: Vec::new(),
             forward: None,
@@ -202,7 +199,7 @@ impl Cfg {
                 .any(|&later| self.locals[later].name == *name)
         });
         let hidden = self.locals[local].hidden;
-        if shadowed || (!hidden && !data.uses.contains(&local)) {
+        if shadowed || (!hidden && !data.uses.contains_key(&local)) {
             shadowed_name(local)
         } else {
             name.clone()
@@ -301,7 +298,7 @@ impl Cfg {
         let mentioned: BTreeSet<LocalId> = self
             .blocks
             .iter()
-            .flat_map(|block| block.uses.iter().copied())
+            .flat_map(|block| block.uses.keys().copied())
             .collect();
         let silently_unused = |local: LocalId| {
             let data = &self.locals[local];
@@ -620,7 +617,7 @@ impl Cfg {
             if data.kills.contains(&local) {
                 continue;
             }
-            if let Some(&span) = data.use_sites.get(&local) {
+            if let Some(&span) = data.uses.get(&local) {
                 return Some(span);
             }
             queue.extend(data.jumps.iter().map(|&jump| self.jumps[jump].to));
@@ -651,8 +648,12 @@ impl Cfg {
                     continue;
                 }
                 let data = &self.blocks[block];
-                let mut live: BTreeSet<LocalId> =
-                    data.uses.difference(&data.kills).copied().collect();
+                let mut live: BTreeSet<LocalId> = data
+                    .uses
+                    .keys()
+                    .filter(|local| !data.kills.contains(local))
+                    .copied()
+                    .collect();
                 for &jump in &data.jumps {
                     let jump = &self.jumps[jump];
                     for &local in &live_in[jump.to] {

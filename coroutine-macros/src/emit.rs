@@ -472,7 +472,7 @@ impl Emitter<'_> {
                 .blocks
                 .iter()
                 .enumerate()
-                .any(|(other, data)| other != block && data.uses.contains(&local))
+                .any(|(other, data)| other != block && data.uses.contains_key(&local))
         };
         if locals
             .clone()
@@ -544,7 +544,7 @@ impl Emitter<'_> {
             let Some(reborrow) = self.cfg.locals[local].reborrow else {
                 continue;
             };
-            if !data.uses.contains(&local) {
+            if !data.uses.contains_key(&local) {
                 continue;
             }
             let name = &self.cfg.locals[local].name;

@@ -248,14 +248,11 @@ impl<'e> Lowerer<'e> {
                 continue;
             }
             if let Some(local) = self.resolve(&name) {
-                self.cfg.blocks[self.cur].uses.insert(local);
-                self.cfg.blocks[self.cur]
-                    .use_sites
-                    .entry(local)
-                    .or_insert(span);
+                let uses = &mut self.cfg.blocks[self.cur].uses;
+                uses.entry(local).or_insert(span);
                 // A re-borrowed reference is rebuilt from its referent wherever it is used.
                 if let Some(Reborrow { referent, .. }) = self.cfg.locals[local].reborrow {
-                    self.cfg.blocks[self.cur].uses.insert(referent);
+                    uses.entry(referent).or_insert(span);
                 }
             }
         }
@@ -281,7 +278,7 @@ impl<'e> Lowerer<'e> {
         let data = &self.cfg.locals[local];
         let mut read = Vec::new();
         scan::mentions(value, &mut read);
-        if !block.uses.contains(&local)
+        if !block.uses.contains_key(&local)
             && block.jumps.is_empty()
             && !block.decls.contains(&local)
             && data.reborrow.is_none()
