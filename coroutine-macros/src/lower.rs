@@ -311,6 +311,17 @@ impl<'e> Lowerer<'e> {
         }
     }
 
+    /// Declares the bindings of a `let`'s pattern, marking them drop-free when the `let` shows
+    /// that they are (see [`scan::binds_drop_free_value`]).
+    fn declare_let_pattern(&mut self, local: &syn::Local, pat: &Pat, borrow_like: bool) {
+        let first = self.cfg.locals.len();
+        self.declare_pattern(pat, borrow_like);
+        let drop_free = scan::binds_drop_free_value(local);
+        for declared in &mut self.cfg.locals[first..] {
+            declared.drop_free = drop_free;
+        }
+    }
+
     /// Declares the bindings of a pattern (after its initialiser was lowered).
     fn declare_pattern(&mut self, pat: &Pat, borrow_like: bool) {
         if scan::pattern_has_macro(pat) {
@@ -521,7 +532,7 @@ impl<'e> Lowerer<'e> {
                 }
                 _ => (None, false),
             };
-            self.declare_pattern(pat, borrow_like);
+            self.declare_let_pattern(local, pat, borrow_like);
             for declared in first..self.cfg.locals.len() {
                 let data = &mut self.cfg.locals[declared];
                 data.reborrow = referent;
@@ -529,7 +540,6 @@ impl<'e> Lowerer<'e> {
                     data.borrows_from = borrows_from;
                 }
                 data.owned = owned && matches!(pat, Pat::Ident(_));
-                data.drop_free = scan::binds_drop_free_value(local);
                 data.declared_uninit = uninit;
             }
             return;
@@ -705,16 +715,13 @@ impl<'e> Lowerer<'e> {
                 let code = self.wrap_unsafe(quote!(#(#attrs)* let #pat #annotation = #value;));
                 self.cfg.blocks[self.cur].forward = None;
                 self.cfg.blocks[self.cur].code.extend(quote!(#allow #code));
-                self.declare_pattern(pat, borrow_like);
-                if let Some(declared) = self.cfg.locals.last_mut() {
-                    declared.drop_free = scan::binds_drop_free_value(local);
-                }
+                self.declare_let_pattern(local, pat, borrow_like);
             }
             Some((_, diverge)) if !self.needs(diverge) => {
                 let diverge = self.verbatim_expr(diverge);
                 let code = quote!(#(#attrs)* let #pat #annotation = #value else #diverge;);
                 self.emit(code);
-                self.declare_pattern(pat, borrow_like);
+                self.declare_let_pattern(local, pat, borrow_like);
             }
             Some((else_token, diverge)) => {
                 // `let PAT = v else { .. }` with a suspension in the `else` block: match, carrying
