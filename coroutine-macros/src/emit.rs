@@ -561,34 +561,15 @@ impl Emitter<'_> {
     }
 
     /// Replaces jump placeholders in a block's code by the code that stores the target's state.
-    /// Builds each level's stream at once: in the compiler, every `TokenStream` operation is a
-    /// call across the proc-macro bridge, and this walks all of the body's code.
     fn replace_jumps(&self, code: TokenStream, block: usize, arm: usize) -> TokenStream {
-        let mut out: Vec<TokenTree> = Vec::new();
-        for tree in code {
-            match tree {
-                TokenTree::Ident(ident) => {
-                    let name = ident.to_string();
-                    if let Some(index) = placeholder_index(&name) {
-                        out.extend(self.jump_code(index, block, arm));
-                    } else if let Some(locals) = allow_mut_placeholder_locals(&name) {
-                        out.extend(self.deferred_allows(locals, block));
-                    } else {
-                        out.push(TokenTree::Ident(ident));
-                    }
-                }
-                TokenTree::Group(group) => {
-                    let mut replaced = Group::new(
-                        group.delimiter(),
-                        self.replace_jumps(group.stream(), block, arm),
-                    );
-                    replaced.set_span(group.span());
-                    out.push(TokenTree::Group(replaced));
-                }
-                other => out.push(other),
+        replace_idents(code, &mut |ident| {
+            let name = ident.to_string();
+            match placeholder_index(&name) {
+                Some(index) => Some(self.jump_code(index, block, arm)),
+                None => allow_mut_placeholder_locals(&name)
+                    .map(|locals| self.deferred_allows(locals, block)),
             }
-        }
-        out.into_iter().collect()
+        })
     }
 
     /// The code of jump `index`, in the arm of block `arm` (which differs from the jump's
@@ -668,24 +649,41 @@ pub fn resume_return(krate: &TokenStream, value: &TokenStream) -> TokenStream {
 /// `code` with every identifier in `names` written `(*name)` (see [`crate::resident`]: each
 /// occurrence is a mention in a place position).
 fn dereference(code: TokenStream, names: &[String]) -> TokenStream {
-    code.into_iter()
-        .map(|tree| match tree {
-            TokenTree::Ident(ident) if names.contains(&unraw(&ident)) => {
-                let star = proc_macro2::Punct::new('*', proc_macro2::Spacing::Alone);
-                let mut group =
-                    Group::new(proc_macro2::Delimiter::Parenthesis, quote!(#star #ident));
-                group.set_span(internal());
-                TokenTree::Group(group)
-            }
+    replace_idents(code, &mut |ident| {
+        names.contains(&unraw(ident)).then(|| {
+            let star = proc_macro2::Punct::new('*', proc_macro2::Spacing::Alone);
+            let mut group = Group::new(proc_macro2::Delimiter::Parenthesis, quote!(#star #ident));
+            group.set_span(internal());
+            TokenTree::Group(group).into()
+        })
+    })
+}
+
+/// `code` with each identifier replaced by what `replace` gives for it (`None` keeps it), at
+/// every depth; groups keep their delimiters and spans. Each level is built at once: in the
+/// compiler, every `TokenStream` operation is a call across the proc-macro bridge, and the
+/// callers walk all of the body's code.
+fn replace_idents(
+    code: TokenStream,
+    replace: &mut dyn FnMut(&Ident) -> Option<TokenStream>,
+) -> TokenStream {
+    let mut out: Vec<TokenTree> = Vec::new();
+    for tree in code {
+        match tree {
+            TokenTree::Ident(ident) => match replace(&ident) {
+                Some(tokens) => out.extend(tokens),
+                None => out.push(TokenTree::Ident(ident)),
+            },
             TokenTree::Group(group) => {
                 let mut replaced =
-                    Group::new(group.delimiter(), dereference(group.stream(), names));
+                    Group::new(group.delimiter(), replace_idents(group.stream(), replace));
                 replaced.set_span(group.span());
-                TokenTree::Group(replaced)
+                out.push(TokenTree::Group(replaced));
             }
-            other => other,
-        })
-        .collect()
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
 }
 
 fn is_single_ident(tokens: &TokenStream) -> bool {
