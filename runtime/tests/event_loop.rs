@@ -571,6 +571,22 @@ fn a_sleep_pending_on_a_closed_loop_finishes_elsewhere() {
 }
 
 #[test]
+fn a_sleep_pending_on_a_closed_loop_does_not_finish_early() {
+    within(|| {
+        let event_loop = EventLoop::new();
+        let mut pending = sleep(3600);
+        event_loop.run_until_complete(std::future::poll_fn(|cx| {
+            assert!(Pin::new(&mut pending).poll(cx).is_pending());
+            Poll::Ready(())
+        }));
+        // The closed loop no longer holds the timer: that is not the timer having fired.
+        event_loop.close();
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(Pin::new(&mut pending).poll(&mut cx).is_pending());
+    });
+}
+
+#[test]
 fn redundant_wakes_cost_one_poll() {
     within(|| {
         let event_loop = EventLoop::new();

@@ -1272,9 +1272,11 @@ impl Inner {
         drop(waker);
     }
 
-    /// Whether the `sleep` timer `key` fired (or is otherwise no longer pending).
+    /// Whether the `sleep` timer `key` fired (or is otherwise no longer pending). A closed loop
+    /// has let go of its timers without firing them: it cannot tell, and says no (the `Sleep`
+    /// then reads the clock).
     fn sleep_done(&self, key: SleepKey) -> bool {
-        !self.sleeps.borrow().is_pending(key)
+        self.state.get() != State::Closed && !self.sleeps.borrow().is_pending(key)
     }
 
     #[track_caller]
