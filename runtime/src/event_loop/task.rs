@@ -1108,16 +1108,6 @@ pub struct Task<T> {
 }
 
 impl<T> Task<T> {
-    /// The task, untyped.
-    fn task(&self) -> &dyn AnyTask {
-        &*self.task
-    }
-
-    /// The task, untyped, as a counted reference (for handles and callbacks).
-    fn task_rc(&self) -> TaskRef {
-        self.task.clone()
-    }
-
     /// The task, typed.
     fn joinable(&self) -> &dyn Joinable<T> {
         // SAFETY: `join` is the `joinable` of the task's own type (see `new_task`), and our
@@ -1127,7 +1117,7 @@ impl<T> Task<T> {
 
     /// The task's id, unique within its loop (what [`ExceptionContext::task_id`] reports).
     pub fn id(&self) -> u64 {
-        self.task().header().id().0
+        self.task.header().id().0
     }
 
     /// The task's name: asyncio's `task.get_name()`. The name given with
@@ -1147,7 +1137,7 @@ impl<T> Task<T> {
     /// assert_eq!(other.get_name(), format!("Task-{}", other.id()));
     /// ```
     pub fn get_name(&self) -> String {
-        self.task().header().name()
+        self.task.header().name()
     }
 
     /// Names the task: asyncio's `task.set_name(name)`. The name shows in its `Debug` output, in
@@ -1161,7 +1151,7 @@ impl<T> Task<T> {
     /// # task.cancel();
     /// ```
     pub fn set_name(&self, name: impl Into<String>) {
-        self.task().header().set_name(name.into());
+        self.task.header().set_name(name.into());
     }
 
     /// The task's frames, outermost first, read without polling anything: asyncio's
@@ -1191,7 +1181,7 @@ impl<T> Task<T> {
     /// assert!(task.get_stack().is_empty());
     /// ```
     pub fn get_stack(&self) -> Vec<Frame> {
-        stack_of(self.task())
+        stack_of(&*self.task)
     }
 
     /// Prints the task's [stack](Task::get_stack) to stderr: asyncio's `task.print_stack()`.
@@ -1209,7 +1199,7 @@ impl<T> Task<T> {
     /// # task.cancel();
     /// ```
     pub fn print_stack(&self) {
-        let _ = write_stack(self.task(), &mut io::stderr().lock());
+        let _ = write_stack(&*self.task, &mut io::stderr().lock());
     }
 
     /// Writes what [`print_stack`](Task::print_stack) prints into `out`: asyncio's
@@ -1226,7 +1216,7 @@ impl<T> Task<T> {
     /// # task.cancel();
     /// ```
     pub fn write_stack(&self, out: &mut impl io::Write) -> io::Result<()> {
-        write_stack(self.task(), out)
+        write_stack(&*self.task, out)
     }
 
     /// Where the task was created: the caller of [`create_task`](super::EventLoop::create_task)
@@ -1241,7 +1231,7 @@ impl<T> Task<T> {
     /// # task.cancel();
     /// ```
     pub fn created_at(&self) -> &'static Location<'static> {
-        self.task().header().created_at
+        self.task.header().created_at
     }
 
     /// Names the task and gives it back, for `let task = create_task(work()).with_name("w1");`.
@@ -1260,12 +1250,12 @@ impl<T> Task<T> {
 
     /// Whether the task has finished: returned, panicked, or was cancelled.
     pub fn done(&self) -> bool {
-        self.task().header().done()
+        self.task.header().done()
     }
 
     /// Whether the task was cancelled (or destroyed by closing its loop).
     pub fn cancelled(&self) -> bool {
-        self.task().header().state.get() == TaskState::Cancelled
+        self.task.header().state.get() == TaskState::Cancelled
     }
 
     /// Cancels the task: asyncio's `task.cancel()`. Returns false if the task was already done.
@@ -1289,14 +1279,12 @@ impl<T> Task<T> {
     /// assert!(!task.cancel());
     /// ```
     pub fn cancel(&self) -> bool {
-        cancel(&self.task_rc())
+        cancel(&self.task)
     }
 
     /// An untyped handle to this task, to cancel it or check on it from elsewhere.
     pub fn handle(&self) -> TaskHandle {
-        TaskHandle {
-            task: self.task_rc(),
-        }
+        TaskHandle::from_task(&self.task)
     }
 
     /// The task's outcome, once it is done: asyncio's `task.result()`, with the exception
@@ -1334,7 +1322,7 @@ impl<T> Task<T> {
     /// Schedules `callback` to run (with a handle to this task) once the task is done, or soon if
     /// it is done already: asyncio's `add_done_callback`. Callbacks run in the order added.
     pub fn add_done_callback(&self, callback: impl FnOnce(&TaskHandle) + 'static) {
-        add_done_callback(&self.task_rc(), Box::new(callback));
+        add_done_callback(&self.task, Box::new(callback));
     }
 
     fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
@@ -1344,7 +1332,7 @@ impl<T> Task<T> {
                 Poll::Ready(outcome)
             }
             None => {
-                let header = self.task().header();
+                let header = self.task.header();
                 let joiner = match header.joiner.take() {
                     Some(joiner) if joiner.will_wake(cx.waker()) => joiner,
                     _ => cx.waker().clone(),
@@ -1397,14 +1385,14 @@ impl<T> Future for Task<T> {
 /// ```
 impl<T> Stack for Task<T> {
     fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>) {
-        push_awaited_frames(self.task(), frames);
+        push_awaited_frames(&*self.task, frames);
     }
 }
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
         if self.awaited && cancelling() {
-            cancel(&self.task_rc());
+            cancel(&self.task);
         }
     }
 }
@@ -1438,7 +1426,7 @@ impl<T> Drop for Task<T> {
 /// ```
 impl<T: fmt::Debug> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_repr(self.task(), f, &mut |f| {
+        fmt_repr(&*self.task, f, &mut |f| {
             self.joinable()
                 .with_output(&mut |output| write!(f, " result={output:?}"))
         })
@@ -1476,7 +1464,7 @@ impl<T> Future for Join<T> {
 /// As for [`Task`]: the awaited task's frames.
 impl<T> Stack for Join<T> {
     fn push_frames(self: Pin<&mut Self>, frames: &mut Vec<Frame>) {
-        push_awaited_frames(self.task.task(), frames);
+        push_awaited_frames(&*self.task.task, frames);
     }
 }
 
