@@ -1330,11 +1330,9 @@ impl Inner {
     /// Queues the first step of the main task (asyncio: `Task.__init__` does
     /// `call_soon(self._step)`).
     fn schedule(&self, task: &dyn Step) {
-        if task.waker().mark_scheduled() {
-            self.ready.borrow_mut().push_back(Ready::Step(TaskKey {
-                id: task.id(),
-                slot: TaskKey::NO_SLOT,
-            }));
+        let waker = task.waker();
+        if waker.mark_scheduled() {
+            self.ready.borrow_mut().push_back(Ready::Step(waker.key()));
         }
     }
 
