@@ -16,8 +16,6 @@ pub(super) struct TaskTable {
     slots: Vec<Slot>,
     /// Slots neither occupied nor reserved, the most recently freed last.
     free: Vec<u32>,
-    /// Occupied slots.
-    len: usize,
 }
 
 struct Slot {
@@ -47,7 +45,6 @@ impl TaskTable {
         debug_assert!(slot.task.is_none(), "the slot was reserved");
         slot.id = key.id;
         slot.task = Some(task);
-        self.len += 1;
     }
 
     /// The task `key` names, if it has not finished.
@@ -66,7 +63,6 @@ impl TaskTable {
             return None;
         }
         let task = slot.task.take()?;
-        self.len -= 1;
         self.free.push(key.slot);
         Some(task)
     }
@@ -82,20 +78,21 @@ impl TaskTable {
         tasks.into_iter().map(|(_, task)| task.clone()).collect()
     }
 
-    /// Empties the table; returns its tasks in creation order.
+    /// Empties the table; returns its tasks in creation order (moved out: no task is dropped
+    /// here, while the table may be borrowed).
     pub(super) fn take_sorted(&mut self) -> Vec<TaskRef> {
-        let tasks = if self.len == 0 {
-            Vec::new()
-        } else {
-            self.sorted()
-        };
-        *self = TaskTable::default();
-        tasks
+        let mut tasks: Vec<(TaskId, TaskRef)> = std::mem::take(self)
+            .slots
+            .into_iter()
+            .filter_map(|slot| Some((slot.id, slot.task?)))
+            .collect();
+        tasks.sort_unstable_by_key(|(id, _)| *id);
+        tasks.into_iter().map(|(_, task)| task).collect()
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.len
+        self.slots.iter().filter(|slot| slot.task.is_some()).count()
     }
 }
 
