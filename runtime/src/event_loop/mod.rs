@@ -1056,16 +1056,11 @@ impl EventLoop {
         // A main future that is a task handle adds nothing: its task is listed below.
         let is_task_handle = |type_name: &str| {
             [
-                std::any::type_name::<Task<()>>(),
-                std::any::type_name::<Join<()>>(),
+                generic_prefix(std::any::type_name::<Task<()>>()),
+                generic_prefix(std::any::type_name::<Join<()>>()),
             ]
             .iter()
-            .any(|handle| {
-                let prefix = handle.strip_suffix("<()>").unwrap_or(handle);
-                type_name
-                    .strip_prefix(prefix)
-                    .is_some_and(|rest| rest.starts_with('<'))
-            })
+            .any(|handle| type_name.starts_with(handle))
         };
         if let Some((id, type_name)) = self
             .inner
@@ -1571,14 +1566,19 @@ impl Drop for Inner {
 /// type name shows one (a `#[coroutine]` fn's future is a closure inside that fn), else `Task-N`.
 /// Only for display: type names are not a stable format.
 fn main_name(id: TaskId, type_name: &str) -> String {
-    let adapter = core::any::type_name::<crate::CoroutineFuture<()>>();
-    let adapter = adapter.strip_suffix("()>").unwrap_or(adapter);
+    let coroutine = generic_prefix(std::any::type_name::<crate::CoroutineFuture<()>>());
     type_name
-        .strip_prefix(adapter)
+        .strip_prefix(coroutine)
         .and_then(|rest| rest.find("::{{closure}}").map(|end| &rest[..end]))
         .and_then(|path| path.rsplit("::").next())
         .filter(|name| !name.is_empty() && !name.contains(['<', '>', '{']))
         .map_or_else(|| format!("Task-{}", id.0), str::to_owned)
+}
+
+/// How the type name of every instance of a generic type starts, from the name of its instance
+/// for `()`: `a::B<` from `a::B<()>`.
+fn generic_prefix(instance: &'static str) -> &'static str {
+    instance.strip_suffix("()>").unwrap_or(instance)
 }
 
 /// asyncio's repr of the main task of `run_until_complete`, which has one foreign frame.
