@@ -2,7 +2,7 @@
 
 use super::timer::{SleepKey, TimerEntry};
 use super::waker::Remote;
-use super::{epoch, timer_thread, with_local_loop, with_running_loop, LoopId};
+use super::{timer_thread, with_local_loop, with_running_loop, LoopId};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -133,9 +133,7 @@ impl From<i32> for Delay {
 /// ```
 pub fn sleep(delay: impl Into<Delay>) -> Sleep {
     Sleep {
-        delay: delay.into().0,
-        deadline: None,
-        timer: None,
+        state: SleepState::New(delay.into().0),
     }
 }
 
@@ -144,20 +142,34 @@ pub fn sleep(delay: impl Into<Delay>) -> Sleep {
 /// Dropping it before it finishes cancels its timer.
 #[must_use = "futures do nothing unless awaited or polled"]
 pub struct Sleep {
-    delay: Duration,
-    /// Set by the first poll.
-    deadline: Option<Instant>,
-    timer: Option<Registration>,
+    state: SleepState,
 }
 
-/// Where a pending `Sleep` waits to be woken.
-enum Registration {
+/// Where a `Sleep` is in its life.
+///
+/// One enum, rather than the delay, an optional deadline and an optional timer side by side: a
+/// sleeping task's block holds its `Sleep`, so every byte here is paid once per sleeping task
+/// (32 bytes; the three fields took 56).
+enum SleepState {
+    /// Not polled yet: the clock starts at the first poll.
+    New(Duration),
+    /// A zero delay polled once: the next poll finishes it.
+    Yielded,
     /// A timer of a loop, which owns it (see [`SleepTimers`](super::timer::SleepTimers)): the
     /// `Sleep` reaches it on the loop's thread, and cancels it from any other through the loop's
     /// mailbox.
-    Loop { key: SleepKey, remote: Arc<Remote> },
+    OnLoop {
+        deadline: Instant,
+        key: SleepKey,
+        remote: Arc<Remote>,
+    },
     /// A timer of the fallback timer thread, shared with it.
-    TimerThread(Arc<TimerEntry>),
+    OnTimerThread {
+        deadline: Instant,
+        entry: Arc<TimerEntry>,
+    },
+    /// Finished; polled again, it stays finished.
+    Done,
 }
 
 /// Who owns a `Sleep`'s timer (for `Debug`).
@@ -165,42 +177,6 @@ enum Registration {
 enum Owner {
     Loop(LoopId),
     TimerThread,
-}
-
-impl Registration {
-    fn owner(&self) -> Owner {
-        match self {
-            Registration::Loop { remote, .. } => Owner::Loop(remote.loop_id),
-            Registration::TimerThread(_) => Owner::TimerThread,
-        }
-    }
-
-    /// Whether the timer fired. Off its loop's thread, a loop's timer cannot be asked: false,
-    /// and the caller reads the clock.
-    fn has_fired(&self) -> bool {
-        match self {
-            Registration::Loop { key, remote } => {
-                with_local_loop(remote.loop_id, |event_loop| event_loop.sleep_done(*key))
-                    .unwrap_or(false)
-            }
-            Registration::TimerThread(entry) => entry.has_fired(),
-        }
-    }
-
-    /// Cancels the timer (nothing happens if it fired already).
-    fn cancel(self) {
-        match self {
-            Registration::Loop { key, remote } => {
-                if with_local_loop(remote.loop_id, |event_loop| event_loop.cancel_sleep(key))
-                    .is_none()
-                {
-                    // Another thread's loop (or one that is gone, whose mailbox refuses it).
-                    remote.cancel_sleep(key);
-                }
-            }
-            Registration::TimerThread(entry) => entry.cancel(),
-        }
-    }
 }
 
 /// About thirty years: what "forever" means for a deadline, since `Instant` cannot represent
@@ -213,35 +189,35 @@ impl Future for Sleep {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        let deadline = match this.deadline {
-            Some(deadline) => {
-                // The clock is read only when the timer has not fired (a spurious poll, or one
-                // from a new executor): a timer that fired is past its deadline.
-                let fired = this.timer.as_ref().is_some_and(Registration::has_fired);
-                if fired {
-                    // Nothing left to cancel.
-                    this.timer = None;
-                    return Poll::Ready(());
-                }
-                if this.delay.is_zero() || Instant::now() >= deadline {
-                    this.cancel_timer();
-                    return Poll::Ready(());
-                }
-                deadline
-            }
-            None => {
-                if this.delay.is_zero() {
+        let deadline = match this.state {
+            SleepState::New(delay) => {
+                if delay.is_zero() {
                     // asyncio's `sleep(0)` is a bare `yield`: the task is rescheduled at once,
                     // behind whatever else is ready. No timer needed, and no clock (reading it
-                    // was most of the cost of a yield): the next poll finishes it. The deadline
-                    // recorded is the loop clock's epoch, which is in the past too.
-                    this.deadline = Some(epoch());
+                    // was most of the cost of a yield): the next poll finishes it.
+                    this.state = SleepState::Yielded;
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
                 }
                 let now = Instant::now();
-                let deadline = now.checked_add(this.delay).unwrap_or_else(|| now + FOREVER);
-                this.deadline = Some(deadline);
+                now.checked_add(delay).unwrap_or_else(|| now + FOREVER)
+            }
+            SleepState::Yielded | SleepState::Done => {
+                this.state = SleepState::Done;
+                return Poll::Ready(());
+            }
+            SleepState::OnLoop { deadline, .. } | SleepState::OnTimerThread { deadline, .. } => {
+                // The clock is read only when the timer has not fired (a spurious poll, or one
+                // from a new executor): a timer that fired is past its deadline.
+                if this.timer_fired() {
+                    // Nothing left to cancel.
+                    this.state = SleepState::Done;
+                    return Poll::Ready(());
+                }
+                if Instant::now() >= deadline {
+                    this.cancel_timer();
+                    return Poll::Ready(());
+                }
                 deadline
             }
         };
@@ -260,35 +236,62 @@ impl Sleep {
         // `with_running_loop` lends us the loop only while we add the timer; firing, even of an
         // already-due timer, happens later, from the loop.
         let registered = with_running_loop(|event_loop| {
-            if let Some(Registration::Loop { key, remote }) = &self.timer {
+            if let SleepState::OnLoop { key, remote, .. } = &self.state {
                 if remote.loop_id == event_loop.id() && event_loop.set_sleep_waker(*key, waker) {
                     return;
                 }
             }
             let key = event_loop.add_sleep(deadline, waker.clone());
             let remote = Arc::clone(&event_loop.remote);
-            self.replace_timer(Registration::Loop { key, remote });
+            self.replace_timer(SleepState::OnLoop {
+                deadline,
+                key,
+                remote,
+            });
         });
         if registered.is_some() {
             return;
         }
-        if let Some(Registration::TimerThread(entry)) = &self.timer {
+        if let SleepState::OnTimerThread { entry, .. } = &self.state {
             entry.set_waker(waker);
             return;
         }
         let entry = Arc::new(TimerEntry::new(waker.clone()));
         timer_thread::add(deadline, Arc::clone(&entry));
-        self.replace_timer(Registration::TimerThread(entry));
+        self.replace_timer(SleepState::OnTimerThread { deadline, entry });
     }
 
-    fn replace_timer(&mut self, timer: Registration) {
+    /// Whether the timer fired. Off its loop's thread, a loop's timer cannot be asked: false,
+    /// and the caller reads the clock.
+    fn timer_fired(&self) -> bool {
+        match &self.state {
+            SleepState::OnLoop { key, remote, .. } => {
+                with_local_loop(remote.loop_id, |event_loop| event_loop.sleep_done(*key))
+                    .unwrap_or(false)
+            }
+            SleepState::OnTimerThread { entry, .. } => entry.has_fired(),
+            SleepState::New(_) | SleepState::Yielded | SleepState::Done => false,
+        }
+    }
+
+    fn replace_timer(&mut self, waiting: SleepState) {
         self.cancel_timer();
-        self.timer = Some(timer);
+        self.state = waiting;
     }
 
+    /// Cancels the timer, if any (nothing happens if it fired already), and finishes.
     fn cancel_timer(&mut self) {
-        if let Some(timer) = self.timer.take() {
-            timer.cancel();
+        match std::mem::replace(&mut self.state, SleepState::Done) {
+            SleepState::OnLoop { key, remote, .. } => {
+                if with_local_loop(remote.loop_id, |event_loop| event_loop.cancel_sleep(key))
+                    .is_none()
+                {
+                    // Another thread's loop (or one that is gone, whose mailbox refuses it).
+                    remote.cancel_sleep(key);
+                }
+            }
+            SleepState::OnTimerThread { entry, .. } => entry.cancel(),
+            SleepState::New(_) | SleepState::Yielded | SleepState::Done => {}
         }
     }
 }
@@ -311,10 +314,31 @@ impl crate::Stack for Sleep {
 
 impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sleep")
-            .field("delay", &self.delay)
-            .field("deadline", &self.deadline)
-            .field("timer", &self.timer.as_ref().map(Registration::owner))
-            .finish()
+        let mut f = f.debug_struct("Sleep");
+        match &self.state {
+            SleepState::New(delay) => f.field("delay", delay),
+            SleepState::Yielded => f.field("delay", &Duration::ZERO),
+            SleepState::OnLoop {
+                deadline, remote, ..
+            } => f
+                .field("deadline", deadline)
+                .field("timer", &Owner::Loop(remote.loop_id)),
+            SleepState::OnTimerThread { deadline, .. } => f
+                .field("deadline", deadline)
+                .field("timer", &Owner::TimerThread),
+            SleepState::Done => f.field("done", &true),
+        }
+        .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sleeping task's block holds its `Sleep`: this guards against growing it by accident.
+    #[test]
+    fn sleep_size() {
+        assert_eq!(std::mem::size_of::<Sleep>(), 32);
     }
 }
