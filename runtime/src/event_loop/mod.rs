@@ -50,6 +50,7 @@ use std::future::{Future, IntoFuture};
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{pin, Pin};
+use std::ptr;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -194,8 +195,12 @@ enum Ready {
 thread_local! {
     /// The loop `get_event_loop` returns when none is running.
     static CURRENT: RefCell<Option<EventLoop>> = const { RefCell::new(None) };
-    /// The loop running on this thread, if any (at most one: see `RunGuard::enter`).
-    static RUNNING: RefCell<Option<Rc<Inner>>> = const { RefCell::new(None) };
+    /// The loop running on this thread, if any (at most one: see `RunGuard::enter`): a count of
+    /// its `Rc`, held as `Rc::into_raw` by the run's [`RunGuard`] from its start to its end;
+    /// null when no loop runs. A bare pointer, not an `Option<Rc>` in a `RefCell`: every wake,
+    /// timer and `sleep` asks for it, and a thread-local without a destructor is one load away,
+    /// where the `RefCell` cost a registration check and a borrow count each time.
+    static RUNNING: Cell<*const Inner> = const { Cell::new(ptr::null()) };
     /// The loops created on this thread that may still exist, so that a wake on this thread
     /// reaches its loop's ready queue even while the loop is not running (see `schedule_here`).
     static LOCAL_LOOPS: RefCell<Vec<(LoopId, Weak<Inner>)>> = const { RefCell::new(Vec::new()) };
@@ -226,7 +231,14 @@ thread_local! {
 /// assert!(!get_event_loop().is_closed());
 /// ```
 pub fn get_event_loop() -> EventLoop {
-    if let Some(inner) = RUNNING.with(|running| running.borrow().clone()) {
+    let running = RUNNING.with(Cell::get);
+    if !running.is_null() {
+        // SAFETY: a non-null `running` is from `Rc::into_raw`, and its count is held until the
+        // run's guard ends (see `RUNNING`): a count may be added and owned by a new `Rc`.
+        let inner = unsafe {
+            Rc::increment_strong_count(running);
+            Rc::from_raw(running)
+        };
         return EventLoop { inner };
     }
     CURRENT.with(|current| {
@@ -253,12 +265,11 @@ pub fn set_event_loop(event_loop: &EventLoop) {
 
 /// Runs `f` with the loop running on this thread, if there is one.
 fn with_running_loop<R>(f: impl FnOnce(&Inner) -> R) -> Option<R> {
-    // `try_with`: a future may be polled or dropped while thread-locals are being destroyed;
-    // then no loop is running.
-    RUNNING
-        .try_with(|running| running.borrow().as_deref().map(f))
-        .ok()
-        .flatten()
+    let running = RUNNING.with(Cell::get);
+    // SAFETY: non-null only while a run's guard holds a count of the loop's `Rc` (see
+    // `RUNNING`); the guard outlives `f`, which runs inside that run (a run cannot start or end
+    // inside `f`: a nested run is refused, and the guard ends only when its run returns).
+    (!running.is_null()).then(|| f(unsafe { &*running }))
 }
 
 /// Appends a step of `task` to the ready queue of loop `loop_id` if that loop belongs to this
@@ -1658,13 +1669,12 @@ impl<'a> RunGuard<'a> {
     #[track_caller]
     fn enter(inner: &'a Rc<Inner>) -> Self {
         RUNNING.with(|running| {
-            let mut running = running.borrow_mut();
             // A loop run from inside another's coroutine would block the outer loop, and its
             // own timers would be confused with the outer's; asyncio forbids it since 3.7.
-            if running.is_some() {
+            if !running.get().is_null() {
                 panic!("Cannot run the event loop while another loop is running");
             }
-            *running = Some(Rc::clone(inner));
+            running.set(Rc::into_raw(Rc::clone(inner)));
         });
         // `stopping` is left as it is: a `stop()` before the run makes it a single iteration.
         inner.state.set(State::Running);
@@ -1678,8 +1688,8 @@ impl Drop for RunGuard<'_> {
         self.inner.stopping.set(false);
         self.inner.main_task.set(None);
         self.inner.main_busy.set(false);
-        // `try_with`: the guard may be dropped during thread teardown (a loop run from a
-        // thread-local's destructor); there is nothing left to reset then.
-        let _ = RUNNING.try_with(|running| running.borrow_mut().take());
+        let running = RUNNING.with(|running| running.replace(ptr::null()));
+        // SAFETY: set by `enter` from `Rc::into_raw`; this gives its count back, once.
+        drop(unsafe { Rc::from_raw(running) });
     }
 }
