@@ -21,6 +21,7 @@ mod exception;
 mod gather;
 mod handle;
 mod loop_future;
+mod slab;
 mod sleep;
 mod table;
 mod task;

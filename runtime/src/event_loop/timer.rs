@@ -1,5 +1,6 @@
 //! Deadline-ordered timers, shared by the event loop and by the fallback timer thread.
 
+use super::slab::Slab;
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 use std::mem;
@@ -185,16 +186,9 @@ impl<T> Ord for Timer<T> {
 /// mailbox (see `sleep.rs`).
 #[derive(Default)]
 pub(super) struct SleepTimers {
-    slots: Vec<SleepSlot>,
-    /// Slots without a timer, the most recently freed last.
-    free: Vec<u32>,
-}
-
-struct SleepSlot {
-    /// Bumped whenever the slot's timer fires or is cancelled, so that a key names one timer.
-    generation: u32,
-    /// `Some` while the slot holds a pending timer.
-    waker: Option<Waker>,
+    /// Stamped with a generation, new for every timer a slot holds, so that a key names one
+    /// timer.
+    slab: Slab<Waker>,
 }
 
 /// Names one timer of [`SleepTimers`]: a slot and its generation.
@@ -217,55 +211,31 @@ impl SleepKey {
 impl SleepTimers {
     /// Adds a pending timer that will wake `waker`.
     pub(super) fn insert(&mut self, waker: Waker) -> SleepKey {
-        if let Some(slot) = self.free.pop() {
-            let entry = &mut self.slots[slot as usize];
-            entry.waker = Some(waker);
-            return SleepKey {
-                slot,
-                generation: entry.generation,
-            };
-        }
-        let slot = u32::try_from(self.slots.len()).expect("more than 2^32 pending timers");
-        self.slots.push(SleepSlot {
-            generation: 0,
-            waker: Some(waker),
-        });
-        SleepKey {
-            slot,
-            generation: 0,
-        }
+        let (slot, last) = self.slab.vacant();
+        let generation = (last as u32).wrapping_add(1);
+        self.slab.fill(slot, u64::from(generation), waker);
+        SleepKey { slot, generation }
     }
 
     /// Whether `key`'s timer is pending (neither fired nor cancelled).
     pub(super) fn is_pending(&self, key: SleepKey) -> bool {
-        self.slots
-            .get(key.slot as usize)
-            .is_some_and(|slot| slot.generation == key.generation && slot.waker.is_some())
+        self.slab.get(key.slot, u64::from(key.generation)).is_some()
     }
 
     /// Ends `key`'s timer, if it is pending: returns its waker, to wake (it fired) or drop (it
     /// was cancelled) once the slab is no longer borrowed, since both run foreign code.
     pub(super) fn take(&mut self, key: SleepKey) -> Option<Waker> {
-        if !self.is_pending(key) {
-            return None;
-        }
-        let slot = &mut self.slots[key.slot as usize];
-        slot.generation = slot.generation.wrapping_add(1);
-        self.free.push(key.slot);
-        slot.waker.take()
+        self.slab.remove(key.slot, u64::from(key.generation))
     }
 
     /// Makes `key`'s timer wake `waker`, as a future must when polled with a new one. Returns
     /// false if the timer is not pending; otherwise the waker it replaced, if any, to drop once
     /// the slab is no longer borrowed.
     pub(super) fn set_waker(&mut self, key: SleepKey, waker: &Waker) -> Result<Option<Waker>, ()> {
-        if !self.is_pending(key) {
-            return Err(());
-        }
-        let current = self.slots[key.slot as usize]
-            .waker
-            .as_mut()
-            .expect("a pending timer has a waker");
+        let current = self
+            .slab
+            .get_mut(key.slot, u64::from(key.generation))
+            .ok_or(())?;
         if current.will_wake(waker) {
             return Ok(None);
         }
