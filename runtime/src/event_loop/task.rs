@@ -224,6 +224,10 @@ pub(super) struct Header {
     cancel_requested: Cell<bool>,
     /// Whether `top` is a coroutine's function (else a foreign future's type).
     top_is_coroutine: Cell<bool>,
+    /// The task's [`Task`] handle (there is one) was polled and is pending: someone awaits it,
+    /// so a cancellation that drops it cancels the task. Kept here, in padding, rather than in
+    /// the handle, which it would make a word longer.
+    handle_awaited: Cell<bool>,
     /// The waker of whoever awaits the task's [`Task`] handle.
     joiner: Cell<Option<Waker>>,
     event_loop: Weak<Inner>,
@@ -770,6 +774,7 @@ where
             state: Cell::new(TaskState::Pending),
             cancel_requested: Cell::new(false),
             top_is_coroutine: Cell::new(K::COROUTINE && top.is_some()),
+            handle_awaited: Cell::new(false),
             joiner: Cell::new(None),
             event_loop,
             created_at,
@@ -805,7 +810,6 @@ where
         Task {
             task: TaskRef { header },
             join: TaskCell::<F, K>::joinable,
-            awaited: false,
         },
         TaskRef { header },
     )
@@ -1102,9 +1106,6 @@ pub struct Task<T> {
     task: TaskRef,
     /// The same cell, typed by the output.
     join: fn(NonNull<Header>) -> NonNull<dyn Joinable<T>>,
-    /// Polled and pending: someone awaits this handle, so a cancellation that drops it cancels
-    /// the task.
-    awaited: bool,
 }
 
 impl<T> Task<T> {
@@ -1328,7 +1329,7 @@ impl<T> Task<T> {
     fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
         match self.joinable().take_outcome() {
             Some(outcome) => {
-                self.awaited = false;
+                self.task.header().handle_awaited.set(false);
                 Poll::Ready(outcome)
             }
             None => {
@@ -1338,7 +1339,7 @@ impl<T> Task<T> {
                     _ => cx.waker().clone(),
                 };
                 header.joiner.set(Some(joiner));
-                self.awaited = true;
+                header.handle_awaited.set(true);
                 Poll::Pending
             }
         }
@@ -1391,7 +1392,7 @@ impl<T> Stack for Task<T> {
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
-        if self.awaited && cancelling() {
+        if self.task.header().handle_awaited.get() && cancelling() {
             cancel(&self.task);
         }
     }
@@ -1663,5 +1664,12 @@ mod tests {
             "{}",
             mem::size_of::<Header>()
         );
+    }
+
+    /// A program may keep many handles (a vector of tasks to await): a pointer and the typed
+    /// view's function, no flag (it lives in the header's padding).
+    #[test]
+    fn handle_size() {
+        assert_eq!(mem::size_of::<Task<u64>>(), 16);
     }
 }
