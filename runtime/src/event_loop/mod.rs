@@ -1355,7 +1355,7 @@ impl Inner {
     }
 
     fn run_once<'m>(self: &Rc<Self>, mut main: Option<&mut (dyn Step + 'm)>) {
-        self.remote.drain_into(&mut self.ready.borrow_mut());
+        self.remote.drain_into(&self.ready);
 
         if self.ready.borrow().is_empty() && !self.stopping.get() {
             let deadline = self
@@ -1370,7 +1370,7 @@ impl Inner {
             if timeout.is_none_or(|timeout| !timeout.is_zero()) {
                 self.trace(|recorder| recorder.idle(timeout.is_some()));
                 self.remote.wait(timeout);
-                self.remote.drain_into(&mut self.ready.borrow_mut());
+                self.remote.drain_into(&self.ready);
             }
         }
 
@@ -1407,7 +1407,7 @@ impl Inner {
         }
         // Wakes from timers fired just now came in through the mailbox if their waker was not
         // ours (it might, say, be a combinator's waker that forwards to ours from another thread).
-        self.remote.drain_into(&mut self.ready.borrow_mut());
+        self.remote.drain_into(&self.ready);
 
         let ntodo = self.ready.borrow().len();
         for _ in 0..ntodo {
