@@ -1410,13 +1410,15 @@ impl Inner {
         self.remote.drain_into(&self.ready);
 
         let ntodo = self.ready.borrow().len();
+        // Read once, not through the trait object at every step.
+        let main_id = main.as_deref().map(Step::id);
         for _ in 0..ntodo {
             let Some(entry) = self.ready.borrow_mut().pop_front() else {
                 break;
             };
             match entry {
                 Ready::Step(key) => match main.as_deref_mut() {
-                    Some(main) if main.id() == key.id => {
+                    Some(main) if main_id == Some(key.id) => {
                         let id = key.id;
                         self.main_busy.set(true);
                         let start = self.debug.get().then(Instant::now);
