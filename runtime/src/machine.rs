@@ -77,6 +77,10 @@ where
     fn diagram(&self) -> Option<Diagram> {
         Some(D::DIAGRAM)
     }
+
+    fn type_diagram() -> Option<Diagram> {
+        Some(D::DIAGRAM)
+    }
 }
 
 /// The coroutine a generator-flavour `#[coroutine(yield = Y, resume = R)]` fn returns: its
@@ -128,6 +132,10 @@ where
     }
 
     fn diagram(&self) -> Option<Diagram> {
+        Some(D::DIAGRAM)
+    }
+
+    fn type_diagram() -> Option<Diagram> {
         Some(D::DIAGRAM)
     }
 }

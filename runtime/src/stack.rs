@@ -128,6 +128,17 @@ pub trait Stack {
     fn diagram(&self) -> Option<Diagram> {
         None
     }
+
+    /// [`diagram`](Stack::diagram), when the type alone decides it (a `#[coroutine]`'s
+    /// machine): a task then names its coroutine without keeping the name itself. Handwritten
+    /// implementations keep the default.
+    #[doc(hidden)]
+    fn type_diagram() -> Option<Diagram>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 /// A `#[coroutine]`'s state machine, drawn: the states it can rest in between resumes (created,

@@ -20,11 +20,11 @@
 //!
 //! | what | bytes | allocations |
 //! |---|---|---|
-//! | a pending task (a coroutine with a 32-byte state, waiting on a future with no timer) | 196 | 1 (the task, which its waker points to) |
-//! | a pending task in a `sleep` | 280 | 1 |
+//! | a pending task (a coroutine with a 32-byte state, waiting on a future with no timer) | 180 | 1 (the task, which its waker points to) |
+//! | a pending task in a `sleep` | 264 | 1 |
 //! | hence a pending timer (`sleep`) | 84 | 0 (its entry in the timer queue and its slot in the loop's timer slab) |
 //! | a pending `call_later` callback | 84 | 1 |
-//! | a task waiting in `sleep(0)`, queued again (1,000,000 of them) | 218 | 1 |
+//! | a task waiting in `sleep(0)`, queued again (1,000,000 of them) | 202 | 1 |
 //! | a `sleep` gathered with 999 others in a task (1,000,000 of them) | 219 | 1 (its waker in the gather; its timer is in the loop's queue and slab) |
 //!
 //! Every test counts: a drop counter per task proves that each task's locals are dropped exactly

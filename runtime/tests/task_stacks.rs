@@ -440,3 +440,65 @@ fn the_dump_shows_the_main_future_of_run_until_complete_by_its_function() {
         );
     });
 }
+
+/// A handwritten `Stack`: its top frame is read once, when the task is created, and is what the
+/// task reports once the future is gone.
+struct Handwritten {
+    polled: bool,
+}
+
+impl std::future::Future for Handwritten {
+    type Output = u8;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<u8> {
+        if self.polled {
+            return std::task::Poll::Ready(7);
+        }
+        self.polled = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+impl coroutines::Stack for Handwritten {
+    fn push_frames(self: std::pin::Pin<&mut Self>, frames: &mut Vec<Frame>) {
+        frames.push(Frame::Coroutine {
+            function: "handwritten",
+            state: if self.polled {
+                FrameState::Running
+            } else {
+                FrameState::Created
+            },
+        });
+    }
+}
+
+#[test]
+fn a_task_of_a_handwritten_stack_keeps_the_top_frame_it_was_created_with() {
+    within(|| {
+        let event_loop = EventLoop::new();
+        let mut task = event_loop.create_task(Handwritten { polled: false });
+        assert_eq!(task.get_name(), "handwritten");
+        event_loop.run_until_complete(sleep(0));
+        event_loop.run_until_complete(sleep(0));
+        assert!(task.done());
+        assert_eq!(
+            format!("{task:?}"),
+            "<Task finished name='handwritten' coro=<handwritten() done> result=7>"
+        );
+        assert_eq!(task.result().unwrap(), 7);
+
+        // A foreign frame: the task is numbered, and shows the type.
+        let sleeper = event_loop.create_task(sleep(3600));
+        sleeper.cancel();
+        assert_eq!(
+            format!("{sleeper:?}"),
+            format!(
+                "<Task cancelled name='Task-{}' coro=<coroutine_runtime::event_loop::sleep::Sleep>>",
+                sleeper.id()
+            )
+        );
+    });
+}

@@ -210,7 +210,8 @@ pub(super) type DoneCallback = Box<dyn FnOnce(&TaskHandle)>;
 /// The untyped part of a task, what the loop and [`TaskHandle`] use.
 ///
 /// Every task has one, at the start of the same allocation as its future, so it is kept small:
-/// what most tasks never use (a name, done callbacks) is in [`Extra`], allocated on first use.
+/// what most tasks never use (a name, done callbacks, the top frame of a handwritten [`Stack`])
+/// is in [`Extra`], allocated on first use.
 ///
 /// Its fields other than `shared` are the loop thread's: they are dropped (see [`release`]) when
 /// the last [`TaskRef`] goes, `shared` only when the block is freed (see [`dealloc`]). A field
@@ -222,8 +223,6 @@ pub(super) struct Header {
     state: Cell<TaskState>,
     /// `cancel()` was called while the task was busy; honoured when the poll returns.
     cancel_requested: Cell<bool>,
-    /// Whether `top` is a coroutine's function (else a foreign future's type).
-    top_is_coroutine: Cell<bool>,
     /// The task's [`Task`] handle (there is one) was polled and is pending: someone awaits it,
     /// so a cancellation that drops it cancels the task. Kept here, in padding, rather than in
     /// the handle, which it would make a word longer.
@@ -234,10 +233,6 @@ pub(super) struct Header {
     /// Where `create_task`/`ensure_future` was called (`#[track_caller]`): a `&'static`, free to
     /// keep, reported when the task is destroyed pending or its panic is never retrieved.
     created_at: &'static Location<'static>,
-    /// The outermost frame as the task was created: the coroutine's function, or the foreign
-    /// future's type. What the task reports while it is being polled and after it finished,
-    /// when its future cannot or can no longer be read.
-    top: Cell<&'static str>,
     /// A `Cell` rather than a `RefCell` (one word less): taken out while it is read or changed,
     /// which runs no foreign code.
     extra: Cell<Option<Box<Extra>>>,
@@ -269,6 +264,19 @@ struct TaskVTable {
     release: unsafe fn(NonNull<Header>),
     /// `refs` reached zero: drops `shared` and frees the block.
     dealloc: unsafe fn(NonNull<Header>),
+    /// The outermost frame's name, when the task's type decides it (see [`Top`]).
+    top: fn() -> Option<Top>,
+}
+
+/// The outermost frame as the task was created: the coroutine's function, or the foreign
+/// future's type. What the task reports while it is being polled and after it finished, when
+/// its future cannot or can no longer be read. Known from the type for a `#[coroutine]` and
+/// for a foreign future (the task's vtable gives it); read from the frames when the task is
+/// created otherwise (a handwritten [`Stack`]), and then kept in [`Extra`].
+#[derive(Clone, Copy)]
+pub(super) struct Top {
+    name: &'static str,
+    coroutine: bool,
 }
 
 /// The waker of every task: its data pointer is the task's header.
@@ -417,9 +425,11 @@ impl Drop for TaskRef {
 /// The parts of a task that few tasks use.
 #[derive(Default)]
 struct Extra {
-    /// Set by [`Task::set_name`]; otherwise the name comes from `top`.
+    /// Set by [`Task::set_name`]; otherwise the name comes from the top frame.
     name: Option<Box<str>>,
     done_callbacks: Vec<DoneCallback>,
+    /// The top frame, when the task's type does not decide it.
+    top: Option<Top>,
 }
 
 impl Header {
@@ -466,8 +476,9 @@ impl Header {
         if let Some(name) = name {
             return name;
         }
-        if self.top_is_coroutine.get() {
-            self.top.get().to_owned()
+        let top = self.top_frame();
+        if top.coroutine {
+            top.name.to_owned()
         } else {
             format!("Task-{}", self.id().0)
         }
@@ -475,15 +486,31 @@ impl Header {
 
     /// The outermost frame in `state` (for a coroutine; a foreign future has no state).
     fn top_as(&self, state: FrameState) -> Frame {
-        let name = self.top.get();
-        if self.top_is_coroutine.get() {
+        let top = self.top_frame();
+        if top.coroutine {
             Frame::Coroutine {
-                function: name,
+                function: top.name,
                 state,
             }
         } else {
-            Frame::Foreign { type_name: name }
+            Frame::Foreign {
+                type_name: top.name,
+            }
         }
+    }
+
+    fn top_frame(&self) -> Top {
+        if let Some(top) = (self.shared.vtable.top)() {
+            return top;
+        }
+        let extra = self.extra.take();
+        let top = extra.as_ref().and_then(|extra| extra.top);
+        self.extra.set(extra);
+        // `new_task` sets it whenever the vtable has none; the placeholder is never shown.
+        top.unwrap_or(Top {
+            name: "<task>",
+            coroutine: false,
+        })
     }
 }
 
@@ -510,9 +537,9 @@ pub(super) trait FrameSource<F> {
     /// Whether the future is a coroutine (made by `create_task`).
     const COROUTINE: bool;
     fn push_frames(future: Pin<&mut F>, frames: &mut Vec<Frame>);
-    /// The name of the outermost frame, when the type says it without reading the frames: a
+    /// The outermost frame, when the type says it without reading the frames: a
     /// `#[coroutine]`'s function (its diagram names it), a foreign future's type.
-    fn top_name(future: &F) -> Option<&'static str>;
+    fn type_top() -> Option<Top>;
 }
 
 /// The future is a coroutine: it says where it is.
@@ -526,8 +553,11 @@ impl<F: Stack> FrameSource<F> for FromStack {
     fn push_frames(future: Pin<&mut F>, frames: &mut Vec<Frame>) {
         future.push_frames(frames);
     }
-    fn top_name(future: &F) -> Option<&'static str> {
-        future.diagram().map(|diagram| diagram.function)
+    fn type_top() -> Option<Top> {
+        F::type_diagram().map(|diagram| Top {
+            name: diagram.function,
+            coroutine: true,
+        })
     }
 }
 
@@ -538,8 +568,11 @@ impl<F> FrameSource<F> for FromTypeName {
             type_name: std::any::type_name::<F>(),
         });
     }
-    fn top_name(_: &F) -> Option<&'static str> {
-        Some(std::any::type_name::<F>())
+    fn type_top() -> Option<Top> {
+        Some(Top {
+            name: std::any::type_name::<F>(),
+            coroutine: false,
+        })
     }
 }
 
@@ -664,6 +697,7 @@ impl<F: Future + 'static, K: FrameSource<F> + 'static> TaskCell<F, K> {
         task: Self::task,
         release: release::<F, K>,
         dealloc: dealloc::<F, K>,
+        top: K::type_top,
     };
 
     fn task(header: NonNull<Header>) -> NonNull<dyn AnyTask> {
@@ -761,7 +795,6 @@ where
     F::Output: 'static,
     K: FrameSource<F> + 'static,
 {
-    let top = K::top_name(&future);
     let cell = Box::new(TaskCell::<F, K> {
         header: Header {
             shared: Shared {
@@ -773,12 +806,10 @@ where
             local_refs: Cell::new(2),
             state: Cell::new(TaskState::Pending),
             cancel_requested: Cell::new(false),
-            top_is_coroutine: Cell::new(K::COROUTINE && top.is_some()),
             handle_awaited: Cell::new(false),
             joiner: Cell::new(None),
             event_loop,
             created_at,
-            top: Cell::new(top.unwrap_or(std::any::type_name::<F>())),
             extra: Cell::new(None),
         },
         stage: RefCell::new(Stage::Running(future)),
@@ -788,23 +819,33 @@ where
     let header = NonNull::from(Box::leak(cell)).cast::<Header>();
     // SAFETY: just made; only shared references are made from now on.
     let cell = unsafe { header.cast::<TaskCell<F, K>>().as_ref() };
-    // Otherwise (a handwritten `Stack` without a diagram) the outermost frame, read once now that
-    // the future is pinned where it stays. A scratch buffer per thread: no allocation per task.
-    if top.is_none() {
-        SCRATCH.with(|scratch| {
+    // Unless the type says it (see `Top`), the outermost frame, read once now that the future is
+    // pinned where it stays. A scratch buffer per thread: no allocation for the reading.
+    if K::type_top().is_none() {
+        let top = SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             scratch.clear();
             cell.with_future(|future| K::push_frames(future, &mut scratch));
-            match scratch.first() {
-                Some(&Frame::Coroutine { function, .. }) => {
-                    cell.header.top.set(function);
-                    cell.header.top_is_coroutine.set(true);
-                }
-                Some(&Frame::Foreign { type_name }) => cell.header.top.set(type_name),
-                None => {}
-            }
+            let top = match scratch.first() {
+                Some(&Frame::Coroutine { function, .. }) => Top {
+                    name: function,
+                    coroutine: true,
+                },
+                Some(&Frame::Foreign { type_name }) => Top {
+                    name: type_name,
+                    coroutine: false,
+                },
+                None => Top {
+                    name: std::any::type_name::<F>(),
+                    coroutine: false,
+                },
+            };
             scratch.clear();
+            top
         });
+        let mut extra = cell.header.extra.take().unwrap_or_default();
+        extra.top = Some(top);
+        cell.header.extra.set(Some(extra));
     }
     (
         Task {
@@ -1654,13 +1695,13 @@ mod tests {
     use super::*;
 
     /// Every task carries a header, so it is kept small; this guards against growing it by
-    /// accident (it was 120 bytes, with a separate `Arc` waker of 48 more; the waker's part is
-    /// now 40 of the 104).
+    /// accident (it was 120 bytes, with a separate `Arc` waker of 48 more; then 104, with the
+    /// waker's part 40 of them; 88 since the top frame's name comes from the vtable).
     #[test]
     fn header_size() {
         assert_eq!(mem::size_of::<Shared>(), 40);
         assert!(
-            mem::size_of::<Header>() <= 104,
+            mem::size_of::<Header>() <= 88,
             "{}",
             mem::size_of::<Header>()
         );
