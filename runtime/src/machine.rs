@@ -75,7 +75,7 @@ where
     }
 
     fn diagram(&self) -> Option<Diagram> {
-        Some(D::DIAGRAM)
+        Self::type_diagram()
     }
 
     fn type_diagram() -> Option<Diagram> {
@@ -132,7 +132,7 @@ where
     }
 
     fn diagram(&self) -> Option<Diagram> {
-        Some(D::DIAGRAM)
+        Self::type_diagram()
     }
 
     fn type_diagram() -> Option<Diagram> {
