@@ -264,19 +264,49 @@ struct TaskVTable {
     release: unsafe fn(NonNull<Header>),
     /// `refs` reached zero: drops `shared` and frees the block.
     dealloc: unsafe fn(NonNull<Header>),
-    /// The outermost frame's name, when the task's type decides it (see [`Top`]).
-    top: fn() -> Option<Top>,
+    /// The outermost frame as the task was created (see [`Top`]).
+    top: fn(&Header) -> Top,
 }
 
 /// The outermost frame as the task was created: the coroutine's function, or the foreign
 /// future's type. What the task reports while it is being polled and after it finished, when
 /// its future cannot or can no longer be read. Known from the type for a `#[coroutine]` and
-/// for a foreign future (the task's vtable gives it); read from the frames when the task is
-/// created otherwise (a handwritten [`Stack`]), and then kept in [`Extra`].
+/// for a foreign future; read from the frames when the task is created otherwise (a
+/// handwritten [`Stack`]), and then kept in [`Extra`]; the future's type name if it has none.
 #[derive(Clone, Copy)]
 pub(super) struct Top {
     name: &'static str,
     coroutine: bool,
+}
+
+impl Top {
+    /// `frame` without its state.
+    fn of(frame: &Frame) -> Top {
+        match *frame {
+            Frame::Coroutine { function, .. } => Top {
+                name: function,
+                coroutine: true,
+            },
+            Frame::Foreign { type_name } => Top {
+                name: type_name,
+                coroutine: false,
+            },
+        }
+    }
+
+    /// The frame in `state` (for a coroutine; a foreign future has no state).
+    fn frame(self, state: FrameState) -> Frame {
+        if self.coroutine {
+            Frame::Coroutine {
+                function: self.name,
+                state,
+            }
+        } else {
+            Frame::Foreign {
+                type_name: self.name,
+            }
+        }
+    }
 }
 
 /// The waker of every task: its data pointer is the task's header.
@@ -476,7 +506,7 @@ impl Header {
         if let Some(name) = name {
             return name;
         }
-        let top = self.top_frame();
+        let top = (self.shared.vtable.top)(self);
         if top.coroutine {
             top.name.to_owned()
         } else {
@@ -486,31 +516,15 @@ impl Header {
 
     /// The outermost frame in `state` (for a coroutine; a foreign future has no state).
     fn top_as(&self, state: FrameState) -> Frame {
-        let top = self.top_frame();
-        if top.coroutine {
-            Frame::Coroutine {
-                function: top.name,
-                state,
-            }
-        } else {
-            Frame::Foreign {
-                type_name: top.name,
-            }
-        }
+        (self.shared.vtable.top)(self).frame(state)
     }
 
-    fn top_frame(&self) -> Top {
-        if let Some(top) = (self.shared.vtable.top)() {
-            return top;
-        }
+    /// The top frame kept in the extras, if any.
+    fn extra_top(&self) -> Option<Top> {
         let extra = self.extra.take();
         let top = extra.as_ref().and_then(|extra| extra.top);
         self.extra.set(extra);
-        // `new_task` sets it whenever the vtable has none; the placeholder is never shown.
-        top.unwrap_or(Top {
-            name: "<task>",
-            coroutine: false,
-        })
+        top
     }
 }
 
@@ -697,8 +711,15 @@ impl<F: Future + 'static, K: FrameSource<F> + 'static> TaskCell<F, K> {
         task: Self::task,
         release: release::<F, K>,
         dealloc: dealloc::<F, K>,
-        top: K::type_top,
+        top: Self::top,
     };
+
+    fn top(header: &Header) -> Top {
+        K::type_top().or_else(|| header.extra_top()).unwrap_or(Top {
+            name: std::any::type_name::<F>(),
+            coroutine: false,
+        })
+    }
 
     fn task(header: NonNull<Header>) -> NonNull<dyn AnyTask> {
         header.cast::<Self>()
@@ -826,26 +847,15 @@ where
             let mut scratch = scratch.borrow_mut();
             scratch.clear();
             cell.with_future(|future| K::push_frames(future, &mut scratch));
-            let top = match scratch.first() {
-                Some(&Frame::Coroutine { function, .. }) => Top {
-                    name: function,
-                    coroutine: true,
-                },
-                Some(&Frame::Foreign { type_name }) => Top {
-                    name: type_name,
-                    coroutine: false,
-                },
-                None => Top {
-                    name: std::any::type_name::<F>(),
-                    coroutine: false,
-                },
-            };
+            let top = scratch.first().map(Top::of);
             scratch.clear();
             top
         });
-        let mut extra = cell.header.extra.take().unwrap_or_default();
-        extra.top = Some(top);
-        cell.header.extra.set(Some(extra));
+        if let Some(top) = top {
+            let mut extra = cell.header.extra.take().unwrap_or_default();
+            extra.top = Some(top);
+            cell.header.extra.set(Some(extra));
+        }
     }
     (
         Task {
