@@ -193,6 +193,73 @@ mod shadow_in_block {
 }
 
 // =============================================================================================
+// A block with one way in is run inside the arm that jumps to it: the locals that arm leaves
+// behind must not change what the block's names mean.
+
+mod inlined_blocks {
+    use super::*;
+
+    fn label() -> i32 {
+        1000
+    }
+
+    gen_twins! { $ #[coroutines::coroutine(yield = i32, resume = i32)]
+        // At the `break`, the loop's `label` (no destructor) is still bound in the arm; the
+        // code after the loop calls the fn `label`.
+        fn leftover_named_like_a_fn(n: i32) -> i32 {
+            let mut k = 0;
+            loop {
+                let label: i32 = k * 10;
+                if label >= n {
+                    break;
+                }
+                yield_!(label);
+                k += 1;
+            }
+            label() + k
+        }
+
+        // At the `break`, the loop's `text` hides the outer one, which the code after the loop
+        // captures in a format string.
+        fn leftover_hides_an_outer_local(n: i32) -> String {
+            let text = "outer";
+            let mut i = 0;
+            loop {
+                let text: i32 = i;
+                if text == n {
+                    break;
+                }
+                yield_!(text);
+                i += 1;
+            }
+            format!("{text}")
+        }
+    }
+
+    #[test]
+    fn code_after_the_loop_calls_the_fn() {
+        let (log, r) = check_gen(
+            leftover_named_like_a_fn(25),
+            |y| plain::leftover_named_like_a_fn(y, 25),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 0", "yield 10", "yield 20"]);
+        assert_eq!(r, 1003);
+    }
+
+    #[test]
+    fn code_after_the_loop_formats_the_outer_local() {
+        let (log, r) = check_gen(
+            leftover_hides_an_outer_local(2),
+            |y| plain::leftover_hides_an_outer_local(y, 2),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 0", "yield 1"]);
+        assert_eq!(r, "outer");
+    }
+}
+
+// =============================================================================================
 // `if`, `if let`, `match`, and both as values.
 
 mod branches {

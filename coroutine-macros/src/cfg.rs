@@ -533,8 +533,11 @@ impl Cfg {
         Ok(())
     }
 
-    /// Blocks entered by exactly one plain jump that leaves no local behind (so that running
-    /// the block inside its predecessor's arm drops nothing late).
+    /// Blocks entered by exactly one plain jump, emitted inside their predecessor's arm. A
+    /// local the jump leaves behind (one the block does not store: out of its scope, dead, or
+    /// moved out) then lives on to the end of that arm, so it must have no destructor (it would
+    /// run late), and nothing the inlined code says may name it (the name would resolve to it)
+    /// unless the block declares it afresh (an assignment before any read).
     fn inlinable(&self, reachable: &[bool], saved: &[BTreeSet<LocalId>]) -> Vec<bool> {
         let mut incoming = vec![Vec::new(); self.blocks.len()];
         for (index, jump) in self.jumps.iter().enumerate() {
@@ -542,29 +545,69 @@ impl Cfg {
                 incoming[jump.to].push(index);
             }
         }
+        let single_plain_entry = |block: BlockId| {
+            let [jump] = incoming[block][..] else {
+                return None;
+            };
+            let jump = &self.jumps[jump];
+            let plain = block != 0
+                && jump.from != block
+                && matches!(self.blocks[block].entry, Entry::Jump)
+                && matches!(jump.kind, JumpKind::Goto);
+            plain.then_some(jump)
+        };
         (0..self.blocks.len())
             .map(|block| {
-                let [jump] = incoming[block][..] else {
+                let Some(jump) = single_plain_entry(block) else {
                     return false;
                 };
-                let jump = &self.jumps[jump];
-                if block == 0
-                    || jump.from == block
-                    || !matches!(self.blocks[block].entry, Entry::Jump)
-                    || !matches!(jump.kind, JumpKind::Goto)
-                {
-                    return false;
-                }
                 let source = &self.blocks[jump.from];
                 let target = &self.blocks[block];
-                jump.visible.iter().all(|local| {
-                    let present = saved[jump.from].contains(local)
-                        || source.decls.contains(local)
-                        || jump.pattern_bound.contains(local);
-                    !present || target.scope.contains(local)
+                let mut mentioned = None;
+                jump.visible.iter().all(|&local| {
+                    let present = saved[jump.from].contains(&local)
+                        || source.decls.contains(&local)
+                        || jump.pattern_bound.contains(&local);
+                    if !present || saved[block].contains(&local) {
+                        return true;
+                    }
+                    let redeclared = target.scope.contains(&local) && target.kills.contains(&local);
+                    let mentioned = mentioned.get_or_insert_with(|| {
+                        self.names_mentioned_inline(block, &|to| single_plain_entry(to).is_some())
+                    });
+                    self.locals[local].drop_free
+                        && (redeclared
+                            || !mentioned
+                                .contains(&self.binding_name_at(jump.from, local).to_string()))
                 })
             })
             .collect()
+    }
+
+    /// Every name the code of `block` mentions, and the code of the blocks its plain jumps may
+    /// inline there (`may_inline`), transitively: what can see a local left in scope by the
+    /// jump that inlines `block`.
+    fn names_mentioned_inline(
+        &self,
+        block: BlockId,
+        may_inline: &dyn Fn(BlockId) -> bool,
+    ) -> BTreeSet<String> {
+        let mut names = Vec::new();
+        let mut seen = BTreeSet::from([block]);
+        let mut pending = vec![block];
+        while let Some(next) = pending.pop() {
+            crate::scan::mentions(&self.blocks[next].code, &mut names);
+            for &jump in &self.blocks[next].jumps {
+                let jump = &self.jumps[jump];
+                if matches!(jump.kind, JumpKind::Goto)
+                    && may_inline(jump.to)
+                    && seen.insert(jump.to)
+                {
+                    pending.push(jump.to);
+                }
+            }
+        }
+        names.into_iter().map(|(name, _)| name).collect()
     }
 
     /// Locals the source block of `jump` can name there.
@@ -738,5 +781,44 @@ mod tests {
             }
         });
         assert_eq!(with_number + 1, with_string);
+    }
+
+    #[test]
+    fn a_loop_exit_leaving_only_drop_free_locals_runs_in_place() {
+        // At each loop's end its iterator is left behind: a range of integers has no
+        // destructor, so the code after the loop runs there, and the states are the start and
+        // the two loop heads. A vector's iterator has one, and must be dropped at the jump, so
+        // the code after the inner loop keeps a state of its own.
+        let ranges = states(quote! {
+            fn nested(n: u64) { for i in 0..n { for j in 0..i { yield_!(i ^ j); } } }
+        });
+        let vectors = states(quote! {
+            fn nested(n: u64) {
+                for i in 0..n { for j in (0..i).collect::<Vec<u64>>() { yield_!(i ^ j); } }
+            }
+        });
+        assert_eq!(ranges, 3);
+        assert!(vectors > ranges, "{vectors}");
+    }
+
+    #[test]
+    fn a_block_naming_a_leftover_local_keeps_its_state() {
+        // After the `break`, the loop's `x` is still bound in the arm; the code after the loop
+        // names `x` (a fn), so it cannot run there.
+        let names_it = states(quote! {
+            fn f(n: u64) {
+                let mut k = 0;
+                loop { let x: u64 = k; if x >= n { break; } yield_!(x); k += 1; }
+                x();
+            }
+        });
+        let does_not = states(quote! {
+            fn f(n: u64) {
+                let mut k = 0;
+                loop { let x: u64 = k; if x >= n { break; } yield_!(x); k += 1; }
+                y();
+            }
+        });
+        assert_eq!(does_not + 1, names_it);
     }
 }

@@ -1756,6 +1756,8 @@ impl<'e> Lowerer<'e> {
         let iter_root = self.borrowed_root(&node.expr);
         let iter_local = self.declare(iter.clone(), true, true);
         self.cfg.locals[iter_local].moved = false;
+        // A range of integers has no destructor either.
+        self.cfg.locals[iter_local].drop_free = scan::is_integer_range(&node.expr);
         self.cfg.locals[iter_local].borrows_from = iter_root;
         self.cfg.locals[iter_local].borrowed_by = Some(node.expr.to_token_stream());
         self.place_used.push(iter_local);
