@@ -232,7 +232,7 @@ mod inlined_blocks {
                 yield_!(text);
                 i += 1;
             }
-            format!("{text}")
+            format!("<{text}>")
         }
     }
 
@@ -255,7 +255,7 @@ mod inlined_blocks {
             hundreds,
         );
         assert_eq!(log, ["yield 0", "yield 1"]);
-        assert_eq!(r, "outer");
+        assert_eq!(r, "<outer>");
     }
 }
 
