@@ -378,6 +378,21 @@ mod generator {
             yield_!(0);
         }
 
+        // `break` leaves the `match`: its scrutinee's temporary is dropped before the code after
+        // the loop (which has no other way in) runs.
+        fn scrutinee_temporary_at_break(log: DropLog) {
+            loop {
+                match Holder(d("tmp", &log)).key() {
+                    3 => break,
+                    _ => {}
+                }
+                yield_!(1);
+            }
+            mark(&log, "after the loop");
+            let _after = d("after", &log);
+            yield_!(2);
+        }
+
         fn early_exits(log: DropLog, mode: i32) -> i32 {
             let _a = d("a", &log);
             for i in 0..3 {
@@ -571,6 +586,16 @@ mod generator {
         let logs = check_gen_drops(scrutinee_temporary, plain::scrutinee_temporary);
         assert_eq!(logs[1], ["<drop>", "tmp", "a"]);
         assert_eq!(logs[2], ["tmp", "<drop>", "a"]);
+    }
+
+    #[test]
+    fn a_scrutinee_temporary_is_dropped_when_break_leaves_the_match() {
+        let logs = check_gen_drops(
+            scrutinee_temporary_at_break,
+            plain::scrutinee_temporary_at_break,
+        );
+        assert_eq!(logs[0], ["<drop>"]);
+        assert_eq!(logs[1], ["tmp", "after the loop", "<drop>", "after"]);
     }
 
     #[test]
@@ -891,6 +916,19 @@ mod asynchronous {
             yield_from!(pend(()));
         }
 
+        fn scrutinee_temporary_at_break(log: DropLog) {
+            loop {
+                match Holder(d("tmp", &log)).key() {
+                    3 => break,
+                    _ => {}
+                }
+                yield_from!(pend(()));
+            }
+            mark(&log, "after the loop");
+            let _after = d("after", &log);
+            yield_from!(pend(()));
+        }
+
         fn early_exits(log: DropLog, mode: i32) -> i32 {
             let _a = d("a", &log);
             for i in 0..3 {
@@ -1031,6 +1069,15 @@ mod asynchronous {
     fn temporaries_of_a_match_scrutinee_live_until_the_end_of_the_match() {
         let logs = check_async_drops(scrutinee_temporary, native::scrutinee_temporary);
         assert_eq!(logs[1], ["<drop>", "tmp", "a"]);
+    }
+
+    #[test]
+    fn a_scrutinee_temporary_is_dropped_when_break_leaves_the_match() {
+        let logs = check_async_drops(
+            scrutinee_temporary_at_break,
+            native::scrutinee_temporary_at_break,
+        );
+        assert_eq!(logs[1], ["tmp", "after the loop", "<drop>", "after"]);
     }
 
     #[test]

@@ -103,6 +103,8 @@ pub struct Block {
     /// not live at entry, and where the state does not store them (their value was moved out
     /// before the suspension) the arm declares them uninitialised.
     pub kills: BTreeSet<LocalId>,
+    /// The scrutinee regions (see [`Jump::regions`]) the block's code belongs in.
+    pub regions: Vec<usize>,
 }
 
 /// An edge: from a block to a target, carrying values for the target's params.
@@ -117,6 +119,10 @@ pub struct Jump {
     pub pattern_bound: Vec<LocalId>,
     pub span: Span,
     pub kind: JumpKind,
+    /// The `match`es (also `if let`, `while let`, `let … else`) on a scrutinee that may hold
+    /// temporaries, whose arms the jump sits in, outermost first. Rust drops such temporaries
+    /// when control leaves the `match`, so a block outside one of them cannot run at the jump.
+    pub regions: Vec<usize>,
 }
 
 /// What happens after the target's state is stored.
@@ -182,6 +188,7 @@ impl Cfg {
             discards_resume: false,
             resumes_here: None,
             kills: BTreeSet::new(),
+            regions: Vec::new(),
         });
         self.blocks.len() - 1
     }
@@ -533,8 +540,9 @@ impl Cfg {
         Ok(())
     }
 
-    /// Blocks entered by exactly one plain jump, emitted inside their predecessor's arm. A
-    /// local the jump leaves behind (one the block does not store: out of its scope, dead, or
+    /// Blocks entered by exactly one plain jump, emitted inside their predecessor's arm, unless
+    /// the jump leaves a `match` whose scrutinee's temporaries would then live on. A local the
+    /// jump leaves behind (one the block does not store: out of its scope, dead, or
     /// moved out) then lives on to the end of that arm, so it must have no destructor (it would
     /// run late), and nothing the inlined code says may name it (the name would resolve to it)
     /// unless the block declares it afresh (an assignment before any read).
@@ -553,7 +561,8 @@ impl Cfg {
             let plain = block != 0
                 && jump.from != block
                 && matches!(self.blocks[block].entry, Entry::Jump)
-                && matches!(jump.kind, JumpKind::Goto);
+                && matches!(jump.kind, JumpKind::Goto)
+                && self.blocks[block].regions.starts_with(&jump.regions);
             plain.then_some(jump)
         };
         (0..self.blocks.len())

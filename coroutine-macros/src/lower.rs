@@ -66,6 +66,10 @@ pub struct Lowerer<'e> {
     /// Names bound by the match arm being lowered: inside the arm they are not uses of the
     /// coroutine's locals of the same name.
     arm_bindings: Vec<String>,
+    /// The scrutinee regions (see [`crate::cfg::Jump::regions`]) being lowered, outermost first.
+    regions: Vec<usize>,
+    /// How many regions were opened so far (each gets the next number).
+    opened_regions: usize,
 }
 
 /// A jump placeholder's name.
@@ -116,6 +120,8 @@ impl<'e> Lowerer<'e> {
             unsafe_spans: Vec::new(),
             lowered_unsafe: false,
             arm_bindings: Vec::new(),
+            regions: Vec::new(),
+            opened_regions: 0,
         }
     }
 
@@ -150,7 +156,26 @@ impl<'e> Lowerer<'e> {
         }
         let block = self.cfg.new_block(Entry::Jump, scope);
         self.cfg.blocks[block].params = locals.clone();
+        self.cfg.blocks[block].regions = self.regions.clone();
         (block, locals)
+    }
+
+    /// Opens a scrutinee region for a `match` on `scrutinee` (as lowered), if it may hold
+    /// temporaries; gives how many regions were opened (0 or 1), to close with
+    /// [`close_regions`](Self::close_regions).
+    fn open_region(&mut self, scrutinee: &TokenStream) -> usize {
+        let holds_no_temporaries =
+            syn::parse2::<Expr>(scrutinee.clone()).is_ok_and(|expr| is_plain(&expr));
+        if holds_no_temporaries {
+            return 0;
+        }
+        self.regions.push(self.opened_regions);
+        self.opened_regions += 1;
+        1
+    }
+
+    fn close_regions(&mut self, count: usize) {
+        self.regions.truncate(self.regions.len() - count);
     }
 
     /// Continues lowering in `block`, whose params join the innermost scope.
@@ -163,6 +188,7 @@ impl<'e> Lowerer<'e> {
     /// After a diverging construct: the code that follows is unreachable.
     fn diverge(&mut self) {
         let block = self.cfg.new_block(Entry::Jump, self.visible());
+        self.cfg.blocks[block].regions = self.regions.clone();
         self.cur = block;
     }
 
@@ -206,6 +232,7 @@ impl<'e> Lowerer<'e> {
             pattern_bound,
             span,
             kind,
+            regions: self.regions.clone(),
         });
         self.cfg.blocks[self.cur].jumps.push(index);
         jump_placeholder(index).into_token_stream()
@@ -732,9 +759,12 @@ impl<'e> Lowerer<'e> {
                 };
                 let (join, _) = self.new_join(0);
                 let (renamed, args) = self.bind_pattern_to(join, pat);
-                let jump_on = self.jump(join, args, Vec::new(), pat.span());
                 let (else_block, _) = self.new_join(0);
+                // The scrutinee's temporaries are dropped before either goes on.
+                let opened = self.open_region(&scrutinee);
+                let jump_on = self.jump(join, args, Vec::new(), pat.span());
                 let jump_else = self.jump(else_block, Vec::new(), Vec::new(), else_token.span);
+                self.close_regions(opened);
                 self.emit(quote!(match #scrutinee { #renamed => #jump_on, _ => #jump_else }));
                 self.switch_to(else_block);
                 self.push_scope();
@@ -1561,9 +1591,10 @@ impl<'e> Lowerer<'e> {
         self.push_scope();
         let (then_block, _) = self.new_join(0);
         let (else_block, _) = self.new_join(0);
-        self.lower_condition(&node.cond, then_block, else_block);
+        let opened = self.lower_condition(&node.cond, then_block, else_block);
         self.switch_to(then_block);
         self.lower_branch_body(&then_expr, join, param);
+        self.close_regions(opened);
         self.scopes.pop();
         self.switch_to(else_block);
         match &node.else_branch {
@@ -1579,8 +1610,10 @@ impl<'e> Lowerer<'e> {
     }
 
     /// Lowers a condition (with `let` and `&&` chains) into jumps to `on_true`/`on_false`.
-    /// Bindings of `let` conditions are declared as params of the blocks they lead to.
-    fn lower_condition(&mut self, cond: &Expr, on_true: BlockId, on_false: BlockId) {
+    /// Bindings of `let` conditions are declared as params of the blocks they lead to. The
+    /// `on_true` block belongs in the scrutinee regions of the `let`s (their temporaries live
+    /// through it): gives how many were opened, for the caller to close after lowering it.
+    fn lower_condition(&mut self, cond: &Expr, on_true: BlockId, on_false: BlockId) -> usize {
         match cond {
             Expr::Let(node) => {
                 let scrutinee = self.lower_expr(&node.expr);
@@ -1590,24 +1623,29 @@ impl<'e> Lowerer<'e> {
                         self.cfg.locals[*local].borrow_like = true;
                     }
                 }
+                let opened = self.open_region(&scrutinee);
+                self.cfg.blocks[on_true].regions = self.regions.clone();
                 let to_true = self.jump(on_true, args, Vec::new(), node.span());
                 let to_false = self.jump(on_false, Vec::new(), Vec::new(), node.span());
                 self.emit(quote!(match #scrutinee { #renamed => #to_true, _ => #to_false }));
+                opened
             }
             Expr::Binary(node) if matches!(node.op, syn::BinOp::And(_)) && contains_let(cond) => {
                 let (middle, _) = self.new_join(0);
-                self.lower_condition(&node.left, middle, on_false);
+                let left = self.lower_condition(&node.left, middle, on_false);
                 self.switch_to(middle);
                 // The left side's bindings stay visible in the `then` branch, not in `else`.
                 let carried = self.cfg.blocks[middle].params.clone();
                 self.cfg.blocks[on_true].scope.extend(carried);
-                self.lower_condition(&node.right, on_true, on_false);
+                left + self.lower_condition(&node.right, on_true, on_false)
             }
             _ => {
                 let value = self.lower_expr(cond);
+                self.cfg.blocks[on_true].regions = self.regions.clone();
                 let to_true = self.jump(on_true, Vec::new(), Vec::new(), cond.span());
                 let to_false = self.jump(on_false, Vec::new(), Vec::new(), cond.span());
                 self.emit(quote!(if #value { #to_true } else { #to_false }));
+                0
             }
         }
     }
@@ -1620,6 +1658,7 @@ impl<'e> Lowerer<'e> {
         let mut arms = Vec::new();
         let mut lowered_arms = Vec::new();
         self.record_uses(&scrutinee);
+        let opened = self.open_region(&scrutinee);
         for arm in &node.arms {
             self.arm_bindings = scan::bindings(&arm.pat)
                 .iter()
@@ -1687,6 +1726,7 @@ impl<'e> Lowerer<'e> {
             self.lower_branch_body(body, join, param);
             self.scopes.pop();
         }
+        self.close_regions(opened);
         self.switch_to(join);
         param.map_or_else(|| quote!(()), |p| self.local_tokens(p))
     }
@@ -1733,11 +1773,12 @@ impl<'e> Lowerer<'e> {
         });
         self.push_scope();
         let (body, _) = self.new_join(0);
-        self.lower_condition(&node.cond, body, exit);
+        let opened = self.lower_condition(&node.cond, body, exit);
         self.switch_to(body);
         self.lower_block(&node.body, false);
         let back = self.jump(head, Vec::new(), Vec::new(), node.while_token.span);
         self.emit_jump(back);
+        self.close_regions(opened);
         self.scopes.pop();
         self.loops.pop();
         self.cur = exit;
