@@ -378,6 +378,24 @@ mod generator {
             yield_!(0);
         }
 
+        // The loop's exit has one way in, the `break`, which leaves `_guard` behind: it is
+        // dropped at the `break`, before the code after the loop runs.
+        fn guard_left_at_break(log: DropLog, stop: i32) -> i32 {
+            let mut i = 0;
+            loop {
+                let _guard = d(["g0", "g1", "g2"][i as usize], &log);
+                yield_!(i);
+                if i == stop {
+                    break;
+                }
+                i += 1;
+            }
+            mark(&log, "after the loop");
+            let _after = d("after", &log);
+            yield_!(10);
+            i
+        }
+
         // `break` leaves the `match`: its scrutinee's temporary is dropped before the code after
         // the loop (which has no other way in) runs.
         fn scrutinee_temporary_at_break(log: DropLog) {
@@ -586,6 +604,18 @@ mod generator {
         let logs = check_gen_drops(scrutinee_temporary, plain::scrutinee_temporary);
         assert_eq!(logs[1], ["<drop>", "tmp", "a"]);
         assert_eq!(logs[2], ["tmp", "<drop>", "a"]);
+    }
+
+    #[test]
+    fn a_local_left_behind_by_break_is_dropped_before_the_code_after_the_loop() {
+        let logs = check_gen_drops(
+            |log| guard_left_at_break(log, 1),
+            |y, log| plain::guard_left_at_break(y, log, 1),
+        );
+        assert_eq!(
+            logs.last().unwrap(),
+            &["g0", "g1", "after the loop", "after", "<end>"]
+        );
     }
 
     #[test]
@@ -916,6 +946,22 @@ mod asynchronous {
             yield_from!(pend(()));
         }
 
+        fn guard_left_at_break(log: DropLog, stop: i32) -> i32 {
+            let mut i = 0;
+            loop {
+                let _guard = d(["g0", "g1", "g2"][i as usize], &log);
+                yield_from!(pend(()));
+                if i == stop {
+                    break;
+                }
+                i += 1;
+            }
+            mark(&log, "after the loop");
+            let _after = d("after", &log);
+            yield_from!(pend(()));
+            i
+        }
+
         fn scrutinee_temporary_at_break(log: DropLog) {
             loop {
                 match Holder(d("tmp", &log)).key() {
@@ -1069,6 +1115,18 @@ mod asynchronous {
     fn temporaries_of_a_match_scrutinee_live_until_the_end_of_the_match() {
         let logs = check_async_drops(scrutinee_temporary, native::scrutinee_temporary);
         assert_eq!(logs[1], ["<drop>", "tmp", "a"]);
+    }
+
+    #[test]
+    fn a_local_left_behind_by_break_is_dropped_before_the_code_after_the_loop() {
+        let logs = check_async_drops(
+            |log| guard_left_at_break(log, 1),
+            |log| native::guard_left_at_break(log, 1),
+        );
+        assert_eq!(
+            logs.last().unwrap(),
+            &["g0", "g1", "after the loop", "after", "<end>"]
+        );
     }
 
     #[test]

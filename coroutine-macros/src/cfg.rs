@@ -148,6 +148,9 @@ pub struct Layout {
     /// Blocks with a single predecessor, emitted inline at the jump to them instead of as a
     /// state of their own (no dispatch, no store and reload of the locals).
     pub inlined: Vec<bool>,
+    /// For an inlined block: the locals with a destructor that the jump to it leaves behind,
+    /// newest first, which it drops before running the block, where the jump would have.
+    pub dropped_on_entry: Vec<Vec<LocalId>>,
     /// Locals stored in each block's variant, in declaration order.
     pub saved: Vec<Vec<LocalId>>,
     /// Reverse post-order of the reachable blocks: the order arms are emitted in, so that each
@@ -396,7 +399,7 @@ impl Cfg {
             }
         }
         self.check_deferred_initialisation(&saved)?;
-        let inlined = self.inlinable(&reachable, &saved);
+        let (inlined, dropped_on_entry) = self.inlinable(&reachable, &saved);
         let order = order.into_iter().filter(|&block| !inlined[block]).collect();
         let saved = saved
             .into_iter()
@@ -412,6 +415,7 @@ impl Cfg {
             .collect();
         Ok(Layout {
             inlined,
+            dropped_on_entry,
             saved,
             order,
         })
@@ -439,6 +443,11 @@ impl Cfg {
                 !data.hidden
                     && data.reborrow.is_none()
                     && data.declared_uninit.is_none()
+                    && !layout
+                        .dropped_on_entry
+                        .iter()
+                        .flatten()
+                        .any(|&l| l == local)
                     && candidates.contains(&crate::scan::unraw(&data.name))
                     && suspensions
                         .iter()
@@ -541,12 +550,21 @@ impl Cfg {
     }
 
     /// Blocks entered by exactly one plain jump, emitted inside their predecessor's arm, unless
-    /// the jump leaves a `match` whose scrutinee's temporaries would then live on. A local the
-    /// jump leaves behind (one the block does not store: out of its scope, dead, or
-    /// moved out) then lives on to the end of that arm, so it must have no destructor (it would
-    /// run late), and nothing the inlined code says may name it (the name would resolve to it)
-    /// unless the block declares it afresh (an assignment before any read).
-    fn inlinable(&self, reachable: &[bool], saved: &[BTreeSet<LocalId>]) -> Vec<bool> {
+    /// the jump leaves a `match` whose scrutinee's temporaries would then live on; and for each,
+    /// the locals to drop before its code (see [`Layout::dropped_on_entry`]).
+    ///
+    /// A local the jump leaves behind (one the block does not store: out of its scope, dead, or
+    /// moved out) stays bound in the arm, so nothing the inlined code says may name it (the
+    /// name would resolve to it) unless the block declares it afresh (an assignment before any
+    /// read). If it has a destructor, the jump drops it by name, where leaving the arm would
+    /// have: that needs a local certainly holding its whole value, named at the jump, that the
+    /// jump's arguments do not take, and that the user mentions somewhere or names with a
+    /// leading `_` (dropping an unused one would silence rustc's `unused_variables`).
+    fn inlinable(
+        &self,
+        reachable: &[bool],
+        saved: &[BTreeSet<LocalId>],
+    ) -> (Vec<bool>, Vec<Vec<LocalId>>) {
         let mut incoming = vec![Vec::new(); self.blocks.len()];
         for (index, jump) in self.jumps.iter().enumerate() {
             if reachable[jump.from] {
@@ -565,32 +583,70 @@ impl Cfg {
                 && self.blocks[block].regions.starts_with(&jump.regions);
             plain.then_some(jump)
         };
-        (0..self.blocks.len())
-            .map(|block| {
-                let Some(jump) = single_plain_entry(block) else {
+        let mentioned_by_user: BTreeSet<LocalId> = self
+            .blocks
+            .iter()
+            .flat_map(|block| block.uses.keys().copied())
+            .collect();
+        let mut inlined = vec![false; self.blocks.len()];
+        let mut dropped = vec![Vec::new(); self.blocks.len()];
+        for block in 0..self.blocks.len() {
+            let Some(jump) = single_plain_entry(block) else {
+                continue;
+            };
+            let source = &self.blocks[jump.from];
+            let target = &self.blocks[block];
+            let mut mentioned = None;
+            let mut nameable = None;
+            let mut taken_by_args = None;
+            let mut to_drop = Vec::new();
+            let fits = jump.visible.iter().all(|&local| {
+                let present = saved[jump.from].contains(&local)
+                    || source.decls.contains(&local)
+                    || jump.pattern_bound.contains(&local);
+                if !present || saved[block].contains(&local) {
+                    return true;
+                }
+                let data = &self.locals[local];
+                let name = self.binding_name_at(jump.from, local).to_string();
+                let redeclared = target.scope.contains(&local) && target.kills.contains(&local);
+                let mentioned = mentioned.get_or_insert_with(|| {
+                    self.names_mentioned_inline(block, &|to| single_plain_entry(to).is_some())
+                });
+                if !redeclared && mentioned.contains(&name) {
                     return false;
-                };
-                let source = &self.blocks[jump.from];
-                let target = &self.blocks[block];
-                let mut mentioned = None;
-                jump.visible.iter().all(|&local| {
-                    let present = saved[jump.from].contains(&local)
-                        || source.decls.contains(&local)
-                        || jump.pattern_bound.contains(&local);
-                    if !present || saved[block].contains(&local) {
-                        return true;
+                }
+                if data.drop_free {
+                    return true;
+                }
+                let nameable =
+                    nameable.get_or_insert_with(|| self.available_at(jump, &saved[jump.from]));
+                let taken_by_args = taken_by_args.get_or_insert_with(|| {
+                    let mut names = Vec::new();
+                    for (_, arg) in &jump.args {
+                        crate::scan::mentions(arg, &mut names);
                     }
-                    let redeclared = target.scope.contains(&local) && target.kills.contains(&local);
-                    let mentioned = mentioned.get_or_insert_with(|| {
-                        self.names_mentioned_inline(block, &|to| single_plain_entry(to).is_some())
-                    });
-                    self.locals[local].drop_free
-                        && (redeclared
-                            || !mentioned
-                                .contains(&self.binding_name_at(jump.from, local).to_string()))
-                })
-            })
-            .collect()
+                    names
+                        .into_iter()
+                        .map(|(name, _)| name)
+                        .collect::<BTreeSet<_>>()
+                });
+                let droppable = !data.moved
+                    && data.declared_uninit.is_none()
+                    && data.reborrow.is_none()
+                    && (data.hidden || name.starts_with('_') || mentioned_by_user.contains(&local))
+                    && nameable.contains(&local)
+                    && !taken_by_args.contains(&name);
+                to_drop.push(local);
+                droppable
+            });
+            if fits {
+                to_drop.reverse();
+                inlined[block] = true;
+                dropped[block] = to_drop;
+            }
+        }
+        (inlined, dropped)
     }
 
     /// Every name the code of `block` mentions, and the code of the blocks its plain jumps may
@@ -808,6 +864,17 @@ mod tests {
         });
         assert_eq!(ranges, 3);
         assert!(vectors > ranges, "{vectors}");
+    }
+
+    #[test]
+    fn a_loop_exit_leaving_an_iterator_with_a_destructor_drops_it_and_runs_in_place() {
+        // The loop's exit is inlined, dropping the iterator first: the states are the start,
+        // the loop head, and the resume of the `yield_!` (the loop's item, of a type the macro
+        // does not know, must be dropped after it, not at the suspension).
+        let slice = states(quote! {
+            fn items(v: &[u64]) { for item in v.iter() { yield_!(*item); } }
+        });
+        assert_eq!(slice, 3);
     }
 
     #[test]

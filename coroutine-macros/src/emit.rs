@@ -712,10 +712,30 @@ impl Emitter<'_> {
         let reborrows = self.reborrows(target);
         let uninit = self.uninitialised(target);
         let code = self.replace_jumps(self.cfg.blocks[target].code.clone(), target, arm);
+        let dropped = &self.layout.dropped_on_entry[target];
+        if dropped.is_empty() {
+            return quote!({
+                #(#bind_args)*
+                #[allow(unused_mut, unused_variables, unused_parens)]
+                let (#(#names,)*) = (#(#values,)*);
+                #uninit
+                #reborrows
+                #code
+            });
+        }
+        // What the target keeps is taken first, then the rest is dropped as leaving the arm
+        // would drop it, then the target's names are bound (they may hide the dropped ones).
+        let krate = self.krate;
+        let kept = Ident::new("__kept", internal());
+        let dropped = dropped
+            .iter()
+            .map(|&local| self.cfg.binding_name_at(from, local));
         quote!({
             #(#bind_args)*
+            let #kept = (#(#values,)*);
+            #(#krate::__private::drop_now(#dropped);)*
             #[allow(unused_mut, unused_variables, unused_parens)]
-            let (#(#names,)*) = (#(#values,)*);
+            let (#(#names,)*) = #kept;
             #uninit
             #reborrows
             #code

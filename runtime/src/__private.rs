@@ -196,6 +196,13 @@ impl<S, F: FnMut() -> S> Drop for PoisonOnUnwind<S, F> {
     }
 }
 
+/// Drops a local where the jump out of its arm would have, before the arm runs the block it
+/// jumps to in place (a function rather than `drop`, whose lint objects to `Copy` values).
+#[inline(always)]
+pub fn drop_now<T>(value: T) {
+    drop(value);
+}
+
 /// Resuming a coroutine that already returned.
 #[cold]
 #[inline(never)]
