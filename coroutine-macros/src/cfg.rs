@@ -105,6 +105,9 @@ pub struct Block {
     pub kills: BTreeSet<LocalId>,
     /// The scrutinee regions (see [`Jump::regions`]) the block's code belongs in.
     pub regions: Vec<usize>,
+    /// A resume block that [`Cfg::thread_resumes`] bypasses unless a local it drops has a
+    /// destructor: the block the `yield_!` then suspends into instead.
+    pub bypassed_for: Option<BlockId>,
 }
 
 /// An edge: from a block to a target, carrying values for the target's params.
@@ -123,6 +126,19 @@ pub struct Jump {
     /// temporaries, whose arms the jump sits in, outermost first. Rust drops such temporaries
     /// when control leaves the `match`, so a block outside one of them cannot run at the jump.
     pub regions: Vec<usize>,
+    /// See [`Bypass`].
+    pub bypass: Option<Bypass>,
+}
+
+/// A `yield_!` whose resume block only drops locals and jumps on, where the macro cannot tell
+/// whether those locals have destructors: the suspension tests it (`needs_drop`, decided when
+/// the code is compiled for its types) and, when none has one, takes `jump` instead, straight
+/// into the block the resume would reach, dropping them at the suspension (unobservable). The
+/// test names only the locals the resume block stores, which the suspension moves into the
+/// state, so each certainly holds a value there.
+pub struct Bypass {
+    pub jump: usize,
+    pub locals: Vec<LocalId>,
 }
 
 /// What happens after the target's state is stored.
@@ -192,6 +208,7 @@ impl Cfg {
             resumes_here: None,
             kills: BTreeSet::new(),
             regions: Vec::new(),
+            bypassed_for: None,
         });
         self.blocks.len() - 1
     }
@@ -253,8 +270,10 @@ impl Cfg {
     /// A `yield_!` resumed with `()` whose resume block only jumps on suspends straight into
     /// the block it jumps to (a loop's head, typically), so that resuming dispatches once.
     /// The locals the skipped jump would have dropped are dropped at the suspension instead,
-    /// which only matters if they have destructors: every one must be drop-free. A block takes
-    /// at most one such `yield_!`, whose site it reports while suspended.
+    /// which only matters if they have destructors: if the macro knows that none has one, the
+    /// `yield_!` is redirected; otherwise it gets a second jump, taken when none of those the
+    /// resume block stores has one (see [`Bypass`]). A block takes at most one such `yield_!`,
+    /// whose site it reports while suspended.
     pub fn thread_resumes(&mut self) {
         for block in 0..self.blocks.len() {
             let data = &self.blocks[block];
@@ -267,26 +286,54 @@ impl Cfg {
             let next = &self.jumps[forward];
             let target = next.to;
             let target_data = &self.blocks[target];
-            let dropped_early = data
-                .scope
-                .iter()
-                .filter(|local| !target_data.scope.contains(local));
             if target == block
                 || !next.args.is_empty()
                 || !matches!(next.kind, JumpKind::Goto)
                 || !matches!(target_data.entry, Entry::Jump)
                 || target_data.resumes_here.is_some()
-                || !dropped_early
-                    .clone()
-                    .all(|&local| self.locals[local].drop_free)
             {
                 continue;
             }
+            let with_destructors: Vec<LocalId> = data
+                .scope
+                .iter()
+                .copied()
+                .filter(|local| !target_data.scope.contains(local))
+                .filter(|&local| !self.locals[local].drop_free)
+                .collect();
+            let suspensions: Vec<usize> = (0..self.jumps.len())
+                .filter(|&index| self.jumps[index].to == block)
+                .collect();
             self.blocks[target].resumes_here = Some(span);
-            for jump in &mut self.jumps {
-                if jump.to == block {
-                    jump.to = target;
+            for index in suspensions {
+                if with_destructors.is_empty() {
+                    self.jumps[index].to = target;
+                    continue;
                 }
+                let original = &self.jumps[index];
+                let JumpKind::Suspend(returned) = &original.kind else {
+                    continue;
+                };
+                let direct = Jump {
+                    from: original.from,
+                    to: target,
+                    args: Vec::new(),
+                    visible: original.visible.clone(),
+                    pattern_bound: original.pattern_bound.clone(),
+                    span: original.span,
+                    kind: JumpKind::Suspend(returned.clone()),
+                    regions: original.regions.clone(),
+                    bypass: None,
+                };
+                let from = direct.from;
+                self.jumps.push(direct);
+                let direct = self.jumps.len() - 1;
+                self.blocks[from].jumps.push(direct);
+                self.jumps[index].bypass = Some(Bypass {
+                    jump: direct,
+                    locals: with_destructors.clone(),
+                });
+                self.blocks[block].bypassed_for = Some(target);
             }
         }
     }
@@ -875,6 +922,23 @@ mod tests {
             fn items(v: &[u64]) { for item in v.iter() { yield_!(*item); } }
         });
         assert_eq!(slice, 3);
+    }
+
+    #[test]
+    fn a_yield_whose_resume_only_drops_unknown_locals_tests_them_and_may_skip_it() {
+        // The item of a vector's iterator (a number, but the macro cannot know) would be
+        // dropped by the resume: the `yield_!` tests at compile time whether it has drop glue,
+        // and when it has none suspends straight into the loop's head. An integer range's item
+        // is known to have none: no test.
+        let expand = |item| crate::expand::coroutine(quote!(yield = u64), item).to_string();
+        let vector = expand(quote! {
+            fn items(v: Vec<u64>) { for item in v { yield_!(item.count_ones().into()); } }
+        });
+        assert!(vector.contains("needs_drop_of (& item)"), "{vector}");
+        let range = expand(quote! {
+            fn items(n: u64) { for item in 0..n { yield_!(item); } }
+        });
+        assert!(!range.contains("needs_drop_of"), "{range}");
     }
 
     #[test]

@@ -38,8 +38,10 @@ fn moves_from(cfg: &Cfg, start: BlockId) -> (Vec<BlockId>, bool) {
                 }
                 JumpKind::Goto => {}
                 JumpKind::Suspend(_) | JumpKind::Enter(_) => {
-                    if !targets.contains(&jump.to) {
-                        targets.push(jump.to);
+                    // A bypassed resume block stands for the block it is bypassed for.
+                    let to = cfg.blocks[jump.to].bypassed_for.unwrap_or(jump.to);
+                    if !targets.contains(&to) {
+                        targets.push(to);
                     }
                 }
             }
@@ -77,6 +79,9 @@ pub fn diagram(emitter: &Emitter<'_>, function: &Ident) -> TokenStream {
         }
     };
     for &block in &layout.order {
+        if cfg.blocks[block].bypassed_for.is_some() {
+            continue;
+        }
         let label = match &cfg.blocks[block].entry {
             Entry::Start => vec![quote!(#name), quote!("() created")],
             Entry::Jump => match cfg.blocks[block].resumes_here {

@@ -576,6 +576,30 @@ impl Emitter<'_> {
     /// source block `from` when that block is inlined).
     fn jump_code(&self, index: usize, from: usize, arm: usize) -> TokenStream {
         let jump = &self.cfg.jumps[index];
+        if let Some(bypass) = &jump.bypass {
+            // Only the locals the resume block stores would be dropped late.
+            let krate = self.krate;
+            let tests: Vec<TokenStream> = bypass
+                .locals
+                .iter()
+                .filter(|local| self.stored(jump.to).contains(local))
+                .map(|&local| {
+                    let name = self.cfg.binding_name_at(from, local);
+                    quote!(#krate::__private::needs_drop_of(&#name))
+                })
+                .collect();
+            let direct = self.jump_code_unbypassed(bypass.jump, from, arm);
+            if tests.is_empty() {
+                return direct;
+            }
+            let via_resume = self.jump_code_unbypassed(index, from, arm);
+            return quote!(if #(#tests)||* #via_resume else #direct);
+        }
+        self.jump_code_unbypassed(index, from, arm)
+    }
+
+    fn jump_code_unbypassed(&self, index: usize, from: usize, arm: usize) -> TokenStream {
+        let jump = &self.cfg.jumps[index];
         if self.layout.inlined[jump.to] {
             return self.inline_code(index, from, arm);
         }

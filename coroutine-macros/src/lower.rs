@@ -233,6 +233,7 @@ impl<'e> Lowerer<'e> {
             span,
             kind,
             regions: self.regions.clone(),
+            bypass: None,
         });
         self.cfg.blocks[self.cur].jumps.push(index);
         jump_placeholder(index).into_token_stream()

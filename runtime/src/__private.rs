@@ -203,6 +203,13 @@ pub fn drop_now<T>(value: T) {
     drop(value);
 }
 
+/// Whether `value`'s type has drop glue: a constant once the code is compiled for its type, so
+/// the branch a suspension takes on it costs nothing (see the macro's `Bypass`).
+#[inline(always)]
+pub const fn needs_drop_of<T: ?Sized>(_value: &T) -> bool {
+    core::mem::needs_drop::<T>()
+}
+
 /// Resuming a coroutine that already returned.
 #[cold]
 #[inline(never)]
