@@ -598,6 +598,7 @@ impl Emitter<'_> {
         self.jump_code_unbypassed(index, from, arm)
     }
 
+    /// [`Self::jump_code`] without the `needs_drop` test of a bypassed resume.
     fn jump_code_unbypassed(&self, index: usize, from: usize, arm: usize) -> TokenStream {
         let jump = &self.cfg.jumps[index];
         if self.layout.inlined[jump.to] {
