@@ -160,13 +160,12 @@ impl<'e> Lowerer<'e> {
         (block, locals)
     }
 
-    /// Opens a scrutinee region for a `match` on `scrutinee` (as lowered), if it may hold
-    /// temporaries; gives how many regions were opened (0 or 1), to close with
+    /// Opens a scrutinee region for a `match` on `written` (lowered to `lowered`), if it may
+    /// hold temporaries: not a place or a literal as written, nor a hidden local that the
+    /// lowering evaluated it into. Gives how many regions were opened (0 or 1), to close with
     /// [`close_regions`](Self::close_regions).
-    fn open_region(&mut self, scrutinee: &TokenStream) -> usize {
-        let holds_no_temporaries =
-            syn::parse2::<Expr>(scrutinee.clone()).is_ok_and(|expr| is_plain(&expr));
-        if holds_no_temporaries {
+    fn open_region(&mut self, written: &Expr, lowered: &TokenStream) -> usize {
+        if is_plain(written) || self.is_hidden_local(lowered) {
             return 0;
         }
         self.regions.push(self.opened_regions);
@@ -762,7 +761,7 @@ impl<'e> Lowerer<'e> {
                 let (renamed, args) = self.bind_pattern_to(join, pat);
                 let (else_block, _) = self.new_join(0);
                 // The scrutinee's temporaries are dropped before either goes on.
-                let opened = self.open_region(&scrutinee);
+                let opened = self.open_region(&init.expr, &scrutinee);
                 let jump_on = self.jump(join, args, Vec::new(), pat.span());
                 let jump_else = self.jump(else_block, Vec::new(), Vec::new(), else_token.span);
                 self.close_regions(opened);
@@ -1624,7 +1623,7 @@ impl<'e> Lowerer<'e> {
                         self.cfg.locals[*local].borrow_like = true;
                     }
                 }
-                let opened = self.open_region(&scrutinee);
+                let opened = self.open_region(&node.expr, &scrutinee);
                 self.cfg.blocks[on_true].regions = self.regions.clone();
                 let to_true = self.jump(on_true, args, Vec::new(), node.span());
                 let to_false = self.jump(on_false, Vec::new(), Vec::new(), node.span());
@@ -1659,7 +1658,7 @@ impl<'e> Lowerer<'e> {
         let mut arms = Vec::new();
         let mut lowered_arms = Vec::new();
         self.record_uses(&scrutinee);
-        let opened = self.open_region(&scrutinee);
+        let opened = self.open_region(&node.expr, &scrutinee);
         for arm in &node.arms {
             self.arm_bindings = scan::bindings(&arm.pat)
                 .iter()
