@@ -446,7 +446,7 @@ impl Cfg {
             }
         }
         self.check_deferred_initialisation(&saved)?;
-        let (inlined, dropped_on_entry) = self.inlinable(&reachable, &saved);
+        let (inlined, dropped_on_entry) = self.inlinable(&reachable, &saved, &silently_unused);
         let order = order.into_iter().filter(|&block| !inlined[block]).collect();
         let saved = saved
             .into_iter()
@@ -605,12 +605,13 @@ impl Cfg {
     /// name would resolve to it) unless the block declares it afresh (an assignment before any
     /// read). If it has a destructor, the jump drops it by name, where leaving the arm would
     /// have: that needs a local certainly holding its whole value, named at the jump, that the
-    /// jump's arguments do not take, and that the user mentions somewhere or names with a
-    /// leading `_` (dropping an unused one would silence rustc's `unused_variables`).
+    /// jump's arguments do not take, and that is not `silently_unused` (dropping it would
+    /// silence rustc's `unused_variables`).
     fn inlinable(
         &self,
         reachable: &[bool],
         saved: &[BTreeSet<LocalId>],
+        silently_unused: &dyn Fn(LocalId) -> bool,
     ) -> (Vec<bool>, Vec<Vec<LocalId>>) {
         let mut incoming = vec![Vec::new(); self.blocks.len()];
         for (index, jump) in self.jumps.iter().enumerate() {
@@ -630,11 +631,6 @@ impl Cfg {
                 && self.blocks[block].regions.starts_with(&jump.regions);
             plain.then_some(jump)
         };
-        let mentioned_by_user: BTreeSet<LocalId> = self
-            .blocks
-            .iter()
-            .flat_map(|block| block.uses.keys().copied())
-            .collect();
         let mut inlined = vec![false; self.blocks.len()];
         let mut dropped = vec![Vec::new(); self.blocks.len()];
         for block in 0..self.blocks.len() {
@@ -681,7 +677,7 @@ impl Cfg {
                 let droppable = !data.moved
                     && data.declared_uninit.is_none()
                     && data.reborrow.is_none()
-                    && (data.hidden || name.starts_with('_') || mentioned_by_user.contains(&local))
+                    && !silently_unused(local)
                     && nameable.contains(&local)
                     && !taken_by_args.contains(&name);
                 if droppable {
