@@ -579,10 +579,11 @@ impl Emitter<'_> {
         if let Some(bypass) = &jump.bypass {
             // Only the locals the resume block stores would be dropped late.
             let krate = self.krate;
+            let stored = self.stored(jump.to);
             let tests: Vec<TokenStream> = bypass
                 .locals
                 .iter()
-                .filter(|local| self.stored(jump.to).contains(local))
+                .filter(|local| stored.contains(local))
                 .map(|&local| {
                     let name = self.cfg.binding_name_at(from, local);
                     quote!(#krate::__private::needs_drop_of(&#name))
@@ -737,30 +738,27 @@ impl Emitter<'_> {
         let reborrows = self.reborrows(target);
         let uninit = self.uninitialised(target);
         let code = self.replace_jumps(self.cfg.blocks[target].code.clone(), target, arm);
+        let allow = quote!(#[allow(unused_mut, unused_variables, unused_parens)]);
         let dropped = &self.layout.dropped_on_entry[target];
-        if dropped.is_empty() {
-            return quote!({
-                #(#bind_args)*
-                #[allow(unused_mut, unused_variables, unused_parens)]
-                let (#(#names,)*) = (#(#values,)*);
-                #uninit
-                #reborrows
-                #code
-            });
-        }
-        // What the target keeps is taken first, then the rest is dropped as leaving the arm
-        // would drop it, then the target's names are bound (they may hide the dropped ones).
-        let krate = self.krate;
-        let kept = Ident::new("__kept", internal());
-        let dropped = dropped
-            .iter()
-            .map(|&local| self.cfg.binding_name_at(from, local));
+        let bind = if dropped.is_empty() {
+            quote!(#allow let (#(#names,)*) = (#(#values,)*);)
+        } else {
+            // What the target keeps is taken first, then the rest is dropped as leaving the
+            // arm would drop it, then the target's names are bound (they may hide the dropped).
+            let krate = self.krate;
+            let kept = Ident::new("__kept", internal());
+            let dropped = dropped
+                .iter()
+                .map(|&local| self.cfg.binding_name_at(from, local));
+            quote! {
+                let #kept = (#(#values,)*);
+                #(#krate::__private::drop_now(#dropped);)*
+                #allow let (#(#names,)*) = #kept;
+            }
+        };
         quote!({
             #(#bind_args)*
-            let #kept = (#(#values,)*);
-            #(#krate::__private::drop_now(#dropped);)*
-            #[allow(unused_mut, unused_variables, unused_parens)]
-            let (#(#names,)*) = #kept;
+            #bind
             #uninit
             #reborrows
             #code
