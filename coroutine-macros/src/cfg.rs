@@ -105,9 +105,6 @@ pub struct Block {
     pub kills: BTreeSet<LocalId>,
     /// The scrutinee regions (see [`Jump::regions`]) the block's code belongs in.
     pub regions: Vec<usize>,
-    /// A resume block that [`Cfg::thread_resumes`] bypasses unless a local it drops has a
-    /// destructor: the block the `yield_!` then suspends into instead.
-    pub bypassed_for: Option<BlockId>,
 }
 
 /// An edge: from a block to a target, carrying values for the target's params.
@@ -208,7 +205,6 @@ impl Cfg {
             resumes_here: None,
             kills: BTreeSet::new(),
             regions: Vec::new(),
-            bypassed_for: None,
         });
         self.blocks.len() - 1
     }
@@ -255,6 +251,14 @@ impl Cfg {
                 self.jumps[index].to = next.to;
             }
         }
+    }
+
+    /// A resume block that [`Cfg::thread_resumes`] gave a [`Bypass`]: the picture of the
+    /// machine shows the block the bypass goes to in its place.
+    pub fn is_bypassed(&self, block: BlockId) -> bool {
+        self.jumps
+            .iter()
+            .any(|jump| jump.to == block && jump.bypass.is_some())
     }
 
     /// Where a coroutine resting in `block` is suspended: the `yield_!` or `yield_from!` that
@@ -333,7 +337,6 @@ impl Cfg {
                     jump: direct,
                     locals: with_destructors.clone(),
                 });
-                self.blocks[block].bypassed_for = Some(target);
             }
         }
     }

@@ -37,11 +37,11 @@ fn moves_from(cfg: &Cfg, start: BlockId) -> (Vec<BlockId>, bool) {
                     stack.push(jump.to);
                 }
                 JumpKind::Goto => {}
+                // Its bypass, beside it in the same block, is the move drawn.
+                JumpKind::Suspend(_) if jump.bypass.is_some() => {}
                 JumpKind::Suspend(_) | JumpKind::Enter(_) => {
-                    // A bypassed resume block stands for the block it is bypassed for.
-                    let to = cfg.blocks[jump.to].bypassed_for.unwrap_or(jump.to);
-                    if !targets.contains(&to) {
-                        targets.push(to);
+                    if !targets.contains(&jump.to) {
+                        targets.push(jump.to);
                     }
                 }
             }
@@ -79,7 +79,7 @@ pub fn diagram(emitter: &Emitter<'_>, function: &Ident) -> TokenStream {
         }
     };
     for &block in &layout.order {
-        if cfg.blocks[block].bypassed_for.is_some() {
+        if cfg.is_bypassed(block) {
             continue;
         }
         let label = match &cfg.blocks[block].entry {
