@@ -297,7 +297,7 @@ impl Emitter<'_> {
     /// `__current` so that jumps within one resume do not go through the stored state.
     pub fn steps(&self) -> TokenStream {
         let krate = self.krate;
-        let state = state_place();
+        let store_returned = store_state(krate, Span::call_site(), &quote!(__State::Returned));
         let current = Ident::new("__current", internal());
         let mut arms = Vec::new();
         for &block in &self.layout.order {
@@ -354,7 +354,7 @@ impl Emitter<'_> {
             match #current {
                 #(#arms)*
                 __State::Returned => {
-                    #state = __State::Returned;
+                    #store_returned;
                     #krate::__private::resumed_after_completion()
                 }
                 __State::Poisoned => #krate::__private::resumed_after_panicking(),
@@ -638,16 +638,26 @@ impl Emitter<'_> {
             }
             // Storing the state is where a borrow held across the suspension is "later used".
             JumpKind::Enter(_) => {
-                let state = state_place_at(jump.span);
-                quote!({ #(#bind_args)* #state = #next; continue #dispatch; })
+                let store = store_state(self.krate, jump.span, &next);
+                quote!({ #(#bind_args)* #store; continue #dispatch; })
             }
             JumpKind::Suspend(returned) => {
-                let state = state_place_at(jump.span);
+                let store = store_state(self.krate, jump.span, &next);
                 let suspend = resume_return(self.krate, returned);
-                quote!({ #(#bind_args)* #state = #next; #suspend; })
+                quote!({ #(#bind_args)* #store; #suspend; })
             }
         }
     }
+}
+
+/// Stores `next` as the state (see `__private::store`: the state holds `Poisoned` whenever the
+/// code stores it, so there is nothing to drop), located at `span` for errors about what is
+/// stored.
+pub fn store_state(krate: &TokenStream, span: Span, next: &TokenStream) -> TokenStream {
+    let here = internal().located_at(span);
+    let state = state_place_at(span);
+    let krate = respan(krate.clone(), span);
+    quote_spanned!(here=> #krate::__private::store(&mut #state, #next))
 }
 
 /// The place the state lives in, inside the step function: `(*__state)`.

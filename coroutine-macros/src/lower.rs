@@ -474,7 +474,8 @@ impl<'e> Lowerer<'e> {
     /// one that returns).
     fn return_code(&self, value: TokenStream, span: Span) -> TokenStream {
         let krate = &self.flavour.krate;
-        let state = crate::emit::state_place();
+        let store_returned =
+            crate::emit::store_state(krate, Span::call_site(), &quote!(__State::Returned));
         let ret = Ident::new("__return_value", internal());
         let annotation = self
             .flavour
@@ -492,7 +493,7 @@ impl<'e> Lowerer<'e> {
                 let #ret #annotation = #value;
                 #[allow(unreachable_code)]
                 {
-                    #state = __State::Returned;
+                    #store_returned;
                     #finish_resume;
                 }
             }

@@ -294,6 +294,18 @@ impl<T> Drop for Resident<'_, T> {
     }
 }
 
+/// Stores the next state over `Poisoned`, which is what the state holds from the moment a resume
+/// takes it out (`replace(state, Poisoned)`) until it is stored again: there is nothing to drop.
+///
+/// An assignment would drop the old value all the same, and once the awaitee's poll has let the
+/// state's address escape (to [`PoisonOnUnwind`]), the optimiser can no longer see that the old
+/// value is `Poisoned`: it calls the state's whole drop glue at every suspension. Were the old
+/// value anything else, forgetting it would leak it, never drop it twice.
+#[inline(always)]
+pub fn store<S>(state: &mut S, next: S) {
+    core::mem::forget(core::mem::replace(state, next));
+}
+
 pub use crate::coroutine::CoroutineState as State;
 pub use core::mem::replace;
 pub use core::pin::Pin as PinType;
