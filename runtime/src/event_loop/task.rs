@@ -962,8 +962,12 @@ fn complete(task: &TaskRef, cancelled: bool) {
     };
     header.extra.set(extra);
     if let Some(inner) = header.event_loop.upgrade() {
-        for callback in callbacks {
-            inner.schedule_done_callback(task, callback);
+        // Nearly always none: checked first, as an empty vector's by-value iterator still costs
+        // a call to its destructor.
+        if !callbacks.is_empty() {
+            for callback in callbacks {
+                inner.schedule_done_callback(task, callback);
+            }
         }
         // Dropped after the table's borrow ends: it may be the last reference, whose drop may
         // report an unretrieved panic through user code.
