@@ -661,7 +661,7 @@ pub fn store_state(krate: &TokenStream, span: Span, next: &TokenStream) -> Token
 }
 
 /// The place the state lives in, inside the step function: `(*__state)`.
-pub fn state_place() -> TokenStream {
+fn state_place() -> TokenStream {
     state_place_at(Span::call_site())
 }
 
