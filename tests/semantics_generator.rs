@@ -2206,6 +2206,47 @@ mod regressions {
         assert_eq!(run(delegates_in_macro()), (vec![1, 3, 1], 4));
     }
 
+    /// Writes a generator with 300 yields after a delegation: a state enum that holds a
+    /// delegatee has a tag of its own, and with more than 256 states that tag is wider than a
+    /// byte.
+    macro_rules! three_hundred_yields {
+        ($($step:literal)*) => {
+            #[coroutines::coroutine(yield = i32)]
+            fn three_hundred_yields(start: i32) -> i32 {
+                let mut total = start + yield_from!(one());
+                $( yield_!(total); total += $step; )*
+                total
+            }
+        };
+    }
+
+    three_hundred_yields! {
+        1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+        1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+        1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+        1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+        1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+        1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+        1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+        1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+        1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+        1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+        1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+        1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+        1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+        1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+        1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+    }
+
+    #[test]
+    fn more_states_than_a_byte_tags() {
+        let (yields, r) = run(three_hundred_yields(10));
+        let mut want = vec![1];
+        want.extend(12..312);
+        assert_eq!(yields, want);
+        assert_eq!(r, 312);
+    }
+
     #[test]
     fn diverging_tail_statement() {
         let (_, r) = check_gen(

@@ -144,13 +144,46 @@ impl Emitter<'_> {
         // that is not `Send`, a recursive coroutine) the user reads their function's name; the
         // generated code refers to it through the alias.
         let name = function.clone();
+        // A state that holds an awaitee gets a tag of its own, as rustc's coroutines have. Left
+        // to the niche optimisation, a chain of awaits packs every level's tag into the
+        // innermost one's spare values; the optimiser then cannot see each level's state
+        // apart, and a 64-deep chain that rustc folds to a constant costs 250 instructions per
+        // poll. A state without one keeps the niche: its tag may hide in a field, and no
+        // awaiting state reuses it. Only states with an awaitee have an unwind guard, which
+        // needs their `Poisoned` variant.
+        let delegates = self
+            .layout
+            .order
+            .iter()
+            .any(|&block| self.is_delegation(block));
+        let (repr, poison) = if delegates {
+            let tag = match variants.len() + 2 {
+                0..=256 => quote!(u8),
+                257..=65536 => quote!(u16),
+                _ => quote!(u32),
+            };
+            let krate = self.krate;
+            let poison = quote! {
+                impl<#(#params),*> #krate::__private::Poison for #name<#(#params),*> {
+                    #[inline(always)]
+                    fn poisoned() -> Self {
+                        Self::Poisoned
+                    }
+                }
+            };
+            (quote!(#[repr(#tag)]), poison)
+        } else {
+            (TokenStream::new(), TokenStream::new())
+        };
         quote! {
             #[allow(non_camel_case_types, non_snake_case, dead_code, clippy::large_enum_variant)]
+            #repr
             enum #name<#(#params),*> {
                 #(#variants,)*
                 Returned,
                 Poisoned,
             }
+            #poison
             #[allow(non_camel_case_types)]
             type __State<#(#params),*> = #name<#(#params),*>;
         }
@@ -244,7 +277,7 @@ impl Emitter<'_> {
                 __State::#variant { .. } => {
                     #resident_guards
                     let #state_ptr: *mut _ = &raw mut #state;
-                    let #guard = unsafe { #krate::__private::PoisonOnUnwind::new(#state_ptr, || __State::Poisoned) };
+                    let #guard = unsafe { #krate::__private::PoisonOnUnwind::new(#state_ptr) };
                     let __progress = match unsafe { &mut *#state_ptr } {
                         __State::#variant { #awaitee_here, .. } => #advance,
                         _ => #krate::__private::unreachable_state(),
