@@ -4,6 +4,7 @@
 #
 #   bash benches/compile_cost.sh [runs]        # default: 3 timed rebuilds per measurement
 #   POINTS="10 100" bash benches/compile_cost.sh   # other suspension-point counts
+#   PARTS="awaits" bash benches/compile_cost.sh     # some of the parts: points, many, awaits
 #
 # It generates scratch crates under target/compile-cost/ (outside the workspace: each has its
 # own empty [workspace] table) and measures:
@@ -20,12 +21,18 @@
 #    non-generic driver per coroutine, so that every style's resume code is compiled. Wall time
 #    of a release rebuild (deps warm), median of [runs].
 #
+# 3. Awaits: one async function with N = 10, 25, 50, 100 straight-line awaits
+#    (`total += yield_from!(ready(total % 7 + K));`), ours and the same as an `async fn`: wall
+#    time of a release rebuild, median of [runs]. (Ours is not linear here; BENCHMARKS.md,
+#    section 6.) `AWAITS="10 25"` picks other counts.
+#
 # Output: a Markdown table on stdout; the generated crates stay in target/compile-cost/.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT="$ROOT/target/compile-cost"
 RUNS=${1:-3}
+PARTS=" ${PARTS:-points many awaits} "
 STABLE_TARGET="$OUT/target-stable"
 NIGHTLY_TARGET="$OUT/target-nightly"
 mkdir -p "$OUT"
@@ -268,6 +275,29 @@ EOF
     done
 }
 
+# --- awaits -----------------------------------------------------------------------------------
+
+gen_awaits_ours() { # N
+    echo "#[coroutines::coroutine]"
+    echo "pub fn awaits(start: u32) -> u32 {"
+    echo "    let mut total = start;"
+    for ((i = 0; i < $1; i++)); do
+        echo "    total += yield_from!(std::future::ready(total % 7 + $((i % 13))));"
+    done
+    echo "    total"
+    echo "}"
+}
+
+gen_awaits_native() { # N
+    echo "pub async fn awaits(start: u32) -> u32 {"
+    echo "    let mut total = start;"
+    for ((i = 0; i < $1; i++)); do
+        echo "    total += std::future::ready(total % 7 + $((i % 13))).await;"
+    done
+    echo "    total"
+    echo "}"
+}
+
 make_crate() { # dir, deps, generator, arg
     local dir="$OUT/$1"
     rm -rf "$dir"
@@ -332,6 +362,7 @@ echo "# $(rustc --version); $(cargo +nightly --version 2>/dev/null | sed 's/^car
 echo "# $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); medians of $RUNS runs"
 echo
 
+if [[ "$PARTS" == *" points "* ]]; then
 echo "## Suspension points (one generator, straight-line)"
 echo
 echo "| crate | N | source | expanded | expanded / source | macro expansion | release rebuild |"
@@ -365,7 +396,8 @@ for style in ours dia; do
     done
 done
 echo
-
+fi
+if [[ "$PARTS" == *" many "* ]]; then
 echo "## 500 small coroutines (release rebuild of the crate alone, deps warm)"
 echo
 echo "| crate | release rebuild | over handwritten | macro expansion |"
@@ -381,3 +413,18 @@ for style in hand ours dia; do
     [ "$have_nightly" = 1 ] && exp_time="$(expand_time "many_$style") s"
     echo "| $style | $t s | $over | $exp_time |"
 done
+echo
+fi
+if [[ "$PARTS" == *" awaits "* ]]; then
+echo "## Awaits (one async function, straight-line; release rebuild of the crate alone)"
+echo
+echo "| N | ours | \`async fn\` | ours / \`async fn\` |"
+echo "|---:|---:|---:|---:|"
+for n in ${AWAITS:-10 25 50 100}; do
+    make_crate "awaits_ours_$n" "$OURS_DEP" gen_awaits_ours "$n"
+    make_crate "awaits_native_$n" "" gen_awaits_native "$n"
+    ours=$(rebuild_time "awaits_ours_$n")
+    native=$(rebuild_time "awaits_native_$n")
+    echo "| $n | $ours s | $native s | $(awk -v a="$ours" -v b="$native" 'BEGIN { printf "%.1f", a / b }') |"
+done
+fi
