@@ -144,13 +144,13 @@ impl Emitter<'_> {
         // that is not `Send`, a recursive coroutine) the user reads their function's name; the
         // generated code refers to it through the alias.
         let name = function.clone();
-        // A state that holds an awaitee gets a tag of its own, as rustc's coroutines have. Left
-        // to the niche optimisation, a chain of awaits packs every level's tag into the
-        // innermost one's spare values; the optimiser then cannot see each level's state
-        // apart, and a 64-deep chain that rustc folds to a constant costs 250 instructions per
-        // poll. A state without one keeps the niche: its tag may hide in a field, and no
-        // awaiting state reuses it. Only states with an awaitee have an unwind guard, which
-        // needs their `Poisoned` variant.
+        // An enum with a state that holds an awaitee gets a tag of its own, as rustc's
+        // coroutines have. Left to the niche optimisation, a chain of awaits packs every
+        // level's tag into the innermost one's spare values; the optimiser then cannot see each
+        // level's state apart, and a 64-deep chain that rustc folds to a constant costs 250
+        // instructions per poll. An enum without one keeps the niche: its tag may hide in a
+        // field, and nothing nests it. Only states with an awaitee have an unwind guard, which
+        // needs the enum's `Poisoned` variant.
         let delegates = self
             .layout
             .order

@@ -162,9 +162,9 @@ pub fn resume_arg<R>(pending: &mut Option<R>) -> R {
 }
 
 /// A state enum's `Poisoned` variant, for [`PoisonOnUnwind`]. The macro implements it for every
-/// state enum that holds an awaitee: a closure per suspension would do, but rustc infers each
-/// closure's return type (the whole state type) again at every step of type checking, which
-/// made compile time grow with the cube of the number of awaits in one function.
+/// state enum that holds an awaitee. A closure per suspension would do, but rustc infers each
+/// closure's return type (the whole state type) again and again while it type checks the body:
+/// with closures, a function with 100 awaits took 3–4 times as long to build.
 pub trait Poison {
     /// The `Poisoned` state.
     fn poisoned() -> Self;
