@@ -277,25 +277,27 @@ EOF
 
 # --- awaits -----------------------------------------------------------------------------------
 
-gen_awaits_ours() { # N
-    echo "#[coroutines::coroutine]"
-    echo "pub fn awaits(start: u32) -> u32 {"
+# The body of `awaits(start: u32) -> u32` after its signature, with N awaits written as the
+# printf format `$2` says (`%s` is the awaited future).
+gen_awaits_body() { # N, await format
     echo "    let mut total = start;"
     for ((i = 0; i < $1; i++)); do
-        echo "    total += yield_from!(std::future::ready(total % 7 + $((i % 13))));"
+        # shellcheck disable=SC2059 # the format is the argument
+        printf "    total += $2;\n" "std::future::ready(total % 7 + $((i % 13)))"
     done
     echo "    total"
     echo "}"
 }
 
+gen_awaits_ours() { # N
+    echo "#[coroutines::coroutine]"
+    echo "pub fn awaits(start: u32) -> u32 {"
+    gen_awaits_body "$1" 'yield_from!(%s)'
+}
+
 gen_awaits_native() { # N
     echo "pub async fn awaits(start: u32) -> u32 {"
-    echo "    let mut total = start;"
-    for ((i = 0; i < $1; i++)); do
-        echo "    total += std::future::ready(total % 7 + $((i % 13))).await;"
-    done
-    echo "    total"
-    echo "}"
+    gen_awaits_body "$1" '%s.await'
 }
 
 make_crate() { # dir, deps, generator, arg

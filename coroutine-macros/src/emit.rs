@@ -114,6 +114,7 @@ impl Emitter<'_> {
         // per delegation: inference fills them all; fewer parameters keep that cheap.
         let mut params = Vec::new();
         let mut variants = Vec::new();
+        let mut holds_awaitee = false;
         for &block in &self.layout.order {
             let variant = self.variant(block);
             let mut fields = Vec::new();
@@ -121,6 +122,7 @@ impl Emitter<'_> {
                 let param = format_ident!("A{}", block, span = internal());
                 fields.push(quote!(__awaitee: #param));
                 params.push(param);
+                holds_awaitee = true;
             }
             // A suspended state drops its locals newest first, as a scope does; the first state
             // holds only the arguments, which an unresumed `async fn` drops first to last.
@@ -151,12 +153,8 @@ impl Emitter<'_> {
         // instructions per poll. An enum without one keeps the niche: its tag may hide in a
         // field, and nothing nests it. Only states with an awaitee have an unwind guard, which
         // needs the enum's `Poisoned` variant.
-        let delegates = self
-            .layout
-            .order
-            .iter()
-            .any(|&block| self.is_delegation(block));
-        let (repr, poison) = if delegates {
+        let (repr, poison) = if holds_awaitee {
+            // The variants above, `Returned` and `Poisoned`.
             let tag = match variants.len() + 2 {
                 0..=256 => quote!(u8),
                 257..=65536 => quote!(u16),
@@ -330,7 +328,7 @@ impl Emitter<'_> {
     /// `__current` so that jumps within one resume do not go through the stored state.
     pub fn steps(&self) -> TokenStream {
         let krate = self.krate;
-        let store_returned = store_state(krate, Span::call_site(), &quote!(__State::Returned));
+        let store_returned = store_returned(krate);
         let current = Ident::new("__current", internal());
         let mut arms = Vec::new();
         for &block in &self.layout.order {
@@ -691,6 +689,12 @@ pub fn store_state(krate: &TokenStream, span: Span, next: &TokenStream) -> Token
     let state = state_place_at(span);
     let krate = respan(krate.clone(), span);
     quote_spanned!(here=> #krate::__private::store(&mut #state, #next))
+}
+
+/// Stores `Returned` as the state: where the coroutine returns, and where a resume after that
+/// puts it back before it panics.
+pub fn store_returned(krate: &TokenStream) -> TokenStream {
+    store_state(krate, Span::call_site(), &quote!(__State::Returned))
 }
 
 /// The place the state lives in, inside the step function: `(*__state)`.

@@ -474,8 +474,7 @@ impl<'e> Lowerer<'e> {
     /// one that returns).
     fn return_code(&self, value: TokenStream, span: Span) -> TokenStream {
         let krate = &self.flavour.krate;
-        let store_returned =
-            crate::emit::store_state(krate, Span::call_site(), &quote!(__State::Returned));
+        let store_returned = crate::emit::store_returned(krate);
         let ret = Ident::new("__return_value", internal());
         let annotation = self
             .flavour
