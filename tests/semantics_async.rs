@@ -92,6 +92,18 @@ mod bindings {
             };
             v
         }
+
+        // A method is called on each awaited value where it is produced, so its type must be
+        // known there (also on the loop's second turn, entered from further down the body).
+        fn methods_on_awaited_values(words: Vec<&'static str>) -> usize {
+            let mut total = yield_from!(pend(String::from("ab"))).len();
+            for word in words {
+                let upper = yield_from!(pend(word.to_string())).to_uppercase();
+                total += upper.len();
+                log(upper);
+            }
+            total
+        }
     }
 
     #[test]
@@ -128,6 +140,18 @@ mod bindings {
         assert_eq!((r, polls), (-200, 2));
         let (_, r, polls) = check_async(let_else(Some(5)), native::let_else(Some(5)));
         assert_eq!((r, polls), (6, 3));
+    }
+
+    #[test]
+    fn methods_called_on_awaited_values() {
+        let (log, r, polls) = check_async(
+            methods_on_awaited_values(vec!["x", "yz"]),
+            native::methods_on_awaited_values(vec!["x", "yz"]),
+        );
+        assert_eq!(
+            (log, r, polls),
+            (vec!["X".to_string(), "YZ".to_string()], 5, 4)
+        );
     }
 
     #[test]

@@ -670,7 +670,8 @@ impl Emitter<'_> {
             // Storing the state is where a borrow held across the suspension is "later used".
             JumpKind::Enter(_) => {
                 let store = store_state(self.krate, jump.span, &next);
-                quote!({ #(#bind_args)* #store; continue #dispatch; })
+                let poll_first = poll_first();
+                quote!({ #(#bind_args)* #store; #poll_first = true; continue #dispatch; })
             }
             JumpKind::Suspend(returned) => {
                 let store = store_state(self.krate, jump.span, &next);
@@ -813,8 +814,14 @@ impl Emitter<'_> {
     }
 }
 
+/// Whether the next turn of the dispatch loop polls the stored awaitee (the coroutine is being
+/// resumed, or a delegation has just been entered) or steps on with the output of its poll.
+fn poll_first() -> Ident {
+    Ident::new("__poll_first", internal())
+}
+
 /// Where a delegation state's output waits between the in-place poll and its step.
-fn output_slot(block: usize) -> Ident {
+pub fn output_slot(block: usize) -> Ident {
     format_ident!("__output{}", block, span = internal())
 }
 
@@ -844,17 +851,35 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
     // (leaving `Poisoned` behind until it is stored again) and runs from state to state on a
     // local until it suspends, enters a delegation, or returns.
     let step_loop = looped("'__step", steps);
-    let dispatch_loop = looped(
-        "'__dispatch",
+    let take_and_step = quote! {
+        let mut #current = #krate::__private::replace(&mut #state, __State::Poisoned);
+        #step_loop
+    };
+    let body = if polls.is_empty() {
+        looped("'__dispatch", take_and_step)
+    } else {
+        // The polls come after the steps in the text, although they run first: rustc checks a
+        // body in textual order, and every mention of a state instantiates all of the enum's
+        // type parameters. An awaitee's type is inferred where the step that enters it stores
+        // it; each mention before that leaves obligations pending on it, which rustc walks
+        // again and again (build time grew with the cube of the number of awaits). The flag
+        // costs nothing at run time: every write of it is a constant before a jump.
+        let poll_first = poll_first();
+        let dispatch_loop = looped(
+            "'__dispatch",
+            quote! {
+                if !#poll_first {
+                    #take_and_step
+                }
+                #poll_first = false;
+                #polls
+            },
+        );
         quote! {
-            #polls
-            let mut #current = #krate::__private::replace(&mut #state, __State::Poisoned);
-            #step_loop
-        },
-    );
-    let body = quote! {
-        #output_slots
-        #dispatch_loop
+            #output_slots
+            let mut #poll_first = true;
+            #dispatch_loop
+        }
     };
     let cx = Ident::new("__cx", internal());
     let arg = Ident::new("__arg", internal());

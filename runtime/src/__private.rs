@@ -132,10 +132,26 @@ impl<T: IntoFuture> Awaitable for T {
     }
 }
 
-/// Converts the operand of `yield_from!` in the async flavour (see [`Awaitable`]).
+/// Converts the operand of `yield_from!` in the async flavour (see [`Awaitable`]). The call also
+/// gives the slot that will hold the awaitee's output its type, here where the awaitee's type is
+/// inferred: otherwise only the poll that fills the slot would, and it comes after the step that
+/// reads the output in the text the macro writes.
 #[inline]
-pub fn into_awaitee<T: Awaitable>(operand: T) -> Option<T::Future> {
+pub fn into_awaitee<T: Awaitable>(
+    operand: T,
+    _output_slot: &Option<<T::Future as Future>::Output>,
+) -> Option<T::Future> {
     Some(operand.into_awaitee())
+}
+
+/// Passes a delegated generator through, and gives the slot that will hold its return value its
+/// type, where the generator is entered (see [`into_awaitee`]).
+#[inline(always)]
+pub fn type_delegate_return<R, Y, D: crate::ops::Delegate<R, Y>>(
+    delegate: Option<D>,
+    _return_slot: &Option<D::Return>,
+) -> Option<D> {
+    delegate
 }
 
 /// Polls a delegated sub-future in place; when it is ready, drops it in place.
