@@ -119,8 +119,9 @@ impl Emitter<'_> {
             let variant = self.variant(block);
             let mut fields = Vec::new();
             if self.is_delegation(block) {
+                // `None` once the awaitee has finished (it is dropped in place then).
                 let param = format_ident!("A{}", block, span = internal());
-                fields.push(quote!(__awaitee: #param));
+                fields.push(quote!(__awaitee: ::core::option::Option<#param>));
                 params.push(param);
                 holds_awaitee = true;
             }
@@ -161,11 +162,35 @@ impl Emitter<'_> {
                 _ => quote!(u32),
             };
             let krate = self.krate;
+            let delegation_states = self
+                .layout
+                .order
+                .iter()
+                .filter(|&&block| self.is_delegation(block))
+                .map(|&block| {
+                    let variant = self.variant(block);
+                    let index = delegation_index(block);
+                    quote!(Self::#variant { __awaitee, .. } => (#index, ::core::ptr::from_mut(__awaitee).cast()),)
+                });
             let poison = quote! {
-                impl<#(#params),*> #krate::__private::Poison for #name<#(#params),*> {
+                impl<#(#params),*> #krate::__private::DelegationStates for #name<#(#params),*> {
                     #[inline(always)]
                     fn poisoned() -> Self {
                         Self::Poisoned
+                    }
+                    #[inline(always)]
+                    unsafe fn delegation(state: *mut Self) -> #krate::__private::Delegation {
+                        // SAFETY: as the caller promises.
+                        let (index, awaitee_slot) = match unsafe { &mut *state } {
+                            #(#delegation_states)*
+                            _ => (0, ::core::ptr::null_mut()),
+                        };
+                        #krate::__private::Delegation {
+                            index,
+                            awaitee_slot,
+                            state: state.cast(),
+                            poison: #krate::__private::poison::<Self>,
+                        }
                     }
                 }
             };
@@ -200,6 +225,14 @@ impl Emitter<'_> {
     /// The in-place part of a resume: each delegation state polls its awaitee where it lives
     /// (it may be pinned). Pending returns; ready stores the output in the state's `__output`
     /// slot and falls through to the by-value part.
+    ///
+    /// This code comes before the steps that create the awaitees, and rustc checks a body in
+    /// textual order: it does not name the state enum, whose every mention instantiates all of
+    /// the enum's type parameters and leaves obligations pending on each awaitee type not
+    /// inferred yet (which made build time grow with the cube of the number of awaits). The
+    /// enum's own impl tells which state it is in and where the awaitee lives
+    /// (`DelegationStates::delegation`), and a witness typed where the awaitee is created
+    /// (`__private::AwaiteeType`) gives the awaitee its type.
     pub fn polls(&self) -> TokenStream {
         let krate = self.krate;
         let state = state_place();
@@ -208,32 +241,30 @@ impl Emitter<'_> {
             let Entry::Delegate { span, .. } = &self.cfg.blocks[block].entry else {
                 continue;
             };
-            let variant = self.variant(block);
             let slot = output_slot(block);
-            let state_ptr = Ident::new("__state_ptr", internal());
-            let guard = Ident::new("__unwind_guard", internal());
+            let awaitee_type = awaitee_type(block);
+            let delegation = Ident::new("__delegation", internal());
             let output = Ident::new("__output", internal());
             let yielded = Ident::new("__yielded", internal());
             let arg = Ident::new("__arg", internal().located_at(*span));
             let cx = Ident::new("__cx", internal().located_at(*span));
-            // SAFETY (of the `new_unchecked` below): the awaitee lives in the closure's
-            // captured state, which does not move while the adapter is pinned, and
-            // `poll_awaitee`/`resume_delegate` drop it in place (through this pin) before the
-            // state is moved out.
             let here = internal().located_at(*span);
-            // Every token of the call that advances the awaitee carries the location of the
-            // user's `yield_from!`, and its bound is the one the conversion at entry checked:
-            // when the operand is not a future (or a generator of the wrong type), rustc reports
-            // that once, there, rather than again at the attribute.
-            let awaitee_here = Ident::new("__awaitee", here);
             let krate_at = respan(krate.clone(), *span);
-            // The arguments are calls spanned there too: rustc blames a failed bound on the
-            // argument that names its type parameter, and an argument from another syntax
-            // context than the call's (a hygienic name) would be blamed at the attribute. The
-            // `unsafe` block stays the expansion's own, so that `#![forbid(unsafe_code)]` in
-            // the user's crate does not see it.
-            let pinned =
-                quote_spanned!(*span=> #krate_at::__private::PinType::new_unchecked(#awaitee_here));
+            // SAFETY (of the call): the witness was typed where this state's awaitee was
+            // created, so the slot `__delegation` points to holds that type; the awaitee lives
+            // in the closure's captured state, which does not move while the adapter is pinned,
+            // and the call drops it in place (through a pin) before the state is moved out.
+            // `__state_ptr` comes from the captured state and nothing else borrows it during
+            // the call, whose guard poisons the state if the awaitee panics (dropping its locals
+            // while unwinding, as rustc's coroutines do).
+            // Every token of the call carries the location of the user's `yield_from!`, and its
+            // bound is the one the conversion at entry checked: when the operand is not a future
+            // (or a generator of the wrong type), rustc reports that once, there, rather than
+            // again at the attribute. The witness is passed through a call spanned there too:
+            // rustc blames a failed bound on the argument that names its type parameter, and a
+            // hygienic name would be blamed at the attribute. The `unsafe` block stays the
+            // expansion's own, so that `#![forbid(unsafe_code)]` in the user's crate does not
+            // see it.
             let (advance, finish) = if let Some(generator) = self.generator {
                 let resume_ty = respan(generator.resume_ty.to_token_stream(), *span);
                 let yield_ty = respan(generator.yield_ty.to_token_stream(), *span);
@@ -242,7 +273,7 @@ impl Emitter<'_> {
                 (
                     unsafe_block(
                         here,
-                        &quote_spanned!(*span=> #krate_at::ops::Delegate::<#resume_ty, #yield_ty>::resume_delegate(#pinned, #krate_at::ops::ResumeDefault::delegate_arg(::core::convert::identity(&mut #arg)))),
+                        &quote_spanned!(*span=> #krate_at::__private::resume_in_place::<#resume_ty, #yield_ty, _>(::core::convert::identity(&#awaitee_type), &#delegation, #krate_at::ops::ResumeDefault::delegate_arg(::core::convert::identity(&mut #arg)))),
                     ),
                     quote! {
                         #krate::__private::State::Complete(#output) => #output,
@@ -256,7 +287,7 @@ impl Emitter<'_> {
                 (
                     unsafe_block(
                         here,
-                        &quote_spanned!(*span=> #krate_at::__private::poll_awaitee(#pinned, #cx)),
+                        &quote_spanned!(*span=> #krate_at::__private::poll_in_place(::core::convert::identity(&#awaitee_type), &#delegation, #cx)),
                     ),
                     quote! {
                         #krate::__private::TaskPoll::Ready(#output) => #output,
@@ -264,23 +295,14 @@ impl Emitter<'_> {
                     },
                 )
             };
-            // If the awaitee panics, the coroutine is poisoned and its locals dropped while
-            // unwinding, as rustc's coroutines do: the guard replaces the state.
-            // SAFETY (of the guard and the reborrow): `__state_ptr` comes from the captured
-            // state and is only used while nothing else borrows it: the reborrow ends with the
-            // poll, and the guard is disarmed right after it.
-            // The residents are dropped too, after the state's locals, as a scope would.
+            // The residents are dropped too if the awaitee panics, after the state's locals,
+            // as a scope would.
             let (resident_guards, keep_residents) = self.residents_during_poll(block);
+            let index = delegation_index(block);
             arms.push(quote_spanned! {here=>
-                __State::#variant { .. } => {
+                #index => {
                     #resident_guards
-                    let #state_ptr: *mut _ = &raw mut #state;
-                    let #guard = unsafe { #krate::__private::PoisonOnUnwind::new(#state_ptr) };
-                    let __progress = match unsafe { &mut *#state_ptr } {
-                        __State::#variant { #awaitee_here, .. } => #advance,
-                        _ => #krate::__private::unreachable_state(),
-                    };
-                    #guard.disarm();
+                    let __progress = #advance;
                     #keep_residents
                     #slot = ::core::option::Option::Some(match __progress { #finish });
                 }
@@ -289,8 +311,12 @@ impl Emitter<'_> {
         if arms.is_empty() {
             return TokenStream::new();
         }
+        let state_ptr = Ident::new("__state_ptr", internal());
+        let delegation = Ident::new("__delegation", internal());
         quote! {
-            match &mut #state {
+            let #state_ptr: *mut _ = &raw mut #state;
+            let #delegation = unsafe { #krate::__private::DelegationStates::delegation(#state_ptr) };
+            match #delegation.index {
                 #(#arms)*
                 _ => {}
             }
@@ -310,8 +336,10 @@ impl Emitter<'_> {
         (guards, keep)
     }
 
-    /// `let mut __outputN = None;` for each delegation state (typed by inference).
+    /// `let mut __outputN = None;` for each delegation state, and the witness of its awaitee's
+    /// type (both typed by inference, where the awaitee is created).
     pub fn output_slots(&self) -> TokenStream {
+        let krate = self.krate;
         let slots = self
             .layout
             .order
@@ -319,7 +347,11 @@ impl Emitter<'_> {
             .filter(|&&block| self.is_delegation(block))
             .map(|&block| {
                 let slot = output_slot(block);
-                quote!(let mut #slot = ::core::option::Option::None;)
+                let awaitee_type = awaitee_type(block);
+                quote! {
+                    let mut #slot = ::core::option::Option::None;
+                    let #awaitee_type = #krate::__private::AwaiteeType::new();
+                }
             });
         quote!(#(#slots)*)
     }
@@ -670,8 +702,7 @@ impl Emitter<'_> {
             // Storing the state is where a borrow held across the suspension is "later used".
             JumpKind::Enter(_) => {
                 let store = store_state(self.krate, jump.span, &next);
-                let poll_first = poll_first();
-                quote!({ #(#bind_args)* #store; #poll_first = true; continue #dispatch; })
+                quote!({ #(#bind_args)* #store; continue #dispatch; })
             }
             JumpKind::Suspend(returned) => {
                 let store = store_state(self.krate, jump.span, &next);
@@ -814,10 +845,16 @@ impl Emitter<'_> {
     }
 }
 
-/// Whether the next turn of the dispatch loop polls the stored awaitee (the coroutine is being
-/// resumed, or a delegation has just been entered) or steps on with the output of its poll.
-fn poll_first() -> Ident {
-    Ident::new("__poll_first", internal())
+/// The number that stands for delegation state `block` in `DelegationStates::delegating`
+/// (never 0: the first block is the coroutine's start).
+fn delegation_index(block: usize) -> proc_macro2::Literal {
+    proc_macro2::Literal::usize_unsuffixed(block)
+}
+
+/// The witness of the type of delegation state `block`'s awaitee (`__private::AwaiteeType`),
+/// through which the in-place poll reaches the awaitee without naming the state's variant.
+pub fn awaitee_type(block: usize) -> Ident {
+    format_ident!("__awaitee_type{}", block, span = internal())
 }
 
 /// Where a delegation state's output waits between the in-place poll and its step.
@@ -836,7 +873,6 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
     let state = state_place();
     let current = Ident::new("__current", internal());
     let output_slots = emitter.output_slots();
-    let polls = emitter.polls();
     let steps = emitter.steps();
     // The loops span the user's parameters and body (see `Emitter::params`).
     let body_here = internal().located_at(emitter.body);
@@ -850,36 +886,19 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
     // A resume polls a delegated awaitee in place if there is one, then takes the state out
     // (leaving `Poisoned` behind until it is stored again) and runs from state to state on a
     // local until it suspends, enters a delegation, or returns.
+    let polls = emitter.polls();
     let step_loop = looped("'__step", steps);
-    let take_and_step = quote! {
-        let mut #current = #krate::__private::replace(&mut #state, __State::Poisoned);
-        #step_loop
-    };
-    let body = if polls.is_empty() {
-        looped("'__dispatch", take_and_step)
-    } else {
-        // The polls come after the steps in the text, although they run first: rustc checks a
-        // body in textual order, and every mention of a state instantiates all of the enum's
-        // type parameters. An awaitee's type is inferred where the step that enters it stores
-        // it; each mention before that leaves obligations pending on it, which rustc walks
-        // again and again (build time grew with the cube of the number of awaits). The flag
-        // costs nothing at run time: every write of it is a constant before a jump.
-        let poll_first = poll_first();
-        let dispatch_loop = looped(
-            "'__dispatch",
-            quote! {
-                if !#poll_first {
-                    #take_and_step
-                }
-                #poll_first = false;
-                #polls
-            },
-        );
+    let dispatch_loop = looped(
+        "'__dispatch",
         quote! {
-            #output_slots
-            let mut #poll_first = true;
-            #dispatch_loop
-        }
+            #polls
+            let mut #current = #krate::__private::replace(&mut #state, __State::Poisoned);
+            #step_loop
+        },
+    );
+    let body = quote! {
+        #output_slots
+        #dispatch_loop
     };
     let cx = Ident::new("__cx", internal());
     let arg = Ident::new("__arg", internal());

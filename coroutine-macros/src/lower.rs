@@ -1376,22 +1376,21 @@ impl<'e> Lowerer<'e> {
                     span,
                     JumpKind::Enter(awaitee.to_token_stream()),
                 ));
-                // The output's slot gets its type here, where the awaitee's type is inferred:
-                // the poll that fills the slot comes after the steps in the text (see
-                // `emit::function`), and the step that resumes with the output may call a
-                // method on it before that.
-                let slot = crate::emit::output_slot(delegate);
                 let convert = if generator.is_some() {
                     let resume_ty = &self.flavour.resume_ty;
                     // The operand is passed through a call spanned at the `yield_from!`, where the
                     // poll of the delegated generator checks the same bound: rustc reports a
                     // generator of the wrong type once, there (it blames a failed bound on the
                     // argument).
-                    let convert = quote_spanned!(span=> #krate::ops::Delegate::<#resume_ty, #generator>::into_delegate(::core::convert::identity(#operand)));
-                    quote_spanned!(span=> #krate::__private::type_delegate_return::<#resume_ty, #generator, _>(#convert, &#slot))
+                    quote_spanned!(span=> #krate::ops::Delegate::<#resume_ty, #generator>::into_delegate(::core::convert::identity(#operand)))
                 } else {
-                    quote_spanned!(span=> #krate::__private::into_awaitee(#operand, &#slot))
+                    quote_spanned!(span=> #krate::__private::into_awaitee(#operand))
                 };
+                // The witness of the awaitee's type gets its type here, where the awaitee is
+                // created: the in-place poll, which comes first in the text, reads the awaitee
+                // through it (see `Emitter::polls`).
+                let awaitee_type = crate::emit::awaitee_type(delegate);
+                let convert = quote_spanned!(span=> #awaitee_type.witness(#convert));
                 self.emit(quote! {
                     {
                         let #awaitee = #convert;

@@ -132,26 +132,57 @@ impl<T: IntoFuture> Awaitable for T {
     }
 }
 
-/// Converts the operand of `yield_from!` in the async flavour (see [`Awaitable`]). The call also
-/// gives the slot that will hold the awaitee's output its type, here where the awaitee's type is
-/// inferred: otherwise only the poll that fills the slot would, and it comes after the step that
-/// reads the output in the text the macro writes.
+/// Converts the operand of `yield_from!` in the async flavour (see [`Awaitable`]).
 #[inline]
-pub fn into_awaitee<T: Awaitable>(
-    operand: T,
-    _output_slot: &Option<<T::Future as Future>::Output>,
-) -> Option<T::Future> {
+pub fn into_awaitee<T: Awaitable>(operand: T) -> Option<T::Future> {
     Some(operand.into_awaitee())
 }
 
-/// Passes a delegated generator through, and gives the slot that will hold its return value its
-/// type, where the generator is entered (see [`into_awaitee`]).
+/// The in-place poll of a delegation state's awaitee (the state `delegation` describes, whose
+/// awaitee has the type `awaitee_type` witnesses), poisoning the state if the awaitee panics.
+/// One call per state keeps the obligations rustc holds pending on the awaitee's type, until
+/// it reaches the code that creates it, to the call's bound.
+///
+/// # Safety
+///
+/// `delegation` comes from [`DelegationStates::delegation`] of a state enum in the state
+/// `awaitee_type` was typed for; nothing else borrows the state during the call; the state
+/// does not move while its awaitee is alive.
 #[inline(always)]
-pub fn type_delegate_return<R, Y, D: crate::ops::Delegate<R, Y>>(
-    delegate: Option<D>,
-    _return_slot: &Option<D::Return>,
-) -> Option<D> {
-    delegate
+pub unsafe fn poll_in_place<F: Future>(
+    awaitee_type: &AwaiteeType<F>,
+    delegation: &Delegation,
+    cx: &mut Context<'_>,
+) -> Poll<F::Output> {
+    // SAFETY: as the caller promises.
+    unsafe {
+        let guard = PoisonOnUnwind::new(delegation);
+        let slot = awaitee_type.slot(delegation.awaitee_slot);
+        let progress = poll_awaitee(Pin::new_unchecked(slot), cx);
+        guard.disarm();
+        progress
+    }
+}
+
+/// [`poll_in_place`] for a delegated generator, resumed with `arg`.
+///
+/// # Safety
+///
+/// As for [`poll_in_place`].
+#[inline(always)]
+pub unsafe fn resume_in_place<R, Y, D: crate::ops::Delegate<R, Y>>(
+    awaitee_type: &AwaiteeType<D>,
+    delegation: &Delegation,
+    arg: R,
+) -> CoroutineState<Y, D::Return> {
+    // SAFETY: as the caller promises.
+    unsafe {
+        let guard = PoisonOnUnwind::new(delegation);
+        let slot = awaitee_type.slot(delegation.awaitee_slot);
+        let progress = D::resume_delegate(Pin::new_unchecked(slot), arg);
+        guard.disarm();
+        progress
+    }
 }
 
 /// Polls a delegated sub-future in place; when it is ready, drops it in place.
@@ -177,33 +208,104 @@ pub fn resume_arg<R>(pending: &mut Option<R>) -> R {
     }
 }
 
-/// A state enum's `Poisoned` variant, for [`PoisonOnUnwind`]. The macro implements it for every
-/// state enum that holds an awaitee. A closure per suspension would do, but rustc infers each
-/// closure's return type (the whole state type) again and again while it type checks the body:
-/// with closures, a function with 100 awaits took 3–4 times as long to build.
-pub trait Poison {
+/// What the generated code asks of a state enum that holds an awaitee (the macro implements it
+/// for each). Being methods of the enum's own impl, these read the enum without naming its
+/// type parameters in the user's body: there, rustc infers every parameter again at each
+/// mention of the enum, and keeps obligations pending on each awaitee type until the code that
+/// creates the awaitee has been checked (a function with 100 awaits took 12 s to build when the
+/// in-place polls matched on the enum; a closure per suspension, the unwind guard's first
+/// form, took 3–4 times as long as that).
+pub trait DelegationStates: Sized {
     /// The `Poisoned` state.
     fn poisoned() -> Self;
+
+    /// Which delegation state `state` is in, and where its awaitee lives.
+    ///
+    /// # Safety
+    ///
+    /// `state` points to a live state enum that nothing else borrows during the call.
+    unsafe fn delegation(state: *mut Self) -> Delegation;
+}
+
+/// What [`DelegationStates::delegation`] tells the in-place poll. Nothing in it names the state
+/// enum's type: each delegation state's poll passes it on, and a type with the enum's
+/// parameters would make rustc hold obligations pending on all of them at every poll.
+pub struct Delegation {
+    /// The number the macro gives the delegation state the enum is in, or 0 in any other state.
+    pub index: usize,
+    /// The address of that state's awaitee slot (an `Option` of its awaitee), or null.
+    pub awaitee_slot: *mut (),
+    /// The state enum's address.
+    pub state: *mut (),
+    /// Stores the `Poisoned` state at [`Self::state`] (see [`PoisonOnUnwind`]).
+    pub poison: unsafe fn(*mut ()),
+}
+
+/// A [`Delegation::poison`]: stores `S`'s `Poisoned` state at `state`.
+///
+/// # Safety
+///
+/// `state` is the address of a live `S` that nothing borrows.
+#[inline(always)]
+pub unsafe fn poison<S: DelegationStates>(state: *mut ()) {
+    // SAFETY: as the caller promises.
+    unsafe { *state.cast::<S>() = S::poisoned() };
+}
+
+/// A witness of the type of one delegation state's awaitee, `A`: a local of the resume, typed
+/// where the awaitee is created (by [`AwaiteeType::witness`]), which the in-place poll uses to
+/// type the slot that [`Delegation::awaitee_slot`] points to. The poll comes first in the text
+/// the macro writes, and rustc checks a body in that order: the witness lets it poll an
+/// awaitee of a type not inferred yet without naming the state enum, whose every mention
+/// would leave obligations pending on all of the enum's type parameters.
+pub struct AwaiteeType<A>(PhantomData<fn() -> A>);
+
+impl<A> AwaiteeType<A> {
+    /// A witness whose type is left to inference.
+    #[inline(always)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        AwaiteeType(PhantomData)
+    }
+
+    /// Passes the awaitee slot of a delegation state through, typing the witness with it.
+    #[inline(always)]
+    pub fn witness(&self, awaitee: Option<A>) -> Option<A> {
+        awaitee
+    }
+
+    /// The awaitee slot at `slot`.
+    ///
+    /// # Safety
+    ///
+    /// `slot` is the address of a live `Option<A>`, not otherwise borrowed for `'a`: the
+    /// generated code passes the [`Delegation::awaitee_slot`] of a state enum in the delegation
+    /// state this witness was typed for (both types come from the same awaitee).
+    #[inline(always)]
+    pub unsafe fn slot<'a>(&self, slot: *mut ()) -> &'a mut Option<A> {
+        // SAFETY: as the caller promises.
+        unsafe { &mut *slot.cast::<Option<A>>() }
+    }
 }
 
 /// Poisons a coroutine whose delegated sub-coroutine panics: if dropped (which only happens
 /// while unwinding, since the generated code disarms it after the poll), it replaces the state
 /// with `Poisoned`, dropping the awaitee and the stored locals in place, newest first, as
 /// rustc's coroutines drop their locals when a panic unwinds through them.
-pub struct PoisonOnUnwind<S: Poison> {
-    state: *mut S,
+pub struct PoisonOnUnwind<'d> {
+    delegation: &'d Delegation,
 }
 
-impl<S: Poison> PoisonOnUnwind<S> {
+impl<'d> PoisonOnUnwind<'d> {
     /// Arms the guard.
     ///
     /// # Safety
     ///
-    /// `state` must stay valid for writes until the guard is dropped or disarmed, and nothing
-    /// may borrow the state when the guard is dropped.
+    /// The delegation's state must stay valid for writes until the guard is dropped or
+    /// disarmed, and nothing may borrow the state when the guard is dropped.
     #[inline]
-    pub unsafe fn new(state: *mut S) -> Self {
-        PoisonOnUnwind { state }
+    pub unsafe fn new(delegation: &'d Delegation) -> Self {
+        PoisonOnUnwind { delegation }
     }
 
     /// The poll returned normally: nothing to do.
@@ -213,14 +315,14 @@ impl<S: Poison> PoisonOnUnwind<S> {
     }
 }
 
-impl<S: Poison> Drop for PoisonOnUnwind<S> {
+impl Drop for PoisonOnUnwind<'_> {
     // Inlined even on the cold unwinding path: called out of line, it takes the state's
     // address, and the optimiser then keeps every level of a chain of awaits in memory (a
     // 64-deep chain that rustc folds to a constant took 59 instructions per poll).
     #[inline(always)]
     fn drop(&mut self) {
         // SAFETY: guaranteed by the caller of `new`.
-        unsafe { *self.state = S::poisoned() };
+        unsafe { (self.delegation.poison)(self.delegation.state) };
     }
 }
 
