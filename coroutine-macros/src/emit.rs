@@ -108,6 +108,15 @@ impl Emitter<'_> {
         matches!(self.cfg.blocks[block].entry, Entry::Delegate { .. })
     }
 
+    /// The delegation states, in the order of the enum's variants.
+    fn delegation_blocks(&self) -> impl Iterator<Item = usize> + '_ {
+        self.layout
+            .order
+            .iter()
+            .copied()
+            .filter(|&block| self.is_delegation(block))
+    }
+
     /// `enum <function><..> { .. }`, and `__State` naming it.
     pub fn state_enum(&self, function: &Ident) -> TokenStream {
         // One type parameter per stored local (its type is the same in every state) and one
@@ -162,16 +171,12 @@ impl Emitter<'_> {
                 _ => quote!(u32),
             };
             let krate = self.krate;
-            let delegation_states = self
-                .layout
-                .order
-                .iter()
-                .filter(|&&block| self.is_delegation(block))
-                .map(|&block| {
-                    let variant = self.variant(block);
-                    let index = delegation_index(block);
-                    quote!(Self::#variant { __awaitee, .. } => (#index, ::core::ptr::from_mut(__awaitee).cast()),)
-                });
+            let delegation_states = self.delegation_blocks().map(|block| {
+                let variant = self.variant(block);
+                let index = delegation_index(block);
+                let slot = quote!(::core::ptr::from_mut(__awaitee).cast());
+                quote!(Self::#variant { __awaitee, .. } => (#index, #slot),)
+            });
             let poison = quote! {
                 impl<#(#params),*> #krate::__private::DelegationStates for #name<#(#params),*> {
                     #[inline(always)]
@@ -313,6 +318,9 @@ impl Emitter<'_> {
         }
         let state_ptr = Ident::new("__state_ptr", internal());
         let delegation = Ident::new("__delegation", internal());
+        // SAFETY (of `delegation`): the pointer is to the captured state, which nothing else
+        // borrows while the resume runs. The arms use the awaitee slot and the pointer only
+        // during their poll; the state is next used by name after it.
         quote! {
             let #state_ptr: *mut _ = &raw mut #state;
             let #delegation = unsafe { #krate::__private::DelegationStates::delegation(#state_ptr) };
@@ -340,19 +348,14 @@ impl Emitter<'_> {
     /// type (both typed by inference, where the awaitee is created).
     pub fn output_slots(&self) -> TokenStream {
         let krate = self.krate;
-        let slots = self
-            .layout
-            .order
-            .iter()
-            .filter(|&&block| self.is_delegation(block))
-            .map(|&block| {
-                let slot = output_slot(block);
-                let awaitee_type = awaitee_type(block);
-                quote! {
-                    let mut #slot = ::core::option::Option::None;
-                    let #awaitee_type = #krate::__private::AwaiteeType::new();
-                }
-            });
+        let slots = self.delegation_blocks().map(|block| {
+            let slot = output_slot(block);
+            let awaitee_type = awaitee_type(block);
+            quote! {
+                let mut #slot = ::core::option::Option::None;
+                let #awaitee_type = #krate::__private::AwaiteeType::new();
+            }
+        });
         quote!(#(#slots)*)
     }
 
