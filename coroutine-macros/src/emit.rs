@@ -108,6 +108,27 @@ impl Emitter<'_> {
         matches!(self.cfg.blocks[block].entry, Entry::Delegate { .. })
     }
 
+    /// The number of `block`'s state in `DelegationStates::state_index`: its variant's position
+    /// in the enum, so that the number is the enum's tag.
+    fn state_index(&self, block: usize) -> proc_macro2::Literal {
+        let position = self.layout.order.iter().position(|&b| b == block);
+        proc_macro2::Literal::usize_unsuffixed(position.unwrap_or_default())
+    }
+
+    /// The number of `Returned` in `DelegationStates::state_index` (it follows the states).
+    fn returned_index(&self) -> proc_macro2::Literal {
+        proc_macro2::Literal::usize_unsuffixed(self.layout.order.len())
+    }
+
+    /// The number of `Poisoned` in `DelegationStates::state_index` (it follows `Returned`).
+    fn poisoned_index(&self) -> proc_macro2::Literal {
+        proc_macro2::Literal::usize_unsuffixed(self.layout.order.len() + 1)
+    }
+
+    fn holds_awaitee(&self) -> bool {
+        self.delegation_blocks().next().is_some()
+    }
+
     /// The delegation states, in the order of the enum's variants.
     fn delegation_blocks(&self) -> impl Iterator<Item = usize> + '_ {
         self.layout
@@ -177,11 +198,26 @@ impl Emitter<'_> {
                 let slot = quote!(::core::ptr::from_mut(__awaitee).cast());
                 quote!(Self::#variant { __awaitee, .. } => (#index, #slot),)
             });
+            let state_indices = self.layout.order.iter().map(|&block| {
+                let variant = self.variant(block);
+                let index = self.state_index(block);
+                quote!(Self::#variant { .. } => #index,)
+            });
+            let returned = self.returned_index();
+            let poisoned = self.poisoned_index();
             let poison = quote! {
                 impl<#(#params),*> #krate::__private::DelegationStates for #name<#(#params),*> {
                     #[inline(always)]
                     fn poisoned() -> Self {
                         Self::Poisoned
+                    }
+                    #[inline(always)]
+                    fn state_index(&self) -> usize {
+                        match self {
+                            #(#state_indices)*
+                            Self::Returned => #returned,
+                            Self::Poisoned => #poisoned,
+                        }
                     }
                     #[inline(always)]
                     unsafe fn delegation(state: *mut Self) -> #krate::__private::Delegation {
@@ -414,7 +450,29 @@ impl Emitter<'_> {
                 self.in_place(block, quote!(#take #uninit #resumed #reborrows #code));
             let mut arm = Group::new(proc_macro2::Delimiter::Brace, quote!(#guards #body));
             arm.set_span(internal().located_at(self.body));
-            arms.push(quote!(__State::#variant { .. } => #arm));
+            // With awaitees, the arms match the state's number, which the enum's impl reads
+            // (its tag): a pattern would be one more mention of the enum, and of every awaitee
+            // type not inferred yet (see `Self::polls`). The arm's own `let … else` still names
+            // its state, to bind the locals.
+            if self.holds_awaitee() {
+                let index = self.state_index(block);
+                arms.push(quote!(#index => #arm));
+            } else {
+                arms.push(quote!(__State::#variant { .. } => #arm));
+            }
+        }
+        if self.holds_awaitee() {
+            let returned = self.returned_index();
+            return quote! {
+                match #krate::__private::DelegationStates::state_index(&#current) {
+                    #(#arms)*
+                    #returned => {
+                        #store_returned;
+                        #krate::__private::resumed_after_completion()
+                    }
+                    _ => #krate::__private::resumed_after_panicking(),
+                }
+            };
         }
         quote! {
             match #current {

@@ -219,6 +219,10 @@ pub trait DelegationStates: Sized {
     /// The `Poisoned` state.
     fn poisoned() -> Self;
 
+    /// The number of the state the enum is in: its variant's position in the enum (the enum's
+    /// tag, which the optimiser sees through).
+    fn state_index(&self) -> usize;
+
     /// Which delegation state `state` is in, and where its awaitee lives.
     ///
     /// # Safety
