@@ -140,8 +140,8 @@ pub fn into_awaitee<T: Awaitable>(operand: T) -> Option<T::Future> {
 
 /// The in-place poll of a delegation state's awaitee (the state `delegation` describes, whose
 /// awaitee has the type `awaitee_type` witnesses), poisoning the state if the awaitee panics.
-/// One call per state keeps the obligations rustc holds pending on the awaitee's type, until
-/// it reaches the code that creates it, to the call's bound.
+/// One call per state: until rustc reaches the code that creates the awaitee, the call's bound
+/// is all it holds pending on the awaitee's type.
 ///
 /// # Safety
 ///
@@ -187,10 +187,7 @@ pub unsafe fn resume_in_place<R, Y, D: crate::ops::Delegate<R, Y>>(
 
 /// Polls a delegated sub-future in place; when it is ready, drops it in place.
 #[inline]
-pub fn poll_awaitee<F: Future>(
-    mut slot: Pin<&mut Option<F>>,
-    cx: &mut Context<'_>,
-) -> Poll<F::Output> {
+fn poll_awaitee<F: Future>(mut slot: Pin<&mut Option<F>>, cx: &mut Context<'_>) -> Poll<F::Output> {
     let Some(future) = slot.as_mut().as_pin_mut() else {
         unreachable_state()
     };
@@ -241,7 +238,7 @@ pub struct Delegation {
     pub awaitee_slot: *mut (),
     /// The state enum's address.
     pub state: *mut (),
-    /// Stores the `Poisoned` state at [`Self::state`] (see [`PoisonOnUnwind`]).
+    /// Stores the `Poisoned` state at [`Self::state`] (while a panic unwinds out of the poll).
     pub poison: unsafe fn(*mut ()),
 }
 
@@ -296,7 +293,7 @@ impl<A> AwaiteeType<A> {
 /// while unwinding, since the generated code disarms it after the poll), it replaces the state
 /// with `Poisoned`, dropping the awaitee and the stored locals in place, newest first, as
 /// rustc's coroutines drop their locals when a panic unwinds through them.
-pub struct PoisonOnUnwind<'d> {
+struct PoisonOnUnwind<'d> {
     delegation: &'d Delegation,
 }
 
@@ -308,13 +305,13 @@ impl<'d> PoisonOnUnwind<'d> {
     /// The delegation's state must stay valid for writes until the guard is dropped or
     /// disarmed, and nothing may borrow the state when the guard is dropped.
     #[inline]
-    pub unsafe fn new(delegation: &'d Delegation) -> Self {
+    unsafe fn new(delegation: &'d Delegation) -> Self {
         PoisonOnUnwind { delegation }
     }
 
     /// The poll returned normally: nothing to do.
     #[inline]
-    pub fn disarm(self) {
+    fn disarm(self) {
         core::mem::forget(self);
     }
 }
@@ -432,8 +429,9 @@ impl<T> Drop for Resident<'_, T> {
 /// takes it out (`replace(state, Poisoned)`) until it is stored again: there is nothing to drop.
 ///
 /// An assignment would drop the old value all the same, and once the awaitee's poll has let the
-/// state's address escape (to [`PoisonOnUnwind`]), the optimiser can no longer see that the old
-/// value is `Poisoned`: it calls the state's whole drop glue at every suspension. Were the old
+/// state's address escape (to the unwind guard of an in-place poll), the optimiser can no
+/// longer see that the old value is `Poisoned`: it calls the state's whole drop glue at every
+/// suspension. Were the old
 /// value anything else, forgetting it would leak it, never drop it twice.
 #[inline(always)]
 pub fn store<S>(state: &mut S, next: S) {
