@@ -108,8 +108,8 @@ impl Emitter<'_> {
         matches!(self.cfg.blocks[block].entry, Entry::Delegate { .. })
     }
 
-    /// The number of `block`'s state in `DelegationStates::state_index`: its variant's position
-    /// in the enum, so that the number is the enum's tag.
+    /// The number of `block`'s state in `DelegationStates::state_index` and `Delegation::index`:
+    /// its variant's position in the enum, so that the number is the enum's tag.
     fn state_index(&self, block: usize) -> proc_macro2::Literal {
         let position = self.layout.order.iter().position(|&b| b == block);
         proc_macro2::Literal::usize_unsuffixed(position.unwrap_or_default())
@@ -125,6 +125,8 @@ impl Emitter<'_> {
         proc_macro2::Literal::usize_unsuffixed(self.layout.order.len() + 1)
     }
 
+    /// Whether a state holds an awaitee (or a delegated generator): the enum then has a tag of
+    /// its own and implements `DelegationStates`.
     fn holds_awaitee(&self) -> bool {
         self.delegation_blocks().next().is_some()
     }
@@ -144,7 +146,6 @@ impl Emitter<'_> {
         // per delegation: inference fills them all; fewer parameters keep that cheap.
         let mut params = Vec::new();
         let mut variants = Vec::new();
-        let mut holds_awaitee = false;
         for &block in &self.layout.order {
             let variant = self.variant(block);
             let mut fields = Vec::new();
@@ -153,7 +154,6 @@ impl Emitter<'_> {
                 let param = format_ident!("A{}", block, span = internal());
                 fields.push(quote!(__awaitee: ::core::option::Option<#param>));
                 params.push(param);
-                holds_awaitee = true;
             }
             // A suspended state drops its locals newest first, as a scope does; the first state
             // holds only the arguments, which an unresumed `async fn` drops first to last.
@@ -184,7 +184,7 @@ impl Emitter<'_> {
         // instructions per poll. An enum without one keeps the niche: its tag may hide in a
         // field, and nothing nests it. Only states with an awaitee have an unwind guard, which
         // needs the enum's `Poisoned` variant.
-        let (repr, poison) = if holds_awaitee {
+        let (repr, poison) = if self.holds_awaitee() {
             // The variants above, `Returned` and `Poisoned`.
             let tag = match variants.len() + 2 {
                 0..=256 => quote!(u8),
@@ -192,11 +192,9 @@ impl Emitter<'_> {
                 _ => quote!(u32),
             };
             let krate = self.krate;
-            let delegation_states = self.delegation_blocks().map(|block| {
+            let awaitee_slots = self.delegation_blocks().map(|block| {
                 let variant = self.variant(block);
-                let index = delegation_index(block);
-                let slot = quote!(::core::ptr::from_mut(__awaitee).cast());
-                quote!(Self::#variant { __awaitee, .. } => (#index, #slot),)
+                quote!(Self::#variant { __awaitee, .. } => ::core::ptr::from_mut(__awaitee).cast(),)
             });
             let state_indices = self.layout.order.iter().map(|&block| {
                 let variant = self.variant(block);
@@ -222,9 +220,11 @@ impl Emitter<'_> {
                     #[inline(always)]
                     unsafe fn delegation(state: *mut Self) -> #krate::__private::Delegation {
                         // SAFETY: as the caller promises.
-                        let (index, awaitee_slot) = match unsafe { &mut *state } {
-                            #(#delegation_states)*
-                            _ => (0, ::core::ptr::null_mut()),
+                        let current = unsafe { &mut *state };
+                        let index = Self::state_index(current);
+                        let awaitee_slot = match current {
+                            #(#awaitee_slots)*
+                            _ => ::core::ptr::null_mut(),
                         };
                         #krate::__private::Delegation {
                             index,
@@ -339,7 +339,7 @@ impl Emitter<'_> {
             // The residents are dropped too if the awaitee panics, after the state's locals,
             // as a scope would.
             let (resident_guards, keep_residents) = self.residents_during_poll(block);
-            let index = delegation_index(block);
+            let index = self.state_index(block);
             arms.push(quote_spanned! {here=>
                 #index => {
                     #resident_guards
@@ -904,12 +904,6 @@ impl Emitter<'_> {
             #code
         })
     }
-}
-
-/// The number that stands for delegation state `block` in `DelegationStates::delegating`
-/// (never 0: the first block is the coroutine's start).
-fn delegation_index(block: usize) -> proc_macro2::Literal {
-    proc_macro2::Literal::usize_unsuffixed(block)
 }
 
 /// The witness of the type of delegation state `block`'s awaitee (`__private::AwaiteeType`),

@@ -232,9 +232,10 @@ pub trait DelegationStates: Sized {
 /// enum's type: each delegation state's poll passes it on, and a type with the enum's
 /// parameters would make rustc hold obligations pending on all of them at every poll.
 pub struct Delegation {
-    /// The number the macro gives the delegation state the enum is in, or 0 in any other state.
+    /// The number of the state the enum is in ([`DelegationStates::state_index`]).
     pub index: usize,
-    /// The address of that state's awaitee slot (an `Option` of its awaitee), or null.
+    /// The address of that state's awaitee slot (an `Option` of its awaitee), or null if the
+    /// state holds no awaitee.
     pub awaitee_slot: *mut (),
     /// The state enum's address.
     pub state: *mut (),
