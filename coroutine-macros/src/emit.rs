@@ -108,23 +108,6 @@ impl Emitter<'_> {
         matches!(self.cfg.blocks[block].entry, Entry::Delegate { .. })
     }
 
-    /// The number of `block`'s state in `DelegationStates::state_index` and `Delegation::index`:
-    /// its variant's position in the enum, so that the number is the enum's tag.
-    fn state_index(&self, block: usize) -> proc_macro2::Literal {
-        let position = self.layout.order.iter().position(|&b| b == block);
-        proc_macro2::Literal::usize_unsuffixed(position.unwrap_or_default())
-    }
-
-    /// The number of `Returned` in `DelegationStates::state_index` (it follows the states).
-    fn returned_index(&self) -> proc_macro2::Literal {
-        proc_macro2::Literal::usize_unsuffixed(self.layout.order.len())
-    }
-
-    /// The number of `Poisoned` in `DelegationStates::state_index` (it follows `Returned`).
-    fn poisoned_index(&self) -> proc_macro2::Literal {
-        proc_macro2::Literal::usize_unsuffixed(self.layout.order.len() + 1)
-    }
-
     /// Whether a state holds an awaitee (or a delegated generator): the enum then has a tag of
     /// its own and implements `DelegationStates`.
     fn holds_awaitee(&self) -> bool {
@@ -196,13 +179,18 @@ impl Emitter<'_> {
                 let variant = self.variant(block);
                 quote!(Self::#variant { __awaitee, .. } => ::core::ptr::from_mut(__awaitee).cast(),)
             });
-            let state_indices = self.layout.order.iter().map(|&block| {
-                let variant = self.variant(block);
-                let index = self.state_index(block);
-                quote!(Self::#variant { .. } => #index,)
-            });
-            let returned = self.returned_index();
-            let poisoned = self.poisoned_index();
+            let state_numbers = self
+                .layout
+                .order
+                .iter()
+                .enumerate()
+                .map(|(position, &block)| {
+                    let variant = self.variant(block);
+                    let number = state_number(position);
+                    quote!(Self::#variant { .. } => #number,)
+                });
+            let returned = state_number(self.layout.order.len());
+            let poisoned = state_number(self.layout.order.len() + 1);
             let poison = quote! {
                 impl<#(#params),*> #krate::__private::DelegationStates for #name<#(#params),*> {
                     #[inline(always)]
@@ -212,7 +200,7 @@ impl Emitter<'_> {
                     #[inline(always)]
                     fn state_index(&self) -> usize {
                         match self {
-                            #(#state_indices)*
+                            #(#state_numbers)*
                             Self::Returned => #returned,
                             Self::Poisoned => #poisoned,
                         }
@@ -278,7 +266,7 @@ impl Emitter<'_> {
         let krate = self.krate;
         let state = state_place();
         let mut arms = Vec::new();
-        for &block in &self.layout.order {
+        for (position, &block) in self.layout.order.iter().enumerate() {
             let Entry::Delegate { span, .. } = &self.cfg.blocks[block].entry else {
                 continue;
             };
@@ -339,9 +327,9 @@ impl Emitter<'_> {
             // The residents are dropped too if the awaitee panics, after the state's locals,
             // as a scope would.
             let (resident_guards, keep_residents) = self.residents_during_poll(block);
-            let index = self.state_index(block);
+            let number = state_number(position);
             arms.push(quote_spanned! {here=>
-                #index => {
+                #number => {
                     #resident_guards
                     let __progress = #advance;
                     #keep_residents
@@ -401,8 +389,13 @@ impl Emitter<'_> {
         let krate = self.krate;
         let store_returned = store_returned(krate);
         let current = Ident::new("__current", internal());
+        // With awaitees, the arms match the state's number, which the enum's impl reads (its
+        // tag): a pattern would be one more mention of the enum, and of every awaitee type not
+        // inferred yet (see `Self::polls`). The arm's own `let … else` still names its state,
+        // to bind the locals.
+        let numbered = self.holds_awaitee();
         let mut arms = Vec::new();
-        for &block in &self.layout.order {
+        for (position, &block) in self.layout.order.iter().enumerate() {
             let variant = self.variant(block);
             let data = &self.cfg.blocks[block];
             let bindings = self.stored(block).into_iter().map(|local| {
@@ -450,19 +443,15 @@ impl Emitter<'_> {
                 self.in_place(block, quote!(#take #uninit #resumed #reborrows #code));
             let mut arm = Group::new(proc_macro2::Delimiter::Brace, quote!(#guards #body));
             arm.set_span(internal().located_at(self.body));
-            // With awaitees, the arms match the state's number, which the enum's impl reads
-            // (its tag): a pattern would be one more mention of the enum, and of every awaitee
-            // type not inferred yet (see `Self::polls`). The arm's own `let … else` still names
-            // its state, to bind the locals.
-            if self.holds_awaitee() {
-                let index = self.state_index(block);
-                arms.push(quote!(#index => #arm));
+            if numbered {
+                let number = state_number(position);
+                arms.push(quote!(#number => #arm));
             } else {
                 arms.push(quote!(__State::#variant { .. } => #arm));
             }
         }
-        if self.holds_awaitee() {
-            let returned = self.returned_index();
+        if numbered {
+            let returned = state_number(self.layout.order.len());
             return quote! {
                 match #krate::__private::DelegationStates::state_index(&#current) {
                     #(#arms)*
@@ -906,6 +895,13 @@ impl Emitter<'_> {
     }
 }
 
+/// The number of the enum's variant at `position` (the states in layout order, then `Returned`,
+/// then `Poisoned`) in `DelegationStates::state_index` and `Delegation::index`: the position,
+/// so that the number is the enum's tag and the optimiser sees through the impl's match.
+fn state_number(position: usize) -> proc_macro2::Literal {
+    proc_macro2::Literal::usize_unsuffixed(position)
+}
+
 /// The witness of the type of delegation state `block`'s awaitee (`__private::AwaiteeType`),
 /// through which the in-place poll reaches the awaitee without naming the state's variant.
 pub fn awaitee_type(block: usize) -> Ident {
@@ -913,7 +909,7 @@ pub fn awaitee_type(block: usize) -> Ident {
 }
 
 /// Where a delegation state's output waits between the in-place poll and its step.
-pub fn output_slot(block: usize) -> Ident {
+fn output_slot(block: usize) -> Ident {
     format_ident!("__output{}", block, span = internal())
 }
 
@@ -928,6 +924,7 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
     let state = state_place();
     let current = Ident::new("__current", internal());
     let output_slots = emitter.output_slots();
+    let polls = emitter.polls();
     let steps = emitter.steps();
     // The loops span the user's parameters and body (see `Emitter::params`).
     let body_here = internal().located_at(emitter.body);
@@ -941,7 +938,6 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
     // A resume polls a delegated awaitee in place if there is one, then takes the state out
     // (leaving `Poisoned` behind until it is stored again) and runs from state to state on a
     // local until it suspends, enters a delegation, or returns.
-    let polls = emitter.polls();
     let step_loop = looped("'__step", steps);
     let dispatch_loop = looped(
         "'__dispatch",

@@ -155,13 +155,7 @@ pub unsafe fn poll_in_place<F: Future>(
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
     // SAFETY: as the caller promises.
-    unsafe {
-        let guard = PoisonOnUnwind::new(delegation);
-        let slot = awaitee_type.slot(delegation.awaitee_slot);
-        let progress = poll_awaitee(Pin::new_unchecked(slot), cx);
-        guard.disarm();
-        progress
-    }
+    unsafe { advance_in_place(awaitee_type, delegation, |slot| poll_awaitee(slot, cx)) }
 }
 
 /// [`poll_in_place`] for a delegated generator, resumed with `arg`.
@@ -177,9 +171,29 @@ pub unsafe fn resume_in_place<R, Y, D: crate::ops::Delegate<R, Y>>(
 ) -> CoroutineState<Y, D::Return> {
     // SAFETY: as the caller promises.
     unsafe {
+        advance_in_place(awaitee_type, delegation, |slot| {
+            D::resume_delegate(slot, arg)
+        })
+    }
+}
+
+/// Runs `advance` on the awaitee slot `delegation` points to, pinned, with the state poisoned if
+/// it panics: the body of [`poll_in_place`] and [`resume_in_place`].
+///
+/// # Safety
+///
+/// As for [`poll_in_place`].
+#[inline(always)]
+unsafe fn advance_in_place<A, T>(
+    awaitee_type: &AwaiteeType<A>,
+    delegation: &Delegation,
+    advance: impl FnOnce(Pin<&mut Option<A>>) -> T,
+) -> T {
+    // SAFETY: as the caller promises.
+    unsafe {
         let guard = PoisonOnUnwind::new(delegation);
         let slot = awaitee_type.slot(delegation.awaitee_slot);
-        let progress = D::resume_delegate(Pin::new_unchecked(slot), arg);
+        let progress = advance(Pin::new_unchecked(slot));
         guard.disarm();
         progress
     }
@@ -432,8 +446,8 @@ impl<T> Drop for Resident<'_, T> {
 /// An assignment would drop the old value all the same, and once the awaitee's poll has let the
 /// state's address escape (to the unwind guard of an in-place poll), the optimiser can no
 /// longer see that the old value is `Poisoned`: it calls the state's whole drop glue at every
-/// suspension. Were the old
-/// value anything else, forgetting it would leak it, never drop it twice.
+/// suspension. Were the old value anything else, forgetting it would leak it, never drop it
+/// twice.
 #[inline(always)]
 pub fn store<S>(state: &mut S, next: S) {
     core::mem::forget(core::mem::replace(state, next));
