@@ -167,7 +167,7 @@ impl Emitter<'_> {
         // instructions per poll. An enum without one keeps the niche: its tag may hide in a
         // field, and nothing nests it. Only states with an awaitee have an unwind guard, which
         // needs the enum's `Poisoned` variant.
-        let (repr, poison) = if self.holds_awaitee() {
+        let (repr, poison, invariant) = if self.holds_awaitee() {
             // The variants above, `Returned` and `Poisoned`.
             let tag = match variants.len() + 2 {
                 0..=256 => quote!(u8),
@@ -203,6 +203,7 @@ impl Emitter<'_> {
                             #(#state_numbers)*
                             Self::Returned => #returned,
                             Self::Poisoned => #poisoned,
+                            Self::__Invariant(never, _) => match *never {},
                         }
                     }
                     #[inline(always)]
@@ -223,9 +224,21 @@ impl Emitter<'_> {
                     }
                 }
             };
-            (quote!(#[repr(#tag)]), poison)
+            // Invariant in every parameter, so that a mention of the enum whose parameters are
+            // not inferred yet is made equal to the state's type rather than a subtype of it:
+            // subtyping between two unknown types is an obligation that stays pending until one
+            // of them is known, and rustc walks every pending obligation at each call it checks
+            // (with many awaits, most awaitee types are unknown for most of the body). The
+            // variant is uninhabited: it takes no room and is never built.
+            let invariant = quote! {
+                __Invariant(
+                    ::core::convert::Infallible,
+                    ::core::marker::PhantomData<fn((#(#params,)*)) -> (#(#params,)*)>,
+                ),
+            };
+            (quote!(#[repr(#tag)]), poison, invariant)
         } else {
-            (TokenStream::new(), TokenStream::new())
+            (TokenStream::new(), TokenStream::new(), TokenStream::new())
         };
         quote! {
             #[allow(non_camel_case_types, non_snake_case, dead_code, clippy::large_enum_variant)]
@@ -234,6 +247,7 @@ impl Emitter<'_> {
                 #(#variants,)*
                 Returned,
                 Poisoned,
+                #invariant
             }
             #poison
             #[allow(non_camel_case_types)]
@@ -549,6 +563,9 @@ impl Emitter<'_> {
             __State::Returned => #krate::FrameState::Returned,
             __State::Poisoned => #krate::FrameState::Poisoned,
         });
+        if self.holds_awaitee() {
+            arms.push(quote!(__State::__Invariant(never, _) => match *never {},));
+        }
         if passing {
             arms.push(quote!(_ => #krate::FrameState::Running,));
         }
