@@ -403,8 +403,8 @@ where
 
 /// Reports `context` to the exception handler of the loop behind `event_loop`, or prints it if
 /// that loop is gone.
-fn report(event_loop: &Weak<Inner>, context: ExceptionContext) {
-    match event_loop.upgrade() {
+fn report(event_loop: Option<Rc<Inner>>, context: ExceptionContext) {
+    match event_loop {
         Some(inner) => EventLoop { inner }.call_exception_handler(&context),
         None => exception::print_default(&context),
     }
@@ -443,6 +443,7 @@ impl EventLoop {
                 recorder: RefCell::new(None),
             }),
         };
+        event_loop.inner.remote.attach(&event_loop.inner);
         LOCAL_LOOPS.with(|loops| {
             let mut loops = loops.borrow_mut();
             // Forget the loops that are gone, so the list stays as short as the live loops.
@@ -902,13 +903,8 @@ impl EventLoop {
             slot: self.inner.tasks.borrow_mut().reserve(),
         };
         let id = key.id;
-        let (handle, task) = task::new_task::<F, K>(
-            key,
-            Arc::clone(&self.inner.remote),
-            Rc::downgrade(&self.inner),
-            future,
-            created_at,
-        );
+        let (handle, task) =
+            task::new_task::<F, K>(key, Arc::clone(&self.inner.remote), future, created_at);
         let scheduled = task.header().waker().mark_scheduled();
         self.inner.trace(|recorder| {
             let header = task.header();
@@ -1568,6 +1564,9 @@ impl Drop for Inner {
     /// `close` would, reported with the default handler (the loop's own handler needs the loop,
     /// which is gone).
     fn drop(&mut self) {
+        // First: from here on the tasks' `Header::event_loop` gives `None`, as upgrading a
+        // `Weak` would.
+        self.remote.detach();
         self.remote.close();
         let tasks = self.tasks.get_mut().take_sorted();
         for task in tasks {

@@ -15,11 +15,13 @@
 
 use super::handle::ThreadsafeCall;
 use super::timer::SleepKey;
-use super::{schedule_here, LoopId, Ready};
+use super::{schedule_here, Inner, LoopId, Ready};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::mem;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::ptr;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::Wake;
 use std::time::Duration;
@@ -51,6 +53,10 @@ pub(super) struct Remote {
     /// when nothing came from another thread, which is nearly always.
     has_mail: AtomicBool,
     wakeup: Condvar,
+    /// The loop itself, for its own thread (see [`Remote::event_loop`]): set when the loop is
+    /// made, cleared as it is dropped. Every task holds this `Remote`, so this is how a task
+    /// finds its loop without a pointer of its own (a word less in each task).
+    event_loop: AtomicPtr<Inner>,
 }
 
 #[derive(Default)]
@@ -77,6 +83,40 @@ impl Remote {
             mailbox: Mutex::default(),
             has_mail: AtomicBool::new(false),
             wakeup: Condvar::new(),
+            event_loop: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// Records the loop this is the remote part of; [`Inner`]'s `Drop` calls [`Remote::detach`].
+    pub(super) fn attach(&self, event_loop: &Rc<Inner>) {
+        self.event_loop
+            .store(Rc::as_ptr(event_loop).cast_mut(), Ordering::Relaxed);
+    }
+
+    /// Forgets the loop: it is being dropped.
+    pub(super) fn detach(&self) {
+        self.event_loop.store(ptr::null_mut(), Ordering::Relaxed);
+    }
+
+    /// The loop, while it is alive (what upgrading a `Weak<Inner>` gives).
+    ///
+    /// # Safety
+    ///
+    /// Only on the loop's own thread, where its `Rc`s live. (The pointer is only written there
+    /// too, so `Relaxed` is enough: the atomic only makes the field `Sync` for the mailbox's
+    /// users on other threads, who never read it.)
+    pub(super) unsafe fn event_loop(&self) -> Option<Rc<Inner>> {
+        let event_loop = self.event_loop.load(Ordering::Relaxed);
+        if event_loop.is_null() {
+            return None;
+        }
+        // SAFETY: non-null, the pointer is that of a live `Rc<Inner>`: it is cleared first thing
+        // in `Inner`'s `Drop`, which runs once the last strong count is gone, before the value
+        // or its block is freed. We are on the loop's thread (our caller's promise), so taking a
+        // count of our own is `Rc::clone`.
+        unsafe {
+            Rc::increment_strong_count(event_loop);
+            Some(Rc::from_raw(event_loop))
         }
     }
 
@@ -222,6 +262,11 @@ impl TaskWaker {
     }
 
     /// The task this wakes.
+    /// The part of the task's loop that other threads can reach.
+    pub(super) fn remote(&self) -> &Remote {
+        &self.remote
+    }
+
     pub(super) fn key(&self) -> TaskKey {
         TaskKey {
             id: self.id,
