@@ -657,3 +657,121 @@ fn a_thread_that_exits_with_pending_tasks_on_its_loop_drops_them() {
     .unwrap();
     assert_eq!(*log.lock().unwrap(), ["dropped"]);
 }
+
+/// A waker that counts its wakes, and whose clones the test can count (`Arc::strong_count`).
+struct CountingWaker(std::sync::atomic::AtomicUsize);
+
+impl std::task::Wake for CountingWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A task handle polled with a waker that is not one of the loop's (another executor's, a
+/// combinator's) keeps that waker, once however often it is polled with it, replaces it with a
+/// new one, and wakes the one it has when the task finishes.
+#[test]
+fn a_task_awaited_with_a_foreign_waker_wakes_it_when_done() {
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+    use std::task::Waker;
+
+    let event_loop = EventLoop::new();
+    let gate: LoopFuture<u32> = event_loop.create_future();
+    let mut task = event_loop.ensure_future({
+        let gate = gate.clone();
+        async move { gate.await + 1 }
+    });
+    let first = Arc::new(CountingWaker(0.into()));
+    let second = Arc::new(CountingWaker(0.into()));
+    let poll = |task: &mut Task<u32>, waker: &Arc<CountingWaker>| {
+        let waker = Waker::from(Arc::clone(waker));
+        Pin::new(task).poll(&mut Context::from_waker(&waker))
+    };
+    assert!(poll(&mut task, &first).is_pending());
+    assert!(poll(&mut task, &first).is_pending());
+    // The test's `Arc` and the one clone the task keeps.
+    assert_eq!(Arc::strong_count(&first), 2);
+    assert!(poll(&mut task, &second).is_pending());
+    assert_eq!(Arc::strong_count(&first), 1, "the replaced waker is let go");
+    assert_eq!(Arc::strong_count(&second), 2);
+
+    gate.set_result(41);
+    run_briefly(&event_loop);
+    run_briefly(&event_loop);
+    assert!(task.done());
+    assert_eq!(first.0.load(Ordering::SeqCst), 0);
+    assert_eq!(second.0.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        Arc::strong_count(&second),
+        1,
+        "the waker is used up by the wake"
+    );
+    assert_eq!(poll(&mut task, &second), Poll::Ready(42));
+}
+
+/// A pending task whose handle was polled with a foreign waker, destroyed with its loop, gives
+/// that waker back (it is dropped, not leaked, and not woken).
+#[test]
+fn a_foreign_waker_kept_by_a_destroyed_task_is_dropped() {
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+    use std::task::Waker;
+
+    let event_loop = EventLoop::new();
+    let reports = record_reports(&event_loop);
+    let never: LoopFuture<()> = event_loop.create_future();
+    let mut task = event_loop.ensure_future(async move { never.await });
+    let waker = Arc::new(CountingWaker(0.into()));
+    let foreign = Waker::from(Arc::clone(&waker));
+    assert!(Pin::new(&mut task)
+        .poll(&mut Context::from_waker(&foreign))
+        .is_pending());
+    drop(foreign);
+    assert_eq!(Arc::strong_count(&waker), 2);
+    run_briefly(&event_loop);
+    event_loop.close();
+    drop(task);
+    drop(event_loop);
+    assert_eq!(Arc::strong_count(&waker), 1);
+    assert_eq!(
+        waker.0.load(Ordering::SeqCst),
+        1,
+        "the destroyed task woke its awaiter"
+    );
+    let reports = reports.borrow();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].message, "Task was destroyed but it is pending!");
+}
+
+/// Where a task was created is still known once it has extras (a name, done callbacks), which
+/// share that word.
+#[test]
+fn the_creation_site_survives_the_extras() {
+    let event_loop = EventLoop::new();
+    let line = line!() + 1;
+    let task = event_loop.ensure_future(async { 5 });
+    assert_eq!(task.created_at().line(), line);
+    task.set_name("five");
+    task.add_done_callback(|_| {});
+    assert_eq!(task.created_at().line(), line);
+    assert_eq!(task.created_at().file(), file!());
+    assert_eq!(task.get_name(), "five");
+    assert_eq!(event_loop.run_until_complete(task), 5);
+}
+
+/// A task that outlives its loop finds no loop (its handle's methods still work).
+#[test]
+fn a_task_outliving_its_loop_finds_it_gone() {
+    let event_loop = EventLoop::new();
+    let reports = record_reports(&event_loop);
+    let never: LoopFuture<()> = event_loop.create_future();
+    let task = event_loop.ensure_future(async move { never.await });
+    event_loop.close();
+    drop(event_loop);
+    assert_eq!(reports.borrow().len(), 1);
+    assert!(task.done(), "closing a loop destroys its pending tasks");
+    assert!(task.cancelled());
+    assert!(!task.cancel());
+    assert!(format!("{task:?}").contains("cancelled"), "{task:?}");
+}
