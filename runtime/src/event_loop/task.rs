@@ -803,8 +803,13 @@ impl<F: Future, const MUTABLE: bool> Drop for StageCell<'_, F, MUTABLE> {
 }
 
 impl<F: Future, K: FrameSource<F>> TaskCell<F, K> {
-    /// The stage, unless it is borrowed mutably (`RefCell::try_borrow`).
+    /// The stage, once the task is done, unless it is borrowed mutably (`RefCell::try_borrow`).
+    /// Never while it holds the future: a shared reference to a pinned future would invalidate
+    /// the borrows the future holds of itself (an `async` block's locals), as Miri checks.
     fn stage(&self) -> Option<StageCell<'_, F, false>> {
+        if !self.header.done() {
+            return None;
+        }
         let flag = &self.header.stage_borrow;
         // Shared borrows saturate below `STAGE_MUT`: one more is refused, not counted.
         if flag.get() >= STAGE_MUT - 1 {
@@ -908,7 +913,9 @@ impl<F: Future + 'static, K: FrameSource<F> + 'static> Joinable<F::Output> for T
         let Some(mut stage) = self.stage_mut() else {
             panic!("a task cannot await its own Task");
         };
-        match &*stage {
+        // By `&mut`, as a poll borrows it: a shared reference to the future, pinned and
+        // perhaps borrowing from itself, would invalidate those borrows (see `stage`).
+        match &mut *stage {
             Stage::Running(_) => None,
             Stage::Finished(Err(TaskError::Cancelled)) => Some(Err(TaskError::Cancelled)),
             Stage::Finished(_) => match mem::replace(&mut *stage, Stage::Taken) {
