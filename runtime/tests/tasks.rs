@@ -721,7 +721,7 @@ fn a_foreign_waker_kept_by_a_destroyed_task_is_dropped() {
     let event_loop = EventLoop::new();
     let reports = record_reports(&event_loop);
     let never: LoopFuture<()> = event_loop.create_future();
-    let mut task = event_loop.ensure_future(async move { never.await });
+    let mut task = event_loop.ensure_future(never);
     let waker = Arc::new(CountingWaker(0.into()));
     let foreign = Waker::from(Arc::clone(&waker));
     assert!(Pin::new(&mut task)
@@ -766,7 +766,7 @@ fn a_task_outliving_its_loop_finds_it_gone() {
     let event_loop = EventLoop::new();
     let reports = record_reports(&event_loop);
     let never: LoopFuture<()> = event_loop.create_future();
-    let task = event_loop.ensure_future(async move { never.await });
+    let task = event_loop.ensure_future(never);
     event_loop.close();
     drop(event_loop);
     assert_eq!(reports.borrow().len(), 1);
