@@ -499,7 +499,7 @@ impl EventLoop {
             id,
             slot: TaskKey::NO_SLOT,
         };
-        let task_waker = Arc::new(TaskWaker::new(key, Arc::clone(&self.inner.remote)));
+        let task_waker = Arc::new(TaskWaker::new(key, Arc::clone(&self.inner.remote), 0));
         let mut main = MainTask {
             id,
             waker: Waker::from(Arc::clone(&task_waker)),

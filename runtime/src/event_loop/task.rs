@@ -11,7 +11,7 @@
 //! the handles', a step's), counted in a plain `Cell`, as an `Rc` would; when the last goes, the
 //! task's contents (its future or outcome, its name, its done callbacks, its joiner) are dropped
 //! there, on the loop's thread, where they belong. The wakers, which may be on any thread, are
-//! counted atomically in [`Shared::refs`], which also holds one count for all the `TaskRef`s
+//! counted atomically in the task's waker (see [`Shared`]), which also holds one count for all the `TaskRef`s
 //! together; whoever takes that count to zero frees the block. So a waker may outlive its task
 //! (waking it then is a stale wake that the loop's table ignores), and never sees more of it than
 //! the `Shared` part.
@@ -35,7 +35,6 @@ use std::pin::Pin;
 use std::process;
 use std::ptr::{self, NonNull};
 use std::rc::Rc;
-use std::sync::atomic::{self as atomic, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
@@ -239,9 +238,8 @@ pub(super) struct Header {
 /// The part of a task that its wakers use, from any thread: nothing in it changes after the task
 /// is created but atomics.
 pub(super) struct Shared {
-    /// One count per waker, plus one for all the [`TaskRef`]s together while there is any.
-    refs: AtomicUsize,
-    /// The task's key and scheduled flag, and the loop's mailbox.
+    /// The task's key, its scheduled flag and the block's count (one per waker, plus one for all
+    /// the [`TaskRef`]s together while there is any), and the loop's mailbox.
     waker: TaskWaker,
     /// What the task's type knows.
     vtable: &'static TaskVTable,
@@ -258,9 +256,9 @@ const _: fn() = || {
 struct TaskVTable {
     /// The task as the loop sees it.
     task: fn(NonNull<Header>) -> NonNull<dyn AnyTask>,
-    /// The last [`TaskRef`] is gone: drops the contents, gives up the local share of `refs`.
+    /// The last [`TaskRef`] is gone: drops the contents, gives up the local share of the block's count.
     release: unsafe fn(NonNull<Header>),
-    /// `refs` reached zero: drops `shared` and frees the block.
+    /// the block's count reached zero: drops `shared` and frees the block.
     dealloc: unsafe fn(NonNull<Header>),
     /// The outermost frame as the task was created (see [`Top`]).
     top: fn(&Header) -> Top,
@@ -316,7 +314,7 @@ static WAKER_VTABLE: RawWakerVTable =
 /// # Safety
 ///
 /// `data` points to the header of a task whose block is not freed for `'a` (the caller holds a
-/// count of `refs`).
+/// count of the block).
 unsafe fn shared<'a>(data: *const ()) -> &'a Shared {
     // SAFETY: the caller guarantees the block is live. Only the `shared` field is referenced:
     // the rest of the header belongs to the loop's thread, and may be mutated or dropped there
@@ -327,15 +325,10 @@ unsafe fn shared<'a>(data: *const ()) -> &'a Shared {
 /// # Safety
 ///
 /// As for every `RawWakerVTable` function: `data` comes from a waker of this vtable, which holds
-/// a count of `refs`.
+/// a count of the block.
 unsafe fn waker_clone(data: *const ()) -> RawWaker {
     // SAFETY: our waker holds a count, so the block is live.
-    let shared = unsafe { shared(data) };
-    // Relaxed, as `Arc::clone`: a new count is taken from one already held.
-    if shared.refs.fetch_add(1, Ordering::Relaxed) > isize::MAX as usize {
-        // As `Arc`: a count this high means leaked wakers, and wrapping would free a live block.
-        process::abort();
-    }
+    unsafe { shared(data) }.waker.acquire();
     RawWaker::new(data, &WAKER_VTABLE)
 }
 
@@ -367,19 +360,16 @@ unsafe fn waker_drop(data: *const ()) {
     unsafe { drop_shared_count(NonNull::new_unchecked(data.cast_mut().cast::<Header>())) }
 }
 
-/// Gives up one count of `refs`; frees the block if it was the last.
+/// Gives up one count of the block; frees the block if it was the last.
 ///
 /// # Safety
 ///
-/// The caller holds a count of `refs` for `header` and does not use `header` after this.
+/// The caller holds a count of the block for `header` and does not use `header` after this.
 unsafe fn drop_shared_count(header: NonNull<Header>) {
     // SAFETY: the caller's count keeps the block live until the `fetch_sub`.
     let shared = unsafe { shared(header.as_ptr().cast_const().cast()) };
     let dealloc = shared.vtable.dealloc;
-    // Release, then Acquire by the last one, as `Arc`'s drop: every use of the block by another
-    // holder happens before it is freed.
-    if shared.refs.fetch_sub(1, Ordering::Release) == 1 {
-        atomic::fence(Ordering::Acquire);
+    if shared.waker.release() {
         // SAFETY: that was the last count: nobody else can reach the block any more.
         unsafe { dealloc(header) };
     }
@@ -986,7 +976,7 @@ impl<F: Future + 'static, K: FrameSource<F> + 'static> TaskCell<F, K> {
 }
 
 /// The last [`TaskRef`] of a `TaskCell<F, K>` is gone: drops what the loop's thread owns (all but
-/// `shared`), then gives up the local share of `refs`.
+/// `shared`), then gives up the local share of the block's count.
 ///
 /// # Safety
 ///
@@ -1012,11 +1002,11 @@ unsafe fn release<F: Future + 'static, K: FrameSource<F> + 'static>(header: NonN
     unsafe { drop_shared_count(header) };
 }
 
-/// The last count of `refs` of a `TaskCell<F, K>` is gone: drops `shared` and frees the block.
+/// The last count of a `TaskCell<F, K>` is gone: drops `shared` and frees the block.
 ///
 /// # Safety
 ///
-/// `header` is the header of a `TaskCell<F, K>`, with the allocation's provenance, whose `refs`
+/// `header` is the header of a `TaskCell<F, K>`, with the allocation's provenance, whose count
 /// just reached zero (so `release` has run: its contents are dropped); any thread.
 unsafe fn dealloc<F: Future + 'static, K: FrameSource<F> + 'static>(header: NonNull<Header>) {
     let cell = header.cast::<TaskCell<F, K>>().as_ptr();
@@ -1046,8 +1036,7 @@ where
         header: Header {
             shared: Shared {
                 // The two `TaskRef`s returned share one count.
-                refs: AtomicUsize::new(1),
-                waker: TaskWaker::new(key, remote),
+                waker: TaskWaker::new(key, remote, 1),
                 vtable: &TaskCell::<F, K>::VTABLE,
             },
             local_refs: Cell::new(2),
@@ -1929,19 +1918,20 @@ mod tests {
     /// accident (it was 120 bytes, with a separate `Arc` waker of 48 more; then 104, with the
     /// waker's part 40 of them; 88 since the top frame's name comes from the vtable; 64 since
     /// the loop is reached through `Remote`, the creation site shares a word with the extras,
-    /// the joiner is one word and the stage's borrow flag one byte of padding).
+    /// the joiner is one word and the stage's borrow flag one byte of padding; 56 since the
+    /// block's count and the scheduled flag share a 32-bit word).
     #[test]
     fn header_size() {
-        assert_eq!(mem::size_of::<Shared>(), 40);
+        assert_eq!(mem::size_of::<Shared>(), 32);
         assert!(
-            mem::size_of::<Header>() <= 64,
+            mem::size_of::<Header>() <= 56,
             "{}",
             mem::size_of::<Header>()
         );
         // The stage adds no word of its own (its borrow flag is in the header): a task whose
-        // stage is 56 bytes (the runtime bench's, a coroutine awaiting a `sleep`) is a 120-byte
-        // block, which glibc's allocator serves from its fast bins (up to 120 requested bytes on
-        // 64-bit targets).
+        // stage is 64 bytes (the runtime bench's timer, a coroutine awaiting a `sleep` with an
+        // `Instant` and an `Rc` kept across it) is a 120-byte block, which glibc's allocator
+        // serves from its fast bins (up to 120 requested bytes on 64-bit targets).
         type Fut = std::future::Ready<[u64; 7]>;
         assert_eq!(
             mem::size_of::<TaskCell<Fut, ()>>(),

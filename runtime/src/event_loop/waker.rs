@@ -19,9 +19,10 @@ use super::{schedule_here, Inner, LoopId, Ready};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::mem;
+use std::process;
 use std::ptr;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::atomic::{self as atomic, AtomicBool, AtomicPtr, AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::Wake;
 use std::time::Duration;
@@ -227,22 +228,33 @@ impl Remote {
 /// The waker of one task.
 pub(super) struct TaskWaker {
     /// The task's key, as two fields rather than a `TaskKey` (which is padded to 16 bytes): the
-    /// flag below fits in the padding, and every task carries one of these.
+    /// word below fits in the padding, and every task carries one of these.
     id: TaskId,
     slot: u32,
-    /// The task is in the ready queue or the mailbox already. Wakes in between are redundant,
-    /// and deduplicating them bounds both queues by the number of tasks, however often (and from
-    /// however many threads) a waker is called.
-    scheduled: AtomicBool,
+    /// [`SCHEDULED`], and below it the count of the block this waker lives in.
+    ///
+    /// `SCHEDULED`: the task is in the ready queue or the mailbox already. Wakes in between are
+    /// redundant, and deduplicating them bounds both queues by the number of tasks, however often
+    /// (and from however many threads) a waker is called.
+    ///
+    /// The count: in a task's block (see `task.rs`), one per waker plus one for all the task's
+    /// `TaskRef`s together while there is any; whoever takes it to zero frees the block. The
+    /// main task's waker, which an `Arc` holds, counts nothing here. One word for both keeps a
+    /// task's header at 56 bytes.
+    state: AtomicU32,
     remote: Arc<Remote>,
 }
 
+/// The bit of [`TaskWaker::state`] that says the task is scheduled.
+const SCHEDULED: u32 = 1 << 31;
+
 impl TaskWaker {
-    pub(super) fn new(task: TaskKey, remote: Arc<Remote>) -> Self {
+    /// A waker for `task`, whose block starts with `count` counts (none for the main task).
+    pub(super) fn new(task: TaskKey, remote: Arc<Remote>, count: u32) -> Self {
         TaskWaker {
             id: task.id,
             slot: task.slot,
-            scheduled: AtomicBool::new(false),
+            state: AtomicU32::new(count),
             remote,
         }
     }
@@ -251,22 +263,45 @@ impl TaskWaker {
     pub(super) fn mark_scheduled(&self) -> bool {
         // AcqRel pairs with `begin_poll`: whatever the waking thread did before waking is visible
         // to the poll that the wake leads to.
-        !self.scheduled.swap(true, Ordering::AcqRel)
+        self.state.fetch_or(SCHEDULED, Ordering::AcqRel) & SCHEDULED == 0
     }
 
     /// Called right before the task is polled: wakes from now on need another poll.
     pub(super) fn begin_poll(&self) {
-        // A read-modify-write, not a store, so that it synchronises with the `swap` of a wake that
-        // came in after the task was queued (and was deduplicated away).
-        self.scheduled.swap(false, Ordering::AcqRel);
+        // A read-modify-write, not a store, so that it synchronises with the `fetch_or` of a wake
+        // that came in after the task was queued (and was deduplicated away).
+        self.state.fetch_and(!SCHEDULED, Ordering::AcqRel);
     }
 
-    /// The task this wakes.
+    /// Takes one more count of the block (a waker's clone). The caller holds one already.
+    pub(super) fn acquire(&self) {
+        // Relaxed, as `Arc::clone`: a new count is taken from one already held.
+        let before = self.state.fetch_add(1, Ordering::Relaxed) & !SCHEDULED;
+        if before >= SCHEDULED / 2 {
+            // As `Arc`: a count this high means leaked wakers, and carrying into the flag (or
+            // wrapping) would free a live block.
+            process::abort();
+        }
+    }
+
+    /// Gives up one count of the block; true if it was the last, and the caller frees it.
+    pub(super) fn release(&self) -> bool {
+        // Release, then Acquire by the last one, as `Arc`'s drop: every use of the block by
+        // another holder happens before it is freed.
+        if self.state.fetch_sub(1, Ordering::Release) & !SCHEDULED == 1 {
+            atomic::fence(Ordering::Acquire);
+            true
+        } else {
+            false
+        }
+    }
+
     /// The part of the task's loop that other threads can reach.
     pub(super) fn remote(&self) -> &Remote {
         &self.remote
     }
 
+    /// The task this wakes.
     pub(super) fn key(&self) -> TaskKey {
         TaskKey {
             id: self.id,
