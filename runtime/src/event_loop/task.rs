@@ -11,10 +11,10 @@
 //! the handles', a step's), counted in a plain `Cell`, as an `Rc` would; when the last goes, the
 //! task's contents (its future or outcome, its name, its done callbacks, its joiner) are dropped
 //! there, on the loop's thread, where they belong. The wakers, which may be on any thread, are
-//! counted atomically in the task's waker (see [`Shared`]), which also holds one count for all the `TaskRef`s
-//! together; whoever takes that count to zero frees the block. So a waker may outlive its task
-//! (waking it then is a stale wake that the loop's table ignores), and never sees more of it than
-//! the `Shared` part.
+//! counted atomically, in a word of the task's own waker (see [`Shared`]), which also holds one
+//! count for all the `TaskRef`s together; whoever takes that count to zero frees the block. So a
+//! waker may outlive its task (waking it then is a stale wake that the loop's table ignores), and
+//! never sees more of it than the `Shared` part.
 
 use super::exception::ExceptionContext;
 use super::waker::{Remote, TaskId, TaskKey, TaskWaker};
@@ -256,9 +256,9 @@ const _: fn() = || {
 struct TaskVTable {
     /// The task as the loop sees it.
     task: fn(NonNull<Header>) -> NonNull<dyn AnyTask>,
-    /// The last [`TaskRef`] is gone: drops the contents, gives up the local share of the block's count.
+    /// The last [`TaskRef`] is gone: drops the contents, gives up the `TaskRef`s' count.
     release: unsafe fn(NonNull<Header>),
-    /// the block's count reached zero: drops `shared` and frees the block.
+    /// The block's count reached zero: drops `shared` and frees the block.
     dealloc: unsafe fn(NonNull<Header>),
     /// The outermost frame as the task was created (see [`Top`]).
     top: fn(&Header) -> Top,
