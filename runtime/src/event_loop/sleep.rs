@@ -298,7 +298,13 @@ impl Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        self.cancel_timer();
+        // Most `Sleep`s are dropped done: only one with a timer has anything to cancel.
+        if matches!(
+            self.state,
+            SleepState::OnLoop { .. } | SleepState::OnTimerThread { .. }
+        ) {
+            self.cancel_timer();
+        }
     }
 }
 

@@ -993,7 +993,11 @@ unsafe fn release<F: Future + 'static, K: FrameSource<F> + 'static>(header: NonN
     // field, which stays until `dealloc`. The fields not dropped here have no drop glue but
     // `shared`.
     unsafe {
-        ptr::drop_in_place(ptr::addr_of_mut!((*cell).stage));
+        // Nearly always the outcome was taken (by whoever awaited the task): nothing to drop, and
+        // no call to the stage's drop glue.
+        if !matches!(*(*cell).stage.get(), Stage::Taken) {
+            ptr::drop_in_place(ptr::addr_of_mut!((*cell).stage));
+        }
         ptr::drop_in_place(ptr::addr_of_mut!((*cell).header.joiner));
         ptr::drop_in_place(ptr::addr_of_mut!((*cell).header.extra));
     }
