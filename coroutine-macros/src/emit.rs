@@ -1017,7 +1017,10 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
     // The closure is located at the function's name: rustc names it in some notes
     // ("required because it's used within this closure", for a coroutine that is not `Send`).
     let closure_here = internal().located_at(shape.sig.ident.span());
-    let closure_head = quote_spanned!(closure_here=> move |#request: #krate::__private::Request<'_, #resume_argument>|);
+    // Its return type is written out: inferred, rustc would take it from the first `return` in
+    // the text (an in-place poll's), and add to a mismatch in the user's return value a note
+    // "return type inferred to be .. here" pointing at the attribute.
+    let closure_head = quote_spanned!(closure_here=> move |#request: #krate::__private::Request<'_, #resume_argument>| -> #krate::__private::Answer<_, #diagram_ty>);
     let machine = quote! {
         #krate::__private::#adapter(
             #closure_head {
