@@ -451,42 +451,78 @@ struct Extra {
     top: Option<Top>,
 }
 
-/// The waker of whoever awaits a task's [`Task`] handle, in one word. Nearly always that is
-/// another task of the loop, whose waker is the address of its header with our vtable: the word
-/// is that address (and holds the waker's count). Any other waker (a combinator's, another
-/// executor's) is boxed, and the word is the box's address with its low bit set (both are
-/// aligned to 8). A `Cell<Option<Waker>>` would be two words in every task's block.
+/// A word holding either a plain address, its low bit clear, or a box the word owns, marked by
+/// its low bit: how [`Joiner`] and [`SiteOrExtra`] fit one of two things in a word. Every
+/// address either holds is aligned to more than 1 (checked where they are made), so that bit is
+/// free.
+enum Marked<T> {
+    Plain(NonNull<()>),
+    Boxed(NonNull<T>),
+}
+
+impl<T> Marked<T> {
+    const BOXED: usize = 1;
+
+    /// The word for the address of a `P`.
+    fn plain<P>(address: NonNull<P>) -> NonNull<()> {
+        const { assert!(mem::align_of::<P>() > Marked::<T>::BOXED) };
+        address.cast()
+    }
+
+    /// The word for `boxed`, which the word owns from now on.
+    fn boxed(boxed: Box<T>) -> NonNull<()> {
+        const { assert!(mem::align_of::<T>() > Marked::<T>::BOXED) };
+        let marked = Box::into_raw(boxed).map_addr(|addr| addr | Self::BOXED);
+        // SAFETY: a box's address, with a bit set: not null.
+        unsafe { NonNull::new_unchecked(marked.cast()) }
+    }
+
+    /// What `word` (made by `plain` or `boxed`) holds.
+    fn read(word: NonNull<()>) -> Self {
+        let address = word.as_ptr();
+        if address.addr() & Self::BOXED == 0 {
+            Marked::Plain(word)
+        } else {
+            let unmarked = address.map_addr(|addr| addr & !Self::BOXED).cast::<T>();
+            // SAFETY: the address of a box, not null.
+            Marked::Boxed(unsafe { NonNull::new_unchecked(unmarked) })
+        }
+    }
+}
+
+/// The waker of whoever awaits a task's [`Task`] handle, in one word ([`Marked`]). Nearly always
+/// that is another task of the loop, whose waker is the address of its header with our vtable:
+/// the word is that address (and holds the waker's count). Any other waker (a combinator's,
+/// another executor's) is boxed. A `Cell<Option<Waker>>` would be two words in every task's
+/// block.
 struct Joiner(Cell<Option<NonNull<()>>>);
 
 impl Joiner {
-    const BOXED: usize = 1;
-
     const fn new() -> Self {
         Joiner(Cell::new(None))
     }
 
     fn take(&self) -> Option<Waker> {
-        let word = self.0.take()?.as_ptr();
-        Some(if word.addr() & Self::BOXED == 0 {
-            // SAFETY: unmarked, the word is the data of one of our task wakers, whose count we
-            // kept (see `set`): this gives it back to a waker.
-            unsafe { Waker::from_raw(RawWaker::new(word.cast_const(), &WAKER_VTABLE)) }
-        } else {
-            // SAFETY: marked, the word is a boxed waker's address from `set`, which we own.
-            *unsafe { Box::from_raw(word.map_addr(|addr| addr & !Self::BOXED).cast::<Waker>()) }
+        Some(match Marked::<Waker>::read(self.0.take()?) {
+            // SAFETY: the data of one of our task wakers, whose count we kept (see `set`): this
+            // gives it back to a waker.
+            Marked::Plain(data) => unsafe {
+                Waker::from_raw(RawWaker::new(data.as_ptr().cast_const(), &WAKER_VTABLE))
+            },
+            // SAFETY: a boxed waker from `set`, which we own.
+            Marked::Boxed(waker) => *unsafe { Box::from_raw(waker.as_ptr()) },
         })
     }
 
     /// Makes `waker` the joiner, unless the one kept already wakes the same task (`will_wake`).
     fn register(&self, waker: &Waker) {
         if let Some(word) = self.0.get() {
-            let word = word.as_ptr();
-            let same = if word.addr() & Self::BOXED == 0 {
-                ptr::eq(waker.vtable(), &WAKER_VTABLE) && ptr::eq(waker.data(), word)
-            } else {
-                // SAFETY: marked, the word is a boxed waker's address from `set`, which we own.
-                unsafe { &*word.map_addr(|addr| addr & !Self::BOXED).cast::<Waker>() }
-                    .will_wake(waker)
+            let same = match Marked::<Waker>::read(word) {
+                Marked::Plain(data) => {
+                    ptr::eq(waker.vtable(), &WAKER_VTABLE) && ptr::eq(waker.data(), data.as_ptr())
+                }
+                // SAFETY: a boxed waker from `set`, which we own.
+                Marked::Boxed(kept) => unsafe { kept.as_ref() }.will_wake(waker),
             };
             if same {
                 return;
@@ -499,14 +535,13 @@ impl Joiner {
         drop(self.take());
         let word = if ptr::eq(waker.vtable(), &WAKER_VTABLE) {
             // Keeps the waker's count, which `take` gives back.
-            ManuallyDrop::new(waker).data().cast_mut()
+            let data = ManuallyDrop::new(waker).data().cast_mut();
+            // SAFETY: our wakers' data is the address of a task's header.
+            Marked::<Waker>::plain(unsafe { NonNull::new_unchecked(data.cast::<Header>()) })
         } else {
-            Box::into_raw(Box::new(waker))
-                .map_addr(|addr| addr | Self::BOXED)
-                .cast()
+            Marked::boxed(Box::new(waker))
         };
-        debug_assert!(!word.is_null());
-        self.0.set(NonNull::new(word));
+        self.0.set(Some(word));
     }
 }
 
@@ -518,65 +553,46 @@ impl Drop for Joiner {
 
 /// Where `create_task`/`ensure_future` was called (`#[track_caller]`, reported when the task is
 /// destroyed pending or its panic is never retrieved), and the task's [`Extra`] once it has
-/// one, in one word: the site's address until then, the box's address with its low bit set
-/// after (both are aligned to 8, so that bit is free), the site moved into the box. Every task
-/// has one of these, few an `Extra`; a word less in each task's block brings a small task under
-/// the allocator's size for its fast bins, which a task's block and the next one's allocation
-/// then share without going back to the kernel.
+/// one, in one word ([`Marked`]): the site's address until then, the box after, the site moved
+/// into the box. Every task has one of these, few an `Extra`; a word less in each task's block
+/// brings a small task under the allocator's size for its fast bins, which a task's block and
+/// the next one's allocation then share without going back to the kernel.
 ///
 /// Taken out while the extras are read or changed, as a `Cell` would be (no foreign code runs
 /// meanwhile).
 struct SiteOrExtra(Cell<NonNull<()>>);
 
 impl SiteOrExtra {
-    const BOXED: usize = 1;
-
     fn new(site: &'static Location<'static>) -> Self {
-        const { assert!(mem::align_of::<Location<'static>>() > SiteOrExtra::BOXED) };
-        SiteOrExtra(Cell::new(NonNull::from(site).cast()))
+        SiteOrExtra(Cell::new(Marked::<Extra>::plain(NonNull::from(site))))
     }
 
     fn created_at(&self) -> &'static Location<'static> {
-        let word = self.0.get();
-        if word.as_ptr().addr() & Self::BOXED == 0 {
-            // SAFETY: unmarked, the word is the site's address (see `new` and `set`).
-            unsafe { word.cast::<Location<'static>>().as_ref() }
-        } else {
-            let extra = word
-                .as_ptr()
-                .map_addr(|addr| addr & !Self::BOXED)
-                .cast::<Extra>();
-            // SAFETY: marked, the word is the address of the box we own, which nothing else
-            // borrows: whoever changes the extras takes them out first.
-            unsafe { (*extra).created_at }
+        match Marked::<Extra>::read(self.0.get()) {
+            // SAFETY: the site's address (see `new` and `take`).
+            Marked::Plain(site) => unsafe { site.cast::<Location<'static>>().as_ref() },
+            // SAFETY: the box we own, which nothing else borrows: whoever changes the extras
+            // takes them out first.
+            Marked::Boxed(extra) => unsafe { extra.as_ref() }.created_at,
         }
     }
 
     /// The extras, if any; the word holds the site meanwhile.
     fn take(&self) -> Option<Box<Extra>> {
-        let word = self.0.get();
-        if word.as_ptr().addr() & Self::BOXED == 0 {
+        let Marked::Boxed(extra) = Marked::<Extra>::read(self.0.get()) else {
             return None;
-        }
-        // SAFETY: marked, the word is a box's pointer from `set` with its bit set, and we own the
-        // box: nothing else holds it.
-        let extra = unsafe {
-            Box::from_raw(
-                word.as_ptr()
-                    .map_addr(|addr| addr & !Self::BOXED)
-                    .cast::<Extra>(),
-            )
         };
-        self.0.set(NonNull::from(extra.created_at).cast());
+        // SAFETY: the box from `set`, which we own: nothing else holds it.
+        let extra = unsafe { Box::from_raw(extra.as_ptr()) };
+        self.0
+            .set(Marked::<Extra>::plain(NonNull::from(extra.created_at)));
         Some(extra)
     }
 
     /// The extras taken out with `take`, or new ones (`None`: none yet, and keep none).
     fn set(&self, extra: Option<Box<Extra>>) {
         if let Some(extra) = extra {
-            let extra = Box::into_raw(extra).map_addr(|addr| addr | Self::BOXED);
-            // SAFETY: a box's address, with a bit set: not null.
-            self.0.set(unsafe { NonNull::new_unchecked(extra.cast()) });
+            self.0.set(Marked::boxed(extra));
         }
     }
 
