@@ -1,7 +1,7 @@
 //! Callbacks: what `call_soon`, `call_later`, `call_at` and `call_soon_threadsafe` schedule, and
 //! the handles that cancel them (asyncio's `Handle` and `TimerHandle`).
 
-use super::timer::{Expiry, SleepKey, SleepTimers};
+use super::timer::SleepKey;
 use super::waker::Remote;
 use std::cell::Cell;
 use std::fmt;
@@ -154,21 +154,11 @@ impl fmt::Debug for TimerHandle {
     }
 }
 
-/// A timer of the loop: a task's wake-up (from [`sleep`](super::sleep)) or a callback.
+/// A timer of the loop that is due: a task's wake-up (from [`sleep`](super::sleep)) or a
+/// callback.
 pub(super) enum LoopTimer {
     Wake(SleepKey),
     Call(Rc<dyn Callback>),
-}
-
-impl Expiry for LoopTimer {
-    type Context = SleepTimers;
-
-    fn is_cancelled(&self, sleeps: &SleepTimers) -> bool {
-        match self {
-            LoopTimer::Wake(key) => !sleeps.is_pending(*key),
-            LoopTimer::Call(callback) => callback.cancelled(),
-        }
-    }
 }
 
 /// A callback sent from another thread: `Send`, behind a mutex because the handle that can cancel

@@ -18,6 +18,7 @@
 //! call's stack, which lets it borrow and be `!Send`.
 
 mod exception;
+mod fifo;
 mod gather;
 mod handle;
 mod loop_future;
@@ -43,9 +44,9 @@ use std::env;
 pub use wait::{wait, wait_for, ReturnWhen, TimeoutError, Wait, WaitFor};
 
 use crate::stack::{Frame, FrameState};
+use fifo::Fifo;
 use handle::{Callback, LoopTimer, ThreadsafeCall};
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::io;
@@ -60,7 +61,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 use table::TaskTable;
 use task::TaskRef;
-use timer::{SleepKey, SleepTimers, TimerHeap};
+use timer::{LoopTimers, SleepKey, SleepTimers, Tick};
 use waker::{Remote, TaskId, TaskKey, TaskWaker};
 
 /// An asyncio event loop: runs coroutines (any [`Future`]) on the current thread, interleaving
@@ -147,8 +148,8 @@ struct Inner {
     state: Cell<State>,
     /// Set when the loop should return at the end of its current iteration.
     stopping: Cell<bool>,
-    ready: RefCell<VecDeque<Ready>>,
-    timers: RefCell<TimerHeap<LoopTimer>>,
+    ready: RefCell<Fifo<Ready>>,
+    timers: RefCell<LoopTimers>,
     /// The wakers of the `sleep` timers in `timers`.
     sleeps: RefCell<SleepTimers>,
     remote: Arc<Remote>,
@@ -429,7 +430,7 @@ impl EventLoop {
                 state: Cell::new(State::Idle),
                 stopping: Cell::new(false),
                 ready: RefCell::default(),
-                timers: RefCell::new(TimerHeap::new()),
+                timers: RefCell::new(LoopTimers::new()),
                 sleeps: RefCell::default(),
                 remote: Arc::new(Remote::new(id)),
                 next_task: Cell::new(0),
@@ -618,7 +619,7 @@ impl EventLoop {
                 // Taken out before being dropped: dropping a callback or a task runs foreign
                 // code, which must not find the queues borrowed.
                 let ready = self.inner.ready.take();
-                let timers = self.inner.timers.replace(TimerHeap::new());
+                let timers = self.inner.timers.replace(LoopTimers::new());
                 let sleeps = self.inner.sleeps.take();
                 drop((ready, timers, sleeps));
                 for task in self.inner.take_tasks() {
@@ -1247,17 +1248,14 @@ impl Inner {
     }
 
     /// Wakes `entry` at `deadline`, from this loop.
-    fn add_sleep(&self, deadline: Instant, waker: Waker) -> SleepKey {
+    fn add_sleep(&self, deadline: Tick, waker: Waker) -> SleepKey {
         let key = self.sleeps.borrow_mut().insert(waker);
         self.trace(|recorder| {
-            let delay = deadline.saturating_duration_since(Instant::now());
-            recorder.timer_added(key.trace_id(), delay);
+            recorder.timer_added(key.trace_id(), Tick::now().until(deadline));
         });
-        // The returned "now first" flag is for threads that sleep on their heap; this loop
-        // recomputes its timeout every iteration, and it is not sleeping while a task polls.
         self.timers
             .borrow_mut()
-            .push(deadline, LoopTimer::Wake(key), &self.sleeps.borrow());
+            .push_sleep(deadline, key, &self.sleeps.borrow());
         key
     }
 
@@ -1285,11 +1283,9 @@ impl Inner {
     #[track_caller]
     fn call_at(&self, deadline: Instant, callback: impl FnOnce() + 'static) -> TimerHandle {
         let callback = handle::callback(callback);
-        self.timers.borrow_mut().push(
-            deadline,
-            LoopTimer::Call(Rc::clone(&callback)),
-            &self.sleeps.borrow(),
-        );
+        self.timers
+            .borrow_mut()
+            .push_call(Tick::of(deadline), Rc::clone(&callback));
         TimerHandle {
             handle: Handle { callback },
             when: deadline.saturating_duration_since(epoch()).as_secs_f64(),
@@ -1361,8 +1357,7 @@ impl Inner {
             // `None`: nothing is ready and no timer is pending. Only a waker (or another thread's
             // callback) can end the wait; if none ever comes, the program is deadlocked, and
             // blocking (rather than spinning) is the right way to be deadlocked.
-            let timeout =
-                deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+            let timeout = deadline.map(|deadline| Tick::now().until(deadline));
             if timeout.is_none_or(|timeout| !timeout.is_zero()) {
                 self.trace(|recorder| recorder.idle(timeout.is_some()));
                 self.remote.wait(timeout);
@@ -1371,7 +1366,7 @@ impl Inner {
         }
 
         // No timers, no clock: a loop that only passes tasks around reads none.
-        let now = (!self.timers.borrow().is_empty()).then(Instant::now);
+        let now = (!self.timers.borrow().is_empty()).then(Tick::now);
         while let Some(now) = now {
             // One at a time, so that the heap is not borrowed while a waker runs.
             let Some(timer) = self

@@ -1,6 +1,6 @@
 //! `sleep`: asyncio's `asyncio.sleep(delay)`.
 
-use super::timer::{SleepKey, TimerEntry};
+use super::timer::{SleepKey, Tick, TimerEntry};
 use super::waker::Remote;
 use super::{timer_thread, with_local_loop, with_running_loop, LoopId};
 use std::fmt;
@@ -159,13 +159,13 @@ enum SleepState {
     /// `Sleep` reaches it on the loop's thread, and cancels it from any other through the loop's
     /// mailbox.
     OnLoop {
-        deadline: Instant,
+        deadline: Tick,
         key: SleepKey,
         remote: Arc<Remote>,
     },
     /// A timer of the fallback timer thread, shared with it.
     OnTimerThread {
-        deadline: Instant,
+        deadline: Tick,
         entry: Arc<TimerEntry>,
     },
     /// Finished; polled again, it stays finished.
@@ -200,7 +200,7 @@ impl Future for Sleep {
                     return Poll::Pending;
                 }
                 let now = Instant::now();
-                now.checked_add(delay).unwrap_or_else(|| now + FOREVER)
+                Tick::of(now.checked_add(delay).unwrap_or_else(|| now + FOREVER))
             }
             SleepState::Yielded | SleepState::Done => {
                 this.state = SleepState::Done;
@@ -214,7 +214,7 @@ impl Future for Sleep {
                     this.state = SleepState::Done;
                     return Poll::Ready(());
                 }
-                if Instant::now() >= deadline {
+                if Tick::now() >= deadline {
                     this.cancel_timer();
                     return Poll::Ready(());
                 }
@@ -232,7 +232,7 @@ impl Sleep {
     /// Re-decided on every poll, not just the first: a `Sleep` can be polled by the loop once and
     /// then, after the loop stopped, by another executor (or on another thread), and a timer left
     /// with a loop that no longer runs would never fire.
-    fn register(&mut self, deadline: Instant, waker: &Waker) {
+    fn register(&mut self, deadline: Tick, waker: &Waker) {
         // `with_running_loop` lends us the loop only while we add the timer; firing, even of an
         // already-due timer, happens later, from the loop.
         let registered = with_running_loop(|event_loop| {
@@ -327,10 +327,10 @@ impl fmt::Debug for Sleep {
             SleepState::OnLoop {
                 deadline, remote, ..
             } => f
-                .field("deadline", deadline)
+                .field("deadline", &deadline.instant())
                 .field("timer", &Owner::Loop(remote.loop_id)),
             SleepState::OnTimerThread { deadline, .. } => f
-                .field("deadline", deadline)
+                .field("deadline", &deadline.instant())
                 .field("timer", &Owner::TimerThread),
             SleepState::Done => f.field("done", &true),
         }

@@ -1,16 +1,60 @@
 //! Deadline-ordered timers, shared by the event loop and by the fallback timer thread.
 
+use super::fifo::Fifo;
+use super::handle::{Callback, LoopTimer};
 use super::slab::Slab;
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::BinaryHeap;
 use std::mem;
+use std::rc::Rc;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// A deadline: nanoseconds since the process's clock epoch (see `super::epoch`), negative before
+/// it.
+///
+/// Half the size of an [`Instant`], which a queue of 100,000 timers notices, and one integer
+/// compare. It covers 292 years either side of the epoch; a deadline beyond that counts as 292
+/// years (a `sleep` never asks for more than [`FOREVER`](super::sleep::FOREVER), thirty years).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub(super) struct Tick(i64);
+
+impl Tick {
+    pub(super) fn of(at: Instant) -> Tick {
+        let nanos = |span: Duration| i64::try_from(span.as_nanos()).unwrap_or(i64::MAX);
+        let epoch = super::epoch();
+        match at.checked_duration_since(epoch) {
+            Some(after) => Tick(nanos(after)),
+            None => Tick(-nanos(epoch.duration_since(at))),
+        }
+    }
+
+    pub(super) fn now() -> Tick {
+        Tick::of(Instant::now())
+    }
+
+    /// The instant it stands for (for `Debug`).
+    pub(super) fn instant(self) -> Instant {
+        let epoch = super::epoch();
+        let span = Duration::from_nanos(self.0.unsigned_abs());
+        let at = if self.0 >= 0 {
+            epoch.checked_add(span)
+        } else {
+            epoch.checked_sub(span)
+        };
+        at.unwrap_or(epoch)
+    }
+
+    /// How long from `self` until `later` (zero if it is not later).
+    pub(super) fn until(self, later: Tick) -> Duration {
+        Duration::from_nanos(later.0.saturating_sub(self.0).max(0).unsigned_abs())
+    }
+}
 
 /// What a timer heap can hold: anything that can tell that it no longer needs to fire.
 pub(super) trait Expiry {
-    /// What it needs to tell (the loop's [`SleepTimers`] for a loop's timer).
+    /// What it needs to tell (the loop's [`SleepTimers`] for a `sleep`'s timer).
     type Context: ?Sized;
     /// True once firing the timer would do nothing, so it can be discarded unfired.
     fn is_cancelled(&self, cx: &Self::Context) -> bool;
@@ -18,8 +62,9 @@ pub(super) trait Expiry {
 
 /// Timers ordered by `(deadline, sequence number)`.
 ///
-/// The sequence number makes timers with equal deadlines fire in the order they were scheduled,
-/// as asyncio's `call_at` does.
+/// The sequence number, which the caller hands out in increasing order, makes timers with equal
+/// deadlines fire in the order they were scheduled. (asyncio does not promise that: its heap is
+/// not stable.)
 ///
 /// Two queues: a run of timers in key order (`sorted`), appended to when a timer is due no
 /// earlier than the last one there, and a min-heap for the others. Timers are mostly scheduled in
@@ -35,9 +80,8 @@ pub(super) trait Expiry {
 /// runs when they have doubled since the last one (amortised O(1) per push; they never hold
 /// much more than twice the live timers).
 pub(super) struct TimerHeap<T> {
-    sorted: VecDeque<Timer<T>>,
+    sorted: Fifo<Timer<T>>,
     heap: BinaryHeap<Timer<T>>,
-    next_seq: u64,
     sweep_at: usize,
 }
 
@@ -53,9 +97,8 @@ enum First {
 impl<T: Expiry> TimerHeap<T> {
     pub(super) const fn new() -> Self {
         TimerHeap {
-            sorted: VecDeque::new(),
+            sorted: Fifo::new(),
             heap: BinaryHeap::new(),
-            next_seq: 0,
             sweep_at: MIN_SWEEP,
         }
     }
@@ -64,16 +107,15 @@ impl<T: Expiry> TimerHeap<T> {
         self.sorted.len() + self.heap.len()
     }
 
-    /// Adds a timer; returns true if it is now the first to fire, so that a thread sleeping
-    /// until the previous first deadline knows it must wake up earlier.
-    pub(super) fn push(&mut self, deadline: Instant, payload: T, cx: &T::Context) -> bool {
+    /// Adds a timer, `seq` being greater than that of every timer added before; returns true if
+    /// it is now the first to fire, so that a thread sleeping until the previous first deadline
+    /// knows it must wake up earlier.
+    pub(super) fn push(&mut self, deadline: Tick, seq: u64, payload: T, cx: &T::Context) -> bool {
         if self.len() >= self.sweep_at {
             self.sorted.retain(|timer| !timer.payload.is_cancelled(cx));
             self.heap.retain(|timer| !timer.payload.is_cancelled(cx));
             self.sweep_at = MIN_SWEEP.max(2 * self.len());
         }
-        let seq = self.next_seq;
-        self.next_seq += 1;
         let timer = Timer {
             deadline,
             seq,
@@ -117,24 +159,26 @@ impl<T: Expiry> TimerHeap<T> {
         }
     }
 
-    /// The earliest deadline of a timer that is still live.
-    pub(super) fn next_deadline(&mut self, cx: &T::Context) -> Option<Instant> {
+    /// The deadline and sequence number of the earliest timer that is still live.
+    pub(super) fn next_key(&mut self, cx: &T::Context) -> Option<(Tick, u64)> {
         // Dropping cancelled timers first keeps an idle loop from waking up for nothing.
         while self.first()?.payload.is_cancelled(cx) {
             self.pop_first();
         }
-        self.first().map(|timer| timer.deadline)
+        self.first().map(Timer::key)
+    }
+
+    /// The earliest deadline of a timer that is still live.
+    pub(super) fn next_deadline(&mut self, cx: &T::Context) -> Option<Tick> {
+        Some(self.next_key(cx)?.0)
     }
 
     /// Removes and returns the earliest live timer whose deadline is at or before `now`.
-    pub(super) fn pop_expired(&mut self, now: Instant, cx: &T::Context) -> Option<T> {
-        while self.first()?.deadline <= now {
-            let timer = self.pop_first()?;
-            if !timer.payload.is_cancelled(cx) {
-                return Some(timer.payload);
-            }
+    pub(super) fn pop_expired(&mut self, now: Tick, cx: &T::Context) -> Option<T> {
+        if self.next_deadline(cx)? > now {
+            return None;
         }
-        None
+        self.pop_first().map(|timer| timer.payload)
     }
 
     /// Whether no timer, live or cancelled, is left.
@@ -143,14 +187,16 @@ impl<T: Expiry> TimerHeap<T> {
     }
 }
 
+/// 24 bytes for a `sleep`'s timer (a [`SleepKey`] payload): the queues of a loop with 100,000
+/// sleeping tasks hold that many of them.
 struct Timer<T> {
-    deadline: Instant,
+    deadline: Tick,
     seq: u64,
     payload: T,
 }
 
 impl<T> Timer<T> {
-    fn key(&self) -> (Instant, u64) {
+    fn key(&self) -> (Tick, u64) {
         (self.deadline, self.seq)
     }
 }
@@ -173,6 +219,88 @@ impl<T> Ord for Timer<T> {
     fn cmp(&self, other: &Self) -> Ordering {
         // Reversed: `BinaryHeap` is a max-heap and the earliest timer must be on top.
         other.key().cmp(&self.key())
+    }
+}
+
+/// A loop's timers: `sleep`s' and callbacks' (`call_later`, `call_at`), in one order.
+///
+/// Two heaps rather than one of an enum: a `sleep`'s timer is a [`SleepKey`], 8 bytes, and a
+/// callback an `Rc<dyn Callback>`, 16; in one heap every timer would take the larger size and a
+/// tag. The sequence numbers are shared, so the two merge back into the order the timers were
+/// scheduled in.
+pub(super) struct LoopTimers {
+    sleeps: TimerHeap<SleepKey>,
+    calls: TimerHeap<Rc<dyn Callback>>,
+    next_seq: u64,
+}
+
+impl LoopTimers {
+    pub(super) const fn new() -> Self {
+        LoopTimers {
+            sleeps: TimerHeap::new(),
+            calls: TimerHeap::new(),
+            next_seq: 0,
+        }
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    /// Fires the waker of `sleeps`' timer `key` at `deadline`.
+    pub(super) fn push_sleep(&mut self, deadline: Tick, key: SleepKey, sleeps: &SleepTimers) {
+        let seq = self.next_seq();
+        // The returned "now first" flag is for threads that sleep on their heap; a loop
+        // recomputes its timeout every iteration, and it is not sleeping while a task polls.
+        self.sleeps.push(deadline, seq, key, sleeps);
+    }
+
+    /// Runs `callback` at `deadline` (unless it is cancelled first).
+    pub(super) fn push_call(&mut self, deadline: Tick, callback: Rc<dyn Callback>) {
+        let seq = self.next_seq();
+        self.calls.push(deadline, seq, callback, &());
+    }
+
+    /// The earliest deadline of a timer that is still live.
+    pub(super) fn next_deadline(&mut self, sleeps: &SleepTimers) -> Option<Tick> {
+        let sleep = self.sleeps.next_deadline(sleeps);
+        let call = self.calls.next_deadline(&());
+        sleep.into_iter().chain(call).min()
+    }
+
+    /// Removes and returns the earliest live timer whose deadline is at or before `now`.
+    pub(super) fn pop_expired(&mut self, now: Tick, sleeps: &SleepTimers) -> Option<LoopTimer> {
+        let sleep = self.sleeps.next_key(sleeps);
+        let call = self.calls.next_key(&());
+        match (sleep, call) {
+            (Some(sleep), Some(call)) if call < sleep => {
+                self.calls.pop_expired(now, &()).map(LoopTimer::Call)
+            }
+            (Some(_), _) => self.sleeps.pop_expired(now, sleeps).map(LoopTimer::Wake),
+            (None, _) => self.calls.pop_expired(now, &()).map(LoopTimer::Call),
+        }
+    }
+
+    /// Whether no timer, live or cancelled, is left.
+    pub(super) fn is_empty(&self) -> bool {
+        self.sleeps.is_empty() && self.calls.is_empty()
+    }
+}
+
+impl Expiry for SleepKey {
+    type Context = SleepTimers;
+
+    fn is_cancelled(&self, sleeps: &SleepTimers) -> bool {
+        !sleeps.is_pending(*self)
+    }
+}
+
+impl Expiry for Rc<dyn Callback> {
+    type Context = ();
+
+    fn is_cancelled(&self, (): &()) -> bool {
+        self.cancelled()
     }
 }
 
@@ -346,20 +474,47 @@ mod tests {
         }
     }
 
+    /// A heap that numbers its timers itself, as its users do.
+    struct Numbered {
+        heap: TimerHeap<Tag>,
+        seq: u64,
+    }
+
+    impl Numbered {
+        fn new() -> Self {
+            Numbered {
+                heap: TimerHeap::new(),
+                seq: 0,
+            }
+        }
+
+        fn push(&mut self, deadline: Instant, tag: Tag) -> bool {
+            self.seq += 1;
+            self.heap.push(Tick::of(deadline), self.seq, tag, &())
+        }
+
+        fn pop_expired(&mut self, now: Instant) -> Option<Tag> {
+            self.heap.pop_expired(Tick::of(now), &())
+        }
+
+        fn next_deadline(&mut self) -> Option<Tick> {
+            self.heap.next_deadline(&())
+        }
+    }
+
     #[test]
     fn fires_in_deadline_order_then_scheduling_order() {
         let t0 = Instant::now();
-        let mut heap = TimerHeap::new();
-        heap.push(t0 + Duration::from_secs(2), Tag(0, false), &());
+        let mut heap = Numbered::new();
+        heap.push(t0 + Duration::from_secs(2), Tag(0, false));
         for i in 1..=5 {
-            heap.push(t0 + Duration::from_secs(1), Tag(i, false), &());
+            heap.push(t0 + Duration::from_secs(1), Tag(i, false));
         }
-        heap.push(t0, Tag(6, false), &());
-        assert_eq!(heap.next_deadline(&()), Some(t0));
-        let fired: Vec<u32> =
-            std::iter::from_fn(|| heap.pop_expired(t0 + Duration::from_secs(2), &()))
-                .map(|t| t.0)
-                .collect();
+        heap.push(t0, Tag(6, false));
+        assert_eq!(heap.next_deadline(), Some(Tick::of(t0)));
+        let fired: Vec<u32> = std::iter::from_fn(|| heap.pop_expired(t0 + Duration::from_secs(2)))
+            .map(|t| t.0)
+            .collect();
         assert_eq!(fired, [6, 1, 2, 3, 4, 5, 0]);
     }
 
@@ -367,27 +522,27 @@ mod tests {
     fn out_of_order_timers_interleave_with_the_run() {
         let t0 = Instant::now();
         let at = |ms| t0 + Duration::from_millis(ms);
-        let mut heap = TimerHeap::new();
+        let mut heap = Numbered::new();
         // 10, 30, 50 form the run; 20, 40 and the second 30 go to the heap.
         for (i, ms) in [10, 30, 20, 50, 40, 30].into_iter().enumerate() {
-            heap.push(at(ms), Tag(i as u32, false), &());
+            heap.push(at(ms), Tag(i as u32, false));
         }
-        let fired: Vec<u32> = std::iter::from_fn(|| heap.pop_expired(at(60), &()))
+        let fired: Vec<u32> = std::iter::from_fn(|| heap.pop_expired(at(60)))
             .map(|t| t.0)
             .collect();
         // Deadline order; the two 30s in scheduling order although they sit in different queues.
         assert_eq!(fired, [0, 2, 1, 5, 4, 3]);
-        assert!(heap.is_empty());
+        assert!(heap.heap.is_empty());
     }
 
     #[test]
     fn does_not_fire_early() {
         let t0 = Instant::now();
-        let mut heap = TimerHeap::new();
-        heap.push(t0 + Duration::from_millis(1), Tag(0, false), &());
-        assert_eq!(heap.pop_expired(t0, &()), None);
+        let mut heap = Numbered::new();
+        heap.push(t0 + Duration::from_millis(1), Tag(0, false));
+        assert_eq!(heap.pop_expired(t0), None);
         assert_eq!(
-            heap.pop_expired(t0 + Duration::from_millis(1), &()),
+            heap.pop_expired(t0 + Duration::from_millis(1)),
             Some(Tag(0, false))
         );
     }
@@ -395,26 +550,87 @@ mod tests {
     #[test]
     fn skips_cancelled_timers() {
         let t0 = Instant::now();
-        let mut heap = TimerHeap::new();
-        heap.push(t0, Tag(0, true), &());
-        heap.push(t0 + Duration::from_secs(1), Tag(1, false), &());
-        assert_eq!(heap.next_deadline(&()), Some(t0 + Duration::from_secs(1)));
+        let mut heap = Numbered::new();
+        heap.push(t0, Tag(0, true));
+        heap.push(t0 + Duration::from_secs(1), Tag(1, false));
         assert_eq!(
-            heap.pop_expired(t0 + Duration::from_secs(1), &()),
+            heap.next_deadline(),
+            Some(Tick::of(t0 + Duration::from_secs(1)))
+        );
+        assert_eq!(
+            heap.pop_expired(t0 + Duration::from_secs(1)),
             Some(Tag(1, false))
         );
-        assert_eq!(heap.next_deadline(&()), None);
+        assert_eq!(heap.next_deadline(), None);
     }
 
     #[test]
     fn cancelled_timers_do_not_accumulate() {
         let far = Instant::now() + Duration::from_secs(3600);
-        let mut heap = TimerHeap::new();
-        heap.push(far, Tag(0, false), &());
+        let mut heap = Numbered::new();
+        heap.push(far, Tag(0, false));
         for i in 1..10_000 {
-            heap.push(far, Tag(i, true), &());
+            heap.push(far, Tag(i, true));
         }
-        assert!(heap.len() <= 2 * MIN_SWEEP, "{} timers kept", heap.len());
+        assert!(
+            heap.heap.len() <= 2 * MIN_SWEEP,
+            "{} timers kept",
+            heap.heap.len()
+        );
+    }
+
+    #[test]
+    fn a_loop_fires_sleeps_and_callbacks_in_one_order() {
+        use std::sync::Arc;
+        use std::task::Wake;
+
+        struct Nop;
+        impl Wake for Nop {
+            fn wake(self: Arc<Self>) {}
+        }
+
+        let t0 = Instant::now();
+        let at = |ms| Tick::of(t0 + Duration::from_millis(ms));
+        let mut sleeps = SleepTimers::default();
+        let mut timers = LoopTimers::new();
+        let mut sleep = |timers: &mut LoopTimers, ms| {
+            let key = sleeps.insert(Waker::from(Arc::new(Nop)));
+            timers.push_sleep(at(ms), key, &sleeps);
+            key
+        };
+        let call = |timers: &mut LoopTimers, ms| {
+            let callback = super::super::handle::callback(|| {});
+            timers.push_call(at(ms), Rc::clone(&callback));
+            callback
+        };
+        // Equal deadlines, alternating kinds: scheduling order across the two heaps.
+        let a = sleep(&mut timers, 10);
+        let b = call(&mut timers, 10);
+        let c = sleep(&mut timers, 10);
+        let d = call(&mut timers, 10);
+        // Earlier deadlines, scheduled later, come first.
+        let e = call(&mut timers, 5);
+        let cancelled = call(&mut timers, 1);
+        cancelled.cancel();
+        let f = sleep(&mut timers, 7);
+
+        assert_eq!(timers.next_deadline(&sleeps), Some(at(5)));
+        assert!(timers.pop_expired(at(4), &sleeps).is_none());
+        let mut fired = Vec::new();
+        while let Some(timer) = timers.pop_expired(at(10), &sleeps) {
+            fired.push(match timer {
+                LoopTimer::Wake(key) => {
+                    assert!(sleeps.take(key).is_some());
+                    ["a", "c", "f"][[a, c, f].iter().position(|k| *k == key).unwrap()]
+                }
+                LoopTimer::Call(callback) => ["b", "d", "e"][[&b, &d, &e]
+                    .iter()
+                    .position(|k| Rc::ptr_eq(k, &callback))
+                    .unwrap()],
+            });
+        }
+        assert_eq!(fired, ["e", "f", "a", "b", "c", "d"]);
+        assert!(timers.is_empty());
     }
 
     #[test]

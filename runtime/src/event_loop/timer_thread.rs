@@ -6,19 +6,21 @@
 //! wakes the waker then. It is the simplest timer that works everywhere `std::thread` does; a
 //! program that sleeps a lot under tokio is better served by `tokio::time::sleep`.
 
-use super::timer::{TimerEntry, TimerHeap};
+use super::timer::{Tick, TimerEntry, TimerHeap};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
-use std::time::Instant;
 
 struct State {
     timers: TimerHeap<Arc<TimerEntry>>,
+    /// The sequence number of the last timer added.
+    last_seq: u64,
     started: bool,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
     timers: TimerHeap::new(),
+    last_seq: 0,
     started: false,
 });
 /// Signalled when a timer is added in front of the one the thread is waiting for.
@@ -31,7 +33,7 @@ fn lock() -> MutexGuard<'static, State> {
 }
 
 /// Wakes `entry` at `deadline` (unless it is cancelled first).
-pub(super) fn add(deadline: Instant, entry: Arc<TimerEntry>) {
+pub(super) fn add(deadline: Tick, entry: Arc<TimerEntry>) {
     let mut state = lock();
     if !state.started {
         thread::Builder::new()
@@ -40,7 +42,9 @@ pub(super) fn add(deadline: Instant, entry: Arc<TimerEntry>) {
             .expect("coroutines: cannot start the timer thread that `sleep` needs outside an event loop");
         state.started = true;
     }
-    if state.timers.push(deadline, entry, &()) {
+    state.last_seq += 1;
+    let seq = state.last_seq;
+    if state.timers.push(deadline, seq, entry, &()) {
         EARLIER.notify_one();
     }
 }
@@ -49,7 +53,7 @@ fn run() {
     let mut due = Vec::new();
     let mut state = lock();
     loop {
-        let now = Instant::now();
+        let now = Tick::now();
         while let Some(entry) = state.timers.pop_expired(now, &()) {
             due.push(entry);
         }
@@ -68,7 +72,7 @@ fn run() {
         }
         state = match state.timers.next_deadline(&()) {
             Some(deadline) => {
-                let timeout = deadline.saturating_duration_since(now);
+                let timeout = now.until(deadline);
                 EARLIER
                     .wait_timeout(state, timeout)
                     .unwrap_or_else(PoisonError::into_inner)

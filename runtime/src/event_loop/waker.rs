@@ -13,11 +13,11 @@
 //! same-thread wakes in FIFO order with everything else the loop schedules, as in asyncio where
 //! waking a task is a `call_soon` of its next step.
 
+use super::fifo::Fifo;
 use super::handle::ThreadsafeCall;
 use super::timer::SleepKey;
 use super::{schedule_here, Inner, LoopId, Ready};
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::mem;
 use std::process;
 use std::ptr;
@@ -160,7 +160,7 @@ impl Remote {
     /// Called three times an iteration, nearly always with nothing to do: that check is inlined
     /// into the loop, the draining is not.
     #[inline]
-    pub(super) fn drain_into(&self, ready: &RefCell<VecDeque<Ready>>) {
+    pub(super) fn drain_into(&self, ready: &RefCell<Fifo<Ready>>) {
         // A message sent after this load is not lost: it is drained by the next call, and the
         // loop makes one before it blocks (`wait` checks the mailbox under the lock).
         if self.has_mail.load(Ordering::Acquire) {
@@ -170,7 +170,7 @@ impl Remote {
 
     #[cold]
     #[inline(never)]
-    fn drain_mail_into(&self, ready: &RefCell<VecDeque<Ready>>) {
+    fn drain_mail_into(&self, ready: &RefCell<Fifo<Ready>>) {
         let mut ready = ready.borrow_mut();
         let mut mailbox = self.lock();
         self.has_mail.store(false, Ordering::Relaxed);
