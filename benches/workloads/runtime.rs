@@ -8,7 +8,9 @@
 //!   completed by the other task: a round trip is two one-shots, two wake-ups, two task polls.
 //!   On our loop the one-shot is the loop's own [`coroutines::LoopFuture`]; elsewhere it is the
 //!   executor's own one-shot (tokio's) or `futures::channel::oneshot`. Result: the last value.
-//! - [`timers`]: `n` tasks, task `i` sleeping until `start + i * spread / n`. Result: how late
+//! - [`timers`]: `n` tasks, task `i` sleeping until `start + i * spread / n` (with each
+//!   runtime's sleep to a deadline: our `sleep_until`, tokio's `sleep_until`, async-io's
+//!   `Timer::at`). Result: how late
 //!   the last one finishes after the last deadline, and the peak heap over the baseline
 //!   (measured by the bench's counting allocator).
 //!
@@ -92,7 +94,7 @@ fn note_lateness(worst: &Cell<Duration>, deadline: Instant) {
 /// the loop's own one-shot, [`coroutines::LoopFuture`].
 pub mod ours {
     use super::*;
-    use coroutines::{sleep, EventLoop, LoopFuture, Task};
+    use coroutines::{sleep, sleep_until, EventLoop, LoopFuture, Task};
 
     #[coroutines::coroutine]
     fn tick(sum: Rc<Cell<u64>>, i: u64) {
@@ -169,7 +171,7 @@ pub mod ours {
 
     #[coroutines::coroutine]
     fn timer(d: Instant, worst: Rc<Cell<Duration>>) {
-        yield_from!(sleep(d.saturating_duration_since(Instant::now())));
+        yield_from!(sleep_until(d));
         note_lateness(&worst, d);
     }
 

@@ -1,10 +1,14 @@
 //! The event loop and `sleep`, through the public API only.
 
-use coroutine_runtime::{get_event_loop, set_event_loop, sleep, Delay, EventLoop, Sleep};
+use coroutine_runtime::{
+    ensure_future, get_event_loop, set_event_loop, sleep, sleep_until, Delay, EventLoop, Sleep,
+};
 use std::any::Any;
+use std::cell::RefCell;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{pin, Pin};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll, Wake, Waker};
@@ -363,6 +367,50 @@ fn zero_sleep_yields_to_the_loop_once() {
         event_loop.run_until_complete(count_polls(&polls, sleep(0)));
         assert_eq!(polls.load(SeqCst), 2);
     });
+}
+
+#[test]
+fn sleep_until_waits_for_its_deadline() {
+    within(|| {
+        let event_loop = EventLoop::new();
+        let deadline = Instant::now() + Duration::from_millis(100);
+        let polls = AtomicUsize::new(0);
+        event_loop.run_until_complete(count_polls(&polls, sleep_until(deadline)));
+        assert!(Instant::now() >= deadline);
+        // Started, then woken by its timer: no polling in between.
+        assert_eq!(polls.load(SeqCst), 2);
+    });
+}
+
+#[test]
+fn sleep_until_a_past_deadline_yields_to_the_loop_once() {
+    within(|| {
+        let event_loop = EventLoop::new();
+        let order = Rc::new(RefCell::new(Vec::new()));
+        let (late, other) = (Rc::clone(&order), Rc::clone(&order));
+        let polls = AtomicUsize::new(0);
+        let past = Instant::now();
+        event_loop.run_until_complete(count_polls(&polls, async move {
+            let task = ensure_future(async move { other.borrow_mut().push("other") });
+            sleep_until(past).await;
+            late.borrow_mut().push("late");
+            task.await;
+        }));
+        // The task queued before the sleep ran while it waited for the loop's next look at its
+        // timers.
+        assert_eq!(*order.borrow(), ["other", "late"]);
+        assert_eq!(polls.load(SeqCst), 2);
+    });
+}
+
+#[test]
+fn sleep_until_works_under_a_foreign_executor() {
+    let deadline = Instant::now() + Duration::from_millis(50);
+    let output = block_on(sleep_until(deadline), GENEROUS);
+    assert_eq!(output, Some(()));
+    assert!(Instant::now() >= deadline);
+    let shown = format!("{:?}", sleep_until(deadline));
+    assert!(shown.starts_with("Sleep { deadline: "), "{shown}");
 }
 
 #[test]

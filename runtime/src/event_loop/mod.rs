@@ -36,7 +36,7 @@ pub use exception::ExceptionContext;
 pub use gather::{gather, Gather, IntoGather};
 pub use handle::{EventLoopProxy, Handle, ThreadsafeHandle, TimerHandle};
 pub use loop_future::LoopFuture;
-pub use sleep::{sleep, Delay, Sleep};
+pub use sleep::{sleep, sleep_until, Delay, Sleep};
 pub use task::{CancelledError, Join, Task, TaskError, TaskHandle};
 pub use trace::Trace;
 

@@ -137,7 +137,35 @@ pub fn sleep(delay: impl Into<Delay>) -> Sleep {
     }
 }
 
-/// The future returned by [`sleep`].
+/// Suspends the calling coroutine until `deadline`: [`sleep`] given its end rather than its
+/// length, as asyncio's `loop.call_at` is `call_later` given one (tokio's `sleep_until`).
+///
+/// A deadline is exact where `sleep(deadline - Instant::now())` is not (the clock moves between
+/// the subtraction and the first poll), and it costs no clock read: the loop compares it with the
+/// time it reads once per iteration. Like `sleep(0)`, a deadline already past still yields to the
+/// loop once: the timer fires at the loop's next look at its timers. Everything else is
+/// [`sleep`]'s: the same [`Sleep`], cancelled by dropping it, and usable outside a loop.
+///
+/// ```
+/// use coroutine_runtime::{sleep_until, EventLoop};
+/// use std::time::{Duration, Instant};
+///
+/// let event_loop = EventLoop::new();
+/// let deadline = Instant::now() + Duration::from_millis(20);
+/// event_loop.run_until_complete(async move {
+///     sleep_until(deadline).await;
+///     assert!(Instant::now() >= deadline);
+///     // Past: yields once, then finishes.
+///     sleep_until(deadline).await;
+/// });
+/// ```
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        state: SleepState::Until(Tick::of(deadline)),
+    }
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
 ///
 /// Dropping it before it finishes cancels its timer.
 #[must_use = "futures do nothing unless awaited or polled"]
@@ -153,6 +181,8 @@ pub struct Sleep {
 enum SleepState {
     /// Not polled yet: the clock starts at the first poll.
     New(Duration),
+    /// Not polled yet, with its deadline ([`sleep_until`]).
+    Until(Tick),
     /// A zero delay polled once: the next poll finishes it.
     Yielded,
     /// A timer of a loop, which owns it (see [`SleepTimers`](super::timer::SleepTimers)): the
@@ -202,6 +232,7 @@ impl Future for Sleep {
                 let now = Instant::now();
                 Tick::of(now.checked_add(delay).unwrap_or_else(|| now + FOREVER))
             }
+            SleepState::Until(deadline) => deadline,
             SleepState::Yielded | SleepState::Done => {
                 this.state = SleepState::Done;
                 return Poll::Ready(());
@@ -270,7 +301,9 @@ impl Sleep {
                     .unwrap_or(false)
             }
             SleepState::OnTimerThread { entry, .. } => entry.has_fired(),
-            SleepState::New(_) | SleepState::Yielded | SleepState::Done => false,
+            SleepState::New(_) | SleepState::Until(_) | SleepState::Yielded | SleepState::Done => {
+                false
+            }
         }
     }
 
@@ -291,7 +324,7 @@ impl Sleep {
                 }
             }
             SleepState::OnTimerThread { entry, .. } => entry.cancel(),
-            SleepState::New(_) | SleepState::Yielded | SleepState::Done => {}
+            SleepState::New(_) | SleepState::Until(_) | SleepState::Yielded | SleepState::Done => {}
         }
     }
 }
@@ -323,6 +356,7 @@ impl fmt::Debug for Sleep {
         let mut f = f.debug_struct("Sleep");
         match &self.state {
             SleepState::New(delay) => f.field("delay", delay),
+            SleepState::Until(deadline) => f.field("deadline", &deadline.instant()),
             SleepState::Yielded => f.field("delay", &Duration::ZERO),
             SleepState::OnLoop {
                 deadline, remote, ..

@@ -173,12 +173,17 @@ impl<T: Expiry> TimerHeap<T> {
         Some(self.next_key(cx)?.0)
     }
 
+    /// Removes and returns the first timer: the one [`next_key`](Self::next_key) just named.
+    fn pop_next(&mut self) -> Option<T> {
+        self.pop_first().map(|timer| timer.payload)
+    }
+
     /// Removes and returns the earliest live timer whose deadline is at or before `now`.
     pub(super) fn pop_expired(&mut self, now: Tick, cx: &T::Context) -> Option<T> {
         if self.next_deadline(cx)? > now {
             return None;
         }
-        self.pop_first().map(|timer| timer.payload)
+        self.pop_next()
     }
 
     /// Whether no timer, live or cancelled, is left.
@@ -273,12 +278,18 @@ impl LoopTimers {
     pub(super) fn pop_expired(&mut self, now: Tick, sleeps: &SleepTimers) -> Option<LoopTimer> {
         let sleep = self.sleeps.next_key(sleeps);
         let call = self.calls.next_key(&());
-        match (sleep, call) {
-            (Some(sleep), Some(call)) if call < sleep => {
-                self.calls.pop_expired(now, &()).map(LoopTimer::Call)
-            }
-            (Some(_), _) => self.sleeps.pop_expired(now, sleeps).map(LoopTimer::Wake),
-            (None, _) => self.calls.pop_expired(now, &()).map(LoopTimer::Call),
+        let (sleep_first, (deadline, _)) = match (sleep, call) {
+            (Some(sleep), Some(call)) => (sleep < call, sleep.min(call)),
+            (Some(sleep), None) => (true, sleep),
+            (None, call) => (false, call?),
+        };
+        if deadline > now {
+            return None;
+        }
+        if sleep_first {
+            self.sleeps.pop_next().map(LoopTimer::Wake)
+        } else {
+            self.calls.pop_next().map(LoopTimer::Call)
         }
     }
 
