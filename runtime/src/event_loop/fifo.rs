@@ -3,27 +3,30 @@
 //!
 //! A `VecDeque` keeps the capacity of its longest moment: after 100,000 tasks were created and
 //! queued at once, it holds room for 131,072 entries while the timers those tasks set grow beside
-//! it, and it grew there by doubling, copying every entry each time. Here a queue is a list of
-//! segments of at most [`SEGMENT`] entries: it grows a segment at a time without moving what it
-//! holds, and gives each segment back as soon as it has been read through, so two queues that
-//! drain into one another (ready tasks setting timers, timers firing into ready tasks) never both
-//! hold their peak. One emptied segment is kept for the next, so a queue that hovers around a
-//! segment boundary does not allocate at every crossing.
+//! it, and it grew there by doubling, copying every entry each time. Here a queue is one ring of
+//! at most [`SEGMENT`] entries, read from and, while nothing waits behind it, written to; past
+//! that, entries go to further segments of `SEGMENT`. It grows a segment at a time without moving
+//! what it holds, and gives each segment back as soon as it has been read through, so two queues
+//! that drain into one another (ready tasks setting timers, timers firing into ready tasks) never
+//! both hold their peak. A queue that stays short is the ring alone: a push or a pop is a
+//! `VecDeque`'s and one compare.
 
 use std::collections::VecDeque;
+use std::mem;
 
 /// Entries per segment: big enough that the segment list is short and its allocations rare, small
-/// enough that a drained segment is given back early. The first segment grows to this size from
+/// enough that a drained segment is given back early. The first ring grows to this size from
 /// nothing, as a `VecDeque` does, so a small queue stays small.
 const SEGMENT: usize = 512;
 
 pub(super) struct Fifo<T> {
-    /// Oldest first. Each segment but the last holds `SEGMENT` entries when it is created; only
-    /// the first is read from, only the last written to.
-    segments: VecDeque<VecDeque<T>>,
-    len: usize,
-    /// An emptied segment (its capacity `SEGMENT`), for the next segment to reuse.
-    spare: Option<VecDeque<T>>,
+    /// The oldest entries. Empty only if the whole queue is.
+    ring: VecDeque<T>,
+    /// Entries behind a full ring, oldest first: full segments, then the one being written.
+    full: VecDeque<Vec<T>>,
+    tail: Vec<T>,
+    /// The entries in `full` and `tail`.
+    behind: usize,
 }
 
 impl<T> Default for Fifo<T> {
@@ -35,76 +38,91 @@ impl<T> Default for Fifo<T> {
 impl<T> Fifo<T> {
     pub(super) const fn new() -> Self {
         Fifo {
-            segments: VecDeque::new(),
-            len: 0,
-            spare: None,
+            ring: VecDeque::new(),
+            full: VecDeque::new(),
+            tail: Vec::new(),
+            behind: 0,
         }
     }
 
     pub(super) fn len(&self) -> usize {
-        self.len
+        self.ring.len() + self.behind
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.len == 0
+        self.ring.is_empty()
     }
 
     pub(super) fn front(&self) -> Option<&T> {
-        self.segments.front()?.front()
+        self.ring.front()
     }
 
     pub(super) fn back(&self) -> Option<&T> {
-        self.segments.back()?.back()
+        self.tail
+            .last()
+            .or_else(|| self.full.back()?.last())
+            .or_else(|| self.ring.back())
     }
 
+    #[inline]
     pub(super) fn push_back(&mut self, value: T) {
-        match self.segments.back_mut() {
-            Some(last) if last.len() < SEGMENT => last.push_back(value),
-            _ => {
-                let mut segment = self
-                    .spare
-                    .take()
-                    .unwrap_or_else(|| VecDeque::with_capacity(SEGMENT));
-                segment.push_back(value);
-                self.segments.push_back(segment);
+        if self.behind == 0 && self.ring.len() < SEGMENT {
+            self.ring.push_back(value);
+        } else {
+            if self.tail.len() == self.tail.capacity() {
+                self.start_segment();
             }
+            self.tail.push(value);
+            self.behind += 1;
         }
-        self.len += 1;
     }
 
+    /// Sets the full segment being written aside, and starts the next.
+    #[cold]
+    fn start_segment(&mut self) {
+        let written = mem::replace(&mut self.tail, Vec::with_capacity(SEGMENT));
+        if !written.is_empty() {
+            self.full.push_back(written);
+        }
+    }
+
+    #[inline]
     pub(super) fn pop_front(&mut self) -> Option<T> {
-        let first = self.segments.front_mut()?;
-        let value = first.pop_front()?;
-        self.len -= 1;
-        // The last segment stays while it is being written to (a queue that goes empty and fills
-        // again reuses it); an earlier one is done with once read through.
-        if first.is_empty() && self.segments.len() > 1 {
-            self.recycle_front();
+        let value = self.ring.pop_front()?;
+        if self.ring.is_empty() && self.behind > 0 {
+            self.advance();
         }
         Some(value)
     }
 
-    fn recycle_front(&mut self) {
-        let segment = self.segments.pop_front();
-        if self.spare.is_none() {
-            self.spare = segment.filter(|segment| segment.capacity() >= SEGMENT);
+    /// The ring is read through: the next segment takes its place (a `Vec` becomes a `VecDeque`
+    /// in place), and the ring's memory goes.
+    fn advance(&mut self) {
+        while self.behind > 0 {
+            let next = self
+                .full
+                .pop_front()
+                .unwrap_or_else(|| mem::take(&mut self.tail));
+            self.behind -= next.len();
+            if !next.is_empty() {
+                self.ring = VecDeque::from(next);
+                return;
+            }
         }
     }
 
     /// Keeps the entries for which `keep` is true, in order.
     pub(super) fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
-        for segment in &mut self.segments {
+        self.ring.retain(&mut keep);
+        for segment in &mut self.full {
             segment.retain(&mut keep);
         }
-        // Segments left short are fine (a segment is only ever appended to while it is last);
-        // empty ones, but the last, go.
-        let last = self.segments.len().saturating_sub(1);
-        let mut index = 0;
-        self.segments.retain(|segment| {
-            index += 1;
-            index > last || !segment.is_empty()
-        });
-        self.len = self.segments.iter().map(VecDeque::len).sum();
+        self.full.retain(|segment| !segment.is_empty());
+        self.tail.retain(&mut keep);
+        self.behind = self.full.iter().map(Vec::len).sum::<usize>() + self.tail.len();
+        if self.ring.is_empty() {
+            self.advance();
+        }
     }
 }
 
@@ -149,17 +167,19 @@ mod tests {
     fn gives_back_segments_as_it_drains() {
         let mut fifo = Fifo::new();
         fifo.extend(0..SEGMENT * 10);
-        assert_eq!(fifo.segments.len(), 10);
+        // The ring, eight full segments and the one being written.
+        assert_eq!(fifo.full.len(), 8);
+        assert_eq!(fifo.tail.len(), SEGMENT);
         for _ in 0..SEGMENT * 5 {
             fifo.pop_front();
         }
-        // Five read through: one kept as the spare, four freed.
-        assert_eq!(fifo.segments.len(), 5);
-        assert!(fifo.spare.is_some());
-        // The next segment reuses the spare.
-        fifo.extend(0..SEGMENT);
-        assert_eq!(fifo.segments.len(), 6);
-        assert!(fifo.spare.is_none());
+        // Five read through and freed.
+        assert_eq!(fifo.full.len(), 3);
+        assert_eq!(fifo.len(), SEGMENT * 5);
+        // While entries wait behind the ring, new ones go behind them.
+        fifo.push_back(usize::MAX);
+        assert_eq!(fifo.full.len(), 4);
+        assert_eq!(fifo.back(), Some(&usize::MAX));
     }
 
     #[test]
@@ -175,8 +195,9 @@ mod tests {
 
         fifo.extend(0..SEGMENT * 3);
         fifo.retain(|value| *value >= SEGMENT * 2);
-        assert_eq!(fifo.segments.len(), 1);
+        assert!(fifo.full.is_empty() && fifo.tail.is_empty());
         assert_eq!(fifo.len(), SEGMENT);
+        assert_eq!(fifo.front(), Some(&(SEGMENT * 2)));
         fifo.retain(|_| false);
         assert!(fifo.is_empty() && fifo.front().is_none() && fifo.back().is_none());
         fifo.push_back(1);
