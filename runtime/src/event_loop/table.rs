@@ -7,14 +7,21 @@
 //! of tasks (that lookup was a cache miss per step, the largest cost of a step). A stale wake,
 //! of a task that finished and whose slot went to another, finds another id and is dropped.
 
-use super::slab::Slab;
+use super::slab::{Carried, Slab, Stamped};
 use super::task::TaskRef;
 use super::waker::TaskKey;
 
 /// Every task of a loop that has not finished.
 #[derive(Default)]
 pub(super) struct TaskTable {
-    slab: Slab<TaskRef>,
+    slab: Slab<TaskRef, Carried>,
+}
+
+/// A task's stamp is its id, in its header: the table's slot need not keep it.
+impl Stamped for TaskRef {
+    fn stamp(&self) -> u64 {
+        self.header().id().0
+    }
 }
 
 impl TaskTable {

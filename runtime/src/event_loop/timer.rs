@@ -97,7 +97,7 @@ enum First {
 impl<T: Expiry> TimerHeap<T> {
     pub(super) const fn new() -> Self {
         TimerHeap {
-            sorted: Fifo::new(),
+            sorted: Fifo::returning(),
             heap: BinaryHeap::new(),
             sweep_at: MIN_SWEEP,
         }
