@@ -262,7 +262,15 @@ struct TaskVTable {
     dealloc: unsafe fn(NonNull<Header>),
     /// The outermost frame as the task was created (see [`Top`]).
     top: fn(&Header) -> Top,
+    /// [`TaskCell::take_outcome`], into `out`, which must point to an
+    /// `Option<Result<F::Output, TaskError>>` of the task's own output type.
+    take_outcome: unsafe fn(NonNull<Header>, out: NonNull<()>),
+    /// [`TaskCell::with_output`], `f` given a pointer to an `F::Output`.
+    with_output: unsafe fn(NonNull<Header>, f: &mut OutputWriter<'_>) -> fmt::Result,
 }
+
+/// What writes a task's output, given it untyped (see [`TaskVTable::with_output`]).
+type OutputWriter<'a> = dyn FnMut(NonNull<()>) -> fmt::Result + 'a;
 
 /// The outermost frame as the task was created: the coroutine's function, or the foreign
 /// future's type. What the task reports while it is being polled and after it finished, when
@@ -751,13 +759,6 @@ impl<F> FrameSource<F> for FromTypeName {
 }
 
 /// A task's cell as its typed [`Task`] handle sees it.
-trait Joinable<T> {
-    /// `None` while the task is pending. Takes a value or a panic out; a cancellation stays.
-    fn take_outcome(&self) -> Option<Result<T, TaskError>>;
-    /// Calls `f` with the task's output if it finished with one that was not taken yet.
-    fn with_output(&self, f: &mut dyn FnMut(&T) -> fmt::Result) -> fmt::Result;
-}
-
 enum Stage<F: Future> {
     Running(F),
     Finished(Result<F::Output, TaskError>),
@@ -914,7 +915,8 @@ impl<F: Future, K: FrameSource<F>> AnyTask for TaskCell<F, K> {
     }
 }
 
-impl<F: Future + 'static, K: FrameSource<F> + 'static> Joinable<F::Output> for TaskCell<F, K> {
+impl<F: Future + 'static, K: FrameSource<F> + 'static> TaskCell<F, K> {
+    /// `None` while the task is pending. Takes a value or a panic out; a cancellation stays.
     fn take_outcome(&self) -> Option<Result<F::Output, TaskError>> {
         let Some(mut stage) = self.stage_mut() else {
             panic!("a task cannot await its own Task");
@@ -932,11 +934,36 @@ impl<F: Future + 'static, K: FrameSource<F> + 'static> Joinable<F::Output> for T
         }
     }
 
+    /// Calls `f` with the task's output if it finished with one that was not taken yet.
     fn with_output(&self, f: &mut dyn FnMut(&F::Output) -> fmt::Result) -> fmt::Result {
         match self.stage().as_deref() {
             Some(Stage::Finished(Ok(output))) => f(output),
             _ => Ok(()),
         }
+    }
+
+    /// # Safety
+    ///
+    /// `header` is the header of a live `TaskCell<F, K>`, and `out` points to an
+    /// `Option<Result<F::Output, TaskError>>`.
+    unsafe fn take_outcome_into(header: NonNull<Header>, out: NonNull<()>) {
+        // SAFETY: as the caller promised.
+        let (cell, out) = unsafe {
+            (
+                header.cast::<Self>().as_ref(),
+                out.cast::<Option<Result<F::Output, TaskError>>>().as_mut(),
+            )
+        };
+        *out = cell.take_outcome();
+    }
+
+    /// # Safety
+    ///
+    /// `header` is the header of a live `TaskCell<F, K>`.
+    unsafe fn with_output_erased(header: NonNull<Header>, f: &mut OutputWriter<'_>) -> fmt::Result {
+        // SAFETY: as the caller promised.
+        let cell = unsafe { header.cast::<Self>().as_ref() };
+        cell.with_output(&mut |output| f(NonNull::from(output).cast()))
     }
 }
 
@@ -946,6 +973,8 @@ impl<F: Future + 'static, K: FrameSource<F> + 'static> TaskCell<F, K> {
         release: release::<F, K>,
         dealloc: dealloc::<F, K>,
         top: Self::top,
+        take_outcome: Self::take_outcome_into,
+        with_output: Self::with_output_erased,
     };
 
     fn top(header: &Header) -> Top {
@@ -956,10 +985,6 @@ impl<F: Future + 'static, K: FrameSource<F> + 'static> TaskCell<F, K> {
     }
 
     fn task(header: NonNull<Header>) -> NonNull<dyn AnyTask> {
-        header.cast::<Self>()
-    }
-
-    fn joinable(header: NonNull<Header>) -> NonNull<dyn Joinable<F::Output>> {
         header.cast::<Self>()
     }
 
@@ -1094,7 +1119,7 @@ where
     (
         Task {
             task: TaskRef { header },
-            join: TaskCell::<F, K>::joinable,
+            output: PhantomData,
         },
         TaskRef { header },
     )
@@ -1387,18 +1412,33 @@ fn push_awaited_frames(task: &dyn AnyTask, frames: &mut Vec<Frame>) {
 /// ```
 #[must_use = "a dropped `Task` runs on, detached; bind it (`let _task = ...`) to say so"]
 pub struct Task<T> {
-    /// The task's cell, untyped.
+    /// The task's cell, untyped: one word, so a `Vec` of handles to a crowd of tasks is 8
+    /// bytes a task. The typed access goes through the vtable in the header (`take_outcome`).
     task: TaskRef,
-    /// The same cell, typed by the output.
-    join: fn(NonNull<Header>) -> NonNull<dyn Joinable<T>>,
+    /// The output type. Invariant, as the `dyn` of a typed vtable would make it.
+    output: PhantomData<fn(T) -> T>,
 }
 
 impl<T> Task<T> {
-    /// The task, typed.
-    fn joinable(&self) -> &dyn Joinable<T> {
-        // SAFETY: `join` is the `joinable` of the task's own type (see `new_task`), and our
-        // `TaskRef` keeps the task and its contents alive while `self` is borrowed.
-        unsafe { (self.join)(self.task.header).as_ref() }
+    /// `None` while the task is pending. Takes a value or a panic out; a cancellation stays.
+    fn take_outcome(&self) -> Option<Result<T, TaskError>> {
+        let mut outcome = None;
+        let take = self.task.header().shared.vtable.take_outcome;
+        // SAFETY: a `Task<T>` is only made (by `new_task`) for a `TaskCell` whose output is
+        // `T`, and our `TaskRef` keeps it alive.
+        unsafe { take(self.task.header, NonNull::from(&mut outcome).cast()) };
+        outcome
+    }
+
+    /// Calls `f` with the task's output if it finished with one that was not taken yet.
+    fn with_output(&self, f: &mut dyn FnMut(&T) -> fmt::Result) -> fmt::Result {
+        let with_output = self.task.header().shared.vtable.with_output;
+        let mut typed = |output: NonNull<()>| {
+            // SAFETY: the task's output is a `T` (see `take_outcome`), alive while `f` runs.
+            f(unsafe { output.cast::<T>().as_ref() })
+        };
+        // SAFETY: our `TaskRef` keeps the task, whose vtable this is, alive.
+        unsafe { with_output(self.task.header, &mut typed) }
     }
 
     /// The task's id, unique within its loop (what [`ExceptionContext::task_id`] reports).
@@ -1592,7 +1632,7 @@ impl<T> Task<T> {
     /// awaiting the task).
     #[track_caller]
     pub fn result(&mut self) -> Result<T, TaskError> {
-        match self.joinable().take_outcome() {
+        match self.take_outcome() {
             Some(outcome) => outcome,
             None => panic!("Result is not ready."),
         }
@@ -1612,7 +1652,7 @@ impl<T> Task<T> {
     }
 
     fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
-        match self.joinable().take_outcome() {
+        match self.take_outcome() {
             Some(outcome) => {
                 self.task.header().handle_awaited.set(false);
                 Poll::Ready(outcome)
@@ -1709,8 +1749,7 @@ impl<T> Drop for Task<T> {
 impl<T: fmt::Debug> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt_repr(&*self.task, f, &mut |f| {
-            self.joinable()
-                .with_output(&mut |output| write!(f, " result={output:?}"))
+            self.with_output(&mut |output| write!(f, " result={output:?}"))
         })
     }
 }
@@ -1959,10 +1998,11 @@ mod tests {
         );
     }
 
-    /// A program may keep many handles (a vector of tasks to await): a pointer and the typed
-    /// view's function, no flag (it lives in the header's padding).
+    /// A program may keep many handles (a vector of tasks to await): a pointer, no more (the
+    /// typed view is in the header's vtable, the borrow flag in its padding).
     #[test]
     fn handle_size() {
-        assert_eq!(mem::size_of::<Task<u64>>(), 16);
+        assert_eq!(mem::size_of::<Task<u64>>(), 8);
+        assert_eq!(mem::size_of::<Option<Task<String>>>(), 8);
     }
 }
