@@ -149,6 +149,8 @@ struct Inner {
     /// Set when the loop should return at the end of its current iteration.
     stopping: Cell<bool>,
     ready: RefCell<Fifo<Ready>>,
+    /// The callbacks of the [`Ready::Call`]s in `ready`, in the same order.
+    calls: RefCell<Fifo<Rc<dyn Callback>>>,
     timers: RefCell<LoopTimers>,
     /// The wakers of the `sleep` timers in `timers`.
     sleeps: RefCell<SleepTimers>,
@@ -186,13 +188,18 @@ enum Ready {
     /// Poll this task (asyncio: `Task._step`). A task that has finished since it was queued is
     /// skipped: its waker may outlive it.
     Step(TaskKey),
-    /// Run this callback, unless it was cancelled.
-    Call(Rc<dyn Callback>),
+    /// Run the next callback of `Inner::calls`, unless it was cancelled. (The callback is kept
+    /// beside the queue: as a fat `Rc` here it would make every entry 24 bytes rather than 16.)
+    Call,
     /// Run this callback sent from another thread, unless it was cancelled.
     Threadsafe(Arc<ThreadsafeCall>),
     /// Cancel the timer of a `Sleep` dropped (or moved away) on another thread.
     CancelSleep(SleepKey),
 }
+
+// The ready queue keeps its segments (see `fifo.rs`): after a crowd of tasks was queued, every
+// entry's size is paid as long as the loop lives.
+const _: () = assert!(std::mem::size_of::<Ready>() == 16);
 
 thread_local! {
     /// The loop `get_event_loop` returns when none is running.
@@ -430,6 +437,7 @@ impl EventLoop {
                 state: Cell::new(State::Idle),
                 stopping: Cell::new(false),
                 ready: RefCell::default(),
+                calls: RefCell::default(),
                 timers: RefCell::new(LoopTimers::new()),
                 sleeps: RefCell::default(),
                 remote: Arc::new(Remote::new(id)),
@@ -618,7 +626,7 @@ impl EventLoop {
                 self.inner.remote.close();
                 // Taken out before being dropped: dropping a callback or a task runs foreign
                 // code, which must not find the queues borrowed.
-                let ready = self.inner.ready.take();
+                let ready = (self.inner.ready.take(), self.inner.calls.take());
                 let timers = self.inner.timers.replace(LoopTimers::new());
                 let sleeps = self.inner.sleeps.take();
                 drop((ready, timers, sleeps));
@@ -696,10 +704,7 @@ impl EventLoop {
     pub fn call_soon(&self, callback: impl FnOnce() + 'static) -> Handle {
         self.inner.check_closed();
         let callback = handle::callback(callback);
-        self.inner
-            .ready
-            .borrow_mut()
-            .push_back(Ready::Call(Rc::clone(&callback)));
+        self.inner.push_call(Rc::clone(&callback));
         Handle { callback }
     }
 
@@ -1300,7 +1305,13 @@ impl Inner {
             drop(callback);
             return;
         }
-        self.ready.borrow_mut().push_back(Ready::Call(callback));
+        self.push_call(callback);
+    }
+
+    /// Queues `callback` behind what is ready.
+    fn push_call(&self, callback: Rc<dyn Callback>) {
+        self.calls.borrow_mut().push_back(callback);
+        self.ready.borrow_mut().push_back(Ready::Call);
     }
 
     fn schedule_done_callback(&self, task: &TaskRef, callback: task::DoneCallback) {
@@ -1392,7 +1403,7 @@ impl Inner {
                     }
                 }
                 LoopTimer::Call(callback) => {
-                    self.ready.borrow_mut().push_back(Ready::Call(callback));
+                    self.push_call(callback);
                 }
             }
         }
@@ -1431,7 +1442,9 @@ impl Inner {
                     }
                     _ => self.step_task(key),
                 },
-                Ready::Call(callback) => {
+                Ready::Call => {
+                    let callback = self.calls.borrow_mut().pop_front();
+                    let callback = callback.expect("a queued call has its callback");
                     let scheduled_at = callback.scheduled_at();
                     self.run_callback(Some(scheduled_at), || callback.run());
                 }

@@ -34,7 +34,10 @@ pub(super) struct TaskId(pub(super) u64);
 /// What a task's waker names: the task and its slot in the loop's [task table](super::table).
 ///
 /// The main task of `run_until_complete` is in no table; its slot is [`TaskKey::NO_SLOT`].
+///
+/// Packed to 12 bytes (4-byte aligned), so that a ready queue entry naming a task is 16.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(Rust, packed(4))]
 pub(super) struct TaskKey {
     pub(super) id: TaskId,
     pub(super) slot: u32,
