@@ -246,5 +246,8 @@ mod tests {
         assert!(slab.get(a, 5).is_none() && slab.remove(a, 5).is_none());
         assert_eq!(slab.iter().collect::<Vec<_>>(), [(6, &Named(6))]);
         assert_eq!(std::mem::size_of::<Slot<Box<u8>, Carried>>(), 8);
+        // A sleep's slot: its generation and a one-word waker.
+        type SleepSlot = Slot<super::super::task::CompactWaker, u64>;
+        assert_eq!(std::mem::size_of::<SleepSlot>(), 16);
     }
 }

@@ -498,12 +498,58 @@ impl<T> Marked<T> {
     }
 }
 
-/// The waker of whoever awaits a task's [`Task`] handle, in one word ([`Marked`]). Nearly always
-/// that is another task of the loop, whose waker is the address of its header with our vtable:
-/// the word is that address (and holds the waker's count). Any other waker (a combinator's,
-/// another executor's) is boxed. A `Cell<Option<Waker>>` would be two words in every task's
-/// block.
-struct Joiner(Cell<Option<NonNull<()>>>);
+/// A [`Waker`] in one word ([`Marked`]). Nearly always it is one of our task wakers, whose data
+/// is the address of its task's header: the word is that address (and holds the waker's count).
+/// Any other waker (a combinator's, another executor's) is boxed. Where a waker is kept for
+/// every task or every timer (the one awaiting a task's handle, the one a `sleep` wakes), a
+/// `Waker` would take two words.
+pub(super) struct CompactWaker(NonNull<()>);
+
+impl CompactWaker {
+    pub(super) fn new(waker: Waker) -> Self {
+        CompactWaker(if ptr::eq(waker.vtable(), &WAKER_VTABLE) {
+            // Keeps the waker's count, which `into_waker` or `drop` gives back.
+            let data = ManuallyDrop::new(waker).data().cast_mut();
+            // SAFETY: our wakers' data is the address of a task's header.
+            Marked::<Waker>::plain(unsafe { NonNull::new_unchecked(data.cast::<Header>()) })
+        } else {
+            Marked::boxed(Box::new(waker))
+        })
+    }
+
+    /// Whether `waker` wakes the same task as this one (`Waker::will_wake`).
+    pub(super) fn will_wake(&self, waker: &Waker) -> bool {
+        match Marked::<Waker>::read(self.0) {
+            Marked::Plain(data) => {
+                ptr::eq(waker.vtable(), &WAKER_VTABLE) && ptr::eq(waker.data(), data.as_ptr())
+            }
+            // SAFETY: a boxed waker from `new`, which we own.
+            Marked::Boxed(kept) => unsafe { kept.as_ref() }.will_wake(waker),
+        }
+    }
+
+    pub(super) fn into_waker(self) -> Waker {
+        let word = ManuallyDrop::new(self).0;
+        match Marked::<Waker>::read(word) {
+            // SAFETY: the data of one of our task wakers, whose count we kept (see `new`): this
+            // gives it back to a waker.
+            Marked::Plain(data) => unsafe {
+                Waker::from_raw(RawWaker::new(data.as_ptr().cast_const(), &WAKER_VTABLE))
+            },
+            // SAFETY: a boxed waker from `new`, which we own.
+            Marked::Boxed(waker) => *unsafe { Box::from_raw(waker.as_ptr()) },
+        }
+    }
+}
+
+impl Drop for CompactWaker {
+    fn drop(&mut self) {
+        drop(CompactWaker(self.0).into_waker());
+    }
+}
+
+/// The waker of whoever awaits a task's [`Task`] handle.
+struct Joiner(Cell<Option<CompactWaker>>);
 
 impl Joiner {
     const fn new() -> Self {
@@ -511,51 +557,20 @@ impl Joiner {
     }
 
     fn take(&self) -> Option<Waker> {
-        Some(match Marked::<Waker>::read(self.0.take()?) {
-            // SAFETY: the data of one of our task wakers, whose count we kept (see `set`): this
-            // gives it back to a waker.
-            Marked::Plain(data) => unsafe {
-                Waker::from_raw(RawWaker::new(data.as_ptr().cast_const(), &WAKER_VTABLE))
-            },
-            // SAFETY: a boxed waker from `set`, which we own.
-            Marked::Boxed(waker) => *unsafe { Box::from_raw(waker.as_ptr()) },
-        })
+        self.0.take().map(CompactWaker::into_waker)
     }
 
     /// Makes `waker` the joiner, unless the one kept already wakes the same task (`will_wake`).
     fn register(&self, waker: &Waker) {
-        if let Some(word) = self.0.get() {
-            let same = match Marked::<Waker>::read(word) {
-                Marked::Plain(data) => {
-                    ptr::eq(waker.vtable(), &WAKER_VTABLE) && ptr::eq(waker.data(), data.as_ptr())
-                }
-                // SAFETY: a boxed waker from `set`, which we own.
-                Marked::Boxed(kept) => unsafe { kept.as_ref() }.will_wake(waker),
-            };
-            if same {
-                return;
-            }
+        let kept = self.0.take();
+        if kept.as_ref().is_some_and(|kept| kept.will_wake(waker)) {
+            self.0.set(kept);
+            return;
         }
-        self.set(waker.clone());
-    }
-
-    fn set(&self, waker: Waker) {
-        drop(self.take());
-        let word = if ptr::eq(waker.vtable(), &WAKER_VTABLE) {
-            // Keeps the waker's count, which `take` gives back.
-            let data = ManuallyDrop::new(waker).data().cast_mut();
-            // SAFETY: our wakers' data is the address of a task's header.
-            Marked::<Waker>::plain(unsafe { NonNull::new_unchecked(data.cast::<Header>()) })
-        } else {
-            Marked::boxed(Box::new(waker))
-        };
-        self.0.set(Some(word));
-    }
-}
-
-impl Drop for Joiner {
-    fn drop(&mut self) {
-        drop(self.take());
+        // Dropped before the new one is made: a waker's drop and clone are foreign code, and
+        // find the joiner empty meanwhile.
+        drop(kept);
+        self.0.set(Some(CompactWaker::new(waker.clone())));
     }
 }
 

@@ -3,6 +3,7 @@
 use super::fifo::Fifo;
 use super::handle::{Callback, LoopTimer};
 use super::slab::Slab;
+use super::task::CompactWaker;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::mem;
@@ -326,8 +327,8 @@ impl Expiry for Rc<dyn Callback> {
 #[derive(Default)]
 pub(super) struct SleepTimers {
     /// Stamped with a generation, new for every timer a slot holds, so that a key names one
-    /// timer.
-    slab: Slab<Waker>,
+    /// timer. A slot is 16 bytes: the generation and a one-word waker.
+    slab: Slab<CompactWaker>,
 }
 
 /// Names one timer of [`SleepTimers`]: a slot and its generation.
@@ -352,7 +353,8 @@ impl SleepTimers {
     pub(super) fn insert(&mut self, waker: Waker) -> SleepKey {
         let (slot, last) = self.slab.vacant();
         let generation = (last as u32).wrapping_add(1);
-        self.slab.fill(slot, u64::from(generation), waker);
+        self.slab
+            .fill(slot, u64::from(generation), CompactWaker::new(waker));
         SleepKey { slot, generation }
     }
 
@@ -364,7 +366,9 @@ impl SleepTimers {
     /// Ends `key`'s timer, if it is pending: returns its waker, to wake (it fired) or drop (it
     /// was cancelled) once the slab is no longer borrowed, since both run foreign code.
     pub(super) fn take(&mut self, key: SleepKey) -> Option<Waker> {
-        self.slab.remove(key.slot, u64::from(key.generation))
+        self.slab
+            .remove(key.slot, u64::from(key.generation))
+            .map(CompactWaker::into_waker)
     }
 
     /// Makes `key`'s timer wake `waker`, as a future must when polled with a new one. Returns
@@ -378,7 +382,8 @@ impl SleepTimers {
         if current.will_wake(waker) {
             return Ok(None);
         }
-        Ok(Some(mem::replace(current, waker.clone())))
+        let replaced = mem::replace(current, CompactWaker::new(waker.clone()));
+        Ok(Some(replaced.into_waker()))
     }
 }
 
