@@ -9,6 +9,7 @@ use std::panic::Location;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Waker;
 
 /// A scheduled callback, as the loop sees it: type-erased, so the ready queue and the timer heap
 /// can hold any closure, and one allocation (the `Rc`) per callback.
@@ -157,7 +158,8 @@ impl fmt::Debug for TimerHandle {
 /// A timer of the loop that is due: a task's wake-up (from [`sleep`](super::sleep)) or a
 /// callback.
 pub(super) enum LoopTimer {
-    Wake(SleepKey),
+    /// Wake this waker, taken out of the timer `SleepKey`, which has fired.
+    Wake(SleepKey, Waker),
     Call(Rc<dyn Callback>),
 }
 

@@ -61,7 +61,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 use table::TaskTable;
 use task::TaskRef;
-use timer::{LoopTimers, SleepKey, SleepTimers, Tick};
+use timer::{LoopTimers, SleepKey, Tick};
 use waker::{Remote, TaskId, TaskKey, TaskWaker};
 
 /// An asyncio event loop: runs coroutines (any [`Future`]) on the current thread, interleaving
@@ -152,8 +152,6 @@ struct Inner {
     /// The callbacks of the [`Ready::Call`]s in `ready`, in the same order.
     calls: RefCell<Fifo<Rc<dyn Callback>>>,
     timers: RefCell<LoopTimers>,
-    /// The wakers of the `sleep` timers in `timers`.
-    sleeps: RefCell<SleepTimers>,
     remote: Arc<Remote>,
     next_task: Cell<u64>,
     /// Every task created by `create_task` that has not finished: the loop owns them, so a task
@@ -439,7 +437,6 @@ impl EventLoop {
                 ready: RefCell::default(),
                 calls: RefCell::default(),
                 timers: RefCell::new(LoopTimers::new()),
-                sleeps: RefCell::default(),
                 remote: Arc::new(Remote::new(id)),
                 next_task: Cell::new(0),
                 tasks: RefCell::default(),
@@ -628,8 +625,7 @@ impl EventLoop {
                 // code, which must not find the queues borrowed.
                 let ready = (self.inner.ready.take(), self.inner.calls.take());
                 let timers = self.inner.timers.replace(LoopTimers::new());
-                let sleeps = self.inner.sleeps.take();
-                drop((ready, timers, sleeps));
+                drop((ready, timers));
                 for task in self.inner.take_tasks() {
                     task::destroy(&task, |context| self.call_exception_handler(&context));
                 }
@@ -1252,28 +1248,25 @@ impl Inner {
         self.id
     }
 
-    /// Wakes `entry` at `deadline`, from this loop.
+    /// Wakes `waker` at `deadline`, from this loop.
     fn add_sleep(&self, deadline: Tick, waker: Waker) -> SleepKey {
-        let key = self.sleeps.borrow_mut().insert(waker);
+        let key = self.timers.borrow_mut().add_sleep(deadline, waker);
         self.trace(|recorder| {
             recorder.timer_added(key.trace_id(), Tick::now().until(deadline));
         });
-        self.timers
-            .borrow_mut()
-            .push_sleep(deadline, key, &self.sleeps.borrow());
         key
     }
 
     /// Makes the pending `sleep` timer `key` wake `waker`; false if it is not pending.
     fn set_sleep_waker(&self, key: SleepKey, waker: &Waker) -> bool {
-        let replaced = self.sleeps.borrow_mut().set_waker(key, waker);
-        // Dropped once the slab is no longer borrowed: a waker's drop is foreign code.
+        let replaced = self.timers.borrow_mut().set_sleep_waker(key, waker);
+        // Dropped once the timers are no longer borrowed: a waker's drop is foreign code.
         replaced.is_ok()
     }
 
     /// Cancels the `sleep` timer `key`, if it is pending.
     fn cancel_sleep(&self, key: SleepKey) {
-        let waker = self.sleeps.borrow_mut().take(key);
+        let waker = self.timers.borrow_mut().cancel_sleep(key);
         // Outside the borrow: a waker's drop is foreign code.
         drop(waker);
     }
@@ -1282,7 +1275,7 @@ impl Inner {
     /// has let go of its timers without firing them: it cannot tell, and says no (the `Sleep`
     /// then reads the clock).
     fn sleep_done(&self, key: SleepKey) -> bool {
-        self.state.get() != State::Closed && !self.sleeps.borrow().is_pending(key)
+        self.state.get() != State::Closed && !self.timers.borrow().sleep_pending(key)
     }
 
     #[track_caller]
@@ -1361,10 +1354,7 @@ impl Inner {
         self.remote.drain_into(&self.ready);
 
         if self.ready.borrow().is_empty() && !self.stopping.get() {
-            let deadline = self
-                .timers
-                .borrow_mut()
-                .next_deadline(&self.sleeps.borrow());
+            let deadline = self.timers.borrow_mut().next_deadline();
             // `None`: nothing is ready and no timer is pending. Only a waker (or another thread's
             // callback) can end the wait; if none ever comes, the program is deadlocked, and
             // blocking (rather than spinning) is the right way to be deadlocked.
@@ -1380,26 +1370,19 @@ impl Inner {
         let now = (!self.timers.borrow().is_empty()).then(Tick::now);
         while let Some(now) = now {
             // One at a time, so that the heap is not borrowed while a waker runs.
-            let Some(timer) = self
-                .timers
-                .borrow_mut()
-                .pop_expired(now, &self.sleeps.borrow())
-            else {
+            let Some(timer) = self.timers.borrow_mut().pop_expired(now) else {
                 break;
             };
             match timer {
-                LoopTimer::Wake(key) => {
-                    // Taken out of the slab before it is woken: `wake` runs foreign code, which
-                    // may poll the `Sleep` right away.
-                    let waker = self.sleeps.borrow_mut().take(key);
-                    if let Some(waker) = waker {
-                        if self.tracing.get() {
-                            self.trace(|recorder| recorder.timer_fires(key.trace_id()));
-                            waker.wake();
-                            self.trace(trace::Recorder::timer_fired_end);
-                        } else {
-                            waker.wake();
-                        }
+                // Woken with the timers no longer borrowed: `wake` runs foreign code, which may
+                // poll the `Sleep` right away.
+                LoopTimer::Wake(key, waker) => {
+                    if self.tracing.get() {
+                        self.trace(|recorder| recorder.timer_fires(key.trace_id()));
+                        waker.wake();
+                        self.trace(trace::Recorder::timer_fired_end);
+                    } else {
+                        waker.wake();
                     }
                 }
                 LoopTimer::Call(callback) => {

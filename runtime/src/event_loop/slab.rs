@@ -76,14 +76,18 @@ impl<T: Stamped> Stamp<T> for Carried {
 
 impl<T, S: Stamp<T>> Default for Slab<T, S> {
     fn default() -> Self {
+        Slab::new()
+    }
+}
+
+impl<T, S: Stamp<T>> Slab<T, S> {
+    pub(super) const fn new() -> Self {
         Slab {
             chunks: Vec::new(),
             free: Vec::new(),
         }
     }
-}
 
-impl<T, S: Stamp<T>> Slab<T, S> {
     fn slot(&self, slot: u32) -> Option<&Slot<T, S>> {
         let slot = slot as usize;
         self.chunks.get(slot / CHUNK)?.get(slot % CHUNK)
@@ -147,11 +151,32 @@ impl<T, S: Stamp<T>> Slab<T, S> {
 
     /// Takes the value in `slot` out, if it has `stamp`, and frees the slot.
     pub(super) fn remove(&mut self, slot: u32, stamp: u64) -> Option<T> {
-        let entry = self.slot_mut(slot)?;
-        let kept = entry.stamp;
-        let value = entry.value.take_if(|value| kept.of(value) == stamp)?;
+        let value = self.take(slot, stamp)?;
         self.free.push(slot);
         Some(value)
+    }
+
+    /// Takes the value in `slot` out, if it has `stamp`, and keeps the slot: neither free nor
+    /// filled until [`release`](Slab::release) frees it.
+    pub(super) fn take(&mut self, slot: u32, stamp: u64) -> Option<T> {
+        let entry = self.slot_mut(slot)?;
+        let kept = entry.stamp;
+        entry.value.take_if(|value| kept.of(value) == stamp)
+    }
+
+    /// Frees `slot` (filled, or emptied by [`take`](Slab::take)); returns its value with its
+    /// stamp if it had one.
+    pub(super) fn release(&mut self, slot: u32) -> Option<(u64, T)> {
+        let entry = self.slot_mut(slot)?;
+        let value = entry.value.take();
+        let stamped = value.map(|value| (entry.stamp.of(&value), value));
+        self.free.push(slot);
+        stamped
+    }
+
+    /// Whether `slot` holds a value.
+    pub(super) fn is_filled(&self, slot: u32) -> bool {
+        self.slot(slot).is_some_and(|slot| slot.value.is_some())
     }
 
     /// The values and their stamps, in slot order.

@@ -59,13 +59,48 @@ pub(super) trait Expiry {
     type Context: ?Sized;
     /// True once firing the timer would do nothing, so it can be discarded unfired.
     fn is_cancelled(&self, cx: &Self::Context) -> bool;
+    /// The heap drops this cancelled timer unfired.
+    fn discard(&self, cx: &mut Self::Context) {
+        let _ = cx;
+    }
+}
+
+/// The order of timers with equal deadlines: the order they were scheduled in.
+///
+/// 32 bits, compared with wrapping arithmetic: right for any two timers scheduled fewer than
+/// 2^31 timers apart. Two timers due at the same nanosecond, scheduled further apart than that,
+/// may fire in either order.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(super) struct Seq(u32);
+
+impl Seq {
+    pub(super) const ZERO: Seq = Seq(0);
+
+    /// The number after this one.
+    pub(super) fn next(&mut self) -> Seq {
+        self.0 = self.0.wrapping_add(1);
+        *self
+    }
+}
+
+impl Ord for Seq {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // The sign of the wrapped difference, reinterpreted.
+        (self.0.wrapping_sub(other.0) as i32).cmp(&0)
+    }
+}
+
+impl PartialOrd for Seq {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// Timers ordered by `(deadline, sequence number)`.
 ///
-/// The sequence number, which the caller hands out in increasing order, makes timers with equal
-/// deadlines fire in the order they were scheduled. (asyncio does not promise that: its heap is
-/// not stable.)
+/// The sequence number, which the caller hands out in increasing order ([`Seq`]), makes timers
+/// with equal deadlines fire in the order they were scheduled. (asyncio does not promise that:
+/// its heap is not stable.)
 ///
 /// Two queues: a run of timers in key order (`sorted`), appended to when a timer is due no
 /// earlier than the last one there, and a min-heap for the others. Timers are mostly scheduled in
@@ -76,7 +111,7 @@ pub(super) trait Expiry {
 /// fire late. The first timer is the earlier of the two fronts.
 ///
 /// Cancelling a timer only marks its payload: removing an arbitrary element is linear. Marked
-/// timers are dropped when they come first and, so that a program that keeps scheduling and
+/// timers are discarded when they come first and, so that a program that keeps scheduling and
 /// cancelling long timeouts does not grow the queues without bound, by an occasional sweep that
 /// runs when they have doubled since the last one (amortised O(1) per push; they never hold
 /// much more than twice the live timers).
@@ -108,13 +143,26 @@ impl<T: Expiry> TimerHeap<T> {
         self.sorted.len() + self.heap.len()
     }
 
-    /// Adds a timer, `seq` being greater than that of every timer added before; returns true if
-    /// it is now the first to fire, so that a thread sleeping until the previous first deadline
-    /// knows it must wake up earlier.
-    pub(super) fn push(&mut self, deadline: Tick, seq: u64, payload: T, cx: &T::Context) -> bool {
+    /// Adds a timer, `seq` being after that of every timer added before; returns true if it is
+    /// now the first to fire, so that a thread sleeping until the previous first deadline knows
+    /// it must wake up earlier.
+    pub(super) fn push(
+        &mut self,
+        deadline: Tick,
+        seq: Seq,
+        payload: T,
+        cx: &mut T::Context,
+    ) -> bool {
         if self.len() >= self.sweep_at {
-            self.sorted.retain(|timer| !timer.payload.is_cancelled(cx));
-            self.heap.retain(|timer| !timer.payload.is_cancelled(cx));
+            let mut live = |timer: &Timer<T>| {
+                let cancelled = timer.payload.is_cancelled(cx);
+                if cancelled {
+                    timer.payload.discard(cx);
+                }
+                !cancelled
+            };
+            self.sorted.retain(&mut live);
+            self.heap.retain(live);
             self.sweep_at = MIN_SWEEP.max(2 * self.len());
         }
         let timer = Timer {
@@ -161,16 +209,18 @@ impl<T: Expiry> TimerHeap<T> {
     }
 
     /// The deadline and sequence number of the earliest timer that is still live.
-    pub(super) fn next_key(&mut self, cx: &T::Context) -> Option<(Tick, u64)> {
-        // Dropping cancelled timers first keeps an idle loop from waking up for nothing.
+    pub(super) fn next_key(&mut self, cx: &mut T::Context) -> Option<(Tick, Seq)> {
+        // Discarding cancelled timers first keeps an idle loop from waking up for nothing.
         while self.first()?.payload.is_cancelled(cx) {
-            self.pop_first();
+            if let Some(timer) = self.pop_first() {
+                timer.payload.discard(cx);
+            }
         }
         self.first().map(Timer::key)
     }
 
     /// The earliest deadline of a timer that is still live.
-    pub(super) fn next_deadline(&mut self, cx: &T::Context) -> Option<Tick> {
+    pub(super) fn next_deadline(&mut self, cx: &mut T::Context) -> Option<Tick> {
         Some(self.next_key(cx)?.0)
     }
 
@@ -180,7 +230,7 @@ impl<T: Expiry> TimerHeap<T> {
     }
 
     /// Removes and returns the earliest live timer whose deadline is at or before `now`.
-    pub(super) fn pop_expired(&mut self, now: Tick, cx: &T::Context) -> Option<T> {
+    pub(super) fn pop_expired(&mut self, now: Tick, cx: &mut T::Context) -> Option<T> {
         if self.next_deadline(cx)? > now {
             return None;
         }
@@ -193,16 +243,16 @@ impl<T: Expiry> TimerHeap<T> {
     }
 }
 
-/// 24 bytes for a `sleep`'s timer (a [`SleepKey`] payload): the queues of a loop with 100,000
+/// 16 bytes for a `sleep`'s timer (a slot of [`SleepTimers`]): the queues of a loop with 100,000
 /// sleeping tasks hold that many of them.
 struct Timer<T> {
     deadline: Tick,
-    seq: u64,
+    seq: Seq,
     payload: T,
 }
 
 impl<T> Timer<T> {
-    fn key(&self) -> (Tick, u64) {
+    fn key(&self) -> (Tick, Seq) {
         (self.deadline, self.seq)
     }
 }
@@ -228,57 +278,81 @@ impl<T> Ord for Timer<T> {
     }
 }
 
-/// A loop's timers: `sleep`s' and callbacks' (`call_later`, `call_at`), in one order.
+/// A loop's timers: `sleep`s' and callbacks' (`call_later`, `call_at`), in one order, and the
+/// wakers of the `sleep`s.
 ///
-/// Two heaps rather than one of an enum: a `sleep`'s timer is a [`SleepKey`], 8 bytes, and a
+/// Two heaps rather than one of an enum: a `sleep`'s timer is a slot of `wakers`, 4 bytes, and a
 /// callback an `Rc<dyn Callback>`, 16; in one heap every timer would take the larger size and a
 /// tag. The sequence numbers are shared, so the two merge back into the order the timers were
 /// scheduled in.
 pub(super) struct LoopTimers {
-    sleeps: TimerHeap<SleepKey>,
+    sleeps: TimerHeap<SleepSlot>,
+    wakers: SleepTimers,
     calls: TimerHeap<Rc<dyn Callback>>,
-    next_seq: u64,
+    last_seq: Seq,
 }
 
 impl LoopTimers {
     pub(super) const fn new() -> Self {
         LoopTimers {
             sleeps: TimerHeap::new(),
+            wakers: SleepTimers { slab: Slab::new() },
             calls: TimerHeap::new(),
-            next_seq: 0,
+            last_seq: Seq::ZERO,
         }
     }
 
-    fn next_seq(&mut self) -> u64 {
-        self.next_seq += 1;
-        self.next_seq
-    }
-
-    /// Fires the waker of `sleeps`' timer `key` at `deadline`.
-    pub(super) fn push_sleep(&mut self, deadline: Tick, key: SleepKey, sleeps: &SleepTimers) {
-        let seq = self.next_seq();
+    /// Wakes `waker` at `deadline` (unless the timer is cancelled first).
+    pub(super) fn add_sleep(&mut self, deadline: Tick, waker: Waker) -> SleepKey {
+        let key = self.wakers.insert(waker);
+        let seq = self.last_seq.next();
         // The returned "now first" flag is for threads that sleep on their heap; a loop
         // recomputes its timeout every iteration, and it is not sleeping while a task polls.
-        self.sleeps.push(deadline, seq, key, sleeps);
+        self.sleeps
+            .push(deadline, seq, SleepSlot(key.slot), &mut self.wakers);
+        key
+    }
+
+    /// Whether the `sleep` timer `key` is pending (neither fired nor cancelled).
+    pub(super) fn sleep_pending(&self, key: SleepKey) -> bool {
+        self.wakers.is_pending(key)
+    }
+
+    /// Makes the pending `sleep` timer `key` wake `waker`. Returns false if it is not pending;
+    /// otherwise the waker it replaced, if any, to drop once the timers are no longer borrowed.
+    pub(super) fn set_sleep_waker(
+        &mut self,
+        key: SleepKey,
+        waker: &Waker,
+    ) -> Result<Option<Waker>, ()> {
+        self.wakers.set_waker(key, waker)
+    }
+
+    /// Cancels the `sleep` timer `key`, if it is pending: returns its waker, to drop once the
+    /// timers are no longer borrowed (a waker's drop is foreign code).
+    pub(super) fn cancel_sleep(&mut self, key: SleepKey) -> Option<Waker> {
+        self.wakers.cancel(key)
     }
 
     /// Runs `callback` at `deadline` (unless it is cancelled first).
     pub(super) fn push_call(&mut self, deadline: Tick, callback: Rc<dyn Callback>) {
-        let seq = self.next_seq();
-        self.calls.push(deadline, seq, callback, &());
+        let seq = self.last_seq.next();
+        self.calls.push(deadline, seq, callback, &mut ());
     }
 
     /// The earliest deadline of a timer that is still live.
-    pub(super) fn next_deadline(&mut self, sleeps: &SleepTimers) -> Option<Tick> {
-        let sleep = self.sleeps.next_deadline(sleeps);
-        let call = self.calls.next_deadline(&());
+    pub(super) fn next_deadline(&mut self) -> Option<Tick> {
+        let sleep = self.sleeps.next_deadline(&mut self.wakers);
+        let call = self.calls.next_deadline(&mut ());
         sleep.into_iter().chain(call).min()
     }
 
-    /// Removes and returns the earliest live timer whose deadline is at or before `now`.
-    pub(super) fn pop_expired(&mut self, now: Tick, sleeps: &SleepTimers) -> Option<LoopTimer> {
-        let sleep = self.sleeps.next_key(sleeps);
-        let call = self.calls.next_key(&());
+    /// Removes the earliest live timer whose deadline is at or before `now`, and says what it
+    /// does: wake a `sleep`'s waker (taken out: waking runs foreign code, which must not find
+    /// the timers borrowed), or run a callback.
+    pub(super) fn pop_expired(&mut self, now: Tick) -> Option<LoopTimer> {
+        let sleep = self.sleeps.next_key(&mut self.wakers);
+        let call = self.calls.next_key(&mut ());
         let (sleep_first, (deadline, _)) = match (sleep, call) {
             (Some(sleep), Some(call)) => (sleep < call, sleep.min(call)),
             (Some(sleep), None) => (true, sleep),
@@ -288,7 +362,9 @@ impl LoopTimers {
             return None;
         }
         if sleep_first {
-            self.sleeps.pop_next().map(LoopTimer::Wake)
+            let slot = self.sleeps.pop_next()?;
+            let (key, waker) = self.wakers.fire(slot.0)?;
+            Some(LoopTimer::Wake(key, waker))
         } else {
             self.calls.pop_next().map(LoopTimer::Call)
         }
@@ -300,14 +376,6 @@ impl LoopTimers {
     }
 }
 
-impl Expiry for SleepKey {
-    type Context = SleepTimers;
-
-    fn is_cancelled(&self, sleeps: &SleepTimers) -> bool {
-        !sleeps.is_pending(*self)
-    }
-}
-
 impl Expiry for Rc<dyn Callback> {
     type Context = ();
 
@@ -316,19 +384,39 @@ impl Expiry for Rc<dyn Callback> {
     }
 }
 
-/// The timers of the [`Sleep`](super::Sleep)s that a loop's thread registered: the waker each
-/// wakes at its deadline, owned by the loop, in a slab that the timer queue's entries and the
-/// `Sleep`s name by [`SleepKey`].
+/// The wakers of the [`Sleep`](super::Sleep)s that a loop's thread registered, each woken at its
+/// deadline: owned by the loop, in a slab whose slots the timer queue's entries name, and which
+/// the `Sleep`s name by [`SleepKey`].
 ///
 /// The loop owns them rather than sharing each with its `Sleep` (as [`TimerEntry`] is shared with
 /// the fallback timer thread): no allocation, reference count or lock per timer. A `Sleep` reaches
 /// its timer only on the loop's thread; from another thread it cancels it through the loop's
 /// mailbox (see `sleep.rs`).
-#[derive(Default)]
+///
+/// A slot stays out of reuse while a queue entry names it: cancelling a timer takes its waker
+/// out and leaves the slot empty, and the slot is freed when its entry leaves the queue (fired,
+/// discarded at the front or swept). So an entry needs no generation of its own to know its slot
+/// still holds its timer: 16 bytes rather than 24.
 pub(super) struct SleepTimers {
-    /// Stamped with a generation, new for every timer a slot holds, so that a key names one
-    /// timer. A slot is 16 bytes: the generation and a one-word waker.
+    /// Stamped with a generation, new for every timer a slot holds, so that a `Sleep`'s key
+    /// names one timer. A slot is 16 bytes: the generation and a one-word waker.
     slab: Slab<CompactWaker>,
+}
+
+/// A timer queue's entry for a `sleep`: the slot of its waker in [`SleepTimers`].
+#[derive(Clone, Copy)]
+struct SleepSlot(u32);
+
+impl Expiry for SleepSlot {
+    type Context = SleepTimers;
+
+    fn is_cancelled(&self, sleeps: &SleepTimers) -> bool {
+        !sleeps.slab.is_filled(self.0)
+    }
+
+    fn discard(&self, sleeps: &mut SleepTimers) {
+        sleeps.slab.release(self.0);
+    }
 }
 
 /// Names one timer of [`SleepTimers`]: a slot and its generation.
@@ -350,7 +438,7 @@ impl SleepKey {
 
 impl SleepTimers {
     /// Adds a pending timer that will wake `waker`.
-    pub(super) fn insert(&mut self, waker: Waker) -> SleepKey {
+    fn insert(&mut self, waker: Waker) -> SleepKey {
         let (slot, last) = self.slab.vacant();
         let generation = (last as u32).wrapping_add(1);
         self.slab
@@ -359,22 +447,33 @@ impl SleepTimers {
     }
 
     /// Whether `key`'s timer is pending (neither fired nor cancelled).
-    pub(super) fn is_pending(&self, key: SleepKey) -> bool {
+    fn is_pending(&self, key: SleepKey) -> bool {
         self.slab.get(key.slot, u64::from(key.generation)).is_some()
     }
 
-    /// Ends `key`'s timer, if it is pending: returns its waker, to wake (it fired) or drop (it
-    /// was cancelled) once the slab is no longer borrowed, since both run foreign code.
-    pub(super) fn take(&mut self, key: SleepKey) -> Option<Waker> {
+    /// Cancels `key`'s timer, if it is pending: takes its waker out, to drop once the slab is no
+    /// longer borrowed (foreign code). The slot stays taken until the timer's queue entry goes.
+    fn cancel(&mut self, key: SleepKey) -> Option<Waker> {
         self.slab
-            .remove(key.slot, u64::from(key.generation))
+            .take(key.slot, u64::from(key.generation))
             .map(CompactWaker::into_waker)
+    }
+
+    /// The timer in `slot` is due, its queue entry gone: frees the slot; returns its key and
+    /// waker, unless it was cancelled.
+    fn fire(&mut self, slot: u32) -> Option<(SleepKey, Waker)> {
+        let (generation, waker) = self.slab.release(slot)?;
+        let key = SleepKey {
+            slot,
+            generation: generation as u32,
+        };
+        Some((key, waker.into_waker()))
     }
 
     /// Makes `key`'s timer wake `waker`, as a future must when polled with a new one. Returns
     /// false if the timer is not pending; otherwise the waker it replaced, if any, to drop once
     /// the slab is no longer borrowed.
-    pub(super) fn set_waker(&mut self, key: SleepKey, waker: &Waker) -> Result<Option<Waker>, ()> {
+    fn set_waker(&mut self, key: SleepKey, waker: &Waker) -> Result<Option<Waker>, ()> {
         let current = self
             .slab
             .get_mut(key.slot, u64::from(key.generation))
@@ -493,28 +592,28 @@ mod tests {
     /// A heap that numbers its timers itself, as its users do.
     struct Numbered {
         heap: TimerHeap<Tag>,
-        seq: u64,
+        seq: Seq,
     }
 
     impl Numbered {
         fn new() -> Self {
             Numbered {
                 heap: TimerHeap::new(),
-                seq: 0,
+                seq: Seq::ZERO,
             }
         }
 
         fn push(&mut self, deadline: Instant, tag: Tag) -> bool {
-            self.seq += 1;
-            self.heap.push(Tick::of(deadline), self.seq, tag, &())
+            let seq = self.seq.next();
+            self.heap.push(Tick::of(deadline), seq, tag, &mut ())
         }
 
         fn pop_expired(&mut self, now: Instant) -> Option<Tag> {
-            self.heap.pop_expired(Tick::of(now), &())
+            self.heap.pop_expired(Tick::of(now), &mut ())
         }
 
         fn next_deadline(&mut self) -> Option<Tick> {
-            self.heap.next_deadline(&())
+            self.heap.next_deadline(&mut ())
         }
     }
 
@@ -595,25 +694,21 @@ mod tests {
         );
     }
 
+    struct Nop;
+
+    impl std::task::Wake for Nop {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+
     #[test]
     fn a_loop_fires_sleeps_and_callbacks_in_one_order() {
         use std::sync::Arc;
-        use std::task::Wake;
-
-        struct Nop;
-        impl Wake for Nop {
-            fn wake(self: Arc<Self>) {}
-        }
 
         let t0 = Instant::now();
         let at = |ms| Tick::of(t0 + Duration::from_millis(ms));
-        let mut sleeps = SleepTimers::default();
         let mut timers = LoopTimers::new();
-        let mut sleep = |timers: &mut LoopTimers, ms| {
-            let key = sleeps.insert(Waker::from(Arc::new(Nop)));
-            timers.push_sleep(at(ms), key, &sleeps);
-            key
-        };
+        let sleep =
+            |timers: &mut LoopTimers, ms| timers.add_sleep(at(ms), Waker::from(Arc::new(Nop)));
         let call = |timers: &mut LoopTimers, ms| {
             let callback = super::super::handle::callback(|| {});
             timers.push_call(at(ms), Rc::clone(&callback));
@@ -629,14 +724,15 @@ mod tests {
         let cancelled = call(&mut timers, 1);
         cancelled.cancel();
         let f = sleep(&mut timers, 7);
+        let cancelled = sleep(&mut timers, 2);
+        assert!(timers.cancel_sleep(cancelled).is_some());
 
-        assert_eq!(timers.next_deadline(&sleeps), Some(at(5)));
-        assert!(timers.pop_expired(at(4), &sleeps).is_none());
+        assert_eq!(timers.next_deadline(), Some(at(5)));
+        assert!(timers.pop_expired(at(4)).is_none());
         let mut fired = Vec::new();
-        while let Some(timer) = timers.pop_expired(at(10), &sleeps) {
+        while let Some(timer) = timers.pop_expired(at(10)) {
             fired.push(match timer {
-                LoopTimer::Wake(key) => {
-                    assert!(sleeps.take(key).is_some());
+                LoopTimer::Wake(key, _) => {
                     ["a", "c", "f"][[a, c, f].iter().position(|k| *k == key).unwrap()]
                 }
                 LoopTimer::Call(callback) => ["b", "d", "e"][[&b, &d, &e]
@@ -650,33 +746,52 @@ mod tests {
     }
 
     #[test]
-    fn sleep_timers_reuse_slots_and_old_keys_miss() {
+    fn a_cancelled_sleep_keeps_its_slot_until_its_entry_goes() {
         use std::sync::Arc;
-        use std::task::Wake;
-
-        struct Nop;
-        impl Wake for Nop {
-            fn wake(self: Arc<Self>) {}
-        }
 
         let nop = Arc::new(Nop);
-        let mut sleeps = SleepTimers::default();
-        let a = sleeps.insert(Waker::from(Arc::clone(&nop)));
-        let b = sleeps.insert(Waker::from(Arc::clone(&nop)));
-        assert!(sleeps.is_pending(a) && sleeps.is_pending(b));
-        assert!(sleeps.take(a).is_some());
-        assert!(!sleeps.is_pending(a));
-        // Fired or cancelled once only.
-        assert!(sleeps.take(a).is_none());
-        assert!(sleeps.set_waker(a, &Waker::from(Arc::clone(&nop))).is_err());
-        // The freed slot comes back, under another generation: the old key does not name it.
-        let c = sleeps.insert(Waker::from(Arc::clone(&nop)));
-        assert_eq!(c.slot, a.slot);
-        assert_ne!(c, a);
-        assert!(!sleeps.is_pending(a) && sleeps.is_pending(c));
-        assert!(sleeps.take(a).is_none() && sleeps.is_pending(c));
-        drop(sleeps);
+        let waker = || Waker::from(Arc::clone(&nop));
+        let t0 = Instant::now();
+        let mut timers = LoopTimers::new();
+        let a = timers.add_sleep(Tick::of(t0), waker());
+        let b = timers.add_sleep(Tick::of(t0), waker());
+        assert!(timers.sleep_pending(a) && timers.sleep_pending(b));
+        assert!(timers.cancel_sleep(a).is_some());
+        assert!(!timers.sleep_pending(a));
+        // Cancelled once only, and no longer there to be given a waker.
+        assert!(timers.cancel_sleep(a).is_none());
+        assert!(timers.set_sleep_waker(a, &waker()).is_err());
+        // Its queue entry still names the slot: a new timer does not get it.
+        let c = timers.add_sleep(Tick::of(t0), waker());
+        assert_ne!(c.slot, a.slot);
+        let fired: Vec<SleepKey> = std::iter::from_fn(|| timers.pop_expired(Tick::of(t0)))
+            .map(|timer| match timer {
+                LoopTimer::Wake(key, _) => key,
+                LoopTimer::Call(_) => unreachable!(),
+            })
+            .collect();
+        assert_eq!(fired, [b, c]);
+        // The entry is gone: the slot comes back, under another generation, which the old key
+        // does not name.
+        let reused = std::iter::repeat_with(|| timers.add_sleep(Tick::of(t0), waker()))
+            .take(3)
+            .find(|key| key.slot == a.slot)
+            .expect("the cancelled timer's slot is free again");
+        assert_ne!(reused, a);
+        assert!(!timers.sleep_pending(a) && timers.sleep_pending(reused));
+        assert!(timers.cancel_sleep(a).is_none() && timers.sleep_pending(reused));
+        drop(timers);
         assert_eq!(Arc::strong_count(&nop), 1);
+    }
+
+    #[test]
+    fn sequence_numbers_order_across_the_wrap() {
+        let mut seq = Seq(u32::MAX - 1);
+        let before = seq.next();
+        let after = seq.next();
+        assert_eq!(after, Seq(0));
+        assert!(before < after && Seq(u32::MAX - 1) < before);
+        assert!(Seq(5) < Seq(6) && Seq(6) > Seq(5));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! wakes the waker then. It is the simplest timer that works everywhere `std::thread` does; a
 //! program that sleeps a lot under tokio is better served by `tokio::time::sleep`.
 
-use super::timer::{Tick, TimerEntry, TimerHeap};
+use super::timer::{Seq, Tick, TimerEntry, TimerHeap};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
@@ -14,13 +14,13 @@ use std::thread;
 struct State {
     timers: TimerHeap<Arc<TimerEntry>>,
     /// The sequence number of the last timer added.
-    last_seq: u64,
+    last_seq: Seq,
     started: bool,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
     timers: TimerHeap::new(),
-    last_seq: 0,
+    last_seq: Seq::ZERO,
     started: false,
 });
 /// Signalled when a timer is added in front of the one the thread is waiting for.
@@ -42,9 +42,8 @@ pub(super) fn add(deadline: Tick, entry: Arc<TimerEntry>) {
             .expect("coroutines: cannot start the timer thread that `sleep` needs outside an event loop");
         state.started = true;
     }
-    state.last_seq += 1;
-    let seq = state.last_seq;
-    if state.timers.push(deadline, seq, entry, &()) {
+    let seq = state.last_seq.next();
+    if state.timers.push(deadline, seq, entry, &mut ()) {
         EARLIER.notify_one();
     }
 }
@@ -54,7 +53,7 @@ fn run() {
     let mut state = lock();
     loop {
         let now = Tick::now();
-        while let Some(entry) = state.timers.pop_expired(now, &()) {
+        while let Some(entry) = state.timers.pop_expired(now, &mut ()) {
             due.push(entry);
         }
         if !due.is_empty() {
@@ -70,7 +69,7 @@ fn run() {
             state = lock();
             continue;
         }
-        state = match state.timers.next_deadline(&()) {
+        state = match state.timers.next_deadline(&mut ()) {
             Some(deadline) => {
                 let timeout = now.until(deadline);
                 EARLIER
