@@ -109,17 +109,42 @@ impl<T, S: Stamp<T>> Slab<T, S> {
             let stamp = self.slot(slot).expect("a freed slot exists").stamp;
             return (slot, stamp);
         }
+        let slot = self.push(Slot {
+            stamp: S::NEW,
+            value: None,
+        });
+        (slot, S::NEW)
+    }
+
+    /// Appends a new slot.
+    fn push(&mut self, new: Slot<T, S>) -> u32 {
         if self.chunks.last().is_none_or(|last| last.len() == CHUNK) {
             self.chunks.push(Vec::new());
         }
         let full = (self.chunks.len() - 1) * CHUNK;
         let last = self.chunks.last_mut().expect("a chunk was just made");
         let slot = u32::try_from(full + last.len()).expect("more than 2^32 values in a slab");
-        last.push(Slot {
-            stamp: S::NEW,
-            value: None,
+        last.push(new);
+        slot
+    }
+
+    /// Puts a value into a vacant slot: `make` is given what the slot kept of its last value's
+    /// stamp (as [`vacant`](Slab::vacant) gives it) and returns the new value and its stamp.
+    /// Returns the slot and the stamp.
+    pub(super) fn insert(&mut self, make: impl FnOnce(S) -> (u64, T)) -> (u32, u64) {
+        if let Some(slot) = self.free.pop() {
+            let entry = self.slot_mut(slot).expect("a freed slot exists");
+            let (stamp, value) = make(entry.stamp);
+            entry.stamp = S::keep(stamp);
+            entry.value = Some(value);
+            return (slot, stamp);
+        }
+        let (stamp, value) = make(S::NEW);
+        let slot = self.push(Slot {
+            stamp: S::keep(stamp),
+            value: Some(value),
         });
-        (slot, S::NEW)
+        (slot, stamp)
     }
 
     /// Puts `value` with `stamp` into `slot`, which [`vacant`](Slab::vacant) returned.

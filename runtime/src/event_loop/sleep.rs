@@ -308,7 +308,13 @@ impl Sleep {
     }
 
     fn replace_timer(&mut self, waiting: SleepState) {
-        self.cancel_timer();
+        // Most often the first registration: no timer to cancel, no call to make.
+        if matches!(
+            self.state,
+            SleepState::OnLoop { .. } | SleepState::OnTimerThread { .. }
+        ) {
+            self.cancel_timer();
+        }
         self.state = waiting;
     }
 

@@ -63,6 +63,11 @@ pub(super) trait Expiry {
     fn discard(&self, cx: &mut Self::Context) {
         let _ = cx;
     }
+    /// False if no timer of the heap can be cancelled now: a sweep would find nothing.
+    fn any_cancelled(cx: &Self::Context) -> bool {
+        let _ = cx;
+        true
+    }
 }
 
 /// The order of timers with equal deadlines: the order they were scheduled in.
@@ -125,9 +130,17 @@ pub(super) struct TimerHeap<T> {
 const MIN_SWEEP: usize = 64;
 
 /// Where the first timer is.
+#[derive(Clone, Copy)]
 enum First {
     Sorted,
     Heap,
+}
+
+/// The first live timer of a heap, as [`TimerHeap::peek`] found it.
+#[derive(Clone, Copy)]
+pub(super) struct Peeked {
+    pub(super) key: (Tick, Seq),
+    at: First,
 }
 
 impl<T: Expiry> TimerHeap<T> {
@@ -143,17 +156,9 @@ impl<T: Expiry> TimerHeap<T> {
         self.sorted.len() + self.heap.len()
     }
 
-    /// Adds a timer, `seq` being after that of every timer added before; returns true if it is
-    /// now the first to fire, so that a thread sleeping until the previous first deadline knows
-    /// it must wake up earlier.
-    pub(super) fn push(
-        &mut self,
-        deadline: Tick,
-        seq: Seq,
-        payload: T,
-        cx: &mut T::Context,
-    ) -> bool {
-        if self.len() >= self.sweep_at {
+    /// Adds a timer, `seq` being after that of every timer added before.
+    pub(super) fn push(&mut self, deadline: Tick, seq: Seq, payload: T, cx: &mut T::Context) {
+        if self.len() >= self.sweep_at && T::any_cancelled(cx) {
             let mut live = |timer: &Timer<T>| {
                 let cancelled = timer.payload.is_cancelled(cx);
                 if cancelled {
@@ -163,6 +168,8 @@ impl<T: Expiry> TimerHeap<T> {
             };
             self.sorted.retain(&mut live);
             self.heap.retain(live);
+        }
+        if self.len() >= self.sweep_at {
             self.sweep_at = MIN_SWEEP.max(2 * self.len());
         }
         let timer = Timer {
@@ -180,10 +187,16 @@ impl<T: Expiry> TimerHeap<T> {
         } else {
             self.heap.push(timer);
         }
+    }
+
+    /// Whether the timer numbered `seq` is the first to fire, so that a thread sleeping until
+    /// the first deadline knows when it must wake up earlier.
+    pub(super) fn is_first(&self, seq: Seq) -> bool {
         self.first().is_some_and(|first| first.seq == seq)
     }
 
     /// Where the first timer is, if there is one.
+    #[inline]
     fn which_first(&self) -> Option<First> {
         match (self.sorted.front(), self.heap.peek()) {
             (None, None) => None,
@@ -201,40 +214,54 @@ impl<T: Expiry> TimerHeap<T> {
         }
     }
 
-    fn pop_first(&mut self) -> Option<Timer<T>> {
-        match self.which_first()? {
+    #[inline]
+    fn pop_at(&mut self, at: First) -> Option<Timer<T>> {
+        match at {
             First::Sorted => self.sorted.pop_front(),
             First::Heap => self.heap.pop(),
         }
     }
 
-    /// The deadline and sequence number of the earliest timer that is still live.
-    pub(super) fn next_key(&mut self, cx: &mut T::Context) -> Option<(Tick, Seq)> {
-        // Discarding cancelled timers first keeps an idle loop from waking up for nothing.
-        while self.first()?.payload.is_cancelled(cx) {
-            if let Some(timer) = self.pop_first() {
+    /// The earliest timer that is still live, cancelled ones before it discarded: its key, and
+    /// where it is for [`pop`](Self::pop). One look at the two fronts per timer.
+    #[inline]
+    pub(super) fn peek(&mut self, cx: &mut T::Context) -> Option<Peeked> {
+        loop {
+            let at = self.which_first()?;
+            let first = match at {
+                First::Sorted => self.sorted.front(),
+                First::Heap => self.heap.peek(),
+            }?;
+            if !first.payload.is_cancelled(cx) {
+                return Some(Peeked {
+                    key: first.key(),
+                    at,
+                });
+            }
+            if let Some(timer) = self.pop_at(at) {
                 timer.payload.discard(cx);
             }
         }
-        self.first().map(Timer::key)
+    }
+
+    /// Removes the timer `peeked`, which [`peek`](Self::peek) just returned.
+    #[inline]
+    pub(super) fn pop(&mut self, peeked: Peeked) -> Option<T> {
+        self.pop_at(peeked.at).map(|timer| timer.payload)
     }
 
     /// The earliest deadline of a timer that is still live.
     pub(super) fn next_deadline(&mut self, cx: &mut T::Context) -> Option<Tick> {
-        Some(self.next_key(cx)?.0)
-    }
-
-    /// Removes and returns the first timer: the one [`next_key`](Self::next_key) just named.
-    fn pop_next(&mut self) -> Option<T> {
-        self.pop_first().map(|timer| timer.payload)
+        Some(self.peek(cx)?.key.0)
     }
 
     /// Removes and returns the earliest live timer whose deadline is at or before `now`.
     pub(super) fn pop_expired(&mut self, now: Tick, cx: &mut T::Context) -> Option<T> {
-        if self.next_deadline(cx)? > now {
+        let first = self.peek(cx)?;
+        if first.key.0 > now {
             return None;
         }
-        self.pop_next()
+        self.pop(first)
     }
 
     /// Whether no timer, live or cancelled, is left.
@@ -296,7 +323,10 @@ impl LoopTimers {
     pub(super) const fn new() -> Self {
         LoopTimers {
             sleeps: TimerHeap::new(),
-            wakers: SleepTimers { slab: Slab::new() },
+            wakers: SleepTimers {
+                slab: Slab::new(),
+                cancelled: 0,
+            },
             calls: TimerHeap::new(),
             last_seq: Seq::ZERO,
         }
@@ -351,22 +381,24 @@ impl LoopTimers {
     /// does: wake a `sleep`'s waker (taken out: waking runs foreign code, which must not find
     /// the timers borrowed), or run a callback.
     pub(super) fn pop_expired(&mut self, now: Tick) -> Option<LoopTimer> {
-        let sleep = self.sleeps.next_key(&mut self.wakers);
-        let call = self.calls.next_key(&mut ());
-        let (sleep_first, (deadline, _)) = match (sleep, call) {
-            (Some(sleep), Some(call)) => (sleep < call, sleep.min(call)),
-            (Some(sleep), None) => (true, sleep),
-            (None, call) => (false, call?),
-        };
-        if deadline > now {
-            return None;
-        }
-        if sleep_first {
-            let slot = self.sleeps.pop_next()?;
-            let (key, waker) = self.wakers.fire(slot.0)?;
-            Some(LoopTimer::Wake(key, waker))
+        let sleep = self.sleeps.peek(&mut self.wakers);
+        // Most loops have no callback timers: no second look then.
+        let call = if self.calls.is_empty() {
+            None
         } else {
-            self.calls.pop_next().map(LoopTimer::Call)
+            self.calls.peek(&mut ())
+        };
+        match (sleep, call) {
+            (Some(sleep), call) if call.is_none_or(|call| sleep.key < call.key) => {
+                if sleep.key.0 > now {
+                    return None;
+                }
+                let slot = self.sleeps.pop(sleep)?;
+                let (key, waker) = self.wakers.fire(slot.0)?;
+                Some(LoopTimer::Wake(key, waker))
+            }
+            (_, Some(call)) if call.key.0 <= now => self.calls.pop(call).map(LoopTimer::Call),
+            _ => None,
         }
     }
 
@@ -401,6 +433,9 @@ pub(super) struct SleepTimers {
     /// Stamped with a generation, new for every timer a slot holds, so that a `Sleep`'s key
     /// names one timer. A slot is 16 bytes: the generation and a one-word waker.
     slab: Slab<CompactWaker>,
+    /// Slots emptied by a cancellation whose queue entry has not gone yet: while there is none,
+    /// a sweep of the queue would find nothing to drop.
+    cancelled: usize,
 }
 
 /// A timer queue's entry for a `sleep`: the slot of its waker in [`SleepTimers`].
@@ -416,6 +451,11 @@ impl Expiry for SleepSlot {
 
     fn discard(&self, sleeps: &mut SleepTimers) {
         sleeps.slab.release(self.0);
+        sleeps.cancelled -= 1;
+    }
+
+    fn any_cancelled(sleeps: &SleepTimers) -> bool {
+        sleeps.cancelled > 0
     }
 }
 
@@ -439,11 +479,14 @@ impl SleepKey {
 impl SleepTimers {
     /// Adds a pending timer that will wake `waker`.
     fn insert(&mut self, waker: Waker) -> SleepKey {
-        let (slot, last) = self.slab.vacant();
-        let generation = (last as u32).wrapping_add(1);
-        self.slab
-            .fill(slot, u64::from(generation), CompactWaker::new(waker));
-        SleepKey { slot, generation }
+        let (slot, generation) = self.slab.insert(|last| {
+            let generation = (last as u32).wrapping_add(1);
+            (u64::from(generation), CompactWaker::new(waker))
+        });
+        SleepKey {
+            slot,
+            generation: generation as u32,
+        }
     }
 
     /// Whether `key`'s timer is pending (neither fired nor cancelled).
@@ -454,9 +497,9 @@ impl SleepTimers {
     /// Cancels `key`'s timer, if it is pending: takes its waker out, to drop once the slab is no
     /// longer borrowed (foreign code). The slot stays taken until the timer's queue entry goes.
     fn cancel(&mut self, key: SleepKey) -> Option<Waker> {
-        self.slab
-            .take(key.slot, u64::from(key.generation))
-            .map(CompactWaker::into_waker)
+        let waker = self.slab.take(key.slot, u64::from(key.generation))?;
+        self.cancelled += 1;
+        Some(waker.into_waker())
     }
 
     /// The timer in `slot` is due, its queue entry gone: frees the slot; returns its key and
@@ -605,7 +648,8 @@ mod tests {
 
         fn push(&mut self, deadline: Instant, tag: Tag) -> bool {
             let seq = self.seq.next();
-            self.heap.push(Tick::of(deadline), seq, tag, &mut ())
+            self.heap.push(Tick::of(deadline), seq, tag, &mut ());
+            self.heap.is_first(seq)
         }
 
         fn pop_expired(&mut self, now: Instant) -> Option<Tag> {
@@ -621,11 +665,13 @@ mod tests {
     fn fires_in_deadline_order_then_scheduling_order() {
         let t0 = Instant::now();
         let mut heap = Numbered::new();
-        heap.push(t0 + Duration::from_secs(2), Tag(0, false));
-        for i in 1..=5 {
-            heap.push(t0 + Duration::from_secs(1), Tag(i, false));
+        // Whether each is now the first to fire (what the timer thread needs to know).
+        assert!(heap.push(t0 + Duration::from_secs(2), Tag(0, false)));
+        assert!(heap.push(t0 + Duration::from_secs(1), Tag(1, false)));
+        for i in 2..=5 {
+            assert!(!heap.push(t0 + Duration::from_secs(1), Tag(i, false)));
         }
-        heap.push(t0, Tag(6, false));
+        assert!(heap.push(t0, Tag(6, false)));
         assert_eq!(heap.next_deadline(), Some(Tick::of(t0)));
         let fired: Vec<u32> = std::iter::from_fn(|| heap.pop_expired(t0 + Duration::from_secs(2)))
             .map(|t| t.0)
@@ -782,6 +828,29 @@ mod tests {
         assert!(timers.cancel_sleep(a).is_none() && timers.sleep_pending(reused));
         drop(timers);
         assert_eq!(Arc::strong_count(&nop), 1);
+    }
+
+    #[test]
+    fn cancelled_sleeps_do_not_accumulate() {
+        use std::sync::Arc;
+
+        let nop = Arc::new(Nop);
+        let far = Tick::of(Instant::now() + Duration::from_secs(3600));
+        let mut timers = LoopTimers::new();
+        let kept = timers.add_sleep(far, Waker::from(Arc::clone(&nop)));
+        for _ in 0..10_000 {
+            let key = timers.add_sleep(far, Waker::from(Arc::clone(&nop)));
+            assert!(timers.cancel_sleep(key).is_some());
+        }
+        // Swept as the queue grew: their entries and their slots went.
+        assert!(
+            timers.sleeps.len() <= 2 * MIN_SWEEP,
+            "{} timers kept",
+            timers.sleeps.len()
+        );
+        assert!(timers.wakers.cancelled <= 2 * MIN_SWEEP);
+        assert!(timers.sleep_pending(kept));
+        assert_eq!(Arc::strong_count(&nop), 2);
     }
 
     #[test]

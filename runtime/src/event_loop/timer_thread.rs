@@ -43,7 +43,8 @@ pub(super) fn add(deadline: Tick, entry: Arc<TimerEntry>) {
         state.started = true;
     }
     let seq = state.last_seq.next();
-    if state.timers.push(deadline, seq, entry, &mut ()) {
+    state.timers.push(deadline, seq, entry, &mut ());
+    if state.timers.is_first(seq) {
         EARLIER.notify_one();
     }
 }
