@@ -155,7 +155,7 @@ impl fmt::Debug for TimerHandle {
     }
 }
 
-/// A timer of the loop that is due: a task's wake-up (from [`sleep`](super::sleep)) or a
+/// A timer of the loop that is due: a task's wake-up (from [`sleep`](super::sleep())) or a
 /// callback.
 pub(super) enum LoopTimer {
     /// Wake this waker, taken out of the timer `SleepKey`, which has fired.
