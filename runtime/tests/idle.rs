@@ -1,5 +1,7 @@
 //! Nothing busy-waits: a loop with nothing to do blocks, whatever it waits for (a timer, a wake
-//! from another thread, a callback from another thread), and uses next to no CPU meanwhile.
+//! from another thread, a callback from another thread), and uses next to no CPU meanwhile. The
+//! exception is the last 50 µs before a timer is due (the kernel's timer slack), which the loop
+//! spends yielding the thread.
 //!
 //! CPU time is the waiting thread's own, read from Linux's `/proc/thread-self` (nanoseconds from
 //! `schedstat`, or clock ticks from `stat` where that is missing). Elsewhere the tests only check
@@ -63,6 +65,34 @@ fn a_loop_sleeping_on_a_timer_uses_no_cpu() {
         // Warm up (first-use allocations, page faults) outside the measurement.
         event_loop.run_until_complete(sleep(0.001));
         assert_idle("sleep", || event_loop.run_until_complete(sleep(IDLE)));
+    });
+}
+
+/// The one wait that does not block: a timer due sooner than the kernel can end a timed wait
+/// (its timer slack, 50 µs on Linux) is waited for by yielding the thread, as a blocking wait
+/// would end 50–100 µs after the deadline. A longer wait blocks, as above.
+#[test]
+#[cfg_attr(miri, ignore = "timer delays read 0 s under Miri")]
+fn a_timer_due_within_the_timer_slack_is_waited_for_without_blocking() {
+    #[coroutines::coroutine]
+    fn sleep_times(times: u32, delay: Duration) {
+        for _ in 0..times {
+            let start = Instant::now();
+            yield_from!(sleep(delay));
+            assert!(start.elapsed() >= delay, "{delay:?}: woke early");
+        }
+    }
+
+    within(|| {
+        let event_loop = EventLoop::new();
+        let idle_waits = |times: u32, delay: Duration| {
+            event_loop.start_trace();
+            event_loop.run_until_complete(event_loop.create_task(sleep_times(times, delay)));
+            let trace = event_loop.take_trace().unwrap().to_string();
+            trace.matches("idle until the next timer is due").count()
+        };
+        assert_eq!(idle_waits(20, Duration::from_micros(50)), 0);
+        assert!(idle_waits(2, Duration::from_millis(10)) >= 2);
     });
 }
 
