@@ -1310,8 +1310,10 @@ impl Inner {
 
     /// Queues `callback` behind what is ready.
     fn push_call(&self, callback: Rc<dyn Callback>) {
+        // Both borrowed before either is pushed: the two queues never disagree.
+        let mut ready = self.ready.borrow_mut();
         self.calls.borrow_mut().push_back(callback);
-        self.ready.borrow_mut().push_back(Ready::Call);
+        ready.push_back(Ready::Call);
     }
 
     fn schedule_done_callback(&self, task: &TaskRef, callback: task::DoneCallback) {

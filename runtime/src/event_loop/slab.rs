@@ -105,15 +105,20 @@ impl<T, S: Stamp<T>> Slab<T, S> {
     ///
     /// "more than 2^32 values in a slab" if all 2^32 slots are taken.
     pub(super) fn vacant(&mut self) -> (u32, S) {
-        if let Some(slot) = self.free.pop() {
-            let stamp = self.slot(slot).expect("a freed slot exists").stamp;
-            return (slot, stamp);
+        if let Some((slot, entry)) = self.reuse() {
+            return (slot, entry.stamp);
         }
         let slot = self.push(Slot {
             stamp: S::NEW,
             value: None,
         });
         (slot, S::NEW)
+    }
+
+    /// Takes a free slot, if there is one.
+    fn reuse(&mut self) -> Option<(u32, &mut Slot<T, S>)> {
+        let slot = self.free.pop()?;
+        Some((slot, self.slot_mut(slot).expect("a freed slot exists")))
     }
 
     /// Appends a new slot.
@@ -128,12 +133,11 @@ impl<T, S: Stamp<T>> Slab<T, S> {
         slot
     }
 
-    /// Puts a value into a vacant slot: `make` is given what the slot kept of its last value's
-    /// stamp (as [`vacant`](Slab::vacant) gives it) and returns the new value and its stamp.
-    /// Returns the slot and the stamp.
+    /// Puts a value into a free slot, or a new one: `make` is given what the slot kept of its
+    /// last value's stamp (as [`vacant`](Slab::vacant) gives it) and returns the new value and
+    /// its stamp. Returns the slot and the stamp.
     pub(super) fn insert(&mut self, make: impl FnOnce(S) -> (u64, T)) -> (u32, u64) {
-        if let Some(slot) = self.free.pop() {
-            let entry = self.slot_mut(slot).expect("a freed slot exists");
+        if let Some((slot, entry)) = self.reuse() {
             let (stamp, value) = make(entry.stamp);
             entry.stamp = S::keep(stamp);
             entry.value = Some(value);

@@ -308,18 +308,24 @@ impl Sleep {
     }
 
     fn replace_timer(&mut self, waiting: SleepState) {
-        // Most often the first registration: no timer to cancel, no call to make.
+        self.cancel_timer();
+        self.state = waiting;
+    }
+
+    /// Cancels the timer and finishes, if there is a timer (nothing happens if it fired
+    /// already).
+    #[inline]
+    fn cancel_timer(&mut self) {
+        // Most often there is none (a first registration, a `Sleep` dropped done): no call then.
         if matches!(
             self.state,
             SleepState::OnLoop { .. } | SleepState::OnTimerThread { .. }
         ) {
-            self.cancel_timer();
+            self.cancel_registered_timer();
         }
-        self.state = waiting;
     }
 
-    /// Cancels the timer, if any (nothing happens if it fired already), and finishes.
-    fn cancel_timer(&mut self) {
+    fn cancel_registered_timer(&mut self) {
         match std::mem::replace(&mut self.state, SleepState::Done) {
             SleepState::OnLoop { key, remote, .. } => {
                 if with_local_loop(remote.loop_id, |event_loop| event_loop.cancel_sleep(key))
@@ -337,13 +343,7 @@ impl Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        // Most `Sleep`s are dropped done: only one with a timer has anything to cancel.
-        if matches!(
-            self.state,
-            SleepState::OnLoop { .. } | SleepState::OnTimerThread { .. }
-        ) {
-            self.cancel_timer();
-        }
+        self.cancel_timer();
     }
 }
 

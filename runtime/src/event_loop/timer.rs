@@ -75,7 +75,7 @@ pub(super) trait Expiry {
 /// 32 bits, compared with wrapping arithmetic: right for any two timers scheduled fewer than
 /// 2^31 timers apart. Two timers due at the same nanosecond, scheduled further apart than that,
 /// may fire in either order.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) struct Seq(u32);
 
 impl Seq {
@@ -158,18 +158,18 @@ impl<T: Expiry> TimerHeap<T> {
 
     /// Adds a timer, `seq` being after that of every timer added before.
     pub(super) fn push(&mut self, deadline: Tick, seq: Seq, payload: T, cx: &mut T::Context) {
-        if self.len() >= self.sweep_at && T::any_cancelled(cx) {
-            let mut live = |timer: &Timer<T>| {
-                let cancelled = timer.payload.is_cancelled(cx);
-                if cancelled {
-                    timer.payload.discard(cx);
-                }
-                !cancelled
-            };
-            self.sorted.retain(&mut live);
-            self.heap.retain(live);
-        }
         if self.len() >= self.sweep_at {
+            if T::any_cancelled(cx) {
+                let mut live = |timer: &Timer<T>| {
+                    let cancelled = timer.payload.is_cancelled(cx);
+                    if cancelled {
+                        timer.payload.discard(cx);
+                    }
+                    !cancelled
+                };
+                self.sorted.retain(&mut live);
+                self.heap.retain(live);
+            }
             self.sweep_at = MIN_SWEEP.max(2 * self.len());
         }
         let timer = Timer {
@@ -192,25 +192,16 @@ impl<T: Expiry> TimerHeap<T> {
     /// Whether the timer numbered `seq` is the first to fire, so that a thread sleeping until
     /// the first deadline knows when it must wake up earlier.
     pub(super) fn is_first(&self, seq: Seq) -> bool {
-        self.first().is_some_and(|first| first.seq == seq)
+        self.first().is_some_and(|(_, first)| first.seq == seq)
     }
 
-    /// Where the first timer is, if there is one.
+    /// The first timer, if there is one, and where it is (keys are unique: no ties).
     #[inline]
-    fn which_first(&self) -> Option<First> {
+    fn first(&self) -> Option<(First, &Timer<T>)> {
         match (self.sorted.front(), self.heap.peek()) {
-            (None, None) => None,
-            (Some(_), None) => Some(First::Sorted),
-            (None, Some(_)) => Some(First::Heap),
-            (Some(run), Some(heap)) if run.key() <= heap.key() => Some(First::Sorted),
-            (Some(_), Some(_)) => Some(First::Heap),
-        }
-    }
-
-    fn first(&self) -> Option<&Timer<T>> {
-        match self.which_first()? {
-            First::Sorted => self.sorted.front(),
-            First::Heap => self.heap.peek(),
+            (Some(run), Some(heap)) if heap.key() < run.key() => Some((First::Heap, heap)),
+            (Some(run), _) => Some((First::Sorted, run)),
+            (None, heap) => heap.map(|heap| (First::Heap, heap)),
         }
     }
 
@@ -227,11 +218,7 @@ impl<T: Expiry> TimerHeap<T> {
     #[inline]
     pub(super) fn peek(&mut self, cx: &mut T::Context) -> Option<Peeked> {
         loop {
-            let at = self.which_first()?;
-            let first = match at {
-                First::Sorted => self.sorted.front(),
-                First::Heap => self.heap.peek(),
-            }?;
+            let (at, first) = self.first()?;
             if !first.payload.is_cancelled(cx) {
                 return Some(Peeked {
                     key: first.key(),
@@ -336,8 +323,6 @@ impl LoopTimers {
     pub(super) fn add_sleep(&mut self, deadline: Tick, waker: Waker) -> SleepKey {
         let key = self.wakers.insert(waker);
         let seq = self.last_seq.next();
-        // The returned "now first" flag is for threads that sleep on their heap; a loop
-        // recomputes its timeout every iteration, and it is not sleeping while a task polls.
         self.sleeps
             .push(deadline, seq, SleepSlot(key.slot), &mut self.wakers);
         key
@@ -450,8 +435,7 @@ impl Expiry for SleepSlot {
     }
 
     fn discard(&self, sleeps: &mut SleepTimers) {
-        sleeps.slab.release(self.0);
-        sleeps.cancelled -= 1;
+        sleeps.discard(self.0);
     }
 
     fn any_cancelled(sleeps: &SleepTimers) -> bool {
@@ -500,6 +484,12 @@ impl SleepTimers {
         let waker = self.slab.take(key.slot, u64::from(key.generation))?;
         self.cancelled += 1;
         Some(waker.into_waker())
+    }
+
+    /// The cancelled timer in `slot` has left its queue: frees the slot.
+    fn discard(&mut self, slot: u32) {
+        self.slab.release(slot);
+        self.cancelled -= 1;
     }
 
     /// The timer in `slot` is due, its queue entry gone: frees the slot; returns its key and
@@ -628,8 +618,14 @@ mod tests {
         type Context = ();
 
         fn is_cancelled(&self, (): &()) -> bool {
+            LOOKS.with(|looks| looks.set(looks.get() + 1));
             self.1
         }
+    }
+
+    thread_local! {
+        /// How many times a `Tag` was asked whether it is cancelled.
+        static LOOKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     }
 
     /// A heap that numbers its timers itself, as its users do.
@@ -737,6 +733,27 @@ mod tests {
             heap.heap.len() <= 2 * MIN_SWEEP,
             "{} timers kept",
             heap.heap.len()
+        );
+    }
+
+    /// A sweep that leaves the queue just under the size that triggers one must still push the
+    /// next sweep away: each push sweeping the whole queue would be quadratic.
+    #[test]
+    fn sweeps_stay_amortised_when_a_sweep_frees_little() {
+        let far = Instant::now() + Duration::from_secs(3600);
+        let mut heap = Numbered::new();
+        for i in 0..(2 * MIN_SWEEP as u32 - 1) {
+            heap.push(far, Tag(i, false));
+        }
+        let pushes = 10_000;
+        let before = LOOKS.with(|looks| looks.get());
+        for i in 0..pushes {
+            heap.push(far, Tag(i, true));
+        }
+        let looks = LOOKS.with(|looks| looks.get()) - before;
+        assert!(
+            looks <= 4 * pushes as usize,
+            "{looks} looks for {pushes} pushes"
         );
     }
 
