@@ -96,7 +96,7 @@ use waker::{Remote, TaskId, TaskKey, TaskWaker};
 /// | `loop.create_task(coro)` → `Task` | [`create_task`](EventLoop::create_task) → [`Task`] |
 /// | `loop.create_future()` → `Future` | [`create_future`](EventLoop::create_future) → [`LoopFuture`] |
 /// | `loop.set_exception_handler(h)` | [`set_exception_handler`](EventLoop::set_exception_handler) |
-/// | `asyncio.sleep`, `gather`, `wait_for`, `wait` | [`sleep`], [`gather`], [`wait_for`], [`wait`] |
+/// | `asyncio.sleep`, `gather`, `wait_for`, `wait` | [`sleep()`], [`gather()`], [`wait_for`], [`wait()`] |
 ///
 /// ```
 /// use coroutines::{gather, get_event_loop, sleep, wait_for};
@@ -831,7 +831,7 @@ impl EventLoop {
     /// loop owns the task until it finishes; the returned handle awaits, cancels or inspects it.
     ///
     /// As in asyncio, `create_task` takes a coroutine: a `#[coroutine]` fn's future, or any
-    /// [`Stack`](crate::Stack) (a [`sleep`], another [`Task`], a [`LoopFuture`]...), so that the
+    /// [`Stack`](crate::Stack) (a [`sleep()`], another [`Task`], a [`LoopFuture`]...), so that the
     /// task can tell where it is ([`Task::get_stack`], `Debug`, [`dump_tasks`](EventLoop::dump_tasks))
     /// and is named after the coroutine's function. Any other future (an `async` block, a
     /// foreign future) goes through [`ensure_future`](EventLoop::ensure_future). The caller's
@@ -868,7 +868,7 @@ impl EventLoop {
     ///
     /// The same as [`create_task`](EventLoop::create_task), for futures that are not
     /// coroutines (an `async` block, a tokio or `futures` future): the task cannot see inside
-    /// them, so its [stack](Task::get_stack) is one [`Frame::Foreign`](crate::Frame::Foreign)
+    /// them, so its [stack](Task::get_stack) is one [`Frame::Foreign`]
     /// with the future's type, and its default name is `Task-N`.
     ///
     /// ```

@@ -1654,7 +1654,7 @@ impl<T> Task<T> {
     }
 
     /// A future of the task's outcome as a `Result`, never unwinding: what awaiting the task
-    /// gives, with panics and cancellation as [`TaskError`]s. [`gather`](super::gather) over
+    /// gives, with panics and cancellation as [`TaskError`]s. [`gather`](super::gather()) over
     /// joins is asyncio's `gather(..., return_exceptions=True)`.
     pub fn join(self) -> Join<T> {
         Join { task: self }
