@@ -215,7 +215,10 @@ impl<T: Expiry> TimerHeap<T> {
 
     /// The earliest timer that is still live, cancelled ones before it discarded: its key, and
     /// where it is for [`pop`](Self::pop). One look at the two fronts per timer.
-    #[inline]
+    ///
+    /// Always inlined: a loop looks at its callbacks' heap, most often empty, on every timer it
+    /// fires, and a call to do that cost about 16 instructions per timer.
+    #[inline(always)]
     pub(super) fn peek(&mut self, cx: &mut T::Context) -> Option<Peeked> {
         loop {
             let (at, first) = self.first()?;
@@ -367,12 +370,7 @@ impl LoopTimers {
     /// the timers borrowed), or run a callback.
     pub(super) fn pop_expired(&mut self, now: Tick) -> Option<LoopTimer> {
         let sleep = self.sleeps.peek(&mut self.wakers);
-        // Most loops have no callback timers: no second look then.
-        let call = if self.calls.is_empty() {
-            None
-        } else {
-            self.calls.peek(&mut ())
-        };
+        let call = self.calls.peek(&mut ());
         match (sleep, call) {
             (Some(sleep), call) if call.is_none_or(|call| sleep.key < call.key) => {
                 if sleep.key.0 > now {
