@@ -664,6 +664,127 @@ fn redundant_wakes_cost_one_poll() {
 }
 
 #[test]
+fn redundant_wakes_of_a_spawned_task_cost_one_poll() {
+    within(|| {
+        let event_loop = EventLoop::new();
+        let polls = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&polls);
+        let mut woken = false;
+        let mut pending = sleep(0.02);
+        let task = event_loop.ensure_future(async move {
+            std::future::poll_fn(|cx| {
+                counted.fetch_add(1, SeqCst);
+                if !woken {
+                    woken = true;
+                    for _ in 0..100 {
+                        cx.waker().wake_by_ref();
+                    }
+                    // And once through the by-value `wake`.
+                    let owned = cx.waker().clone();
+                    owned.wake();
+                    return Poll::Pending;
+                }
+                Pin::new(&mut pending).poll(cx).map(|()| 7)
+            })
+            .await
+        });
+        assert_eq!(event_loop.run_until_complete(task), 7);
+        // Woken 101 times, polled once for all of them; then once to start the sleep and once
+        // when it is over.
+        assert_eq!(polls.load(SeqCst), 3);
+    });
+}
+
+#[test]
+fn a_main_tasks_waker_woken_after_its_run_steps_nothing() {
+    within(|| {
+        let event_loop = EventLoop::new();
+        let polls = AtomicUsize::new(0);
+        let mut kept = None;
+        event_loop.run_until_complete(count_polls(
+            &polls,
+            std::future::poll_fn(|cx| {
+                kept = Some(cx.waker().clone());
+                Poll::Ready(())
+            }),
+        ));
+        assert_eq!(polls.load(SeqCst), 1);
+        // The first run's main task is gone; its waker must not make the next run's main task
+        // (or anything else) take a step it was not woken for.
+        let waker = kept.expect("polled once");
+        waker.wake_by_ref();
+        let next_polls = AtomicUsize::new(0);
+        let mut once = false;
+        let answer = event_loop.run_until_complete(count_polls(
+            &next_polls,
+            std::future::poll_fn(|cx| {
+                // Woken by the old waker during this run, too.
+                waker.wake_by_ref();
+                if once {
+                    return Poll::Ready(42);
+                }
+                once = true;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }),
+        ));
+        assert_eq!(answer, 42);
+        assert_eq!(next_polls.load(SeqCst), 2);
+        assert_eq!(polls.load(SeqCst), 1);
+    });
+}
+
+#[test]
+fn wakes_from_another_thread_mixed_with_the_loops_own_are_never_lost() {
+    // The loop's own wakes and other threads' are deduplicated by two different flags; a wake
+    // from the thread must lead to a poll that sees what the thread did before waking, however
+    // the two interleave.
+    within(|| {
+        const ITEMS: usize = 20_000;
+        let event_loop = EventLoop::new();
+        let queue = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (waker_tx, waker_rx) = mpsc::channel::<Waker>();
+        let producer = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || {
+                let waker = waker_rx.recv().expect("the task sends its waker");
+                for item in 0..ITEMS {
+                    queue.lock().unwrap().push(item);
+                    waker.wake_by_ref();
+                    if item % 64 == 0 {
+                        thread::yield_now();
+                    }
+                }
+            })
+        };
+        let mut received = Vec::new();
+        let mut sent_waker = false;
+        let mut local_wakes = 0u32;
+        let total = event_loop.run_until_complete(count_polls(
+            &AtomicUsize::new(0),
+            std::future::poll_fn(|cx| {
+                if !sent_waker {
+                    sent_waker = true;
+                    waker_tx.send(cx.waker().clone()).unwrap();
+                }
+                received.append(&mut queue.lock().unwrap());
+                if received.len() == ITEMS {
+                    return Poll::Ready(received.iter().sum::<usize>());
+                }
+                // Every other poll, a wake on the loop's own thread as well.
+                local_wakes += 1;
+                if local_wakes % 2 == 0 {
+                    cx.waker().wake_by_ref();
+                }
+                Poll::Pending
+            }),
+        ));
+        producer.join().unwrap();
+        assert_eq!(total, ITEMS * (ITEMS - 1) / 2);
+    });
+}
+
+#[test]
 fn sleeps_polled_together_in_one_task_overlap() {
     within(|| {
         let event_loop = EventLoop::new();

@@ -166,6 +166,9 @@ struct Inner {
     main_task: Cell<Option<(TaskId, &'static str)>>,
     /// Whether the main task is being polled.
     main_busy: Cell<bool>,
+    /// Whether the main task is in the ready queue, put there on the loop's thread (a task's
+    /// own flag is in its header, see `task::Flags::SCHEDULED`).
+    main_scheduled: Cell<bool>,
     /// Trace mode: whether `recorder` records (one flag to check when it does not).
     tracing: Cell<bool>,
     recorder: RefCell<Option<trace::Recorder>>,
@@ -294,20 +297,7 @@ fn with_running_loop<R>(f: impl FnOnce(&Inner) -> R) -> Option<R> {
 /// in plain code, say) would lose its place to callbacks scheduled after the wake. asyncio keeps
 /// them in order, and so does this.
 fn schedule_here(loop_id: LoopId, task: TaskKey) -> bool {
-    with_local_loop(loop_id, |inner| {
-        // `try_borrow_mut`: a waker can be called from anywhere, even from code running while the
-        // queue is borrowed; the mailbox is always a correct fallback.
-        match inner.ready.try_borrow_mut() {
-            Ok(mut ready) if inner.state.get() != State::Closed => {
-                ready.push_back(Ready::Step(task));
-                drop(ready);
-                inner.trace(|recorder| recorder.woken(task.id));
-                true
-            }
-            _ => false,
-        }
-    })
-    .unwrap_or(false)
+    with_local_loop(loop_id, |inner| inner.schedule_step(task)).unwrap_or(false)
 }
 
 /// Runs `f` with loop `loop_id` if that loop belongs to this thread and still exists.
@@ -451,6 +441,7 @@ impl EventLoop {
                 debug: Cell::new(debug_from_env()),
                 slow_callback_duration: Cell::new(Duration::from_millis(100)),
                 main_task: Cell::new(None),
+                main_scheduled: Cell::new(false),
                 main_busy: Cell::new(false),
                 tracing: Cell::new(false),
                 recorder: RefCell::new(None),
@@ -914,15 +905,13 @@ impl EventLoop {
         let id = key.id;
         let (handle, task) =
             task::new_task::<F, K>(key, Arc::clone(&self.inner.remote), future, created_at);
-        let scheduled = task.header().waker().mark_scheduled();
         self.inner.trace(|recorder| {
             let header = task.header();
             recorder.task_created(id, header.name(), header.top(), K::COROUTINE);
         });
         self.inner.tasks.borrow_mut().insert(key, task);
-        if scheduled {
-            self.inner.ready.borrow_mut().push_back(Ready::Step(key));
-        }
+        // A new task is marked scheduled (`new_task`): its first step.
+        self.inner.ready.borrow_mut().push_back(Ready::Step(key));
         handle
     }
 
@@ -1342,10 +1331,47 @@ impl Inner {
     /// Queues the first step of the main task (asyncio: `Task.__init__` does
     /// `call_soon(self._step)`).
     fn schedule(&self, task: &dyn Step) {
-        let waker = task.waker();
-        if waker.mark_scheduled() {
-            self.ready.borrow_mut().push_back(Ready::Step(waker.key()));
+        self.main_scheduled.set(true);
+        self.ready
+            .borrow_mut()
+            .push_back(Ready::Step(task.waker().key()));
+    }
+
+    /// Queues a step of `task` for a wake on the loop's thread, unless one is queued already.
+    /// Returns false if it cannot (the ready queue or the table is borrowed, or the loop is
+    /// closed): the caller then goes through the mailbox.
+    fn schedule_step(&self, task: TaskKey) -> bool {
+        // `try_borrow`: a waker can be called from anywhere, even from code running while the
+        // queue is borrowed; the mailbox is always a correct fallback.
+        let Ok(mut ready) = self.ready.try_borrow_mut() else {
+            return false;
+        };
+        if self.state.get() == State::Closed {
+            return false;
         }
+        let task_id = task.id;
+        let fresh = if task.slot == TaskKey::NO_SLOT {
+            // A main task's waker may outlive its run: only the current one is stepped.
+            match self.main_task.get() {
+                Some((main_id, _)) if main_id == task_id => !self.main_scheduled.replace(true),
+                _ => return true,
+            }
+        } else {
+            let Ok(tasks) = self.tasks.try_borrow() else {
+                return false;
+            };
+            match tasks.get(task) {
+                Some(found) => found.header().mark_scheduled_here(),
+                // Finished: nothing left to step.
+                None => return true,
+            }
+        };
+        if fresh {
+            ready.push_back(Ready::Step(task));
+            drop(ready);
+            self.trace(|recorder| recorder.woken(task_id));
+        }
+        true
     }
 
     /// asyncio's `run_forever`: iterates until `stopping` is set, at least once (a loop stopped
@@ -1423,6 +1449,7 @@ impl Inner {
                 Ready::Step(key) => match main.as_deref_mut() {
                     Some(main) if main_id == Some(key.id) => {
                         let id = key.id;
+                        self.main_scheduled.set(false);
                         self.main_busy.set(true);
                         let start = self.debug.get().then(Instant::now);
                         let finished = main.step();
@@ -1699,6 +1726,7 @@ impl Drop for RunGuard<'_> {
         self.inner.stopping.set(false);
         self.inner.main_task.set(None);
         self.inner.main_busy.set(false);
+        self.inner.main_scheduled.set(false);
         let running = RUNNING.with(|running| running.replace(ptr::null()));
         // SAFETY: set by `enter` from `Rc::into_raw`; this gives its count back, once.
         drop(unsafe { Rc::from_raw(running) });

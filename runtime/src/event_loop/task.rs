@@ -220,12 +220,8 @@ pub(super) struct Header {
     /// How many [`TaskRef`]s there are.
     local_refs: Cell<u32>,
     state: Cell<TaskState>,
-    /// `cancel()` was called while the task was busy; honoured when the poll returns.
-    cancel_requested: Cell<bool>,
-    /// The task's [`Task`] handle (there is one) was polled and is pending: someone awaits it,
-    /// so a cancellation that drops it cancels the task. Kept here, in padding, rather than in
-    /// the handle, which it would make a word longer.
-    handle_awaited: Cell<bool>,
+    /// Facts that only the loop's thread reads and writes, kept in one byte of padding.
+    flags: Flags,
     /// How the cell's stage is borrowed (see [`StageCell`]); in this byte of padding rather than
     /// beside the stage, where a `RefCell`'s flag would take a word.
     stage_borrow: Cell<u8>,
@@ -233,6 +229,43 @@ pub(super) struct Header {
     joiner: Joiner,
     /// Where `create_task`/`ensure_future` was called, and the extras once there are any.
     extra: SiteOrExtra,
+}
+
+/// Yes-or-no facts about a task, one bit each of one byte (the header has room for one more
+/// byte, not for three). Only the loop's thread reads and writes them.
+struct Flags(Cell<u8>);
+
+impl Flags {
+    /// The task is in the ready queue, put there on the loop's thread (by its creation, or a wake
+    /// there): later wakes before its step are redundant. Wakes from other threads have their
+    /// own flag, an atomic one (see [`TaskWaker`]).
+    const SCHEDULED: u8 = 1;
+    /// `cancel()` was called while the task was busy; honoured when the poll returns.
+    const CANCEL_REQUESTED: u8 = 1 << 1;
+    /// The task's [`Task`] handle (there is one) was polled and is pending: someone awaits it,
+    /// so a cancellation that drops it cancels the task. Kept here rather than in the handle,
+    /// which it would make a word longer.
+    const HANDLE_AWAITED: u8 = 1 << 2;
+
+    const fn new(flags: u8) -> Self {
+        Flags(Cell::new(flags))
+    }
+
+    fn get(&self, flag: u8) -> bool {
+        self.0.get() & flag != 0
+    }
+
+    fn set(&self, flag: u8, on: bool) {
+        let flags = self.0.get();
+        self.0.set(if on { flags | flag } else { flags & !flag });
+    }
+
+    /// Sets `flag`; true if it was clear.
+    fn raise(&self, flag: u8) -> bool {
+        let flags = self.0.get();
+        self.0.set(flags | flag);
+        flags & flag == 0
+    }
 }
 
 /// The part of a task that its wakers use, from any thread: nothing in it changes after the task
@@ -639,8 +672,9 @@ impl Drop for SiteOrExtra {
 }
 
 impl Header {
-    pub(super) fn waker(&self) -> &TaskWaker {
-        &self.shared.waker
+    /// Notes that a wake on the loop's thread queues the task; false if it is queued already.
+    pub(super) fn mark_scheduled_here(&self) -> bool {
+        self.flags.raise(Flags::SCHEDULED)
     }
 
     /// The task's loop, unless it is gone (or being dropped).
@@ -895,7 +929,9 @@ impl<F: Future, K: FrameSource<F>> AnyTask for TaskCell<F, K> {
             Ok(Poll::Pending) => return Poll::Pending,
             // Cancelled while it ran its last step: asyncio 3.7's `_step` too lets the
             // cancellation win over the result.
-            Ok(Poll::Ready(_)) if self.header.cancel_requested.get() => Err(TaskError::Cancelled),
+            Ok(Poll::Ready(_)) if self.header.flags.get(Flags::CANCEL_REQUESTED) => {
+                Err(TaskError::Cancelled)
+            }
             Ok(Poll::Ready(output)) => Ok(output),
             Err(payload) if payload.is::<CancelledError>() => Err(TaskError::Cancelled),
             Err(payload) => Err(TaskError::Panicked(payload)),
@@ -1101,8 +1137,8 @@ where
             },
             local_refs: Cell::new(2),
             state: Cell::new(TaskState::Pending),
-            cancel_requested: Cell::new(false),
-            handle_awaited: Cell::new(false),
+            // Queued by `spawn` as soon as it is in the table.
+            flags: Flags::new(Flags::SCHEDULED),
             stage_borrow: Cell::new(0),
             joiner: Joiner::new(),
             extra: SiteOrExtra::new(created_at),
@@ -1148,6 +1184,7 @@ pub(super) fn step(task: &TaskRef) -> bool {
         return header.done();
     }
     header.shared.waker.begin_poll();
+    header.flags.set(Flags::SCHEDULED, false);
     header.state.set(TaskState::Busy);
     // SAFETY: the data pointer is the task's header, with the allocation's provenance, as the
     // vtable's functions require. The waker takes no count of its own: it is never dropped
@@ -1165,7 +1202,7 @@ pub(super) fn step(task: &TaskRef) -> bool {
     header.state.set(TaskState::Pending);
     match poll {
         Poll::Ready(cancelled) => complete(task, cancelled),
-        Poll::Pending if header.cancel_requested.get() => cancel_now(task),
+        Poll::Pending if header.flags.get(Flags::CANCEL_REQUESTED) => cancel_now(task),
         Poll::Pending => return false,
     }
     true
@@ -1179,7 +1216,7 @@ fn cancel(task: &TaskRef) -> bool {
         // Its future is borrowed (the task cancels itself, or is being dropped): the step that
         // borrows it finishes the job.
         TaskState::Busy => {
-            header.cancel_requested.set(true);
+            header.flags.set(Flags::CANCEL_REQUESTED, true);
             true
         }
         TaskState::Pending => {
@@ -1669,13 +1706,13 @@ impl<T> Task<T> {
     fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
         match self.take_outcome() {
             Some(outcome) => {
-                self.task.header().handle_awaited.set(false);
+                self.task.header().flags.set(Flags::HANDLE_AWAITED, false);
                 Poll::Ready(outcome)
             }
             None => {
                 let header = self.task.header();
                 header.joiner.register(cx.waker());
-                header.handle_awaited.set(true);
+                header.flags.set(Flags::HANDLE_AWAITED, true);
                 Poll::Pending
             }
         }
@@ -1728,7 +1765,7 @@ impl<T> Stack for Task<T> {
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
-        if self.task.header().handle_awaited.get() && cancelling() {
+        if self.task.header().flags.get(Flags::HANDLE_AWAITED) && cancelling() {
             cancel(&self.task);
         }
     }

@@ -236,9 +236,12 @@ pub(super) struct TaskWaker {
     slot: u32,
     /// [`SCHEDULED`], and below it the count of the block this waker lives in.
     ///
-    /// `SCHEDULED`: the task is in the ready queue or the mailbox already. Wakes in between are
-    /// redundant, and deduplicating them bounds both queues by the number of tasks, however often
-    /// (and from however many threads) a waker is called.
+    /// `SCHEDULED`: a wake from another thread put the task in the mailbox, and the task has not
+    /// been polled since. Later wakes from other threads are redundant, and deduplicating them
+    /// bounds the mailbox by the number of tasks, however often (and from however many threads) a
+    /// waker is called. Wakes on the loop's own thread have a flag of their own, which the loop
+    /// keeps ([`Inner::schedule_step`]): no atomic operation on that path, the one every hop
+    /// between two tasks of the loop takes.
     ///
     /// The count: in a task's block (see `task.rs`), one per waker plus one for all the task's
     /// `TaskRef`s together while there is any; whoever takes it to zero frees the block. The
@@ -262,18 +265,26 @@ impl TaskWaker {
         }
     }
 
-    /// Marks the task scheduled; returns false if it already was.
-    pub(super) fn mark_scheduled(&self) -> bool {
+    /// Marks the task scheduled through the mailbox; returns false if it already was.
+    fn mark_scheduled_remotely(&self) -> bool {
         // AcqRel pairs with `begin_poll`: whatever the waking thread did before waking is visible
         // to the poll that the wake leads to.
         self.state.fetch_or(SCHEDULED, Ordering::AcqRel) & SCHEDULED == 0
     }
 
-    /// Called right before the task is polled: wakes from now on need another poll.
+    /// Called right before the task is polled: wakes from other threads from now on need another
+    /// poll.
     pub(super) fn begin_poll(&self) {
-        // A read-modify-write, not a store, so that it synchronises with the `fetch_or` of a wake
-        // that came in after the task was queued (and was deduplicated away).
-        self.state.fetch_and(!SCHEDULED, Ordering::AcqRel);
+        // Nearly always clear (only wakes from other threads set it), and a plain load is much
+        // cheaper than a read-modify-write. A set flag missed by this load belongs to a message
+        // that is still to be drained, or was drained after this load: either way another poll
+        // follows, and its `begin_poll` sees the flag (the mailbox's lock orders the drain after
+        // the `fetch_or`).
+        if self.state.load(Ordering::Relaxed) & SCHEDULED != 0 {
+            // A read-modify-write, not a store, so that it synchronises with the `fetch_or` of a
+            // wake that came in after the task was queued (and was deduplicated away).
+            self.state.fetch_and(!SCHEDULED, Ordering::AcqRel);
+        }
     }
 
     /// Takes one more count of the block (a waker's clone). The caller holds one already.
@@ -315,7 +326,7 @@ impl TaskWaker {
     /// Schedules the task, on whichever thread this is called: straight into the ready queue on
     /// the loop's own thread, through the mailbox from any other.
     pub(super) fn wake(&self) {
-        if self.mark_scheduled() && !schedule_here(self.remote.loop_id, self.key()) {
+        if !schedule_here(self.remote.loop_id, self.key()) && self.mark_scheduled_remotely() {
             // A closed loop refuses the wake; nothing will ever poll the task again anyway.
             let _ = self.remote.send(Message::Wake(self.key()));
         }
