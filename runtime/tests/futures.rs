@@ -28,6 +28,50 @@ fn set_result_wakes_the_awaiter() {
 }
 
 #[test]
+fn a_future_of_one_loop_wakes_the_tasks_of_another_that_await_it() {
+    within(|| {
+        let home = EventLoop::new();
+        let future: LoopFuture<u32> = home.create_future();
+        let other = EventLoop::new();
+        // A task of `other` awaits it, and `other`'s main task awaits that task: the key of a
+        // task of `other` means nothing to `home`, so the future must keep the task's waker.
+        let task = other.ensure_future(future.clone());
+        let producer = future.clone();
+        other.call_later(0.01, move || producer.set_result(5));
+        assert_eq!(other.run_until_complete(task), 5);
+
+        // And `other`'s main task awaiting it itself.
+        let future: LoopFuture<u32> = home.create_future();
+        let producer = future.clone();
+        other.call_later(0.01, move || producer.set_result(6));
+        assert_eq!(other.run_until_complete(future), 6);
+    });
+}
+
+#[test]
+fn a_future_awaited_by_one_task_then_another_wakes_the_second() {
+    within(|| {
+        let event_loop = EventLoop::new();
+        let future: LoopFuture<u32> = event_loop.create_future();
+        let mut handle = future.clone();
+        let producer = future.clone();
+        let answer = event_loop.run_until_complete(async move {
+            // The main task polls the handle once...
+            let pending =
+                std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut handle).poll(cx).is_pending()))
+                    .await;
+            assert!(pending);
+            // ...then hands it to a task, which awaits it from then on: that task is the one
+            // to wake.
+            let task = coroutines::ensure_future(handle);
+            coroutines::get_event_loop().call_later(0.01, move || producer.set_result(8));
+            task.await
+        });
+        assert_eq!(answer, 8);
+    });
+}
+
+#[test]
 fn result_and_the_state_errors() {
     within(|| {
         let future: LoopFuture<u32> = LoopFuture::new();

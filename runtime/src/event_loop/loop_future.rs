@@ -1,6 +1,7 @@
 //! `LoopFuture`: asyncio's `Future`, a result that a callback provides.
 
 use super::task::{cancelling, CancelledError};
+use super::waker::{TaskKey, TaskWaker};
 use super::{get_event_loop, EventLoop, Inner};
 use std::cell::RefCell;
 use std::fmt;
@@ -128,8 +129,37 @@ impl<T: 'static> Waiters<T> {
 }
 
 enum Waiter<T: 'static> {
+    /// A task of the future's own loop, awaiting it: woken by its key, which needs no clone of
+    /// its waker (a count taken and given back atomically, twice per hop of a ping-pong).
+    Task(TaskKey),
     Wake(Waker),
     Callback(DoneCallback<T>),
+}
+
+impl<T: 'static> Waiter<T> {
+    /// The waiter for an awaiter polling with `waker`.
+    fn awaiter(waker: &Waker, event_loop: &Weak<Inner>) -> Self {
+        match local_task(waker, event_loop) {
+            Some(task) => Waiter::Task(task),
+            None => Waiter::Wake(waker.clone()),
+        }
+    }
+
+    /// Whether waking this wakes what `waker` wakes.
+    fn wakes(&self, waker: &Waker, event_loop: &Weak<Inner>) -> bool {
+        match self {
+            Waiter::Task(task) => local_task(waker, event_loop) == Some(*task),
+            Waiter::Wake(kept) => kept.will_wake(waker),
+            Waiter::Callback(_) => false,
+        }
+    }
+}
+
+/// The task `waker` wakes, if it is a task of `event_loop` (which then outlives the poll).
+fn local_task(waker: &Waker, event_loop: &Weak<Inner>) -> Option<TaskKey> {
+    let task = TaskWaker::of(waker)?;
+    let inner = event_loop.upgrade()?;
+    (task.remote().loop_id == inner.id).then(|| task.key())
 }
 
 impl<T: 'static> LoopFuture<T> {
@@ -276,6 +306,12 @@ impl<T: 'static> LoopFuture<T> {
             unreachable!("checked by the callers")
         };
         waiters.drain(|waiter| match waiter {
+            Waiter::Task(task) => {
+                // A loop that is gone has no task left to wake.
+                if let Some(inner) = self.shared.event_loop.upgrade() {
+                    inner.wake_task(task);
+                }
+            }
             Waiter::Wake(waker) => waker.wake(),
             Waiter::Callback(callback) => self.schedule(callback),
         });
@@ -308,10 +344,14 @@ impl<T: 'static> Future for LoopFuture<T> {
         let mut state = this.shared.state.borrow_mut();
         match &mut *state {
             State::Pending(waiters) => {
+                let event_loop = &this.shared.event_loop;
                 match this.waiter.and_then(|index| waiters.entry(index).as_mut()) {
-                    Some(Waiter::Wake(waker)) => waker.clone_from(cx.waker()),
-                    _ => {
-                        this.waiter = Some(waiters.push(Waiter::Wake(cx.waker().clone())));
+                    Some(waiter) if waiter.wakes(cx.waker(), event_loop) => {}
+                    // Polled again by another task (or through a combinator's waker).
+                    Some(waiter) => *waiter = Waiter::awaiter(cx.waker(), event_loop),
+                    None => {
+                        let waiter = Waiter::awaiter(cx.waker(), event_loop);
+                        this.waiter = Some(waiters.push(waiter));
                     }
                 }
                 Poll::Pending

@@ -506,7 +506,7 @@ impl EventLoop {
         let task_waker = Arc::new(TaskWaker::new(key, Arc::clone(&self.inner.remote), 0));
         let mut main = MainTask {
             id,
-            waker: Waker::from(Arc::clone(&task_waker)),
+            waker: TaskWaker::main_waker(&task_waker),
             task_waker,
             future: pin!(future.into_future()),
             outcome: None,
@@ -1335,6 +1335,14 @@ impl Inner {
         self.ready
             .borrow_mut()
             .push_back(Ready::Step(task.waker().key()));
+    }
+
+    /// Wakes `task`, one of this loop's, from the loop's thread: [`TaskWaker::wake`] for code
+    /// that knows the task by its key rather than by its waker.
+    fn wake_task(&self, task: TaskKey) {
+        if !self.schedule_step(task) {
+            self.remote.wake_by_mail(task);
+        }
     }
 
     /// Queues a step of `task` for a wake on the loop's thread, unless one is queued already.

@@ -363,6 +363,13 @@ unsafe fn shared<'a>(data: *const ()) -> &'a Shared {
     unsafe { &*ptr::addr_of!((*data.cast::<Header>()).shared) }
 }
 
+/// The `TaskWaker` in the header of the task `waker` wakes, if it is a task's waker.
+pub(super) fn waker_of(waker: &Waker) -> Option<&TaskWaker> {
+    // SAFETY: a waker of this vtable has a task's header for data, and holds a count of its block
+    // (or is lent by a step, which holds the task) while the borrow lasts.
+    ptr::eq(waker.vtable(), &WAKER_VTABLE).then(|| &unsafe { shared(waker.data()) }.waker)
+}
+
 /// # Safety
 ///
 /// As for every `RawWakerVTable` function: `data` comes from a waker of this vtable, which holds

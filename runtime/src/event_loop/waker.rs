@@ -24,7 +24,7 @@ use std::ptr;
 use std::rc::Rc;
 use std::sync::atomic::{self as atomic, AtomicBool, AtomicPtr, AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::task::Wake;
+use std::task::{RawWaker, RawWakerVTable, Waker};
 use std::time::Duration;
 
 /// Identifies a task within its loop.
@@ -184,6 +184,12 @@ impl Remote {
         }));
     }
 
+    /// Queues a step of `task` through the mailbox. A closed loop refuses it: nothing will ever
+    /// poll the task again anyway.
+    pub(super) fn wake_by_mail(&self, task: TaskKey) {
+        let _ = self.send(Message::Wake(task));
+    }
+
     /// Asks the loop to cancel the timer of a `Sleep` (from a thread that cannot reach its
     /// timers). A closed loop has no timers left: then nothing needs doing.
     pub(super) fn cancel_sleep(&self, key: SleepKey) {
@@ -327,20 +333,73 @@ impl TaskWaker {
     /// the loop's own thread, through the mailbox from any other.
     pub(super) fn wake(&self) {
         if !schedule_here(self.remote.loop_id, self.key()) && self.mark_scheduled_remotely() {
-            // A closed loop refuses the wake; nothing will ever poll the task again anyway.
-            let _ = self.remote.send(Message::Wake(self.key()));
+            self.remote.wake_by_mail(self.key());
         }
     }
 }
 
-/// The main task's waker (a task made by `create_task` has its waker in its own block, see
-/// `task.rs`).
-impl Wake for TaskWaker {
-    fn wake(self: Arc<Self>) {
-        TaskWaker::wake(&self);
+/// Our wakers, told apart from foreign ones.
+impl TaskWaker {
+    /// A waker for the main task, which keeps `this` (a task made by `create_task` has its waker
+    /// in its own block, see `task.rs`).
+    pub(super) fn main_waker(this: &Arc<TaskWaker>) -> Waker {
+        let data = Arc::into_raw(Arc::clone(this)).cast::<()>();
+        // SAFETY: `data` is an `Arc<TaskWaker>` with a count of its own, as the vtable's
+        // functions take it.
+        unsafe { Waker::from_raw(RawWaker::new(data, &MAIN_WAKER_VTABLE)) }
     }
 
-    fn wake_by_ref(self: &Arc<Self>) {
-        TaskWaker::wake(self);
+    /// What `waker` wakes, if it is the waker of a task of this crate (made by `create_task`, or
+    /// a main task): code on the loop's thread can then wake the task by its key, without
+    /// keeping a clone of the waker (a count taken and given back atomically).
+    pub(super) fn of(waker: &Waker) -> Option<&TaskWaker> {
+        if ptr::eq(waker.vtable(), &MAIN_WAKER_VTABLE) {
+            // SAFETY: a main task's waker's data is an `Arc<TaskWaker>`, which the waker holds a
+            // count of while the borrow lasts.
+            Some(unsafe { &*waker.data().cast::<TaskWaker>() })
+        } else {
+            super::task::waker_of(waker)
+        }
     }
+}
+
+/// The main task's wakers: each is an `Arc<TaskWaker>`. Our own vtable rather than the one
+/// `Waker::from` makes for an `Arc<impl Wake>`, whose address is not guaranteed to be the same
+/// everywhere: [`TaskWaker::of`] recognises a main task's waker by this one's.
+static MAIN_WAKER_VTABLE: RawWakerVTable =
+    RawWakerVTable::new(main_clone, main_wake, main_wake_by_ref, main_drop);
+
+/// # Safety
+///
+/// As for every `RawWakerVTable` function: `data` comes from a waker of this vtable, an
+/// `Arc<TaskWaker>` with a count that the waker owns.
+unsafe fn main_clone(data: *const ()) -> RawWaker {
+    // SAFETY: the waker's count keeps the `Arc` alive; the clone gets a count of its own.
+    unsafe { Arc::increment_strong_count(data.cast::<TaskWaker>()) };
+    RawWaker::new(data, &MAIN_WAKER_VTABLE)
+}
+
+/// # Safety
+///
+/// As for [`main_clone`]; consumes the waker's count.
+unsafe fn main_wake(data: *const ()) {
+    // SAFETY: the waker's count, handed over to this `Arc`, which gives it back when dropped.
+    let waker = unsafe { Arc::from_raw(data.cast::<TaskWaker>()) };
+    waker.wake();
+}
+
+/// # Safety
+///
+/// As for [`main_clone`].
+unsafe fn main_wake_by_ref(data: *const ()) {
+    // SAFETY: the waker's count keeps the `Arc` alive.
+    unsafe { &*data.cast::<TaskWaker>() }.wake();
+}
+
+/// # Safety
+///
+/// As for [`main_clone`]; consumes the waker's count.
+unsafe fn main_drop(data: *const ()) {
+    // SAFETY: the waker's count, given back.
+    drop(unsafe { Arc::from_raw(data.cast::<TaskWaker>()) });
 }
