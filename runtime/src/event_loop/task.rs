@@ -271,8 +271,9 @@ impl Flags {
 /// The part of a task that its wakers use, from any thread: nothing in it changes after the task
 /// is created but atomics.
 pub(super) struct Shared {
-    /// The task's key, its flag for wakes from other threads and the block's count (one per waker, plus one for all
-    /// the [`TaskRef`]s together while there is any), and the loop's mailbox.
+    /// The task's key, its flag for wakes from other threads and the block's count (one per
+    /// waker, plus one for all the [`TaskRef`]s together while there is any), and the loop's
+    /// mailbox.
     waker: TaskWaker,
     /// What the task's type knows.
     vtable: &'static TaskVTable,
