@@ -938,7 +938,8 @@ impl<'e> Lowerer<'e> {
                 quote!(#base.#member)
             }
             Expr::Index(node) => {
-                let operands = self.lower_operands(&[&node.expr, &node.index], &[true, false]);
+                let operands =
+                    self.lower_operands(&[&node.expr, &node.index], &[OperandUse::Place]);
                 let (base, index) = (&operands[0], &operands[1]);
                 quote!(#base[#index])
             }
@@ -952,9 +953,13 @@ impl<'e> Lowerer<'e> {
             Expr::MethodCall(node) => {
                 let mut all: Vec<&Expr> = vec![&node.receiver];
                 all.extend(node.args.iter());
-                // A receiver is a place (borrowed) unless the method is known to consume it.
-                let receiver_is_place = !scan::method_consumes(&node.method);
-                let operands = self.lower_operands(&all, &[receiver_is_place]);
+                // A receiver may be borrowed unless the method is known to consume it.
+                let receiver = if scan::method_consumes(&node.method) {
+                    OperandUse::Value
+                } else {
+                    OperandUse::Receiver
+                };
+                let operands = self.lower_operands(&all, &[receiver]);
                 let (receiver, args) = operands.split_first().expect("receiver");
                 let method = &node.method;
                 let turbofish = &node.turbofish;
@@ -1112,7 +1117,8 @@ impl<'e> Lowerer<'e> {
                 quote!(#base.#member)
             }
             Expr::Index(node) => {
-                let operands = self.lower_operands(&[&node.expr, &node.index], &[true, false]);
+                let operands =
+                    self.lower_operands(&[&node.expr, &node.index], &[OperandUse::Place]);
                 let (base, index) = (&operands[0], &operands[1]);
                 quote!(#base[#index])
             }
@@ -1131,29 +1137,30 @@ impl<'e> Lowerer<'e> {
     }
 
     /// Lowers operands evaluated left to right. Operands before the last suspending one are
-    /// spilled into hidden locals unless they are plain places (which cannot change while the
-    /// coroutine is suspended, since no borrow of them crosses a suspension). `places[i]` marks
-    /// operands used as places (receivers, indexed bases): those are kept as places if they are
-    /// plain, and spilled by value otherwise.
-    fn lower_operands(&mut self, operands: &[&Expr], places: &[bool]) -> Vec<TokenStream> {
+    /// spilled into hidden locals, so that they are evaluated before the code of the operands
+    /// after them runs, as Rust evaluates them. A plain operand (a local, a field of one...) is
+    /// left in place unless that code may change it: nothing else can while the coroutine is
+    /// suspended, since no borrow of it crosses a suspension. `uses[i]` says how operand `i` is
+    /// used (a [`OperandUse::Value`] if `uses` is shorter).
+    fn lower_operands(&mut self, operands: &[&Expr], uses: &[OperandUse]) -> Vec<TokenStream> {
         let last_suspending = operands.iter().rposition(|expr| self.needs(expr));
         let mut out = Vec::new();
         for (index, expr) in operands.iter().enumerate() {
-            let is_place = places.get(index).copied().unwrap_or(false);
-            let spilled_later = last_suspending.is_some_and(|last| index < last && !is_plain(expr));
+            let usage = uses.get(index).copied().unwrap_or(OperandUse::Value);
+            let is_place = usage != OperandUse::Value;
+            let must_spill = last_suspending.is_some_and(|last| {
+                index < last
+                    && (!is_plain(expr) || changed_by(expr, usage, &operands[index + 1..=last]))
+            });
             // `let __temp = (a + b);` would trip `unused_parens` on the user's parentheses.
             let expr = match expr {
-                Expr::Paren(paren) if spilled_later && !is_place => &*paren.expr,
+                Expr::Paren(paren) if must_spill && (!is_place || is_plain(expr)) => &*paren.expr,
                 expr => *expr,
             };
             let value = if is_place {
                 self.lower_place(expr)
             } else {
                 self.lower_expr(expr)
-            };
-            let must_spill = match last_suspending {
-                Some(last) => index < last && !is_plain(expr),
-                None => false,
             };
             if must_spill {
                 let spilled = self.spill(value, expr.span());
@@ -2054,6 +2061,42 @@ fn mentions_return_or_try(tokens: &TokenStream) -> bool {
 /// Whether evaluating the expression later gives the same result: literals and places built
 /// from locals, fields, plain indices and dereferences. No borrow of a local crosses a
 /// suspension, so such a place cannot change while the coroutine is suspended.
+/// How an operand is used: what decides whether a plain one must be read before the operands
+/// after it run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OperandUse {
+    /// Read (copied or moved) when it is evaluated.
+    Value,
+    /// A place that Rust reads only once the whole expression runs: an indexed base
+    /// (`a[{ a = b; 0 }]` indexes `b`).
+    Place,
+    /// A method's receiver, taken by value or borrowed: the macro cannot tell which. By value
+    /// (`x.wrapping_add(..)`), Rust reads it before the arguments; borrowed, the arguments may
+    /// not write it.
+    Receiver,
+}
+
+/// Whether the plain operand `operand` may read differently once the `later` operands have run:
+/// a value operand whose local they mention (a reference is left alone: had they changed what
+/// it borrows, Rust would have rejected the program), or a receiver whose local they write.
+fn changed_by(operand: &Expr, usage: OperandUse, later: &[&Expr]) -> bool {
+    let Some(root) = scan::operand_root(operand) else {
+        return false;
+    };
+    match usage {
+        OperandUse::Place => false,
+        OperandUse::Value => {
+            !matches!(scan::without_parens(operand), Expr::Reference(_))
+                && later.iter().any(|expr| {
+                    let mut names = Vec::new();
+                    scan::mentions(&expr.to_token_stream(), &mut names);
+                    names.iter().any(|(name, _)| *name == scan::unraw(root))
+                })
+        }
+        OperandUse::Receiver => later.iter().any(|expr| scan::writes_to(expr, root)),
+    }
+}
+
 fn is_plain(expr: &Expr) -> bool {
     match expr {
         Expr::Lit(_) | Expr::Path(_) => true,

@@ -803,6 +803,61 @@ pub fn place_root(place: &Expr) -> Option<&Ident> {
     }
 }
 
+/// The local a plain operand reads: `v` in `v`, `v.a`, `v[0]`, `*v`, `(v)`.
+pub fn operand_root(operand: &Expr) -> Option<&Ident> {
+    match operand {
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => operand_root(&unary.expr),
+        Expr::Paren(paren) => operand_root(&paren.expr),
+        other => place_root(other),
+    }
+}
+
+/// Whether running `expr` may write to the local `root` in place: it assigns (or compound-
+/// assigns) a place rooted at `root`, or borrows one mutably, closures included (they may be
+/// called right there). Macro arguments are read as expressions where they parse as such; where
+/// they do not, a mention of `root` counts as a write. A method call on `root` does not count: it
+/// may take its receiver by `&mut`, but the macro cannot tell.
+pub fn writes_to(expr: &Expr, root: &Ident) -> bool {
+    struct Writes<'r> {
+        root: &'r Ident,
+        found: bool,
+    }
+    impl Writes<'_> {
+        fn is_root(&self, place: &Expr) -> bool {
+            operand_root(place).is_some_and(|ident| unraw(ident) == unraw(self.root))
+        }
+    }
+    impl<'ast> Visit<'ast> for Writes<'_> {
+        fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
+            self.found |= self.is_root(&node.left);
+            visit::visit_expr_assign(self, node);
+        }
+        fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
+            self.found |= is_compound_assignment(&node.op) && self.is_root(&node.left);
+            visit::visit_expr_binary(self, node);
+        }
+        fn visit_expr_reference(&mut self, node: &'ast syn::ExprReference) {
+            self.found |= node.mutability.is_some() && self.is_root(&node.expr);
+            visit::visit_expr_reference(self, node);
+        }
+        fn visit_macro(&mut self, mac: &'ast Macro) {
+            type Args = syn::punctuated::Punctuated<Expr, syn::Token![,]>;
+            match mac.parse_body_with(Args::parse_terminated) {
+                Ok(args) => args.iter().for_each(|arg| self.visit_expr(arg)),
+                Err(_) => {
+                    let mut names = Vec::new();
+                    mentions(&mac.tokens, &mut names);
+                    self.found |= names.iter().any(|(name, _)| *name == unraw(self.root));
+                }
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut writes = Writes { root, found: false };
+    writes.visit_expr(expr);
+    writes.found
+}
+
 /// Whether an initialiser certainly builds an owned value (so a borrow of it is a borrow of the
 /// coroutine's own storage): literals, `vec!`/`format!`, struct/array/tuple literals,
 /// `Type::new(..)`-style constructors and the usual owning conversions.

@@ -207,6 +207,71 @@ mod jump_outside_macro_args {
     }
 }
 
+// BUG 6 (fixed by the commit that adds this note): a plain operand (a local, a field of one,
+// `*b`) before a suspending operand was left in place and read only after the suspending
+// operand's code had run, so an assignment in that code changed it: `x4.wrapping_add(..)` below
+// added to the new `x4` (0) instead of the old one (-857). Rust reads a value operand, and a
+// receiver taken by value, before the operands after it run. Found by
+// `difftest run --count 2000 --both` (program 500, async), shrunk by the tool. The plain
+// operands of a binary operator, a call, a tuple and a field access had the same bug; a
+// receiver that the later operand only reads (`v.push({ .. v.len() })`, a borrow that Rust
+// accepts) stays a place, and a built-in index's base is read after its index, as in Rust.
+
+mod receiver_assigned_by_a_later_operand {
+    use super::*;
+    async_twins! { $ #[coroutines::coroutine]
+        fn prog(a: i64) -> i64 {
+            let o2 = 13i64.checked_add(a);
+            let P { a: mut x4, b: x5 } = P { a: -857i64, b: -5i64 };
+            x4 = x4.wrapping_add(match o2 {
+                None => { 1i64 }
+                _ => {
+                    let mut c12 = 0u32;
+                    'l13: loop {
+                        c12 += 1u32;
+                        if c12 > 1u32 {
+                            break 'l13;
+                        }
+                        yield_from!(leaf(1i64));
+                        x4 = 0i64;
+                    }
+                    0i64
+                }
+            });
+            f1((x4, 8i64).0)
+        }
+    }
+    #[test]
+    fn async_() {
+        check_async(535, || prog(0i64), || plain::prog(0i64));
+    }
+}
+
+mod operands_read_before_later_operands_run {
+    use super::*;
+    gen_twins! { $ #[coroutines::coroutine(yield = i64, resume = i64)]
+        fn prog(n: i64) -> i64 {
+            let mut x = n;
+            let sum = x + { yield_!(1); x = 10; 2 };
+            let call = f1(x) + f1({ x = 20; yield_!(2) });
+            let mut p = P { a: x, b: 3 };
+            let field = p.a.wrapping_mul({ yield_!(3); p.a = 30; 4 });
+            let pair = (p.b, { p.b = yield_!(4); 5 });
+            let mut boxed = Box::new(x);
+            let deref = *boxed - { *boxed = yield_!(5); 6 };
+            let mut a = [x, 7, 8];
+            let indexed = a[{ a = [yield_!(6), 9, 10]; 1 }];
+            let mut v = vec![x];
+            v.push({ yield_!(7); v.len() as i64 });
+            sum + call + field + pair.0 + pair.1 + deref + indexed + v.iter().sum::<i64>()
+        }
+    }
+    #[test]
+    fn generator() {
+        check_gen(6, || prog(1), || plain::prog(1));
+    }
+}
+
 // BUG 2 (compile time, not behaviour): the time rustc takes to compile one lowered coroutine
 // grows much faster than its size: a straight-line generator with N suspension points and L
 // locals updated around them (`x = x.wrapping_add(yield_!(x));`) took, on the 2-core CI
