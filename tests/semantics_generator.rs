@@ -1291,6 +1291,42 @@ mod blocks {
             a
         }
 
+        fn items_in_blocks(n: i32) -> i32 {
+            use std::fmt::Write;
+            struct Pair {
+                a: i32,
+                b: i32,
+            }
+            impl Pair {
+                fn sum(&self) -> i32 {
+                    self.a + self.b
+                }
+            }
+            fn twice(v: i32) -> i32 {
+                v * 2
+            }
+            const STEP: i32 = 7;
+            macro_rules! bump {
+                ($e:expr) => {
+                    $e + STEP
+                };
+            }
+            let mut text = String::new();
+            let p = Pair { a: n, b: yield_!(n) };
+            if p.a > 0 {
+                use std::collections::BTreeMap;
+                let got = yield_!(p.sum());
+                let mut m = BTreeMap::new();
+                m.insert(got, twice(got));
+                write!(text, "{}", m.len()).unwrap();
+            } else {
+                use std::collections::BTreeMap;
+                let m: BTreeMap<i32, i32> = BTreeMap::new();
+                write!(text, "{}", m.len() + yield_!(0) as usize).unwrap();
+            }
+            bump!(twice(p.sum())) + text.len() as i32
+        }
+
         fn unsafe_blocks(v: Vec<i32>) -> i32 {
             let x = unsafe {
                 let first = *v.get_unchecked(0);
@@ -1307,6 +1343,28 @@ mod blocks {
         let (log, r) = check_gen(nested(3), |y| plain::nested(y, 3), hundreds);
         assert_eq!(log, ["yield 3", "yield 101", "yield 202", "yield 203"]);
         assert_eq!(r, 202);
+    }
+
+    /// Items are visible in their whole block in Rust, on both sides of a suspension point: a
+    /// type, an impl, a fn, a const, a local macro and imports (the same one in two branches).
+    #[test]
+    fn items_declared_in_the_body_are_seen_after_suspending() {
+        let (log, r) = check_gen(
+            items_in_blocks(3),
+            |y| plain::items_in_blocks(y, 3),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 3", "yield 103"]);
+        // twice(3 + 100) + 7, plus the length of "1"
+        assert_eq!(r, 214);
+        let (log, r) = check_gen(
+            items_in_blocks(-3),
+            |y| plain::items_in_blocks(y, -3),
+            hundreds,
+        );
+        assert_eq!(log, ["yield -3", "yield 0"]);
+        // twice(-3 + 100) + 7, plus the length of "200"
+        assert_eq!(r, 204);
     }
 
     #[test]

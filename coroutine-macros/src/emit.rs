@@ -33,6 +33,9 @@ pub struct Emitter<'a> {
     /// loop around the move that does not contain the moved local's declaration ("inside of
     /// this loop"), and spanning the parameters and the body, the loops contain them all.
     pub params: Span,
+    /// The items declared in the lowered blocks, hoisted to the function's body (see
+    /// [`crate::lower::Lowerer::items`]).
+    pub items: &'a [syn::Item],
 }
 
 impl Emitter<'_> {
@@ -997,6 +1000,7 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
         ),
     };
     let diagram = crate::diagram::diagram(emitter, &shape.sig.ident);
+    let items = emitter.items;
     // Residents live beside the enum, in a tuple dropped after it, newest first.
     let residents = Ident::new("__residents", internal());
     let (initial, take_state) = if emitter.residents.is_empty() {
@@ -1038,6 +1042,7 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
         #(#attrs)*
         #[allow(refining_impl_trait)]
         #vis #sig {
+            #(#items)*
             #state_enum
             struct #diagram_ty;
             impl #krate::__private::DiagramSource for #diagram_ty {

@@ -90,6 +90,7 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
         shape.attrs.push(syn::parse_quote!(#[allow(unused_unsafe)]));
     }
     let mut cfg = std::mem::take(&mut lowerer.cfg);
+    let items = std::mem::take(&mut lowerer.items);
     drop(lowerer);
 
     if errors.is_empty() {
@@ -105,6 +106,7 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
                     generator: args.generator.as_ref(),
                     body: body.brace_token.span.join(),
                     params: shape.sig.paren_token.span.join(),
+                    items: &items,
                 };
                 return emit::function(&shape, &emitter, &outer);
             }

@@ -70,6 +70,11 @@ pub struct Lowerer<'e> {
     regions: Vec<usize>,
     /// How many regions were opened so far (each gets the next number).
     opened_regions: usize,
+    /// The items (`struct`, `fn`, `use`, `macro_rules!`...) declared in the blocks being lowered.
+    /// In Rust an item is visible in the whole block that declares it; a lowered block is cut
+    /// into states, so the items are hoisted to the function's body, where every state sees
+    /// them.
+    pub items: Vec<syn::Item>,
 }
 
 /// A jump placeholder's name.
@@ -122,6 +127,7 @@ impl<'e> Lowerer<'e> {
             arm_bindings: Vec::new(),
             regions: Vec::new(),
             opened_regions: 0,
+            items: Vec::new(),
         }
     }
 
@@ -513,6 +519,17 @@ impl<'e> Lowerer<'e> {
     }
 
     fn lower_stmt(&mut self, stmt: &Stmt) {
+        if let Stmt::Item(item) = stmt {
+            // The same `use` in two blocks (two branches, say) is one import once hoisted.
+            let repeated_use = matches!(item, syn::Item::Use(_))
+                && self.items.iter().any(|hoisted| {
+                    hoisted.to_token_stream().to_string() == item.to_token_stream().to_string()
+                });
+            if !repeated_use {
+                self.items.push(item.clone());
+            }
+            return;
+        }
         if let Stmt::Local(local) = stmt {
             if self.shadows_outer_scope(local) {
                 self.lower_shadowing_let(local);
@@ -587,6 +604,7 @@ impl<'e> Lowerer<'e> {
                 self.lower_expr_discard(&expr);
                 self.pop_scope(None);
             }
+            // Hoisted above.
             Stmt::Item(_) => {}
         }
     }
