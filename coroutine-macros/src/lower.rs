@@ -505,6 +505,38 @@ impl<'e> Lowerer<'e> {
         }
     }
 
+    /// Moves an item of a block being lowered to the function's body (see [`Lowerer::items`]).
+    fn hoist(&mut self, item: &syn::Item) {
+        let same = |hoisted: &syn::Item| {
+            hoisted.to_token_stream().to_string() == item.to_token_stream().to_string()
+        };
+        // The same `use` in two blocks (two branches, say) is one import once hoisted.
+        if matches!(item, syn::Item::Use(_)) && self.items.iter().any(same) {
+            return;
+        }
+        // A `macro_rules!` is seen from its definition on, so a second one of the same name
+        // takes over from there; hoisted, it would take over everywhere.
+        if let Some(name) = macro_rules_name(item) {
+            if self
+                .items
+                .iter()
+                .any(|hoisted| macro_rules_name(hoisted) == Some(name))
+            {
+                self.errors.push(syn::Error::new(
+                    name.span(),
+                    format!(
+                        "`{name}` is already defined by a `macro_rules!` in this coroutine; \
+                         the local macros of a coroutine are moved to the top of the function \
+                         (so that code after a suspension point sees them), where one would \
+                         hide the other: give this one another name"
+                    ),
+                ));
+                return;
+            }
+        }
+        self.items.push(item.clone());
+    }
+
     /// Lowers statements in the current scope; gives the tail value if there is one.
     fn lower_stmts(&mut self, stmts: &[Stmt]) -> Option<TokenStream> {
         let mut tail = None;
@@ -520,14 +552,7 @@ impl<'e> Lowerer<'e> {
 
     fn lower_stmt(&mut self, stmt: &Stmt) {
         if let Stmt::Item(item) = stmt {
-            // The same `use` in two blocks (two branches, say) is one import once hoisted.
-            let repeated_use = matches!(item, syn::Item::Use(_))
-                && self.items.iter().any(|hoisted| {
-                    hoisted.to_token_stream().to_string() == item.to_token_stream().to_string()
-                });
-            if !repeated_use {
-                self.items.push(item.clone());
-            }
+            self.hoist(item);
             return;
         }
         if let Stmt::Local(local) = stmt {
@@ -2079,6 +2104,14 @@ fn mentions_return_or_try(tokens: &TokenStream) -> bool {
 /// Whether evaluating the expression later gives the same result: literals and places built
 /// from locals, fields, plain indices and dereferences. No borrow of a local crosses a
 /// suspension, so such a place cannot change while the coroutine is suspended.
+/// The name a `macro_rules!` item defines.
+fn macro_rules_name(item: &syn::Item) -> Option<&Ident> {
+    match item {
+        syn::Item::Macro(item) if item.mac.path.is_ident("macro_rules") => item.ident.as_ref(),
+        _ => None,
+    }
+}
+
 /// How an operand is used: what decides whether a plain one must be read before the operands
 /// after it run.
 #[derive(Clone, Copy, PartialEq, Eq)]
