@@ -76,6 +76,14 @@ mod bindings {
             w
         }
 
+        fn borrow_of_a_suspension(n: i32) -> i32 {
+            let r = &yield_!(n);
+            let w = &mut vec![yield_!(*r)];
+            w.push(yield_!(*r + 1));
+            let s: &str = &format!("{}-{}", yield_!(w.len() as i32), r);
+            *r + w.iter().sum::<i32>() + s.len() as i32
+        }
+
         fn let_else_suspending_else(o: Option<i32>) -> i32 {
             let Some(v) = o else {
                 yield_!(-1);
@@ -145,6 +153,20 @@ mod bindings {
             script![0, 10, 20],
         );
         assert_eq!((log, r), (vec!["yield 5".to_string()], -200));
+    }
+
+    /// `let r = &value;` keeps the value alive to the end of the block, across suspension points
+    /// as anywhere else (Rust's temporary lifetime extension).
+    #[test]
+    fn a_borrow_of_a_suspensions_value_lives_across_later_ones() {
+        let (log, r) = check_gen(
+            borrow_of_a_suspension(4),
+            |y| plain::borrow_of_a_suspension(y, 4),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 4", "yield 100", "yield 101", "yield 2"]);
+        // r = 100, w = [200, 300], s = "400-100"
+        assert_eq!(r, 100 + 500 + 7);
     }
 
     #[test]

@@ -505,6 +505,33 @@ impl<'e> Lowerer<'e> {
         }
     }
 
+    /// `let r = &value;` where the value suspends, as `let tmp = value; let r = &tmp;`. Rust
+    /// extends the temporary's life to the end of the block (dropped where `tmp` would be); the
+    /// macro can then carry `r` across suspension points as a borrow of a whole local (see
+    /// [`Lowerer::whole_local_borrow`]), where a borrow of a temporary could not be stored.
+    fn split_extended_borrow(&mut self, local: &syn::Local) -> Option<[Stmt; 2]> {
+        let init = local.init.as_ref()?;
+        let Expr::Reference(reference) = &*init.expr else {
+            return None;
+        };
+        if init.diverge.is_some() || scan::place_root(&reference.expr).is_some() {
+            return None;
+        }
+        if !self.needs(&reference.expr) {
+            return None;
+        }
+        let temp = self.hidden_name("extended");
+        let mutability = reference.mutability;
+        let value = &reference.expr;
+        let and = reference.and_token;
+        let mut borrow = local.clone();
+        *borrow.init.as_mut()?.expr = syn::parse_quote!(#and #mutability #temp);
+        Some([
+            syn::parse_quote!(let #mutability #temp = #value;),
+            Stmt::Local(borrow),
+        ])
+    }
+
     /// Moves an item of a block being lowered to the function's body (see [`Lowerer::items`]).
     fn hoist(&mut self, item: &syn::Item) {
         let same = |hoisted: &syn::Item| {
@@ -556,6 +583,11 @@ impl<'e> Lowerer<'e> {
             return;
         }
         if let Stmt::Local(local) = stmt {
+            if let Some([value, borrow]) = self.split_extended_borrow(local) {
+                self.lower_stmt(&value);
+                self.lower_stmt(&borrow);
+                return;
+            }
             if self.shadows_outer_scope(local) {
                 self.lower_shadowing_let(local);
                 return;
