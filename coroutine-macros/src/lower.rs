@@ -1002,7 +1002,12 @@ impl<'e> Lowerer<'e> {
                 quote!((#operand as #ty))
             }
             Expr::Reference(node) => {
-                let operand = self.lower_place(&node.expr);
+                let mut operand = self.lower_place(&node.expr);
+                // `&mut` of a value that suspends (`&mut yield_!(v)`): the value is in a hidden
+                // local, which must be mutable to be borrowed so.
+                if node.mutability.is_some() && self.is_hidden_local(&operand) {
+                    operand = self.spill_mutable(operand, node.expr.span());
+                }
                 let and = &node.and_token;
                 let mutability = &node.mutability;
                 quote!(#and #mutability #operand)
@@ -1261,6 +1266,18 @@ impl<'e> Lowerer<'e> {
         self.emit(quote!(let #name = #value;));
         self.declare(name.clone(), false, true);
         name.into_token_stream()
+    }
+
+    /// Moves `value` (a hidden local) into a new mutable hidden local, to be borrowed mutably;
+    /// gives the new local.
+    fn spill_mutable(&mut self, value: TokenStream, span: Span) -> TokenStream {
+        let mut name = self.hidden_name("temp");
+        name.set_span(internal().located_at(span));
+        self.emit(quote!(let mut #name = #value;));
+        self.declare(name.clone(), true, true);
+        let name = name.into_token_stream();
+        self.mark_place_use(&name);
+        name
     }
 
     fn lower_binary(&mut self, node: &syn::ExprBinary) -> TokenStream {
@@ -2160,8 +2177,11 @@ enum OperandUse {
 }
 
 /// Whether the plain operand `operand` may read differently once the `later` operands have run:
-/// a value operand whose local they mention (a reference is left alone: had they changed what
-/// it borrows, Rust would have rejected the program), or a receiver whose local they write.
+/// a value operand whose local they may write, a method called on it included (a reference is
+/// left alone: had they changed what it borrows, Rust would have rejected the program), or a
+/// receiver whose local they write (a method call on it is left alone: had it borrowed the
+/// receiver mutably, Rust would have rejected the program if the receiver is borrowed, and the
+/// macro cannot tell).
 fn changed_by(operand: &Expr, usage: OperandUse, later: &[&Expr]) -> bool {
     let Some(root) = scan::operand_root(operand) else {
         return false;
@@ -2170,13 +2190,9 @@ fn changed_by(operand: &Expr, usage: OperandUse, later: &[&Expr]) -> bool {
         OperandUse::Place => false,
         OperandUse::Value => {
             !matches!(scan::without_parens(operand), Expr::Reference(_))
-                && later.iter().any(|expr| {
-                    let mut names = Vec::new();
-                    scan::mentions(&expr.to_token_stream(), &mut names);
-                    names.iter().any(|(name, _)| *name == scan::unraw(root))
-                })
+                && later.iter().any(|expr| scan::writes_to(expr, root, true))
         }
-        OperandUse::Receiver => later.iter().any(|expr| scan::writes_to(expr, root)),
+        OperandUse::Receiver => later.iter().any(|expr| scan::writes_to(expr, root, false)),
     }
 }
 

@@ -815,11 +815,12 @@ pub fn operand_root(operand: &Expr) -> Option<&Ident> {
 /// Whether running `expr` may write to the local `root` in place: it assigns (or compound-
 /// assigns) a place rooted at `root`, or borrows one mutably, closures included (they may be
 /// called right there). Macro arguments are read as expressions where they parse as such; where
-/// they do not, a mention of `root` counts as a write. A method call on `root` does not count: it
-/// may take its receiver by `&mut`, but the macro cannot tell.
-pub fn writes_to(expr: &Expr, root: &Ident) -> bool {
+/// they do not, a mention of `root` counts as a write. A method call on `root` counts only if
+/// `methods` is set: it may take its receiver by `&mut`, but the macro cannot tell.
+pub fn writes_to(expr: &Expr, root: &Ident, methods: bool) -> bool {
     struct Writes<'r> {
         root: &'r Ident,
+        methods: bool,
         found: bool,
     }
     impl Writes<'_> {
@@ -840,6 +841,10 @@ pub fn writes_to(expr: &Expr, root: &Ident) -> bool {
             self.found |= node.mutability.is_some() && self.is_root(&node.expr);
             visit::visit_expr_reference(self, node);
         }
+        fn visit_expr_method_call(&mut self, node: &'ast syn::ExprMethodCall) {
+            self.found |= self.methods && self.is_root(&node.receiver);
+            visit::visit_expr_method_call(self, node);
+        }
         fn visit_macro(&mut self, mac: &'ast Macro) {
             type Args = syn::punctuated::Punctuated<Expr, syn::Token![,]>;
             match mac.parse_body_with(Args::parse_terminated) {
@@ -853,7 +858,11 @@ pub fn writes_to(expr: &Expr, root: &Ident) -> bool {
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    let mut writes = Writes { root, found: false };
+    let mut writes = Writes {
+        root,
+        methods,
+        found: false,
+    };
     writes.visit_expr(expr);
     writes.found
 }

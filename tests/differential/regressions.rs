@@ -263,7 +263,12 @@ mod operands_read_before_later_operands_run {
             let indexed = a[{ a = [yield_!(6), 9, 10]; 1 }];
             let mut v = vec![x];
             v.push({ yield_!(7); v.len() as i64 });
+            let mut y = x;
+            let by_method = f1(y) + f1({ y.clone_from(&yield_!(8)); y });
+            let by_swap = y * { std::mem::swap(&mut y, &mut yield_!(9)); 2 };
+            let by_closure = y - { yield_!(10); let mut bump = || y += 100; bump(); 1 };
             sum + call + field + pair.0 + pair.1 + deref + indexed + v.iter().sum::<i64>()
+                + by_method + by_closure + by_swap
         }
     }
     #[test]
