@@ -84,6 +84,12 @@ mod bindings {
             *r + w.iter().sum::<i32>() + s.len() as i32
         }
 
+        fn read_through_a_borrow(n: i32) -> i32 {
+            let pair = (n, n + 1);
+            let (ref a, ref b) = pair;
+            *a + yield_!(*b) * 1000
+        }
+
         fn let_else_suspending_else(o: Option<i32>) -> i32 {
             let Some(v) = o else {
                 yield_!(-1);
@@ -167,6 +173,19 @@ mod bindings {
         assert_eq!(log, ["yield 4", "yield 100", "yield 101", "yield 2"]);
         // r = 100, w = [200, 300], s = "400-100"
         assert_eq!(r, 100 + 500 + 7);
+    }
+
+    /// `*a + yield_!(..)` reads `*a` first, as Rust does, so the borrow `a` (into a local) is
+    /// not needed after the suspension.
+    #[test]
+    fn an_operand_read_through_a_borrow_is_read_before_suspending() {
+        let (log, r) = check_gen(
+            read_through_a_borrow(4),
+            |y| plain::read_through_a_borrow(y, 4),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 5"]);
+        assert_eq!(r, 4 + 100 * 1000);
     }
 
     #[test]

@@ -2189,10 +2189,25 @@ fn changed_by(operand: &Expr, usage: OperandUse, later: &[&Expr]) -> bool {
     match usage {
         OperandUse::Place => false,
         OperandUse::Value => {
-            !matches!(scan::without_parens(operand), Expr::Reference(_))
-                && later.iter().any(|expr| scan::writes_to(expr, root, true))
+            // Read through a reference (`*r`, `(*r).x`) now, as Rust does: left in place, the
+            // read would need the reference after the suspension, which a reference into a
+            // local of the coroutine cannot cross.
+            reads_through_reference(operand)
+                || !matches!(scan::without_parens(operand), Expr::Reference(_))
+                    && later.iter().any(|expr| scan::writes_to(expr, root, true))
         }
         OperandUse::Receiver => later.iter().any(|expr| scan::writes_to(expr, root, false)),
+    }
+}
+
+/// Whether a plain operand dereferences: `*r`, `(*r).x`, `(*r)[0]`.
+fn reads_through_reference(operand: &Expr) -> bool {
+    match operand {
+        Expr::Unary(unary) => matches!(unary.op, syn::UnOp::Deref(_)),
+        Expr::Field(field) => reads_through_reference(&field.base),
+        Expr::Index(index) => reads_through_reference(&index.expr),
+        Expr::Paren(paren) => reads_through_reference(&paren.expr),
+        _ => false,
     }
 }
 
