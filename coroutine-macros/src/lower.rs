@@ -694,6 +694,33 @@ impl<'e> Lowerer<'e> {
         self.resolve(&root.to_string())
     }
 
+    /// An operand evaluated before a later one suspends, that borrows a value the body owns
+    /// (`cell.borrow_mut()` in `cell.borrow_mut().push(yield_!(v))`, `map.entry(k)`, `v.iter()`):
+    /// it would be held across the suspension, which rustc reports in terms of the generated
+    /// code.
+    fn operand_borrow_error(&self, operand: &Expr, suspending: &Expr) -> Option<syn::Error> {
+        let borrowed = match scan::unwrapped(operand).unwrap_or(operand) {
+            Expr::MethodCall(call) if GUARD_METHODS.contains(&call.method.to_string().as_str()) => {
+                scan::place_root(&call.receiver).and_then(|root| self.resolve(&root.to_string()))
+            }
+            _ => self.borrowed_root(operand),
+        }?;
+        let data = &self.cfg.locals[borrowed];
+        if !data.owned {
+            return None;
+        }
+        let name = crate::cfg::display_name(&data.name);
+        let mut error = syn::Error::new_spanned(
+            operand,
+            format!("this borrows `{name}`, a local of this coroutine, and is evaluated before the suspension point after it, so the borrow would be held across it; a suspended coroutine cannot hold a reference into its own locals"),
+        );
+        error.combine(syn::Error::new_spanned(
+            suspending,
+            "the suspension point: evaluate it first, into a `let` before this statement, and use the value here",
+        ));
+        Some(error)
+    }
+
     /// A returned value that borrows from a value the body owns (`&x`, `s.as_str()`) cannot
     /// outlive the coroutine's state; rustc would report it in terms of the generated code.
     fn returned_borrow_error(&self, value: &Expr) -> Option<syn::Error> {
@@ -1243,6 +1270,11 @@ impl<'e> Lowerer<'e> {
                 self.lower_expr(expr)
             };
             if must_spill {
+                if let Some(last) = last_suspending.filter(|_| !is_plain(expr)) {
+                    if let Some(error) = self.operand_borrow_error(expr, operands[last]) {
+                        self.errors.push(error);
+                    }
+                }
                 let spilled = self.spill(value, expr.span());
                 if is_place {
                     self.mark_place_use(&spilled);
@@ -2199,6 +2231,10 @@ fn changed_by(operand: &Expr, usage: OperandUse, later: &[&Expr]) -> bool {
         OperandUse::Receiver => later.iter().any(|expr| scan::writes_to(expr, root, false)),
     }
 }
+
+/// Methods that return a guard or entry borrowing their receiver, beyond the views of
+/// `scan::looks_like_borrow`: what `operand_borrow_error` also recognises.
+const GUARD_METHODS: &[&str] = &["borrow", "borrow_mut", "entry", "lock"];
 
 /// Whether a plain operand dereferences: `*r`, `(*r).x`, `(*r)[0]`.
 fn reads_through_reference(operand: &Expr) -> bool {

@@ -1,0 +1,14 @@
+fn count(items: std::slice::Iter<'_, String>, extra: usize) -> usize {
+    items.count() + extra
+}
+
+#[coroutines::coroutine(yield = usize)]
+fn fill(seed: u32) -> usize {
+    let cell = std::cell::RefCell::new(vec![seed]);
+    cell.borrow_mut().push(yield_!(1) as u32);
+    let words = vec![String::from("a")];
+    let n = count(words.iter(), yield_!(2));
+    n + cell.borrow().len()
+}
+
+fn main() {}
