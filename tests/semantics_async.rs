@@ -1034,6 +1034,34 @@ mod blocks {
             a
         }
 
+        fn items_and_borrowed_values(n: i32) -> String {
+            use std::fmt::Write;
+            #[derive(Debug)]
+            struct Tagged(i32);
+            const BASE: i32 = 1000;
+            fn tag(v: i32) -> Tagged {
+                Tagged(v + BASE)
+            }
+            let mut out = String::new();
+            let kept = &yield_from!(pend(tag(n)));
+            let counted = &mut vec![yield_from!(pend(n + 1))];
+            counted.push(yield_from!(pend(kept.0)));
+            write!(out, "{kept:?} {counted:?}").unwrap();
+            out
+        }
+
+        fn operands_changed_after_suspending(n: i32) -> i32 {
+            let mut x = n;
+            let sum = x + { yield_from!(pend(())); x = 10; 1 };
+            let by_value = x.wrapping_mul({ x = yield_from!(pend(20)); 2 });
+            let pair = (n, n + 1);
+            let (ref a, _) = pair;
+            let through_ref = *a + yield_from!(pend(3));
+            let swapped = x - { std::mem::swap(&mut x, &mut yield_from!(pend(30))); 0 };
+            log(format!("{sum} {by_value} {through_ref} {swapped} {x}"));
+            sum + by_value + through_ref + swapped + x
+        }
+
         fn unsafe_blocks(v: Vec<i32>) -> i32 {
             let x = unsafe {
                 let first = *v.get_unchecked(0);
@@ -1049,6 +1077,30 @@ mod blocks {
     fn nested_blocks() {
         let (log, r, polls) = check_async(nested(3), native::nested(3));
         assert_eq!((log, r, polls), (vec!["d 9".to_string()], 8, 5));
+    }
+
+    /// Items are seen after a suspension point; `let r = &value` of a value that suspends lives
+    /// across later ones, for `&` and `&mut`.
+    #[test]
+    fn items_and_borrows_of_suspended_values() {
+        let (_, r, polls) = check_async(
+            items_and_borrowed_values(4),
+            native::items_and_borrowed_values(4),
+        );
+        assert_eq!((r.as_str(), polls), ("Tagged(1004) [5, 1004]", 4));
+    }
+
+    /// Operands are read left to right, as the native `async fn` reads them, even when a later
+    /// operand changes them after suspending.
+    #[test]
+    fn operands_read_before_later_operands_change_them() {
+        let (log, r, polls) = check_async(
+            operands_changed_after_suspending(4),
+            native::operands_changed_after_suspending(4),
+        );
+        // sum 4 + 1; by_value 10 * 2, x = 20; through_ref 4 + 3; swapped 20 - 0, x = 30
+        assert_eq!(log, ["5 20 7 20 30"]);
+        assert_eq!((r, polls), (5 + 20 + 7 + 20 + 30, 5));
     }
 
     #[test]

@@ -84,6 +84,15 @@ mod bindings {
             *r + w.iter().sum::<i32>() + s.len() as i32
         }
 
+        fn reassigned_after_suspending(n: u8) -> i32 {
+            let mut x = n;
+            yield_!(i32::from(x));
+            x = 100;
+            let copies = [x; 3];
+            let (wrapped, size) = (x.wrapping_mul(3), std::mem::size_of_val(&copies[0]));
+            i32::from(wrapped) * 10 + size as i32
+        }
+
         fn read_through_a_borrow(n: i32) -> i32 {
             let pair = (n, n + 1);
             let (ref a, ref b) = pair;
@@ -173,6 +182,21 @@ mod bindings {
         assert_eq!(log, ["yield 4", "yield 100", "yield 101", "yield 2"]);
         // r = 100, w = [200, 300], s = "400-100"
         assert_eq!(r, 100 + 500 + 7);
+    }
+
+    /// A local assigned first thing after a suspension is declared again in the next state; it
+    /// keeps its type there (`x = 100` is a `u8`, as `x` was), not one inferred from the new
+    /// value alone (`i32`, which changed `wrapping_mul` and the size, or did not compile).
+    #[test]
+    fn a_local_reassigned_after_suspending_keeps_its_type() {
+        let (log, r) = check_gen(
+            reassigned_after_suspending(7),
+            |y| plain::reassigned_after_suspending(y, 7),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 7"]);
+        // 100 * 3 wraps to 44 in a `u8`, one byte each
+        assert_eq!(r, 44 * 10 + 1);
     }
 
     /// `*a + yield_!(..)` reads `*a` first, as Rust does, so the borrow `a` (into a local) is

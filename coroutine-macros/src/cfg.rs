@@ -48,6 +48,9 @@ pub struct Local {
     pub declared_uninit: Option<BlockId>,
     /// Blocks whose code assigns it (`n = ..`).
     pub assigned_in: BTreeSet<BlockId>,
+    /// Killed somewhere (see [`Block::kills`]), so declared again in a later state: its
+    /// bindings are tied to one type (see `__private::TypeTie`).
+    pub type_tied: bool,
 }
 
 /// A reference to a whole local, rebuilt in each state that uses it.
@@ -186,6 +189,7 @@ impl Cfg {
             drop_free: false,
             declared_uninit: None,
             assigned_in: BTreeSet::new(),
+            type_tied: false,
         });
         self.locals.len() - 1
     }

@@ -11,7 +11,9 @@
 
 use crate::args::internal;
 use crate::cfg::{Cfg, Entry, JumpKind, Layout, LocalId};
-use crate::lower::{allow_mut_placeholder_locals, placeholder_index, respan};
+use crate::lower::{
+    allow_mut_placeholder_locals, placeholder_index, respan, tie_placeholder_locals, type_tie,
+};
 use crate::scan::unraw;
 use crate::signature::Shape;
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
@@ -387,6 +389,31 @@ impl Emitter<'_> {
 
     /// `let mut __outputN = None;` for each delegation state, and the witness of its awaitee's
     /// type (both typed by inference, where the awaitee is created).
+    /// The first bindings of the locals in `locals` that are declared again in a later state,
+    /// tied to their witnesses (see `__private::TypeTie`).
+    fn type_ties(&self, locals: std::ops::Range<LocalId>) -> TokenStream {
+        let ties = locals
+            .filter(|&local| self.cfg.locals[local].type_tied)
+            .map(|local| {
+                let tie = type_tie(local);
+                let name = &self.cfg.locals[local].name;
+                quote!(#tie.tie(&#name);)
+            });
+        quote!(#(#ties)*)
+    }
+
+    /// The witnesses of [`Self::type_ties`], declared once per resume before the states.
+    pub fn type_tie_witnesses(&self) -> TokenStream {
+        let krate = self.krate;
+        let witnesses = (0..self.cfg.locals.len())
+            .filter(|&local| self.cfg.locals[local].type_tied)
+            .map(|local| {
+                let tie = type_tie(local);
+                quote!(let #tie = #krate::__private::TypeTie::new();)
+            });
+        quote!(#(#witnesses)*)
+    }
+
     pub fn output_slots(&self) -> TokenStream {
         let krate = self.krate;
         let slots = self.delegation_blocks().map(|block| {
@@ -593,10 +620,18 @@ impl Emitter<'_> {
     /// The `allow`s a `let` needs once the layout is known (see `allow_mut_placeholder`).
     fn deferred_allows(&self, locals: std::ops::Range<LocalId>, block: usize) -> TokenStream {
         let stored = |local: LocalId| self.layout.saved.iter().any(|saved| saved.contains(&local));
+        // A local assigned first thing after a suspension is declared again there, so its first
+        // binding may never be mutated.
+        let killed = |local: LocalId| {
+            self.cfg
+                .blocks
+                .iter()
+                .any(|data| data.kills.contains(&local))
+        };
         let mut lints = Vec::new();
         if locals
             .clone()
-            .any(|local| self.cfg.locals[local].mutable && stored(local))
+            .any(|local| self.cfg.locals[local].mutable && (stored(local) || killed(local)))
         {
             lints.push(quote!(unused_mut));
         }
@@ -697,6 +732,9 @@ impl Emitter<'_> {
     fn replace_jumps(&self, code: TokenStream, block: usize, arm: usize) -> TokenStream {
         replace_idents(code, &mut |ident| {
             let name = ident.to_string();
+            if let Some(locals) = tie_placeholder_locals(&name) {
+                return Some(self.type_ties(locals));
+            }
             match placeholder_index(&name) {
                 Some(index) => Some(self.jump_code(index, block, arm)),
                 None => allow_mut_placeholder_locals(&name)
@@ -967,7 +1005,9 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
             #step_loop
         },
     );
+    let type_ties = emitter.type_tie_witnesses();
     let body = quote! {
+        #type_ties
         #output_slots
         #dispatch_loop
     };

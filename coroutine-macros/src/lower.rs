@@ -94,6 +94,24 @@ fn allow_mut_placeholder(first: LocalId, count: usize) -> Ident {
     )
 }
 
+/// A placeholder after a `let` (or the parameters) declaring locals `first..first + count`, for
+/// the type ties that only the end of the lowering can decide (see [`crate::cfg::Local::type_tied`]).
+fn tie_placeholder(first: LocalId, count: usize) -> Ident {
+    format_ident!("__coroutines_tie{}_{}", first, count, span = internal())
+}
+
+/// Whether an identifier (given as its text) is a type-tie placeholder, and for which locals.
+pub fn tie_placeholder_locals(name: &str) -> Option<std::ops::Range<LocalId>> {
+    let (first, count) = name.strip_prefix("__coroutines_tie")?.split_once('_')?;
+    let first: usize = first.parse().ok()?;
+    Some(first..first + count.parse::<usize>().ok()?)
+}
+
+/// The witness that ties the types of a local's bindings (see `__private::TypeTie`).
+pub fn type_tie(local: LocalId) -> Ident {
+    format_ident!("__type_of{}", local, span = internal())
+}
+
 /// Whether an identifier (given as its text) is an `allow(unused_mut)` placeholder, and for
 /// which locals.
 pub fn allow_mut_placeholder_locals(name: &str) -> Option<std::ops::Range<LocalId>> {
@@ -353,6 +371,27 @@ impl<'e> Lowerer<'e> {
         for declared in &mut self.cfg.locals[first..] {
             declared.drop_free = drop_free;
         }
+        let tie = tie_placeholder(first, self.cfg.locals.len() - first);
+        self.emit(quote!(#tie));
+    }
+
+    /// After `left = ..` at statement level: if that kills a local (it is declared again in
+    /// this state), its new binding is tied to the type of its first.
+    fn tie_killed(&mut self, left: &Expr) {
+        let Expr::Path(path) = left else {
+            return;
+        };
+        let Some(name) = path.path.get_ident() else {
+            return;
+        };
+        let Some(local) = self.resolve(&name.to_string()) else {
+            return;
+        };
+        if self.cfg.blocks[self.cur].kills.contains(&local) && !self.cfg.locals[local].hidden {
+            self.cfg.locals[local].type_tied = true;
+            let tie = type_tie(local);
+            self.emit(quote!(#tie.tie(&#name);));
+        }
     }
 
     /// Declares the bindings of a pattern (after its initialiser was lowered).
@@ -451,6 +490,9 @@ impl<'e> Lowerer<'e> {
 
     /// Lowers the whole function body; params are already declared.
     pub fn lower_body(&mut self, body: &syn::Block) {
+        // The parameters' first bindings, for the type ties.
+        let tie = tie_placeholder(0, self.cfg.locals.len());
+        self.emit(quote!(#tie));
         let value = self.lower_stmts(&body.stmts);
         if let Some(Stmt::Expr(tail, None)) = body.stmts.last() {
             if let Some(error) = self.returned_borrow_error(tail) {
@@ -599,6 +641,9 @@ impl<'e> Lowerer<'e> {
             let Stmt::Local(local) = stmt else {
                 if let Stmt::Expr(Expr::Assign(assign), Some(_)) = stmt {
                     self.record_kill(&assign.left, &assign.right.to_token_stream());
+                    self.emit(code);
+                    self.tie_killed(&assign.left);
+                    return;
                 }
                 self.emit(code);
                 return;
@@ -651,6 +696,9 @@ impl<'e> Lowerer<'e> {
                 self.push_scope();
                 self.lower_expr_discard(expr);
                 self.pop_scope(None);
+                if let Expr::Assign(assign) = expr {
+                    self.tie_killed(&assign.left);
+                }
             }
             Stmt::Macro(stmt_macro) => {
                 let expr = Expr::Macro(syn::ExprMacro {

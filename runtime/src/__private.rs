@@ -274,6 +274,28 @@ pub unsafe fn poison<S: DelegationStates>(state: *mut ()) {
 /// the macro writes, and rustc checks a body in that order: the witness lets it poll an
 /// awaitee of a type not inferred yet without naming the state enum, whose every mention
 /// would leave obligations pending on all of the enum's type parameters.
+/// Ties the types of every binding of one local: a local that a state does not store, because
+/// it is assigned first thing after a suspension, is declared again in the next state, and
+/// without this its type would be inferred from the new value alone (`x = 100` an `i32` where
+/// `x` was a `u8`). Declared once per resume, before the states; each binding of the local
+/// passes through [`TypeTie::tie`].
+pub struct TypeTie<T>(PhantomData<fn(T) -> T>);
+
+impl<T> TypeTie<T> {
+    /// A witness whose type is left to inference.
+    #[inline(always)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        TypeTie(PhantomData)
+    }
+
+    /// Gives `local`'s type to the witness (or the witness's to `local`).
+    #[inline(always)]
+    pub fn tie(&self, local: &T) {
+        let _ = local;
+    }
+}
+
 pub struct AwaiteeType<A>(PhantomData<fn() -> A>);
 
 impl<A> AwaiteeType<A> {
