@@ -93,6 +93,23 @@ mod bindings {
             i32::from(wrapped) * 10 + size as i32
         }
 
+        fn rebound_after_suspending(n: u8) -> i32 {
+            let mut total = 0;
+            for mut i in 0..n {
+                yield_!(i32::from(i));
+                i = 200;
+                total += i32::from(i.wrapping_mul(2));
+            }
+            match Some(n) {
+                Some(mut v) => {
+                    yield_!(i32::from(v));
+                    v = 250;
+                    total + i32::from(v.wrapping_add(10))
+                }
+                None => total,
+            }
+        }
+
         fn read_through_a_borrow(n: i32) -> i32 {
             let pair = (n, n + 1);
             let (ref a, ref b) = pair;
@@ -197,6 +214,15 @@ mod bindings {
         assert_eq!(log, ["yield 7"]);
         // 100 * 3 wraps to 44 in a `u8`, one byte each
         assert_eq!(r, 44 * 10 + 1);
+        // The same for a loop's binding and a match arm's.
+        let (log, r) = check_gen(
+            rebound_after_suspending(2),
+            |y| plain::rebound_after_suspending(y, 2),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 0", "yield 1", "yield 2"]);
+        // 200 * 2 wraps to 144 twice, 250 + 10 to 4
+        assert_eq!(r, 144 * 2 + 4);
     }
 
     /// `*a + yield_!(..)` reads `*a` first, as Rust does, so the borrow `a` (into a local) is

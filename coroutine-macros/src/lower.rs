@@ -205,6 +205,16 @@ impl<'e> Lowerer<'e> {
     fn switch_to(&mut self, block: BlockId) {
         self.cur = block;
         let params = self.cfg.blocks[block].params.clone();
+        // The block's bindings (a pattern's, a loop's) are tied to their type here, at their
+        // first binding, if they are declared again later (see `tie_killed`).
+        if self.cfg.blocks[block].code.is_empty() {
+            for &param in &params {
+                if !self.cfg.locals[param].hidden {
+                    let tie = tie_placeholder(param, 1);
+                    self.emit(quote!(#tie));
+                }
+            }
+        }
         self.scopes.last_mut().expect("a scope").extend(params);
     }
 
