@@ -387,16 +387,15 @@ impl Emitter<'_> {
         (guards, keep)
     }
 
-    /// `let mut __outputN = None;` for each delegation state, and the witness of its awaitee's
-    /// type (both typed by inference, where the awaitee is created).
     /// The first bindings of the locals in `locals` that are declared again in a later state,
-    /// tied to their witnesses (see `__private::TypeTie`).
-    fn type_ties(&self, locals: std::ops::Range<LocalId>) -> TokenStream {
+    /// tied to their witnesses (see `__private::TypeTie`), in the code of `block` (where a local
+    /// bound on entry may go by a hidden name).
+    fn type_ties(&self, locals: std::ops::Range<LocalId>, block: usize) -> TokenStream {
         let ties = locals
             .filter(|&local| self.cfg.locals[local].type_tied)
             .map(|local| {
                 let tie = type_tie(local);
-                let name = &self.cfg.locals[local].name;
+                let name = self.cfg.binding_name_at(block, local);
                 quote!(#tie.tie(&#name);)
             });
         quote!(#(#ties)*)
@@ -414,6 +413,8 @@ impl Emitter<'_> {
         quote!(#(#witnesses)*)
     }
 
+    /// `let mut __outputN = None;` for each delegation state, and the witness of its awaitee's
+    /// type (both typed by inference, where the awaitee is created).
     pub fn output_slots(&self) -> TokenStream {
         let krate = self.krate;
         let slots = self.delegation_blocks().map(|block| {
@@ -733,7 +734,7 @@ impl Emitter<'_> {
         replace_idents(code, &mut |ident| {
             let name = ident.to_string();
             if let Some(locals) = tie_placeholder_locals(&name) {
-                return Some(self.type_ties(locals));
+                return Some(self.type_ties(locals, block));
             }
             match placeholder_index(&name) {
                 Some(index) => Some(self.jump_code(index, block, arm)),

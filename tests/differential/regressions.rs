@@ -277,6 +277,40 @@ mod operands_read_before_later_operands_run {
     }
 }
 
+// BUG 7 (found and fixed the same day as the type ties of `d43976d`): a local bound by a
+// `let … else` whose `else` block suspends, and assigned first thing after a later suspension,
+// did not compile (E0425 "cannot find value `x1`"): the tie of its first binding named the
+// local by its own name where the state binds it under a hidden one. Found by
+// `difftest run --count 3000 --both --seed 752310435` (programs 806 and 2613), shrunk by the
+// tool.
+
+mod tie_of_a_renamed_binding {
+    use super::*;
+    gen_twins! { $ #[coroutines::coroutine(yield = i64, resume = i64)]
+        fn prog(a: i64, u: u32, s: String, v: Vec<i64>) -> Result<i64, String> {
+            let Ok(mut x1) = res(a) else {
+                return res(yield_!(-4i64));
+            };
+            yield_!(None::<i64>.unwrap_or(-2i64));
+            x1 = 0i64;
+            Ok::<i64, String>(x1)
+        }
+    }
+    #[test]
+    fn generator() {
+        check_gen(
+            626,
+            || prog(-5i64, 4u32, st(87i64), vec![]),
+            || plain::prog(-5i64, 4u32, st(87i64), vec![]),
+        );
+        check_gen(
+            626,
+            || prog(5i64, 4u32, st(87i64), vec![]),
+            || plain::prog(5i64, 4u32, st(87i64), vec![]),
+        );
+    }
+}
+
 // BUG 2 (compile time, not behaviour): the time rustc takes to compile one lowered coroutine
 // grows much faster than its size: a straight-line generator with N suspension points and L
 // locals updated around them (`x = x.wrapping_add(yield_!(x));`) took, on the 2-core CI
