@@ -846,10 +846,9 @@ pub fn writes_to(expr: &Expr, root: &Ident, methods: bool) -> bool {
             visit::visit_expr_method_call(self, node);
         }
         fn visit_macro(&mut self, mac: &'ast Macro) {
-            type Args = syn::punctuated::Punctuated<Expr, syn::Token![,]>;
-            match mac.parse_body_with(Args::parse_terminated) {
-                Ok(args) => args.iter().for_each(|arg| self.visit_expr(arg)),
-                Err(_) => {
+            match macro_args(mac) {
+                Some(args) => args.iter().for_each(|arg| self.visit_expr(arg)),
+                None => {
                     let mut names = Vec::new();
                     mentions(&mac.tokens, &mut names);
                     self.found |= names.iter().any(|(name, _)| *name == unraw(self.root));
