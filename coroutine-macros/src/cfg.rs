@@ -48,9 +48,6 @@ pub struct Local {
     pub declared_uninit: Option<BlockId>,
     /// Blocks whose code assigns it (`n = ..`).
     pub assigned_in: BTreeSet<BlockId>,
-    /// Killed somewhere (see [`Block::kills`]), so declared again in a later state: its
-    /// bindings are tied to one type (see `__private::TypeTie`).
-    pub type_tied: bool,
 }
 
 /// A reference to a whole local, rebuilt in each state that uses it.
@@ -175,6 +172,13 @@ pub struct Layout {
 }
 
 impl Cfg {
+    /// Whether a user local is killed somewhere (see [`Block::kills`]), so declared again there:
+    /// its bindings are then tied to one type (see `__private::TypeTie`), and its first one may
+    /// never be mutated.
+    pub fn redeclared(&self, local: LocalId) -> bool {
+        !self.locals[local].hidden && self.blocks.iter().any(|block| block.kills.contains(&local))
+    }
+
     pub fn new_local(&mut self, name: Ident, mutable: bool, hidden: bool) -> LocalId {
         self.locals.push(Local {
             name,
@@ -189,7 +193,6 @@ impl Cfg {
             drop_free: false,
             declared_uninit: None,
             assigned_in: BTreeSet::new(),
-            type_tied: false,
         });
         self.locals.len() - 1
     }

@@ -392,7 +392,7 @@ impl Emitter<'_> {
     /// bound on entry may go by a hidden name).
     fn type_ties(&self, locals: std::ops::Range<LocalId>, block: usize) -> TokenStream {
         let ties = locals
-            .filter(|&local| self.cfg.locals[local].type_tied)
+            .filter(|&local| self.cfg.redeclared(local))
             .map(|local| {
                 let tie = type_tie(local);
                 let name = self.cfg.binding_name_at(block, local);
@@ -405,7 +405,7 @@ impl Emitter<'_> {
     pub fn type_tie_witnesses(&self) -> TokenStream {
         let krate = self.krate;
         let witnesses = (0..self.cfg.locals.len())
-            .filter(|&local| self.cfg.locals[local].type_tied)
+            .filter(|&local| self.cfg.redeclared(local))
             .map(|local| {
                 let tie = type_tie(local);
                 quote!(let #tie = #krate::__private::TypeTie::new();)
@@ -621,19 +621,10 @@ impl Emitter<'_> {
     /// The `allow`s a `let` needs once the layout is known (see `allow_mut_placeholder`).
     fn deferred_allows(&self, locals: std::ops::Range<LocalId>, block: usize) -> TokenStream {
         let stored = |local: LocalId| self.layout.saved.iter().any(|saved| saved.contains(&local));
-        // A local assigned first thing after a suspension is declared again there, so its first
-        // binding may never be mutated.
-        let killed = |local: LocalId| {
-            self.cfg
-                .blocks
-                .iter()
-                .any(|data| data.kills.contains(&local))
-        };
         let mut lints = Vec::new();
-        if locals
-            .clone()
-            .any(|local| self.cfg.locals[local].mutable && (stored(local) || killed(local)))
-        {
+        if locals.clone().any(|local| {
+            self.cfg.locals[local].mutable && (stored(local) || self.cfg.redeclared(local))
+        }) {
             lints.push(quote!(unused_mut));
         }
         let used_later = |local: LocalId| {

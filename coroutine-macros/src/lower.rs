@@ -95,7 +95,7 @@ fn allow_mut_placeholder(first: LocalId, count: usize) -> Ident {
 }
 
 /// A placeholder after a `let` (or the parameters) declaring locals `first..first + count`, for
-/// the type ties that only the end of the lowering can decide (see [`crate::cfg::Local::type_tied`]).
+/// the type ties that only the end of the lowering can decide (see [`Cfg::redeclared`]).
 fn tie_placeholder(first: LocalId, count: usize) -> Ident {
     format_ident!("__coroutines_tie{}_{}", first, count, span = internal())
 }
@@ -206,7 +206,7 @@ impl<'e> Lowerer<'e> {
         self.cur = block;
         let params = self.cfg.blocks[block].params.clone();
         // The block's bindings (a pattern's, a loop's) are tied to their type here, at their
-        // first binding, if they are declared again later (see `tie_killed`).
+        // first binding, if they are declared again later (see `record_kill`).
         if self.cfg.blocks[block].code.is_empty() {
             for &param in &params {
                 if !self.cfg.locals[param].hidden {
@@ -321,19 +321,22 @@ impl<'e> Lowerer<'e> {
 
     /// Records a kill (see [`crate::cfg::Block::kills`]) when `left = value` is the first thing
     /// the current block does with a local declared outside it, before any jump, and `value` (as
-    /// lowered) does not read it: the block does not need the old value.
-    fn record_kill(&mut self, left: &Expr, value: &TokenStream) {
+    /// lowered) does not read it: the block does not need the old value. Gives the code to run
+    /// right after the assignment: the new binding's type tie (see [`Cfg::redeclared`]) for a
+    /// kill, nothing otherwise.
+    fn record_kill(&mut self, left: &Expr, value: &TokenStream) -> TokenStream {
         let Expr::Path(path) = left else {
-            return;
+            return TokenStream::new();
         };
-        let Some(name) = path.path.get_ident().map(ToString::to_string) else {
-            return;
+        let Some(ident) = path.path.get_ident() else {
+            return TokenStream::new();
         };
+        let name = ident.to_string();
         if path.qself.is_some() || self.arm_bindings.contains(&name) {
-            return;
+            return TokenStream::new();
         }
         let Some(local) = self.resolve(&name) else {
-            return;
+            return TokenStream::new();
         };
         let block = &self.cfg.blocks[self.cur];
         let data = &self.cfg.locals[local];
@@ -347,7 +350,12 @@ impl<'e> Lowerer<'e> {
             && !read.iter().any(|(mentioned, _)| *mentioned == name)
         {
             self.cfg.blocks[self.cur].kills.insert(local);
+            if !data.hidden {
+                let tie = type_tie(local);
+                return quote!(#tie.tie(&#ident););
+            }
         }
+        TokenStream::new()
     }
 
     fn record_moves_expr(&mut self, expr: &Expr) {
@@ -383,25 +391,6 @@ impl<'e> Lowerer<'e> {
         }
         let tie = tie_placeholder(first, self.cfg.locals.len() - first);
         self.emit(quote!(#tie));
-    }
-
-    /// After `left = ..` at statement level: if that kills a local (it is declared again in
-    /// this state), its new binding is tied to the type of its first.
-    fn tie_killed(&mut self, left: &Expr) {
-        let Expr::Path(path) = left else {
-            return;
-        };
-        let Some(name) = path.path.get_ident() else {
-            return;
-        };
-        let Some(local) = self.resolve(&name.to_string()) else {
-            return;
-        };
-        if self.cfg.blocks[self.cur].kills.contains(&local) && !self.cfg.locals[local].hidden {
-            self.cfg.locals[local].type_tied = true;
-            let tie = type_tie(local);
-            self.emit(quote!(#tie.tie(&#name);));
-        }
     }
 
     /// Declares the bindings of a pattern (after its initialiser was lowered).
@@ -649,13 +638,14 @@ impl<'e> Lowerer<'e> {
             let code = self.verbatim_stmt(stmt);
             let code = self.wrap_unsafe(code);
             let Stmt::Local(local) = stmt else {
-                if let Stmt::Expr(Expr::Assign(assign), Some(_)) = stmt {
-                    self.record_kill(&assign.left, &assign.right.to_token_stream());
-                    self.emit(code);
-                    self.tie_killed(&assign.left);
-                    return;
-                }
+                let tie = match stmt {
+                    Stmt::Expr(Expr::Assign(assign), Some(_)) => {
+                        self.record_kill(&assign.left, &assign.right.to_token_stream())
+                    }
+                    _ => TokenStream::new(),
+                };
                 self.emit(code);
+                self.emit(tie);
                 return;
             };
             let borrow_like = local
@@ -706,9 +696,6 @@ impl<'e> Lowerer<'e> {
                 self.push_scope();
                 self.lower_expr_discard(expr);
                 self.pop_scope(None);
-                if let Expr::Assign(assign) = expr {
-                    self.tie_killed(&assign.left);
-                }
             }
             Stmt::Macro(stmt_macro) => {
                 let expr = Expr::Macro(syn::ExprMacro {
@@ -1239,12 +1226,16 @@ impl<'e> Lowerer<'e> {
                 let value = self.spill(value, node.right.span());
                 // After a suspension in the value, the assignment may be what the resumed block
                 // does first with the local.
-                self.record_kill(&node.left, &value);
+                let tie = self.record_kill(&node.left, &value);
                 let place = self.lower_place(&node.left);
                 if let Some(root) = scan::place_root(&node.left) {
                     self.mark_assigned(vec![root.to_string()]);
                 }
-                quote!(#place = #value)
+                if tie.is_empty() {
+                    quote!(#place = #value)
+                } else {
+                    quote!({ #place = #value; #tie })
+                }
             }
             Expr::Let(node) => {
                 self.errors.push(syn::Error::new(
