@@ -1341,24 +1341,26 @@ impl<'e> Lowerer<'e> {
         if self.is_hidden_local(&value) {
             return value;
         }
-        let mut name = self.hidden_name("temp");
-        // Errors about the spilled value point at the user's operand.
-        name.set_span(internal().located_at(span));
-        self.emit(quote!(let #name = #value;));
-        self.declare(name.clone(), false, true);
-        name.into_token_stream()
+        self.new_temp(value, span, false)
     }
 
     /// Moves `value` (a hidden local) into a new mutable hidden local, to be borrowed mutably;
     /// gives the new local.
     fn spill_mutable(&mut self, value: TokenStream, span: Span) -> TokenStream {
-        let mut name = self.hidden_name("temp");
-        name.set_span(internal().located_at(span));
-        self.emit(quote!(let mut #name = #value;));
-        self.declare(name.clone(), true, true);
-        let name = name.into_token_stream();
+        let name = self.new_temp(value, span, true);
         self.mark_place_use(&name);
         name
+    }
+
+    /// `let [mut] __tempN = value;`, a hidden local declared here; gives its name.
+    fn new_temp(&mut self, value: TokenStream, span: Span, mutable: bool) -> TokenStream {
+        let mut name = self.hidden_name("temp");
+        // Errors about the spilled value point at the user's operand.
+        name.set_span(internal().located_at(span));
+        let mutability = mutable.then(|| quote!(mut));
+        self.emit(quote!(let #mutability #name = #value;));
+        self.declare(name.clone(), mutable, true);
+        name.into_token_stream()
     }
 
     fn lower_binary(&mut self, node: &syn::ExprBinary) -> TokenStream {
