@@ -268,12 +268,6 @@ pub unsafe fn poison<S: DelegationStates>(state: *mut ()) {
     unsafe { *state.cast::<S>() = S::poisoned() };
 }
 
-/// A witness of the type of one delegation state's awaitee, `A`: a local of the resume, typed
-/// where the awaitee is created (by [`AwaiteeType::witness`]), which the in-place poll uses to
-/// type the slot that [`Delegation::awaitee_slot`] points to. The poll comes first in the text
-/// the macro writes, and rustc checks a body in that order: the witness lets it poll an
-/// awaitee of a type not inferred yet without naming the state enum, whose every mention
-/// would leave obligations pending on all of the enum's type parameters.
 /// Ties the types of every binding of one local: a local that a state does not store, because
 /// it is assigned first thing after a suspension, is declared again in the next state, and
 /// without this its type would be inferred from the new value alone (`x = 100` an `i32` where
@@ -296,6 +290,12 @@ impl<T> TypeTie<T> {
     }
 }
 
+/// A witness of the type of one delegation state's awaitee, `A`: a local of the resume, typed
+/// where the awaitee is created (by [`AwaiteeType::witness`]), which the in-place poll uses to
+/// type the slot that [`Delegation::awaitee_slot`] points to. The poll comes first in the text
+/// the macro writes, and rustc checks a body in that order: the witness lets it poll an
+/// awaitee of a type not inferred yet without naming the state enum, whose every mention
+/// would leave obligations pending on all of the enum's type parameters.
 pub struct AwaiteeType<A>(PhantomData<fn() -> A>);
 
 impl<A> AwaiteeType<A> {
