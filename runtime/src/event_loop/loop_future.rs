@@ -137,20 +137,12 @@ enum Waiter<T: 'static> {
 }
 
 impl<T: 'static> Waiter<T> {
-    /// The waiter for an awaiter polling with `waker`.
-    fn awaiter(waker: &Waker, event_loop: &Weak<Inner>) -> Self {
-        match local_task(waker, event_loop) {
+    /// The waiter for an awaiter polling with `waker`, which wakes `task` if it is one of the
+    /// future's loop (see [`local_task`]).
+    fn awaiter(task: Option<TaskKey>, waker: &Waker) -> Self {
+        match task {
             Some(task) => Waiter::Task(task),
             None => Waiter::Wake(waker.clone()),
-        }
-    }
-
-    /// Whether waking this wakes what `waker` wakes.
-    fn wakes(&self, waker: &Waker, event_loop: &Weak<Inner>) -> bool {
-        match self {
-            Waiter::Task(task) => local_task(waker, event_loop) == Some(*task),
-            Waiter::Wake(kept) => kept.will_wake(waker),
-            Waiter::Callback(_) => false,
         }
     }
 }
@@ -344,15 +336,14 @@ impl<T: 'static> Future for LoopFuture<T> {
         let mut state = this.shared.state.borrow_mut();
         match &mut *state {
             State::Pending(waiters) => {
-                let event_loop = &this.shared.event_loop;
+                let waker = cx.waker();
+                let task = local_task(waker, &this.shared.event_loop);
                 match this.waiter.and_then(|index| waiters.entry(index).as_mut()) {
-                    Some(waiter) if waiter.wakes(cx.waker(), event_loop) => {}
+                    Some(Waiter::Task(kept)) if Some(*kept) == task => {}
+                    Some(Waiter::Wake(kept)) if task.is_none() => kept.clone_from(waker),
                     // Polled again by another task (or through a combinator's waker).
-                    Some(waiter) => *waiter = Waiter::awaiter(cx.waker(), event_loop),
-                    None => {
-                        let waiter = Waiter::awaiter(cx.waker(), event_loop);
-                        this.waiter = Some(waiters.push(waiter));
-                    }
+                    Some(waiter) => *waiter = Waiter::awaiter(task, waker),
+                    None => this.waiter = Some(waiters.push(Waiter::awaiter(task, waker))),
                 }
                 Poll::Pending
             }
