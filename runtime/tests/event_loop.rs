@@ -634,29 +634,32 @@ fn a_sleep_pending_on_a_closed_loop_does_not_finish_early() {
     });
 }
 
+/// Wakes its task 101 times in its first poll (100 by reference, once by value), then sleeps
+/// 20 ms: three polls if the redundant wakes are deduplicated.
+fn woken_101_times_then_sleeps() -> impl Future<Output = ()> {
+    let mut woken = false;
+    let mut pending = sleep(0.02);
+    std::future::poll_fn(move |cx| {
+        if !woken {
+            woken = true;
+            for _ in 0..100 {
+                cx.waker().wake_by_ref();
+            }
+            // And once through the by-value `wake`.
+            let owned = cx.waker().clone();
+            owned.wake();
+            return Poll::Pending;
+        }
+        Pin::new(&mut pending).poll(cx)
+    })
+}
+
 #[test]
 fn redundant_wakes_cost_one_poll() {
     within(|| {
         let event_loop = EventLoop::new();
         let polls = AtomicUsize::new(0);
-        let mut woken = false;
-        let mut pending = sleep(0.02);
-        event_loop.run_until_complete(count_polls(
-            &polls,
-            std::future::poll_fn(|cx| {
-                if !woken {
-                    woken = true;
-                    for _ in 0..100 {
-                        cx.waker().wake_by_ref();
-                    }
-                    // And once through the by-value `wake`.
-                    let owned = cx.waker().clone();
-                    owned.wake();
-                    return Poll::Pending;
-                }
-                Pin::new(&mut pending).poll(cx)
-            }),
-        ));
+        event_loop.run_until_complete(count_polls(&polls, woken_101_times_then_sleeps()));
         // Woken 101 times, polled once for all of them; then once to start the sleep and once
         // when it is over.
         assert_eq!(polls.load(SeqCst), 3);
@@ -669,24 +672,14 @@ fn redundant_wakes_of_a_spawned_task_cost_one_poll() {
         let event_loop = EventLoop::new();
         let polls = Arc::new(AtomicUsize::new(0));
         let counted = Arc::clone(&polls);
-        let mut woken = false;
-        let mut pending = sleep(0.02);
         let task = event_loop.ensure_future(async move {
+            let mut inner = pin!(woken_101_times_then_sleeps());
             std::future::poll_fn(|cx| {
                 counted.fetch_add(1, SeqCst);
-                if !woken {
-                    woken = true;
-                    for _ in 0..100 {
-                        cx.waker().wake_by_ref();
-                    }
-                    // And once through the by-value `wake`.
-                    let owned = cx.waker().clone();
-                    owned.wake();
-                    return Poll::Pending;
-                }
-                Pin::new(&mut pending).poll(cx).map(|()| 7)
+                inner.as_mut().poll(cx)
             })
-            .await
+            .await;
+            7
         });
         assert_eq!(event_loop.run_until_complete(task), 7);
         // Woken 101 times, polled once for all of them; then once to start the sleep and once
