@@ -211,6 +211,23 @@ mod branches {
             }
         }
 
+        // The scrutinee suspends, the guarded code does not: the temporary the pattern
+        // borrows lives through that code, as in Rust.
+        fn lets_borrowing_their_scrutinee(n: i32) -> i32 {
+            let mut acc = 0;
+            if let Some(v) = &mut Some(yield_from!(pend(n))) {
+                *v += 1;
+                acc += *v;
+            }
+            let mut k = 0;
+            while let Some(v) = &mut Some(yield_from!(pend(k))).filter(|v| *v < 3) {
+                *v += 10;
+                acc += *v;
+                k += 1;
+            }
+            acc
+        }
+
         fn matches(n: i32) -> i32 {
             let mut acc = 0;
             match yield_from!(pend(n)) {
@@ -285,6 +302,15 @@ mod branches {
         assert_eq!((log, r, polls), (vec!["acc > 1".to_string()], 2, 5));
         let (log, r, polls) = check_async(ifs(0, 0), native::ifs(0, 0));
         assert_eq!((log, r, polls), (vec!["acc > 1".to_string()], 1000, 5));
+    }
+
+    #[test]
+    fn if_let_and_while_let_borrow_a_suspending_scrutinee() {
+        let (_, r, _) = check_async(
+            lets_borrowing_their_scrutinee(5),
+            native::lets_borrowing_their_scrutinee(5),
+        );
+        assert_eq!(r, 6 + 10 + 11 + 12);
     }
 
     #[test]

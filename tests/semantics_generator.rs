@@ -391,6 +391,21 @@ mod branches {
             }
         }
 
+        // The scrutinee suspends, the guarded code does not: the temporary the pattern
+        // borrows lives through that code, as in Rust.
+        fn lets_borrowing_their_scrutinee(n: i32) -> i32 {
+            let mut acc = 0;
+            if let Some(v) = &mut Some(yield_!(n)) {
+                *v += 1;
+                acc += *v;
+            }
+            while let Some(v) = &mut Some(yield_!(acc)).filter(|v| *v < 600) {
+                *v *= 2;
+                acc += *v;
+            }
+            acc
+        }
+
         fn matches(n: i32) -> i32 {
             let mut acc = 0;
             match yield_!(n) {
@@ -493,6 +508,28 @@ mod branches {
         );
         let (log, r) = check_gen(if_lets(None), |y| plain::if_lets(y, None), hundreds);
         assert_eq!((log, r), (vec!["yield -1".to_string()], 0));
+    }
+
+    #[test]
+    fn if_let_and_while_let_borrow_a_suspending_scrutinee() {
+        let (log, r) = check_gen(
+            lets_borrowing_their_scrutinee(7),
+            |y| plain::lets_borrowing_their_scrutinee(y, 7),
+            hundreds,
+        );
+        // 100 + 1 = 101; then 200 to 500 are doubled and added; 600 ends the loop.
+        assert_eq!(
+            log,
+            [
+                "yield 7",
+                "yield 101",
+                "yield 501",
+                "yield 1101",
+                "yield 1901",
+                "yield 2901"
+            ]
+        );
+        assert_eq!(r, 101 + 400 + 600 + 800 + 1000);
     }
 
     #[test]

@@ -1776,11 +1776,21 @@ impl<'e> Lowerer<'e> {
         });
         // The condition's bindings are visible in the `then` branch only.
         self.push_scope();
-        let (then_block, _) = self.new_join(0);
         let (else_block, _) = self.new_join(0);
-        let opened = self.lower_condition(&node.cond, then_block, else_block);
-        self.switch_to(then_block);
-        self.lower_branch_body(&then_expr, join, param);
+        let opened = if self.needs(&then_expr) {
+            let (then_block, _) = self.new_join(0);
+            let opened = self.lower_condition(&node.cond, then_block, else_block);
+            self.switch_to(then_block);
+            self.lower_branch_body(&then_expr, join, param);
+            opened
+        } else {
+            let then = InlineThen {
+                body: &then_expr,
+                join,
+                param,
+            };
+            self.lower_condition_inline(&node.cond, Vec::new(), &then, else_block)
+        };
         self.close_regions(opened);
         self.scopes.pop();
         self.switch_to(else_block);
@@ -1794,6 +1804,70 @@ impl<'e> Lowerer<'e> {
         }
         self.switch_to(join);
         param.map_or_else(|| quote!(()), |p| self.local_tokens(p))
+    }
+
+    /// Lowers a condition whose guarded code does not suspend: the conditions up to the last
+    /// one that suspends become jumps, as in [`Self::lower_condition`]; the last one is tested
+    /// in place, with the conditions after it and the guarded code inside its `match` (or
+    /// `if`), so that its scrutinee's temporaries live through them as in Rust
+    /// (`if let Some(v) = &mut Some(yield_!(x)) { *v += 1 }`). `rest` holds the conditions
+    /// after `cond`, in order. Gives how many scrutinee regions were opened.
+    fn lower_condition_inline(
+        &mut self,
+        cond: &Expr,
+        mut rest: Vec<Expr>,
+        then: &InlineThen,
+        on_false: BlockId,
+    ) -> usize {
+        match cond {
+            Expr::Binary(node) if matches!(node.op, syn::BinOp::And(_)) && contains_let(cond) => {
+                if self.needs(&node.right) {
+                    let (middle, _) = self.new_join(0);
+                    let opened = self.lower_condition(&node.left, middle, on_false);
+                    self.switch_to(middle);
+                    opened + self.lower_condition_inline(&node.right, rest, then, on_false)
+                } else {
+                    rest.insert(0, (*node.right).clone());
+                    self.lower_condition_inline(&node.left, rest, then, on_false)
+                }
+            }
+            _ => {
+                let (tested, pat) = match cond {
+                    Expr::Let(node) => (self.lower_expr(&node.expr), Some(&*node.pat)),
+                    _ => (self.lower_expr(cond), None),
+                };
+                self.record_uses(&tested);
+                // The code in place sees the bindings of the patterns, not the locals they shadow.
+                self.arm_bindings = pat
+                    .into_iter()
+                    .chain(rest.iter().filter_map(|part| match part {
+                        Expr::Let(node) => Some(&*node.pat),
+                        _ => None,
+                    }))
+                    .flat_map(scan::bindings)
+                    .map(|binding| binding.ident.to_string())
+                    .collect();
+                let body = self.inline_branch(then.body, then.join, then.param);
+                let inner = if rest.is_empty() {
+                    body
+                } else {
+                    let rest: Vec<_> = rest.iter().map(|part| self.verbatim_expr(part)).collect();
+                    let to_false = self.jump(on_false, Vec::new(), Vec::new(), cond.span());
+                    quote!({ if #(#rest)&&* #body else { #to_false } })
+                };
+                self.record_uses(&inner);
+                self.arm_bindings.clear();
+                let to_false = self.jump(on_false, Vec::new(), Vec::new(), cond.span());
+                let code = match pat {
+                    Some(pat) => quote!(match #tested { #pat => #inner, _ => #to_false }),
+                    None => quote!(if #tested #inner else { #to_false }),
+                };
+                let code = self.wrap_unsafe(code);
+                self.cfg.blocks[self.cur].forward = None;
+                self.cfg.blocks[self.cur].code.extend(code);
+                0
+            }
+        }
     }
 
     /// Lowers a condition (with `let` and `&&` chains) into jumps to `on_true`/`on_false`.
@@ -1959,12 +2033,27 @@ impl<'e> Lowerer<'e> {
             value: None,
         });
         self.push_scope();
-        let (body, _) = self.new_join(0);
-        let opened = self.lower_condition(&node.cond, body, exit);
-        self.switch_to(body);
-        self.lower_block(&node.body, false);
-        let back = self.jump(head, Vec::new(), Vec::new(), node.while_token.span);
-        self.emit_jump(back);
+        let body_expr = Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: node.body.clone(),
+        });
+        let opened = if self.needs(&body_expr) {
+            let (body, _) = self.new_join(0);
+            let opened = self.lower_condition(&node.cond, body, exit);
+            self.switch_to(body);
+            self.lower_block(&node.body, false);
+            let back = self.jump(head, Vec::new(), Vec::new(), node.while_token.span);
+            self.emit_jump(back);
+            opened
+        } else {
+            let then = InlineThen {
+                body: &body_expr,
+                join: head,
+                param: None,
+            };
+            self.lower_condition_inline(&node.cond, Vec::new(), &then, exit)
+        };
         self.close_regions(opened);
         self.scopes.pop();
         self.loops.pop();
@@ -2310,6 +2399,14 @@ fn is_plain(expr: &Expr) -> bool {
         Expr::Unary(node) => matches!(node.op, syn::UnOp::Deref(_)) && is_plain(&node.expr),
         _ => false,
     }
+}
+
+/// Code guarded by a condition that does not suspend: lowered in place, then a jump to `join`
+/// (carrying its value in `param`).
+struct InlineThen<'a> {
+    body: &'a Expr,
+    join: BlockId,
+    param: Option<LocalId>,
 }
 
 fn contains_let(expr: &Expr) -> bool {

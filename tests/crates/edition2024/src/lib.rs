@@ -42,6 +42,27 @@ fn one_more(prefix: &str) -> String {
     format!("{prefix}{answer}")
 }
 
+/// Let chains whose scrutinees suspend: the last one's temporary lives through the guarded
+/// code, and a chain whose later conditions do not suspend tests them in place.
+#[coroutines::coroutine(yield = u32, resume = u32)]
+pub fn let_chains(x: u32) -> u32 {
+    let mut total = 0;
+    let mut rounds = 0;
+    while let Some(v) = &mut Some(yield_!(x))
+        && rounds < 2
+    {
+        *v *= 2;
+        total += *v;
+        rounds += 1;
+    }
+    if let Some(w) = Some(yield_!(total))
+        && let Some(u) = (w > 1).then_some(w * 10)
+    {
+        total += u;
+    }
+    total
+}
+
 /// A method on a struct, taking `&self`.
 pub struct Greeter {
     /// Who to greet.
@@ -81,6 +102,26 @@ mod tests {
         assert!(block_on(sum_words(&["x"], &mut scale)).is_err());
         let greeter = Greeter { name: "Ada".into() };
         assert_eq!(block_on(greeter.greet('!')), "Hello, Ada!");
+    }
+
+    #[test]
+    fn let_chains_run() {
+        let mut generator = pin!(let_chains(5));
+        // Each yield is resumed with 1 + what it yielded.
+        let mut yielded = Vec::new();
+        let mut argument = 0;
+        let total = loop {
+            match generator.as_mut().resume(argument) {
+                CoroutineState::Yielded(value) => {
+                    yielded.push(value);
+                    argument = value + 1;
+                }
+                CoroutineState::Complete(total) => break total,
+            }
+        };
+        // Two rounds add 2 * 6 each; the third test stops on `rounds`; then 25 gives 250.
+        assert_eq!(yielded, [5, 5, 5, 24]);
+        assert_eq!(total, 24 + 250);
     }
 
     #[test]
