@@ -169,14 +169,17 @@ pub struct Layout {
     /// Reverse post-order of the reachable blocks: the order arms are emitted in, so that each
     /// variant is built before an arm binds its fields (type inference reads in order).
     pub order: Vec<BlockId>,
+    /// The blocks control can reach from the start: only their code is emitted.
+    pub reachable: Vec<bool>,
 }
 
 impl Cfg {
-    /// Whether a user local is killed somewhere (see [`Block::kills`]), so declared again there:
-    /// its bindings are then tied to one type (see `__private::TypeTie`), and its first one may
-    /// never be mutated.
-    pub fn redeclared(&self, local: LocalId) -> bool {
-        !self.locals[local].hidden && self.blocks.iter().any(|block| block.kills.contains(&local))
+    /// Whether a user local is killed (see [`Block::kills`]), so declared again, in one of the
+    /// `blocks` (all of them, or the reachable ones): its bindings are then tied to one type
+    /// (see `__private::TypeTie`), and its first one may never be mutated.
+    pub fn redeclared(&self, local: LocalId, mut blocks: impl FnMut(BlockId) -> bool) -> bool {
+        let killed_in = |(id, block): (BlockId, &Block)| blocks(id) && block.kills.contains(&local);
+        !self.locals[local].hidden && self.blocks.iter().enumerate().any(killed_in)
     }
 
     pub fn new_local(&mut self, name: Ident, mutable: bool, hidden: bool) -> LocalId {
@@ -475,6 +478,7 @@ impl Cfg {
             dropped_on_entry,
             saved,
             order,
+            reachable,
         })
     }
 

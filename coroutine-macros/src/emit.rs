@@ -391,21 +391,27 @@ impl Emitter<'_> {
     /// tied to their witnesses (see `__private::TypeTie`), in the code of `block` (where a local
     /// bound on entry may go by a hidden name).
     fn type_ties(&self, locals: std::ops::Range<LocalId>, block: usize) -> TokenStream {
-        let ties = locals
-            .filter(|&local| self.cfg.redeclared(local))
-            .map(|local| {
-                let tie = type_tie(local);
-                let name = self.cfg.binding_name_at(block, local);
-                quote!(#tie.tie(&#name);)
-            });
+        let ties = locals.filter(|&local| self.type_tied(local)).map(|local| {
+            let tie = type_tie(local);
+            let name = self.cfg.binding_name_at(block, local);
+            quote!(#tie.tie(&#name);)
+        });
         quote!(#(#ties)*)
+    }
+
+    /// Whether a local's bindings are tied to one type: it is declared again in code that is
+    /// emitted. (A kill in unreachable code, which is not emitted, needs no tie, and its
+    /// witness, used nowhere else, could not be typed.)
+    fn type_tied(&self, local: LocalId) -> bool {
+        self.cfg
+            .redeclared(local, |block| self.layout.reachable[block])
     }
 
     /// The witnesses of [`Self::type_ties`], declared once per resume before the states.
     pub fn type_tie_witnesses(&self) -> TokenStream {
         let krate = self.krate;
         let witnesses = (0..self.cfg.locals.len())
-            .filter(|&local| self.cfg.redeclared(local))
+            .filter(|&local| self.type_tied(local))
             .map(|local| {
                 let tie = type_tie(local);
                 quote!(let #tie = #krate::__private::TypeTie::new();)
@@ -623,7 +629,9 @@ impl Emitter<'_> {
         let stored = |local: LocalId| self.layout.saved.iter().any(|saved| saved.contains(&local));
         let mut lints = Vec::new();
         if locals.clone().any(|local| {
-            self.cfg.locals[local].mutable && (stored(local) || self.cfg.redeclared(local))
+            // A kill in unreachable code counts: rustc still checks that code's assignments.
+            self.cfg.locals[local].mutable
+                && (stored(local) || self.cfg.redeclared(local, |_| true))
         }) {
             lints.push(quote!(unused_mut));
         }

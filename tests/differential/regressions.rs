@@ -311,6 +311,49 @@ mod tie_of_a_renamed_binding {
     }
 }
 
+// BUG 8 (found by `difftest run --count 1500 --both --seed 778996696`, program 533, shrunk by
+// the tool): a local declared and assigned again after a suspension, all in code that a
+// `break` makes unreachable, did not compile (E0282 "type annotations needed", at the
+// attribute): unreachable code is not emitted, but the witness that ties the local's bindings
+// to one type still was, and nothing typed it.
+
+mod tie_of_a_local_in_unreachable_code {
+    pub mod g {
+        use crate::support::*;
+        gen_twins! { $ #[coroutines::coroutine(yield = i64, resume = i64)]
+            fn prog(a: i64, u: u32) -> i64 {
+                for x3 in 2i64..6 {
+                    break;
+                    let mut x4 = 0i64;
+                    x4 = (yield_!(x3), -417i64).1;
+                }
+                a
+            }
+        }
+        #[test]
+        fn generator() {
+            check_gen(528, || prog(6i64, 4u32), || plain::prog(6i64, 4u32));
+        }
+    }
+    pub mod a {
+        use crate::support::*;
+        async_twins! { $ #[coroutines::coroutine]
+            fn prog(a: i64, u: u32) -> i64 {
+                for x3 in 2i64..6 {
+                    break;
+                    let mut x4 = 0i64;
+                    x4 = (yield_from!(leaf(x3)), -417i64).1;
+                }
+                a
+            }
+        }
+        #[test]
+        fn async_() {
+            check_async(528, || prog(6i64, 4u32), || plain::prog(6i64, 4u32));
+        }
+    }
+}
+
 // BUG 2 (compile time, not behaviour): the time rustc takes to compile one lowered coroutine
 // grows much faster than its size: a straight-line generator with N suspension points and L
 // locals updated around them (`x = x.wrapping_add(yield_!(x));`) took, on the 2-core CI
