@@ -766,6 +766,28 @@ impl<'e> Lowerer<'e> {
         Some(error)
     }
 
+    /// An awaitee that borrows a local of the coroutine (`yield_from!(&mut fut)`): it is kept in
+    /// the state while it runs, beside the local it borrows, and the state moves between
+    /// suspensions. A borrow of a whole local is always one (`&mut fut`); one of a field or an
+    /// element only if the local certainly owns its value (through a reference parameter,
+    /// `&mut s.fut` borrows what it points to).
+    fn awaitee_borrow_error(&self, operand: &Expr) -> Option<syn::Error> {
+        let whole = matches!(
+            scan::without_parens(operand),
+            Expr::Reference(reference) if matches!(scan::without_parens(&reference.expr), Expr::Path(_))
+        );
+        let borrowed = self.borrowed_root(operand)?;
+        let data = &self.cfg.locals[borrowed];
+        if !whole && !data.owned {
+            return None;
+        }
+        let name = crate::cfg::display_name(&data.name);
+        Some(syn::Error::new_spanned(
+            operand,
+            format!("`yield_from!` keeps what it waits for in the coroutine's state, and this borrows `{name}`, a local kept in the same state: a suspended coroutine cannot hold a reference into its own locals. Wait for it by value, without the borrow"),
+        ))
+    }
+
     /// A returned value that borrows from a value the body owns (`&x`, `s.as_str()`) cannot
     /// outlive the coroutine's state; rustc would report it in terms of the generated code.
     fn returned_borrow_error(&self, value: &Expr) -> Option<syn::Error> {
@@ -1482,6 +1504,11 @@ impl<'e> Lowerer<'e> {
         } else {
             match mac.parse_body::<Expr>() {
                 Ok(operand) => {
+                    if kind == Suspension::YieldFrom {
+                        if let Some(error) = self.awaitee_borrow_error(&operand) {
+                            self.errors.push(error);
+                        }
+                    }
                     if kind == Suspension::YieldFrom && self.calls_itself(&operand) {
                         let name = &self.flavour.function;
                         self.errors.push(syn::Error::new_spanned(
