@@ -228,6 +228,24 @@ mod branches {
             acc
         }
 
+        // A `let … else` whose binding borrows a local, and whose `else` leaves the loop
+        // around it, which suspends.
+        fn let_else_borrowing_in_a_loop(keys: i32) -> i32 {
+            let mut counts = std::collections::BTreeMap::new();
+            counts.insert(2, 10);
+            let mut total = 0;
+            for key in 0..keys {
+                yield_from!(pend(()));
+                let Some(count) = counts.get_mut(&key) else {
+                    total += 1000;
+                    continue;
+                };
+                *count += 1;
+                total += *count;
+            }
+            total + counts.values().sum::<i32>()
+        }
+
         fn matches(n: i32) -> i32 {
             let mut acc = 0;
             match yield_from!(pend(n)) {
@@ -302,6 +320,15 @@ mod branches {
         assert_eq!((log, r, polls), (vec!["acc > 1".to_string()], 2, 5));
         let (log, r, polls) = check_async(ifs(0, 0), native::ifs(0, 0));
         assert_eq!((log, r, polls), (vec!["acc > 1".to_string()], 1000, 5));
+    }
+
+    #[test]
+    fn let_else_borrowing_a_local_with_an_else_that_continues() {
+        let (_, r, _) = check_async(
+            let_else_borrowing_in_a_loop(4),
+            native::let_else_borrowing_in_a_loop(4),
+        );
+        assert_eq!(r, 3000 + 11 + 11);
     }
 
     #[test]

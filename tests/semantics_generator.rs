@@ -116,6 +116,25 @@ mod bindings {
             *a + yield_!(*b) * 1000
         }
 
+        // The `else` leaves a loop that suspends; the binding borrows a local and is used
+        // after the `let` (before the next suspension).
+        fn let_else_borrowing_in_a_loop(keys: i32) -> i32 {
+            let mut counts = std::collections::BTreeMap::new();
+            counts.insert(2, 10);
+            counts.insert(4, 20);
+            let mut total = 0;
+            for _ in 0..keys {
+                let key = yield_!(total);
+                let Some(count) = counts.get_mut(&(key / 100 % 5)) else {
+                    total += 1000;
+                    continue;
+                };
+                *count += 1;
+                total += *count;
+            }
+            total + counts.values().sum::<i32>()
+        }
+
         fn let_else_suspending_else(o: Option<i32>) -> i32 {
             let Some(v) = o else {
                 yield_!(-1);
@@ -236,6 +255,27 @@ mod bindings {
         );
         assert_eq!(log, ["yield 5"]);
         assert_eq!(r, 4 + 100 * 1000);
+    }
+
+    #[test]
+    fn let_else_borrowing_a_local_with_an_else_that_continues() {
+        let (log, r) = check_gen(
+            let_else_borrowing_in_a_loop(5),
+            |y| plain::let_else_borrowing_in_a_loop(y, 5),
+            hundreds,
+        );
+        // Keys 1, 2, 3, 4, 5 (the k-th yield gets 100 * k): 2 and 4 count, 1, 3 and 0 do not.
+        assert_eq!(
+            log,
+            [
+                "yield 0",
+                "yield 1000",
+                "yield 1011",
+                "yield 2011",
+                "yield 2032"
+            ]
+        );
+        assert_eq!(r, 3032 + 11 + 21);
     }
 
     #[test]

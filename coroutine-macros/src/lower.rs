@@ -920,27 +920,29 @@ impl<'e> Lowerer<'e> {
                 self.declare_let_pattern(local, pat, borrow_like);
             }
             Some((else_token, diverge)) => {
-                // `let PAT = v else { .. }` with a suspension in the `else` block: match, carrying
-                // the bindings to the continuation under hidden names.
-                let scrutinee = match ty {
-                    Some(ty) => quote!({ let __scrutinee: #ty = #value; __scrutinee }),
-                    None => value,
-                };
-                let (join, _) = self.new_join(0);
-                let (renamed, args) = self.bind_pattern_to(join, pat);
+                // `let PAT = v else { .. }` whose `else` block suspends or leaves a lowered loop:
+                // it stays a `let … else`, binding in place (so a binding may borrow the value,
+                // `let Some(v) = map.get_mut(&k) else { continue }`), and its `else` jumps to
+                // that block, lowered on its own. Before the jump, rustc drops the scrutinee's
+                // temporaries, as in Rust.
                 let (else_block, _) = self.new_join(0);
-                // The scrutinee's temporaries are dropped before either goes on.
-                let opened = self.open_region(&init.expr, &scrutinee);
-                let jump_on = self.jump(join, args, Vec::new(), pat.span());
                 let jump_else = self.jump(else_block, Vec::new(), Vec::new(), else_token.span);
-                self.close_regions(opened);
-                self.emit(quote!(match #scrutinee { #renamed => #jump_on, _ => #jump_else }));
+                let allow = allow_mut_placeholder(self.cfg.locals.len(), scan::bindings(pat).len());
+                let code = self.wrap_unsafe(
+                    quote!(#(#attrs)* let #pat #annotation = #value else { #jump_else };),
+                );
+                self.record_uses(&value);
+                self.record_uses(&annotation.to_token_stream());
+                self.cfg.blocks[self.cur].forward = None;
+                self.cfg.blocks[self.cur].code.extend(quote!(#allow #code));
+                let resume = self.cur;
                 self.switch_to(else_block);
                 self.push_scope();
                 self.lower_expr_discard(diverge);
                 self.pop_scope(None);
                 self.check_diverged(else_token.span);
-                self.switch_to(join);
+                self.cur = resume;
+                self.declare_let_pattern(local, pat, borrow_like);
             }
         }
     }
