@@ -35,6 +35,9 @@ pub struct Local {
     pub reborrow: Option<Reborrow>,
     /// A local whose value is (syntactically) a borrow of part of this other local.
     pub borrows_from: Option<LocalId>,
+    /// A closure that is not `move`, and `borrows_from` a local it captures: it borrows that
+    /// local whether or not the local owns its value.
+    pub closure: bool,
     /// For a hidden local that holds a borrow (a loop's iterator): the user's expression that
     /// makes it, where errors about the borrow point.
     pub borrowed_by: Option<TokenStream>,
@@ -191,6 +194,7 @@ impl Cfg {
             borrow_like: false,
             reborrow: None,
             borrows_from: None,
+            closure: false,
             borrowed_by: None,
             owned: false,
             drop_free: false,
@@ -557,10 +561,29 @@ impl Cfg {
                 let Some(owner) = borrower.borrows_from else {
                     continue;
                 };
-                if !self.locals[owner].owned || !reported.insert(local) {
+                if !(self.locals[owner].owned || borrower.closure) || !reported.insert(local) {
                     continue;
                 }
                 let owner_name = display_name(&self.locals[owner].name);
+                if borrower.closure {
+                    let message = format!(
+                        "`{}` is a closure that borrows `{owner_name}`, a local of this coroutine, and is still in use after a suspension point; a suspended coroutine cannot hold a reference into its own locals: make it a `move` closure (cloning first what it must share)",
+                        display_name(&borrower.name)
+                    );
+                    let mut error = match &borrower.borrowed_by {
+                        Some(expr) => syn::Error::new_spanned(expr, message),
+                        None => syn::Error::new(borrower.name.span(), message),
+                    };
+                    error.combine(syn::Error::new(
+                        span,
+                        "the closure is kept across this suspension point",
+                    ));
+                    match &mut errors {
+                        Some(all) => all.combine(error),
+                        None => errors = Some(error),
+                    }
+                    continue;
+                }
                 let what = if borrower.hidden {
                     format!("this loop iterates over a borrow of `{owner_name}`")
                 } else {

@@ -666,7 +666,12 @@ impl<'e> Lowerer<'e> {
             let referent = self.whole_local_borrow(local);
             let first = self.cfg.locals.len();
             let uninit = local.init.is_none().then_some(self.cur);
+            let captured = local.init.as_ref().and_then(|init| match &*init.expr {
+                Expr::Closure(closure) if closure.capture.is_none() => self.captured_local(closure),
+                _ => None,
+            });
             let (borrows_from, owned) = match &local.init {
+                _ if captured.is_some() => (captured, false),
                 Some(init) if init.diverge.is_none() => {
                     // `let (ref a, _) = pair;` borrows from `pair`.
                     let ref_root = scan::place_root(&init.expr)
@@ -684,6 +689,10 @@ impl<'e> Lowerer<'e> {
                 data.reborrow = referent;
                 if referent.is_none() {
                     data.borrows_from = borrows_from;
+                }
+                if captured.is_some() {
+                    data.closure = true;
+                    data.borrowed_by = local.init.as_ref().map(|init| init.expr.to_token_stream());
                 }
                 data.owned = owned && matches!(pat, Pat::Ident(_));
                 data.declared_uninit = uninit;
@@ -764,6 +773,21 @@ impl<'e> Lowerer<'e> {
             "the suspension point: evaluate it first, into a `let` before this statement, and use the value here",
         ));
         Some(error)
+    }
+
+    /// The first local of the coroutine that a closure's body names (other than its own
+    /// parameters): a closure that is not `move` captures it by reference.
+    fn captured_local(&self, closure: &syn::ExprClosure) -> Option<LocalId> {
+        let params: Vec<String> = (closure.inputs.iter())
+            .flat_map(scan::bindings)
+            .map(|binding| binding.ident.to_string())
+            .collect();
+        let mut names = Vec::new();
+        scan::mentions(&closure.body.to_token_stream(), &mut names);
+        names
+            .into_iter()
+            .filter(|(name, _)| !params.contains(name))
+            .find_map(|(name, _)| self.resolve(&name))
     }
 
     /// An awaitee that borrows a local of the coroutine (`yield_from!(&mut fut)`): it is kept in
