@@ -790,6 +790,25 @@ impl<'e> Lowerer<'e> {
             .find_map(|(name, _)| self.resolve(&name))
     }
 
+    /// A pattern whose bindings borrow a temporary of the scrutinee (`Some(v)` against
+    /// `&mut Some(x)`), for a branch lowered as a state of its own (it suspends, or leaves a
+    /// loop that does): the coroutine ends the `match` when it jumps there, so the temporary is
+    /// gone before the branch runs. rustc would report E0716 at the attribute.
+    fn temporary_borrow_error(&self, scrutinee: &Expr, pat: &Pat) -> Option<syn::Error> {
+        let Expr::Reference(reference) = scan::without_parens(scrutinee) else {
+            return None;
+        };
+        let borrows_place = scan::operand_root(&reference.expr).is_some();
+        let by_reference = matches!(pat, Pat::Reference(_));
+        if borrows_place || by_reference || scan::bindings(pat).is_empty() {
+            return None;
+        }
+        Some(syn::Error::new_spanned(
+            scrutinee,
+            "this pattern's bindings borrow a temporary of the scrutinee, and the branch they are used in suspends or leaves a loop: the coroutine drops the temporary before that branch runs. Match on the value, not a borrow of it, and bind by value",
+        ))
+    }
+
     /// An awaitee that borrows a local of the coroutine (`yield_from!(&mut fut)`): it is kept in
     /// the state while it runs, beside the local it borrows, and the state moves between
     /// suspensions. A borrow of a whole local is always one (`&mut fut`); one of a field or an
@@ -1930,6 +1949,9 @@ impl<'e> Lowerer<'e> {
     fn lower_condition(&mut self, cond: &Expr, on_true: BlockId, on_false: BlockId) -> usize {
         match cond {
             Expr::Let(node) => {
+                if let Some(error) = self.temporary_borrow_error(&node.expr, &node.pat) {
+                    self.errors.push(error);
+                }
                 let scrutinee = self.lower_expr(&node.expr);
                 let (renamed, args) = self.bind_pattern_to(on_true, &node.pat);
                 if scan::looks_like_borrow(&node.expr) {
@@ -1998,6 +2020,9 @@ impl<'e> Lowerer<'e> {
                 self.record_uses(&arm_code);
                 arms.push(arm_code);
                 continue;
+            }
+            if let Some(error) = self.temporary_borrow_error(&node.expr, &arm.pat) {
+                self.errors.push(error);
             }
             let (target, _) = self.new_join(0);
             let (pat, args, bound) = if arm.guard.is_some() {
