@@ -946,48 +946,39 @@ impl<'e> Lowerer<'e> {
             scan::looks_like_borrow(&init.expr) || matches!(ty, Some(syn::Type::Reference(_)));
         let attrs = &local.attrs;
         let annotation = ty.map(|ty| quote!(: #ty));
-        match &init.diverge {
-            None => {
-                let allow = allow_mut_placeholder(self.cfg.locals.len(), scan::bindings(pat).len());
-                self.record_uses(&value);
-                self.record_uses(&annotation.to_token_stream());
-                let code = self.wrap_unsafe(quote!(#(#attrs)* let #pat #annotation = #value;));
-                self.cfg.blocks[self.cur].forward = None;
-                self.cfg.blocks[self.cur].code.extend(quote!(#allow #code));
-                self.declare_let_pattern(local, pat, borrow_like);
-            }
-            Some((_, diverge)) if !self.needs(diverge) => {
+        let else_block = match &init.diverge {
+            None => None,
+            Some((else_token, diverge)) if !self.needs(diverge) => {
                 let diverge = self.verbatim_expr(diverge);
-                let code = quote!(#(#attrs)* let #pat #annotation = #value else #diverge;);
-                self.emit(code);
-                self.declare_let_pattern(local, pat, borrow_like);
+                Some(quote!(#else_token #diverge))
             }
             Some((else_token, diverge)) => {
-                // `let PAT = v else { .. }` whose `else` block suspends or leaves a lowered loop:
-                // it stays a `let … else`, binding in place (so a binding may borrow the value,
-                // `let Some(v) = map.get_mut(&k) else { continue }`), and its `else` jumps to
-                // that block, lowered on its own. Before the jump, rustc drops the scrutinee's
-                // temporaries, as in Rust.
-                let (else_block, _) = self.new_join(0);
-                let jump_else = self.jump(else_block, Vec::new(), Vec::new(), else_token.span);
-                let allow = allow_mut_placeholder(self.cfg.locals.len(), scan::bindings(pat).len());
-                let code = self.wrap_unsafe(
-                    quote!(#(#attrs)* let #pat #annotation = #value else { #jump_else };),
-                );
-                self.record_uses(&value);
-                self.record_uses(&annotation.to_token_stream());
-                self.cfg.blocks[self.cur].forward = None;
-                self.cfg.blocks[self.cur].code.extend(quote!(#allow #code));
+                // An `else` block that suspends or leaves a lowered loop: the `let … else` stays,
+                // binding in place (so a binding may borrow the value, `let Some(v) =
+                // map.get_mut(&k) else { continue }`), and its `else` jumps to that block,
+                // lowered on its own. Before the jump, rustc drops the scrutinee's temporaries,
+                // as in Rust.
+                let (lowered, _) = self.new_join(0);
+                let jump = self.jump(lowered, Vec::new(), Vec::new(), else_token.span);
                 let resume = self.cur;
-                self.switch_to(else_block);
+                self.switch_to(lowered);
                 self.push_scope();
                 self.lower_expr_discard(diverge);
                 self.pop_scope(None);
                 self.check_diverged(else_token.span);
                 self.cur = resume;
-                self.declare_let_pattern(local, pat, borrow_like);
+                Some(quote!(#else_token { #jump }))
             }
-        }
+        };
+        let allow = allow_mut_placeholder(self.cfg.locals.len(), scan::bindings(pat).len());
+        // Not `emit`: the pattern's names are not uses of the locals they shadow.
+        self.record_uses(&value);
+        self.record_uses(&annotation.to_token_stream());
+        self.record_uses(&else_block.to_token_stream());
+        let code = self.wrap_unsafe(quote!(#(#attrs)* let #pat #annotation = #value #else_block;));
+        self.cfg.blocks[self.cur].forward = None;
+        self.cfg.blocks[self.cur].code.extend(quote!(#allow #code));
+        self.declare_let_pattern(local, pat, borrow_like);
     }
 
     /// Closes a lowered `else` block of `let ... else`. Rust requires it to diverge, but once
