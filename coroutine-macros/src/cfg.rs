@@ -565,44 +565,28 @@ impl Cfg {
                     continue;
                 }
                 let owner_name = display_name(&self.locals[owner].name);
-                if borrower.closure {
-                    let message = format!(
-                        "`{}` is a closure that borrows `{owner_name}`, a local of this coroutine, and is still in use after a suspension point; a suspended coroutine cannot hold a reference into its own locals: make it a `move` closure (cloning first what it must share)",
-                        display_name(&borrower.name)
-                    );
-                    let mut error = match &borrower.borrowed_by {
-                        Some(expr) => syn::Error::new_spanned(expr, message),
-                        None => syn::Error::new(borrower.name.span(), message),
-                    };
-                    error.combine(syn::Error::new(
-                        span,
-                        "the closure is kept across this suspension point",
-                    ));
-                    match &mut errors {
-                        Some(all) => all.combine(error),
-                        None => errors = Some(error),
-                    }
-                    continue;
-                }
-                let what = if borrower.hidden {
-                    format!("this loop iterates over a borrow of `{owner_name}`")
+                let borrower_name = display_name(&borrower.name);
+                let (message, at_suspension) = if borrower.closure {
+                    (
+                        format!("`{borrower_name}` is a closure that borrows `{owner_name}`, a local of this coroutine, and is still in use after a suspension point; a suspended coroutine cannot hold a reference into its own locals: make it a `move` closure (cloning first what it must share)"),
+                        "the closure is kept across this suspension point".to_string(),
+                    )
                 } else {
-                    format!(
-                        "`{}` borrows from `{owner_name}`",
-                        display_name(&borrower.name)
+                    let what = if borrower.hidden {
+                        format!("this loop iterates over a borrow of `{owner_name}`")
+                    } else {
+                        format!("`{borrower_name}` borrows from `{owner_name}`")
+                    };
+                    (
+                        format!("{what}, a local of this coroutine, and the borrow is still in use after a suspension point; a suspended coroutine cannot hold a reference into its own locals (only a whole-local borrow like `let r = &{owner_name};` can be kept)"),
+                        format!("the borrow of `{owner_name}` is held across this suspension point; clone what you need before it, look it up again after it, or iterate by value or by index"),
                     )
                 };
-                let message = format!(
-                    "{what}, a local of this coroutine, and the borrow is still in use after a suspension point; a suspended coroutine cannot hold a reference into its own locals (only a whole-local borrow like `let r = &{owner_name};` can be kept)"
-                );
                 let mut error = match &borrower.borrowed_by {
                     Some(expr) => syn::Error::new_spanned(expr, message),
                     None => syn::Error::new(borrower.name.span(), message),
                 };
-                error.combine(syn::Error::new(
-                    span,
-                    format!("the borrow of `{owner_name}` is held across this suspension point; clone what you need before it, look it up again after it, or iterate by value or by index"),
-                ));
+                error.combine(syn::Error::new(span, at_suspension));
                 match &mut errors {
                     Some(all) => all.combine(error),
                     None => errors = Some(error),

@@ -286,8 +286,14 @@ impl<'e> Lowerer<'e> {
 
     /// Appends code to the current block.
     fn emit(&mut self, code: TokenStream) {
-        self.cfg.blocks[self.cur].forward = None;
         self.record_uses(&code);
+        self.append(code);
+    }
+
+    /// Appends code whose uses the caller has recorded (without the names its patterns bind,
+    /// which are not uses of the locals they shadow).
+    fn append(&mut self, code: TokenStream) {
+        self.cfg.blocks[self.cur].forward = None;
         let code = self.wrap_unsafe(code);
         self.cfg.blocks[self.cur].code.extend(code);
     }
@@ -778,10 +784,7 @@ impl<'e> Lowerer<'e> {
     /// The first local of the coroutine that a closure's body names (other than its own
     /// parameters): a closure that is not `move` captures it by reference.
     fn captured_local(&self, closure: &syn::ExprClosure) -> Option<LocalId> {
-        let params: Vec<String> = (closure.inputs.iter())
-            .flat_map(scan::bindings)
-            .map(|binding| binding.ident.to_string())
-            .collect();
+        let params = scan::binding_names(&closure.inputs);
         let mut names = Vec::new();
         scan::mentions(&closure.body.to_token_stream(), &mut names);
         names
@@ -971,13 +974,13 @@ impl<'e> Lowerer<'e> {
             }
         };
         let allow = allow_mut_placeholder(self.cfg.locals.len(), scan::bindings(pat).len());
+        // Before the statement, outside what `append` may wrap in `unsafe` (it parses statements).
+        self.cfg.blocks[self.cur].code.extend(quote!(#allow));
         // Not `emit`: the pattern's names are not uses of the locals they shadow.
         self.record_uses(&value);
         self.record_uses(&annotation.to_token_stream());
         self.record_uses(&else_block.to_token_stream());
-        let code = self.wrap_unsafe(quote!(#(#attrs)* let #pat #annotation = #value #else_block;));
-        self.cfg.blocks[self.cur].forward = None;
-        self.cfg.blocks[self.cur].code.extend(quote!(#allow #code));
+        self.append(quote!(#(#attrs)* let #pat #annotation = #value #else_block;));
         self.declare_let_pattern(local, pat, borrow_like);
     }
 
@@ -1832,28 +1835,11 @@ impl<'e> Lowerer<'e> {
     fn lower_if(&mut self, node: &syn::ExprIf, want_value: bool) -> TokenStream {
         let (join, params) = self.new_join(usize::from(want_value));
         let param = params.first().copied();
-        let then_expr = Expr::Block(syn::ExprBlock {
-            attrs: Vec::new(),
-            label: None,
-            block: node.then_branch.clone(),
-        });
+        let then_expr = block_expr(&node.then_branch);
         // The condition's bindings are visible in the `then` branch only.
         self.push_scope();
         let (else_block, _) = self.new_join(0);
-        let opened = if self.needs(&then_expr) {
-            let (then_block, _) = self.new_join(0);
-            let opened = self.lower_condition(&node.cond, then_block, else_block);
-            self.switch_to(then_block);
-            self.lower_branch_body(&then_expr, join, param);
-            opened
-        } else {
-            let then = InlineThen {
-                body: &then_expr,
-                join,
-                param,
-            };
-            self.lower_condition_inline(&node.cond, Vec::new(), &then, else_block)
-        };
+        let opened = self.lower_guarded(&node.cond, &then_expr, join, param, else_block);
         self.close_regions(opened);
         self.scopes.pop();
         self.switch_to(else_block);
@@ -1869,16 +1855,39 @@ impl<'e> Lowerer<'e> {
         param.map_or_else(|| quote!(()), |p| self.local_tokens(p))
     }
 
+    /// Lowers `body` guarded by `cond`, then a jump to `join` carrying the body's value in
+    /// `param`; `on_false` is where a failed condition goes. Gives how many scrutinee regions
+    /// were opened.
+    fn lower_guarded(
+        &mut self,
+        cond: &Expr,
+        body: &Expr,
+        join: BlockId,
+        param: Option<LocalId>,
+        on_false: BlockId,
+    ) -> usize {
+        if self.needs(body) {
+            let (on_true, _) = self.new_join(0);
+            let opened = self.lower_condition(cond, on_true, on_false);
+            self.switch_to(on_true);
+            self.lower_branch_body(body, join, param);
+            opened
+        } else {
+            let then = InlineThen { body, join, param };
+            self.lower_condition_inline(cond, Vec::new(), &then, on_false)
+        }
+    }
+
     /// Lowers a condition whose guarded code does not suspend: the conditions up to the last
     /// one that suspends become jumps, as in [`Self::lower_condition`]; the last one is tested
     /// in place, with the conditions after it and the guarded code inside its `match` (or
     /// `if`), so that its scrutinee's temporaries live through them as in Rust
     /// (`if let Some(v) = &mut Some(yield_!(x)) { *v += 1 }`). `rest` holds the conditions
     /// after `cond`, in order. Gives how many scrutinee regions were opened.
-    fn lower_condition_inline(
+    fn lower_condition_inline<'c>(
         &mut self,
-        cond: &Expr,
-        mut rest: Vec<Expr>,
+        cond: &'c Expr,
+        mut rest: Vec<&'c Expr>,
         then: &InlineThen,
         on_false: BlockId,
     ) -> usize {
@@ -1890,7 +1899,7 @@ impl<'e> Lowerer<'e> {
                     self.switch_to(middle);
                     opened + self.lower_condition_inline(&node.right, rest, then, on_false)
                 } else {
-                    rest.insert(0, (*node.right).clone());
+                    rest.insert(0, &node.right);
                     self.lower_condition_inline(&node.left, rest, then, on_false)
                 }
             }
@@ -1901,15 +1910,13 @@ impl<'e> Lowerer<'e> {
                 };
                 self.record_uses(&tested);
                 // The code in place sees the bindings of the patterns, not the locals they shadow.
-                self.arm_bindings = pat
-                    .into_iter()
-                    .chain(rest.iter().filter_map(|part| match part {
-                        Expr::Let(node) => Some(&*node.pat),
-                        _ => None,
-                    }))
-                    .flat_map(scan::bindings)
-                    .map(|binding| binding.ident.to_string())
-                    .collect();
+                self.arm_bindings =
+                    scan::binding_names(pat.into_iter().chain(rest.iter().filter_map(|part| {
+                        match part {
+                            Expr::Let(node) => Some(&*node.pat),
+                            _ => None,
+                        }
+                    })));
                 let body = self.inline_branch(then.body, then.join, then.param);
                 let inner = if rest.is_empty() {
                     body
@@ -1921,13 +1928,10 @@ impl<'e> Lowerer<'e> {
                 self.record_uses(&inner);
                 self.arm_bindings.clear();
                 let to_false = self.jump(on_false, Vec::new(), Vec::new(), cond.span());
-                let code = match pat {
+                self.append(match pat {
                     Some(pat) => quote!(match #tested { #pat => #inner, _ => #to_false }),
                     None => quote!(if #tested #inner else { #to_false }),
-                };
-                let code = self.wrap_unsafe(code);
-                self.cfg.blocks[self.cur].forward = None;
-                self.cfg.blocks[self.cur].code.extend(code);
+                });
                 0
             }
         }
@@ -1987,10 +1991,7 @@ impl<'e> Lowerer<'e> {
         self.record_uses(&scrutinee);
         let opened = self.open_region(&node.expr, &scrutinee);
         for arm in &node.arms {
-            self.arm_bindings = scan::bindings(&arm.pat)
-                .iter()
-                .map(|binding| binding.ident.to_string())
-                .collect();
+            self.arm_bindings = scan::binding_names([&arm.pat]);
             if let Some((_, guard)) = &arm.guard {
                 if self.needs(guard) {
                     self.errors.push(syn::Error::new(
@@ -2047,9 +2048,7 @@ impl<'e> Lowerer<'e> {
         }
         self.arm_bindings.clear();
         // Uses were recorded arm by arm, without the arms' own bindings.
-        let code = self.wrap_unsafe(quote!(match #scrutinee { #(#arms)* }));
-        self.cfg.blocks[self.cur].forward = None;
-        self.cfg.blocks[self.cur].code.extend(code);
+        self.append(quote!(match #scrutinee { #(#arms)* }));
         for (target, body) in lowered_arms {
             self.push_scope();
             self.switch_to(target);
@@ -2102,27 +2101,8 @@ impl<'e> Lowerer<'e> {
             value: None,
         });
         self.push_scope();
-        let body_expr = Expr::Block(syn::ExprBlock {
-            attrs: Vec::new(),
-            label: None,
-            block: node.body.clone(),
-        });
-        let opened = if self.needs(&body_expr) {
-            let (body, _) = self.new_join(0);
-            let opened = self.lower_condition(&node.cond, body, exit);
-            self.switch_to(body);
-            self.lower_block(&node.body, false);
-            let back = self.jump(head, Vec::new(), Vec::new(), node.while_token.span);
-            self.emit_jump(back);
-            opened
-        } else {
-            let then = InlineThen {
-                body: &body_expr,
-                join: head,
-                param: None,
-            };
-            self.lower_condition_inline(&node.cond, Vec::new(), &then, exit)
-        };
+        let body = block_expr(&node.body);
+        let opened = self.lower_guarded(&node.cond, &body, head, None, exit);
         self.close_regions(opened);
         self.scopes.pop();
         self.loops.pop();
@@ -2468,6 +2448,15 @@ fn is_plain(expr: &Expr) -> bool {
         Expr::Unary(node) => matches!(node.op, syn::UnOp::Deref(_)) && is_plain(&node.expr),
         _ => false,
     }
+}
+
+/// `{ block }` as an expression.
+fn block_expr(block: &syn::Block) -> Expr {
+    Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: None,
+        block: block.clone(),
+    })
 }
 
 /// Code guarded by a condition that does not suspend: lowered in place, then a jump to `join`

@@ -935,6 +935,14 @@ pub struct Binding {
     pub by_ref: bool,
 }
 
+/// The names the patterns bind, in source order (see [`bindings`]).
+pub fn binding_names<'p>(pats: impl IntoIterator<Item = &'p Pat>) -> Vec<String> {
+    (pats.into_iter())
+        .flat_map(bindings)
+        .map(|binding| binding.ident.to_string())
+        .collect()
+}
+
 /// The bindings of a pattern, in source order. A lone identifier that starts with an uppercase
 /// letter is taken for a constant or unit variant (`None`, `MAX`), as rustc's naming lints
 /// assume.
@@ -1066,7 +1074,7 @@ mod tests {
     #[test]
     fn uppercase_lone_identifiers_are_not_bindings() {
         let pat: Pat = syn::parse_quote!((Some(x), None, MAX, mut y, ref z));
-        let names: Vec<String> = bindings(&pat).iter().map(|b| b.ident.to_string()).collect();
+        let names = binding_names([&pat]);
         assert_eq!(names, ["x", "y", "z"]);
     }
 }
