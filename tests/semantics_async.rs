@@ -228,6 +228,24 @@ mod branches {
             acc
         }
 
+        // Branches that run in place (they do not suspend) whose patterns bind the name of a
+        // local the code after them still needs: that local is the outer one there.
+        fn bindings_hiding_locals(n: i32) -> i32 {
+            let sum = n;
+            let mut out = 0;
+            match (yield_from!(pend(sum + 100)), sum * 10) {
+                (r, sum) if r > 150 => out += r + sum,
+                (_, sum) => out -= sum,
+            }
+            if let (Some(sum), _) = (Some(yield_from!(pend(out)) + 1), sum) {
+                out += sum;
+            }
+            let total = match yield_from!(pend(sum)) {
+                sum => sum + 1,
+            };
+            sum + out + total
+        }
+
         // A `let … else` whose binding borrows a local, and whose `else` leaves the loop
         // around it, which suspends.
         fn let_else_borrowing_in_a_loop(keys: i32) -> i32 {
@@ -329,6 +347,13 @@ mod branches {
             native::let_else_borrowing_in_a_loop(4),
         );
         assert_eq!(r, 3000 + 11 + 11);
+    }
+
+    #[test]
+    fn bindings_in_branches_run_in_place_do_not_hide_the_locals_after_them() {
+        let (_, r, _) = check_async(bindings_hiding_locals(7), native::bindings_hiding_locals(7));
+        // out = -70 (107 is not over 150), then -70 + (-69) = -139; total = 8.
+        assert_eq!(r, 7 - 139 + 8);
     }
 
     #[test]

@@ -446,6 +446,24 @@ mod branches {
             acc
         }
 
+        // Branches that run in place (they do not suspend) whose patterns bind the name of a
+        // local the code after them still needs: that local is the outer one there.
+        fn bindings_hiding_locals(n: i32) -> i32 {
+            let sum = n;
+            let mut out = 0;
+            match (yield_!(sum), sum * 10) {
+                (r, sum) if r > 150 => out += r + sum,
+                (_, sum) => out -= sum,
+            }
+            if let (Some(sum), _) = (Some(yield_!(out) + 1), sum) {
+                out += sum;
+            }
+            let total = match yield_!(sum) {
+                sum => sum + 1,
+            };
+            sum + out + total
+        }
+
         fn matches(n: i32) -> i32 {
             let mut acc = 0;
             match yield_!(n) {
@@ -548,6 +566,18 @@ mod branches {
         );
         let (log, r) = check_gen(if_lets(None), |y| plain::if_lets(y, None), hundreds);
         assert_eq!((log, r), (vec!["yield -1".to_string()], 0));
+    }
+
+    #[test]
+    fn bindings_in_branches_run_in_place_do_not_hide_the_locals_after_them() {
+        let (log, r) = check_gen(
+            bindings_hiding_locals(7),
+            |y| plain::bindings_hiding_locals(y, 7),
+            hundreds,
+        );
+        // out = -70 (100 is not over 150), then -70 + 201 = 131; total = 301.
+        assert_eq!(log, ["yield 7", "yield -70", "yield 7"]);
+        assert_eq!(r, 7 + 131 + 301);
     }
 
     #[test]

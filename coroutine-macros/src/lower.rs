@@ -1809,27 +1809,36 @@ impl<'e> Lowerer<'e> {
         self.emit_jump(jump);
     }
 
-    /// An inline branch (no suspension): verbatim code, then the jump to `join`.
-    fn inline_branch(&mut self, body: &Expr, join: BlockId, param: Option<LocalId>) -> TokenStream {
+    /// An inline branch (no suspension): its verbatim code, as the arm of a construct whose
+    /// value [`Self::append_then_join`] carries to the join (discarded when there is no `param`).
+    /// The guarded code of an `if` is a block already, as `if` needs.
+    fn inline_branch(&mut self, body: &Expr, param: Option<LocalId>) -> TokenStream {
         let value = self.verbatim_expr(body);
         match param {
-            Some(param) => {
-                let name = Ident::new("__branch_value", internal());
-                let jump = self.jump(
-                    join,
-                    vec![(param, name.to_token_stream())],
-                    Vec::new(),
-                    body.span(),
-                );
-                let jump = allow_unreachable(jump);
-                quote!({ let #name = #value; #jump })
-            }
-            None => {
-                let jump = self.jump(join, Vec::new(), Vec::new(), body.span());
-                let jump = allow_unreachable(jump);
-                quote!({ #value; #jump })
-            }
+            Some(_) => value,
+            None => quote!({ #value; }),
         }
+    }
+
+    /// Appends `construct` (a `match` or `if` whose inline branches give its value and whose
+    /// other branches jump away), then the jump to `join` carrying that value in `param`. The
+    /// jump comes after the construct, not inside its branches: there a pattern's binding may
+    /// hide a local the jump carries (`Some(sum) => ..` beside a local `sum`).
+    fn append_then_join(
+        &mut self,
+        construct: TokenStream,
+        join: BlockId,
+        param: Option<LocalId>,
+        span: Span,
+    ) {
+        let value = Ident::new("__branch_value", internal());
+        let args = param.map(|param| vec![(param, value.to_token_stream())]);
+        let jump = self.jump(join, args.unwrap_or_default(), Vec::new(), span);
+        self.append(match param {
+            Some(_) => quote!(#[allow(unreachable_code)] let #value = #construct;),
+            None => quote!(#construct;),
+        });
+        self.emit_jump(jump);
     }
 
     fn lower_if(&mut self, node: &syn::ExprIf, want_value: bool) -> TokenStream {
@@ -1917,7 +1926,7 @@ impl<'e> Lowerer<'e> {
                             _ => None,
                         }
                     })));
-                let body = self.inline_branch(then.body, then.join, then.param);
+                let body = self.inline_branch(then.body, then.param);
                 let inner = if rest.is_empty() {
                     body
                 } else {
@@ -1928,10 +1937,11 @@ impl<'e> Lowerer<'e> {
                 self.record_uses(&inner);
                 self.arm_bindings.clear();
                 let to_false = self.jump(on_false, Vec::new(), Vec::new(), cond.span());
-                self.append(match pat {
+                let construct = match pat {
                     Some(pat) => quote!(match #tested { #pat => #inner, _ => #to_false }),
                     None => quote!(if #tested #inner else { #to_false }),
-                });
+                };
+                self.append_then_join(construct, then.join, then.param, then.body.span());
                 0
             }
         }
@@ -1988,6 +1998,7 @@ impl<'e> Lowerer<'e> {
         let param = params.first().copied();
         let mut arms = Vec::new();
         let mut lowered_arms = Vec::new();
+        let mut inline_arms = false;
         self.record_uses(&scrutinee);
         let opened = self.open_region(&node.expr, &scrutinee);
         for arm in &node.arms {
@@ -2007,10 +2018,11 @@ impl<'e> Lowerer<'e> {
                     quote!(#if_token #guard)
                 });
                 let pat = &arm.pat;
-                let body = self.inline_branch(&arm.body, join, param);
+                let body = self.inline_branch(&arm.body, param);
                 let arm_code = quote!(#(#attrs)* #pat #guard => #body,);
                 self.record_uses(&arm_code);
                 arms.push(arm_code);
+                inline_arms = true;
                 continue;
             }
             if let Some(error) = self.temporary_borrow_error(&node.expr, &arm.pat) {
@@ -2048,7 +2060,16 @@ impl<'e> Lowerer<'e> {
         }
         self.arm_bindings.clear();
         // Uses were recorded arm by arm, without the arms' own bindings.
-        self.append(quote!(match #scrutinee { #(#arms)* }));
+        let matched = quote!(match #scrutinee { #(#arms)* });
+        if inline_arms {
+            // The join comes after the `match`, whose scrutinee's temporaries are dropped then.
+            let regions = self.regions.clone();
+            self.close_regions(opened);
+            self.append_then_join(matched, join, param, node.span());
+            self.regions = regions;
+        } else {
+            self.append(matched);
+        }
         for (target, body) in lowered_arms {
             self.push_scope();
             self.switch_to(target);
