@@ -411,6 +411,100 @@ mod loops {
     use super::*;
 
     async_twins! { $ #[coroutines::coroutine]
+        // `break`/`continue` in code that does not suspend are jumps in place, inside that
+        // code: a borrow of a local may be held across them, as in Rust.
+        fn borrow_across_a_loop_exit(limit: i32) -> i32 {
+            let mut next = Some(1);
+            let mut total = 0;
+            loop {
+                total += yield_from!(pend(1));
+                let Some(v) = &mut next else { break };
+                if *v > limit {
+                    break;
+                }
+                *v += 10;
+                total += *v;
+            }
+            total
+        }
+
+        fn entry_then_continue(keys: i32) -> i32 {
+            let mut counts = std::collections::BTreeMap::new();
+            counts.insert(2, 10);
+            let mut total = 0;
+            for key in 0..keys {
+                yield_from!(pend(()));
+                let count = counts.entry(key % 3).or_insert(0);
+                if *count > 11 {
+                    continue;
+                }
+                *count += 1;
+                total += *count;
+            }
+            total + counts.values().sum::<i32>()
+        }
+
+        fn scrutinee_temporary_across_a_break(n: i32) -> i32 {
+            let mut total = n;
+            let mut k = 0;
+            while let Some(value) = &mut Some(yield_from!(pend(k))) {
+                if *value > 3 {
+                    break;
+                }
+                *value += 10;
+                total += *value;
+                k += 1;
+            }
+            total
+        }
+
+        // Exits inside a macro's arguments, a native loop, and the value of another exit.
+        fn exits_nested_in_place(n: i32) -> i32 {
+            let mut i = 0;
+            'outer: loop {
+                i += 1;
+                let x = yield_from!(pend(i * 100));
+                assert_ne!(if x < 200 { continue 'outer } else { x }, i);
+                for j in 0..3 {
+                    if j * 100 + x > n {
+                        break 'outer if x == 200 { continue 'outer } else { x + j };
+                    }
+                }
+            }
+        }
+
+        // A binding of the branch hides a local the exit carries: the branch is split into
+        // states instead, and after the loop the local is the outer one.
+        fn exit_beside_a_hiding_binding(n: i32) -> i32 {
+            let total = n;
+            let mut k = 0;
+            while k < 1000 {
+                k += yield_from!(pend(k + 100));
+                if k > 250 {
+                    let total = k * 2;
+                    k += total;
+                    break;
+                }
+            }
+            total + k
+        }
+
+        // The arms of a `match` lowered for its suspending scrutinee leave the loop in place.
+        fn arms_leaving_the_loop(n: i32) -> i32 {
+            let mut total = 0;
+            let mut i = 0;
+            loop {
+                i += 1;
+                match yield_from!(pend(i * 100)) {
+                    v if v > n => break,
+                    200 => continue,
+                    v => total += v,
+                }
+                total += 1;
+            }
+            total
+        }
+
         fn all_loops(n: i32) -> i32 {
             let mut i = 0;
             let mut total = 0;
@@ -568,6 +662,43 @@ mod loops {
         let (log, r, polls) =
             check_async(jumps_from_native_code(6), native::jumps_from_native_code(6));
         assert_eq!((log, r, polls), (vec!["i 0".to_string()], 0, 2));
+    }
+
+    #[test]
+    fn loop_exits_in_code_that_does_not_suspend() {
+        // v: 1, 11, 21, 31 (> 30: break); total: 1 + 11 + 1 + 21 + 1 + 31 + 1.
+        let r = check_async(
+            borrow_across_a_loop_exit(30),
+            native::borrow_across_a_loop_exit(30),
+        )
+        .1;
+        assert_eq!(r, 67);
+        let r = check_async(entry_then_continue(7), native::entry_then_continue(7)).1;
+        assert_eq!(r, (1 + 2 + 3) + (1 + 2) + (11 + 12) + (3 + 2 + 12));
+        let r = check_async(
+            scrutinee_temporary_across_a_break(5),
+            native::scrutinee_temporary_across_a_break(5),
+        )
+        .1;
+        assert_eq!(r, 5 + 10 + 11 + 12 + 13);
+        let r = check_async(
+            exits_nested_in_place(150),
+            native::exits_nested_in_place(150),
+        )
+        .1;
+        assert_eq!(r, 300);
+        let r = check_async(
+            exit_beside_a_hiding_binding(7),
+            native::exit_beside_a_hiding_binding(7),
+        )
+        .1;
+        assert_eq!(r, 7 + 300 + 600);
+        let r = check_async(
+            arms_leaving_the_loop(350),
+            native::arms_leaving_the_loop(350),
+        )
+        .1;
+        assert_eq!(r, 100 + 1 + 300 + 1);
     }
 
     #[test]

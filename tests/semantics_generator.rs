@@ -652,6 +652,98 @@ mod loops {
     use super::*;
 
     gen_twins! { $ #[coroutines::coroutine(yield = i32, resume = i32)]
+        // `break`/`continue` in code that does not suspend are jumps in place, inside that
+        // code: a borrow of a local may be held across them, as in Rust.
+        fn borrow_across_a_loop_exit(limit: i32) -> i32 {
+            let mut next = Some(1);
+            let mut total = 0;
+            loop {
+                total += yield_!(total);
+                let Some(v) = &mut next else { break };
+                if *v > limit {
+                    break;
+                }
+                *v += 10;
+                total += *v;
+            }
+            total
+        }
+
+        fn entry_then_continue(keys: i32) -> i32 {
+            let mut counts = std::collections::BTreeMap::new();
+            counts.insert(2, 10);
+            let mut total = 0;
+            for key in 0..keys {
+                yield_!(key);
+                let count = counts.entry(key % 3).or_insert(0);
+                if *count > 11 {
+                    continue;
+                }
+                *count += 1;
+                total += *count;
+            }
+            total + counts.values().sum::<i32>()
+        }
+
+        fn scrutinee_temporary_across_a_break(n: i32) -> i32 {
+            let mut total = n;
+            while let Some(value) = &mut Some(yield_!(total)) {
+                if *value > 300 {
+                    break;
+                }
+                *value += 1;
+                total += *value;
+            }
+            total
+        }
+
+        // Exits inside a macro's arguments, a native loop, and the value of another exit.
+        fn exits_nested_in_place(n: i32) -> i32 {
+            let mut i = 0;
+            'outer: loop {
+                i += 1;
+                let x = yield_!(i);
+                assert_ne!(if x < 200 { continue 'outer } else { x }, i);
+                for j in 0..3 {
+                    if j * 100 + x > n {
+                        break 'outer if x == 200 { continue 'outer } else { x + j };
+                    }
+                }
+            }
+        }
+
+        // A binding of the branch hides a local the exit carries: the branch is split into
+        // states instead, and after the loop the local is the outer one.
+        fn exit_beside_a_hiding_binding(n: i32) -> i32 {
+            let total = n;
+            let mut k = 0;
+            while k < 1000 {
+                k += yield_!(k);
+                if k > 250 {
+                    let total = k * 2;
+                    k += total;
+                    break;
+                }
+            }
+            total + k
+        }
+
+        // The arms of a `match` lowered for its suspending scrutinee leave the loop in place.
+        fn arms_leaving_the_loop(n: i32) -> i32 {
+            let mut total = 0;
+            let mut i = 0;
+            loop {
+                i += 1;
+                match yield_!(i) {
+                    v if v > n => break,
+                    200 => continue,
+                    v => total += v,
+                }
+                total += 1;
+            }
+            total
+        }
+
         fn plain_loops(n: i32) -> i32 {
             let mut i = 0;
             let mut total = 0;
@@ -857,6 +949,54 @@ mod loops {
         // i=3 -> continue 'outer from a native for; i=4 -> break 'outer from native loop.
         assert_eq!(log, ["yield 0"]);
         assert_eq!(r, 100);
+    }
+
+    #[test]
+    fn loop_exits_in_code_that_does_not_suspend() {
+        let (log, r) = check_gen(
+            borrow_across_a_loop_exit(30),
+            |y| plain::borrow_across_a_loop_exit(y, 30),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 0", "yield 111", "yield 332", "yield 663"]);
+        assert_eq!(r, 1063);
+        let (log, r) = check_gen(
+            entry_then_continue(7),
+            |y| plain::entry_then_continue(y, 7),
+            hundreds,
+        );
+        assert_eq!(log.len(), 7);
+        // Counts 3 / 2 / 12 (key 2 starts at 10 and stops at 12); totals 1+2+3, 1+2, 11+12.
+        assert_eq!(r, (1 + 2 + 3) + (1 + 2) + (11 + 12) + (3 + 2 + 12));
+        let (log, r) = check_gen(
+            scrutinee_temporary_across_a_break(5),
+            |y| plain::scrutinee_temporary_across_a_break(y, 5),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 5", "yield 106", "yield 307", "yield 608"]);
+        assert_eq!(r, 608);
+        let (log, r) = check_gen(
+            exits_nested_in_place(150),
+            |y| plain::exits_nested_in_place(y, 150),
+            hundreds,
+        );
+        // 100: `continue` in `assert_ne!`; 200: `continue` in the `break`'s value; 300: `break 300`.
+        assert_eq!(log, ["yield 1", "yield 2", "yield 3"]);
+        assert_eq!(r, 300);
+        let (log, r) = check_gen(
+            exit_beside_a_hiding_binding(7),
+            |y| plain::exit_beside_a_hiding_binding(y, 7),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 0", "yield 100"]);
+        assert_eq!(r, 7 + 300 + 600);
+        let (log, r) = check_gen(
+            arms_leaving_the_loop(350),
+            |y| plain::arms_leaving_the_loop(y, 350),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 1", "yield 2", "yield 3", "yield 4"]);
+        assert_eq!(r, 100 + 1 + 300 + 1);
     }
 
     #[test]

@@ -967,14 +967,14 @@ mod tests {
         let names_it = states(quote! {
             fn f(n: u64) {
                 let mut k = 0;
-                loop { let x: u64 = k; if x >= n { break; } yield_!(x); k += 1; }
+                loop { let x: u64 = k; if x < n { yield_!(x); k += 1; continue; } break; }
                 x();
             }
         });
         let does_not = states(quote! {
             fn f(n: u64) {
                 let mut k = 0;
-                loop { let x: u64 = k; if x >= n { break; } yield_!(x); k += 1; }
+                loop { let x: u64 = k; if x < n { yield_!(x); k += 1; continue; } break; }
                 y();
             }
         });

@@ -736,7 +736,18 @@ impl Emitter<'_> {
                 return Some(self.type_ties(locals, block));
             }
             match placeholder_index(&name) {
-                Some(index) => Some(self.jump_code(index, block, arm)),
+                Some(index) => {
+                    let code = self.jump_code(index, block, arm);
+                    // A value the jump carries may hold jumps of its own, from its arm too
+                    // (`break 'outer if done { continue } else { 1 }`).
+                    let args = &self.cfg.jumps[index].args;
+                    let nested = args.iter().any(|(_, arg)| holds_jump(arg));
+                    Some(if nested {
+                        self.replace_jumps(code, block, arm)
+                    } else {
+                        code
+                    })
+                }
                 None => allow_mut_placeholder_locals(&name)
                     .map(|locals| self.deferred_allows(locals, block)),
             }
@@ -897,6 +908,15 @@ fn replace_idents(
         }
     }
     out.into_iter().collect()
+}
+
+/// Whether `tokens` hold a jump placeholder.
+fn holds_jump(tokens: &TokenStream) -> bool {
+    tokens.clone().into_iter().any(|tree| match tree {
+        TokenTree::Ident(ident) => placeholder_index(&ident.to_string()).is_some(),
+        TokenTree::Group(group) => holds_jump(&group.stream()),
+        _ => false,
+    })
 }
 
 fn is_single_ident(tokens: &TokenStream) -> bool {

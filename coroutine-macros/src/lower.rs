@@ -426,7 +426,45 @@ impl<'e> Lowerer<'e> {
     }
 
     fn needs(&self, expr: &Expr) -> bool {
-        scan::needs_lowering_expr(expr, &self.loop_context())
+        self.needs_within(expr, &self.arm_bindings)
+    }
+
+    /// Whether `expr`, inside patterns that bind `enclosing`, must be lowered into states: it
+    /// suspends, it is itself a `break`/`continue` of a lowered loop, or it holds one where a
+    /// jump in place could not name every local (see [`Self::exits_in_place`]).
+    fn needs_within(&self, expr: &Expr, enclosing: &[String]) -> bool {
+        let found = scan::find_in_expr(expr, &self.loop_context());
+        let is_exit = matches!(
+            scan::without_parens(expr),
+            Expr::Break(_) | Expr::Continue(_)
+        );
+        found.suspends
+            || (found.leaves_lowered_loop && (is_exit || !self.exits_in_place(&found, enclosing)))
+    }
+
+    /// [`Self::needs`] for a statement.
+    fn stmt_needs(&self, stmt: &Stmt) -> bool {
+        match stmt {
+            Stmt::Expr(expr, _) => self.needs(expr),
+            _ => {
+                let found = scan::find_in_stmt(stmt, &self.loop_context());
+                found.suspends
+                    || (found.leaves_lowered_loop
+                        && !self.exits_in_place(&found, &self.arm_bindings))
+            }
+        }
+    }
+
+    /// Whether the `break`s and `continue`s of lowered loops in code that does not suspend
+    /// can be jumps in place, inside the code (as a `return` is), rather than split it into
+    /// states: not if a name the code binds around them, or a pattern around the code
+    /// (`enclosing`), is also a local's, which the jump might have to carry and could not name.
+    fn exits_in_place(&self, found: &scan::Found, enclosing: &[String]) -> bool {
+        let names_a_local = |name: &String| {
+            self.resolve(name)
+                .is_some_and(|local| !self.cfg.locals[local].hidden)
+        };
+        !found.bound.iter().chain(enclosing).any(names_a_local)
     }
 
     // ---- scopes -------------------------------------------------------------------------
@@ -640,7 +678,7 @@ impl<'e> Lowerer<'e> {
                 return;
             }
         }
-        if !scan::needs_lowering_stmt(stmt, &self.loop_context()) {
+        if !self.stmt_needs(stmt) {
             let code = self.verbatim_stmt(stmt);
             let code = self.wrap_unsafe(code);
             let Stmt::Local(local) = stmt else {
@@ -1719,39 +1757,78 @@ impl<'e> Lowerer<'e> {
 
     fn lower_break(&mut self, node: &syn::ExprBreak) {
         let value = node.expr.as_ref().map(|value| self.lower_expr(value));
-        let Some(index) = self.find_loop(node.label.as_ref(), false, node.break_token.span) else {
-            return;
-        };
-        let frame = &self.loops[index];
-        let (to, param) = (frame.break_to, frame.value);
-        let args = match (param, value) {
-            (Some(param), Some(value)) => vec![(param, value)],
-            (Some(param), None) => vec![(param, quote!(()))],
-            (None, Some(value)) => {
-                // rustc's E0571, which the lowered loop no longer lets rustc see.
-                let keyword = frame.keyword;
-                self.errors.push(syn::Error::new(
-                    node.break_token.span,
-                    format!("`break` with value from a `{keyword}` loop: only `loop` and labelled blocks can break with a value"),
-                ));
+        let span = node.break_token.span;
+        if let Some((jump, discarded)) = self.loop_exit(node.label.as_ref(), value, false, span) {
+            if let Some(value) = discarded {
                 self.emit(quote!(#value;));
-                Vec::new()
             }
-            (None, None) => Vec::new(),
-        };
-        let jump = self.jump(to, args, Vec::new(), node.break_token.span);
-        self.emit_jump(jump);
+            self.emit_jump(jump);
+        }
         self.diverge();
     }
 
     fn lower_continue(&mut self, label: Option<&syn::Lifetime>, span: Span) {
-        let Some(index) = self.find_loop(label, true, span) else {
-            return;
-        };
-        let to = self.loops[index].continue_to.expect("loop");
-        let jump = self.jump(to, Vec::new(), Vec::new(), span);
-        self.emit_jump(jump);
+        if let Some((jump, _)) = self.loop_exit(label, None, true, span) {
+            self.emit_jump(jump);
+        }
         self.diverge();
+    }
+
+    /// The jump of a `break` (carrying `value`) or `continue` out of the lowered loop or
+    /// labelled block `label` names, with the value it cannot carry (reported: a `break` with a
+    /// value from a `while` or `for`), to evaluate anyway. `None` if there is no such loop
+    /// (reported).
+    fn loop_exit(
+        &mut self,
+        label: Option<&syn::Lifetime>,
+        value: Option<TokenStream>,
+        is_continue: bool,
+        span: Span,
+    ) -> Option<(TokenStream, Option<TokenStream>)> {
+        let index = self.find_loop(label, is_continue, span)?;
+        let frame = &self.loops[index];
+        if is_continue {
+            let to = frame.continue_to.expect("loop");
+            return Some((self.jump(to, Vec::new(), Vec::new(), span), None));
+        }
+        let (to, param) = (frame.break_to, frame.value);
+        let (args, discarded) = match (param, value) {
+            (Some(param), Some(value)) => (vec![(param, value)], None),
+            (Some(param), None) => (vec![(param, quote!(()))], None),
+            (None, Some(value)) => {
+                // rustc's E0571, which the lowered loop no longer lets rustc see.
+                let keyword = frame.keyword;
+                self.errors.push(syn::Error::new(
+                    span,
+                    format!("`break` with value from a `{keyword}` loop: only `loop` and labelled blocks can break with a value"),
+                ));
+                (Vec::new(), Some(value))
+            }
+            (None, None) => (Vec::new(), None),
+        };
+        Some((self.jump(to, args, Vec::new(), span), discarded))
+    }
+
+    /// A `break`/`continue` of a lowered loop inside verbatim code (see
+    /// [`Self::exits_in_place`]): the jump, in place. The code around it may hold temporaries
+    /// and bindings the lowering does not know of, so the jump opens a region of its own: its
+    /// target is never inlined there (see [`crate::cfg::Jump::regions`]).
+    fn loop_exit_in_place(
+        &mut self,
+        label: Option<&syn::Lifetime>,
+        value: Option<TokenStream>,
+        is_continue: bool,
+        span: Span,
+    ) -> TokenStream {
+        self.regions.push(self.opened_regions);
+        self.opened_regions += 1;
+        let exit = self.loop_exit(label, value, is_continue, span);
+        self.close_regions(1);
+        match exit {
+            Some((jump, None)) => jump,
+            Some((jump, Some(value))) => quote!({ #value; #jump }),
+            None => quote!(()),
+        }
     }
 
     /// A block in value or statement position.
@@ -1875,7 +1952,9 @@ impl<'e> Lowerer<'e> {
         param: Option<LocalId>,
         on_false: BlockId,
     ) -> usize {
-        if self.needs(body) {
+        let mut enclosing = scan::binding_names(let_patterns(cond));
+        enclosing.extend(self.arm_bindings.iter().cloned());
+        if self.needs_within(body, &enclosing) {
             let (on_true, _) = self.new_join(0);
             let opened = self.lower_condition(cond, on_true, on_false);
             self.switch_to(on_true);
@@ -1902,7 +1981,9 @@ impl<'e> Lowerer<'e> {
     ) -> usize {
         match cond {
             Expr::Binary(node) if matches!(node.op, syn::BinOp::And(_)) && contains_let(cond) => {
-                if self.needs(&node.right) {
+                let mut enclosing = scan::binding_names(let_patterns(&node.left));
+                enclosing.extend(self.arm_bindings.iter().cloned());
+                if self.needs_within(&node.right, &enclosing) {
                     let (middle, _) = self.new_join(0);
                     let opened = self.lower_condition(&node.left, middle, on_false);
                     self.switch_to(middle);
@@ -2257,10 +2338,11 @@ impl<'e> Lowerer<'e> {
     }
 
     /// Rewrites verbatim code (see [`Rewriter`]), collecting its errors.
-    fn rewrite(&mut self, visit: impl FnOnce(&mut Rewriter<'_>)) {
+    fn rewrite(&mut self, visit: impl FnOnce(&mut Rewriter<'_, 'e>)) {
         let mut rewriter = Rewriter {
             lowerer: self,
             loop_depth: 0,
+            native_labels: Vec::new(),
             errors: Vec::new(),
             returns: false,
         };
@@ -2272,30 +2354,66 @@ impl<'e> Lowerer<'e> {
 }
 
 /// Rewrites `return` and `?` in verbatim code so they leave the coroutine, not the resume
-/// closure. Closures, `async` blocks and items keep theirs.
-struct Rewriter<'a> {
-    lowerer: &'a Lowerer<'a>,
+/// closure, and `break`/`continue` of lowered loops into jumps. Closures, `async` blocks and
+/// items keep theirs.
+struct Rewriter<'a, 'e> {
+    lowerer: &'a mut Lowerer<'e>,
     /// Native loops entered so far inside the verbatim code.
     loop_depth: usize,
+    /// The labels of those loops and of the labelled blocks entered (they hide outer labels).
+    native_labels: Vec<String>,
     errors: Vec<syn::Error>,
     /// Some `return` or `?` was rewritten.
     returns: bool,
 }
 
-impl Rewriter<'_> {
-    /// An unlabelled `break`/`continue` in verbatim code outside any loop of its own: were it
+impl Rewriter<'_, '_> {
+    /// Whether a `break`/`continue` leaves the verbatim code for a lowered loop (see
+    /// [`scan::LoopContext`]); an unlabelled one outside any loop at all is reported: were it
     /// emitted, it would bind to the resume closure's dispatch loop.
-    fn check_loop_exit(&mut self, label: Option<&syn::Lifetime>, span: Span, keyword: &str) {
-        if label.is_none() && self.loop_depth == 0 {
-            self.errors.push(syn::Error::new(
-                span,
-                format!("`{keyword}` outside of a loop"),
-            ));
+    fn leaves(&mut self, label: Option<&syn::Lifetime>, span: Span, keyword: &str) -> bool {
+        match label {
+            Some(label) => {
+                let name = label.ident.to_string();
+                !self.native_labels.contains(&name)
+                    && self
+                        .lowerer
+                        .loops
+                        .iter()
+                        .any(|frame| frame.label == Some(name.clone()))
+            }
+            None if self.loop_depth > 0 => false,
+            None => {
+                let lowered = self
+                    .lowerer
+                    .loops
+                    .iter()
+                    .any(|frame| frame.continue_to.is_some());
+                if !lowered {
+                    self.errors.push(syn::Error::new(
+                        span,
+                        format!("`{keyword}` outside of a loop"),
+                    ));
+                }
+                lowered
+            }
+        }
+    }
+
+    fn native_loop(&mut self, label: Option<&syn::Label>, expr: &mut Expr, is_loop: bool) {
+        if let Some(label) = label {
+            self.native_labels.push(label.name.ident.to_string());
+        }
+        self.loop_depth += usize::from(is_loop);
+        visit_mut::visit_expr_mut(self, expr);
+        self.loop_depth -= usize::from(is_loop);
+        if label.is_some() {
+            self.native_labels.pop();
         }
     }
 }
 
-impl VisitMut for Rewriter<'_> {
+impl VisitMut for Rewriter<'_, '_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         match expr {
             Expr::Return(node) => {
@@ -2319,24 +2437,46 @@ impl VisitMut for Rewriter<'_> {
                 *expr = Expr::Verbatim(self.lowerer.try_code(operand, node.question_token.span));
             }
             Expr::Break(node) => {
-                self.check_loop_exit(node.label.as_ref(), node.break_token.span, "break");
                 visit_mut::visit_expr_break_mut(self, node);
+                let span = node.break_token.span;
+                if self.leaves(node.label.as_ref(), span, "break") {
+                    let value = node.expr.as_ref().map(ToTokens::to_token_stream);
+                    let label = node.label.as_ref();
+                    let jump = self.lowerer.loop_exit_in_place(label, value, false, span);
+                    *expr = Expr::Verbatim(jump);
+                }
             }
             Expr::Continue(node) => {
-                self.check_loop_exit(node.label.as_ref(), node.continue_token.span, "continue");
+                let span = node.continue_token.span;
+                if self.leaves(node.label.as_ref(), span, "continue") {
+                    let label = node.label.as_ref();
+                    let jump = self.lowerer.loop_exit_in_place(label, None, true, span);
+                    *expr = Expr::Verbatim(jump);
+                }
             }
-            Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
-                self.loop_depth += 1;
-                visit_mut::visit_expr_mut(self, expr);
-                self.loop_depth -= 1;
+            Expr::Loop(node) => {
+                let label = node.label.clone();
+                self.native_loop(label.as_ref(), expr, true);
+            }
+            Expr::While(node) => {
+                let label = node.label.clone();
+                self.native_loop(label.as_ref(), expr, true);
+            }
+            Expr::ForLoop(node) => {
+                let label = node.label.clone();
+                self.native_loop(label.as_ref(), expr, true);
+            }
+            Expr::Block(node) if node.label.is_some() => {
+                let label = node.label.clone();
+                self.native_loop(label.as_ref(), expr, false);
             }
             Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) => {}
             _ => visit_mut::visit_expr_mut(self, expr),
         }
     }
     fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
-        // `return` and `?` inside `println!(..)`, `vec![..]`, `assert!(..)` arguments.
-        if !mentions_return_or_try(&mac.tokens) {
+        // `return`, `?` and jumps inside `println!(..)`, `vec![..]`, `assert!(..)` arguments.
+        if !mentions_control_flow(&mac.tokens) {
             return;
         }
         if let Some(mut args) = scan::macro_args(mac) {
@@ -2383,18 +2523,18 @@ fn allow_unreachable(code: TokenStream) -> TokenStream {
     quote!(#[allow(unreachable_code)] { #code })
 }
 
-fn mentions_return_or_try(tokens: &TokenStream) -> bool {
+/// Whether macro arguments may hold something [`Rewriter`] rewrites.
+fn mentions_control_flow(tokens: &TokenStream) -> bool {
     tokens.clone().into_iter().any(|tree| match tree {
-        proc_macro2::TokenTree::Ident(ident) => ident == "return",
+        proc_macro2::TokenTree::Ident(ident) => {
+            ident == "return" || ident == "break" || ident == "continue"
+        }
         proc_macro2::TokenTree::Punct(punct) => punct.as_char() == '?',
-        proc_macro2::TokenTree::Group(group) => mentions_return_or_try(&group.stream()),
+        proc_macro2::TokenTree::Group(group) => mentions_control_flow(&group.stream()),
         proc_macro2::TokenTree::Literal(_) => false,
     })
 }
 
-/// Whether evaluating the expression later gives the same result: literals and places built
-/// from locals, fields, plain indices and dereferences. No borrow of a local crosses a
-/// suspension, so such a place cannot change while the coroutine is suspended.
 /// The name a `macro_rules!` item defines.
 fn macro_rules_name(item: &syn::Item) -> Option<&Ident> {
     match item {
@@ -2457,6 +2597,9 @@ fn reads_through_reference(operand: &Expr) -> bool {
     }
 }
 
+/// Whether evaluating the expression later gives the same result: literals and places built
+/// from locals, fields, plain indices and dereferences. No borrow of a local crosses a
+/// suspension, so such a place cannot change while the coroutine is suspended.
 fn is_plain(expr: &Expr) -> bool {
     match expr {
         Expr::Lit(_) | Expr::Path(_) => true,
@@ -2486,6 +2629,20 @@ struct InlineThen<'a> {
     body: &'a Expr,
     join: BlockId,
     param: Option<LocalId>,
+}
+
+/// The patterns of the `let`s of a condition (`if let`, a let chain).
+fn let_patterns(cond: &Expr) -> Vec<&Pat> {
+    match cond {
+        Expr::Let(node) => vec![&*node.pat],
+        Expr::Binary(node) if matches!(node.op, syn::BinOp::And(_)) => {
+            let mut patterns = let_patterns(&node.left);
+            patterns.extend(let_patterns(&node.right));
+            patterns
+        }
+        Expr::Paren(node) => let_patterns(&node.expr),
+        _ => Vec::new(),
+    }
 }
 
 fn contains_let(expr: &Expr) -> bool {

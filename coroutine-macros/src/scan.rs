@@ -7,6 +7,7 @@
 //! obviously a reference (so a dead borrow is not kept alive across a suspension).
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
@@ -80,21 +81,33 @@ pub struct LoopContext {
     pub innermost_lowered: bool,
 }
 
-/// Whether an expression must be lowered into states: it contains a suspension point, or a
-/// `break`/`continue` that leaves it towards a lowered loop. Code inside closures, `async`
+/// What an expression or statement holds that the lowering must deal with: suspension points,
+/// and `break`/`continue`s that leave it towards a lowered loop. Code inside closures, `async`
 /// blocks and items is not looked at (it runs elsewhere; [`check_nested`] reports suspensions
 /// there).
-pub fn needs_lowering_expr(expr: &Expr, context: &LoopContext) -> bool {
-    let mut finder = NeedsLowering::new(context);
-    finder.visit_expr(expr);
-    finder.found
+#[derive(Default)]
+pub struct Found {
+    pub suspends: bool,
+    pub leaves_lowered_loop: bool,
+    /// Names the code may bind in scopes around its `break`/`continue`s, collected only when
+    /// it has some: the bindings of its patterns, the items it declares, and every name passed
+    /// to a macro in statement position that is not one of std's (it may expand to a `let`).
+    /// A jump placed in the code itself cannot name a local hidden by one of them.
+    pub bound: Vec<String>,
 }
 
-/// [`needs_lowering_expr`] for a statement.
-pub fn needs_lowering_stmt(stmt: &syn::Stmt, context: &LoopContext) -> bool {
+/// See [`Found`].
+pub fn find_in_expr(expr: &Expr, context: &LoopContext) -> Found {
+    let mut finder = NeedsLowering::new(context);
+    finder.visit_expr(expr);
+    finder.found()
+}
+
+/// [`find_in_expr`] for a statement.
+pub fn find_in_stmt(stmt: &syn::Stmt, context: &LoopContext) -> Found {
     let mut finder = NeedsLowering::new(context);
     finder.visit_stmt(stmt);
-    finder.found
+    finder.found()
 }
 
 struct NeedsLowering<'a> {
@@ -103,7 +116,9 @@ struct NeedsLowering<'a> {
     native_labels: Vec<String>,
     /// How many native loops enclose the current point inside the expression.
     native_depth: usize,
-    found: bool,
+    suspends: bool,
+    leaves_lowered_loop: bool,
+    bound: Vec<String>,
 }
 
 impl<'a> NeedsLowering<'a> {
@@ -112,7 +127,21 @@ impl<'a> NeedsLowering<'a> {
             context,
             native_labels: Vec::new(),
             native_depth: 0,
-            found: false,
+            suspends: false,
+            leaves_lowered_loop: false,
+            bound: Vec::new(),
+        }
+    }
+
+    fn found(self) -> Found {
+        Found {
+            suspends: self.suspends,
+            leaves_lowered_loop: self.leaves_lowered_loop,
+            bound: if self.leaves_lowered_loop {
+                self.bound
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -142,7 +171,7 @@ impl<'a> NeedsLowering<'a> {
 impl<'ast> Visit<'ast> for NeedsLowering<'_> {
     fn visit_macro(&mut self, mac: &'ast Macro) {
         if suspension_of(mac).is_some() || tokens_suspend(&mac.tokens) {
-            self.found = true;
+            self.suspends = true;
         } else if let Some(args) = macro_args(mac) {
             // `println!("{}", if done { break 'outer } else { 1 })`: a jump out of a lowered loop.
             for arg in &args {
@@ -152,14 +181,32 @@ impl<'ast> Visit<'ast> for NeedsLowering<'_> {
     }
     fn visit_expr_break(&mut self, node: &'ast syn::ExprBreak) {
         if self.targets_lowered(node.label.as_ref()) {
-            self.found = true;
+            self.leaves_lowered_loop = true;
         }
         visit::visit_expr_break(self, node);
     }
     fn visit_expr_continue(&mut self, node: &'ast syn::ExprContinue) {
         if self.targets_lowered(node.label.as_ref()) {
-            self.found = true;
+            self.leaves_lowered_loop = true;
         }
+    }
+    fn visit_pat_ident(&mut self, node: &'ast syn::PatIdent) {
+        self.bound.push(node.ident.to_string());
+        visit::visit_pat_ident(self, node);
+    }
+    fn visit_stmt_macro(&mut self, node: &'ast syn::StmtMacro) {
+        let name = node
+            .mac
+            .path
+            .segments
+            .last()
+            .map(|segment| segment.ident.to_string());
+        if !name.is_some_and(|name| STD_EXPRESSION_MACROS.contains(&name.as_str())) {
+            let mut names = Vec::new();
+            mentions(&node.mac.tokens, &mut names);
+            self.bound.extend(names.into_iter().map(|(name, _)| name));
+        }
+        visit::visit_stmt_macro(self, node);
     }
     fn visit_expr_loop(&mut self, node: &'ast syn::ExprLoop) {
         self.native_loop(node.label.as_ref(), |this| this.visit_block(&node.body));
@@ -186,8 +233,62 @@ impl<'ast> Visit<'ast> for NeedsLowering<'_> {
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
     fn visit_expr_const(&mut self, _: &'ast syn::ExprConst) {}
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        // Its name, and every name it brings in (`use a::b as c;`), may hide a local.
+        let mut names = Vec::new();
+        let signature = match item {
+            syn::Item::Use(node) => node.tree.to_token_stream(),
+            _ => item_name(item)
+                .map(ToTokens::into_token_stream)
+                .unwrap_or_default(),
+        };
+        mentions(&signature, &mut names);
+        self.bound.extend(names.into_iter().map(|(name, _)| name));
+    }
 }
+
+/// The name an item declares, if it has one.
+fn item_name(item: &syn::Item) -> Option<&Ident> {
+    match item {
+        syn::Item::Const(node) => Some(&node.ident),
+        syn::Item::Enum(node) => Some(&node.ident),
+        syn::Item::ExternCrate(node) => Some(&node.ident),
+        syn::Item::Fn(node) => Some(&node.sig.ident),
+        syn::Item::Macro(node) => node.ident.as_ref(),
+        syn::Item::Mod(node) => Some(&node.ident),
+        syn::Item::Static(node) => Some(&node.ident),
+        syn::Item::Struct(node) => Some(&node.ident),
+        syn::Item::Trait(node) => Some(&node.ident),
+        syn::Item::TraitAlias(node) => Some(&node.ident),
+        syn::Item::Type(node) => Some(&node.ident),
+        syn::Item::Union(node) => Some(&node.ident),
+        _ => None,
+    }
+}
+
+/// std's macros that expand to an expression: in statement position they declare nothing the
+/// code after them sees.
+const STD_EXPRESSION_MACROS: &[&str] = &[
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "dbg",
+    "eprint",
+    "eprintln",
+    "format",
+    "panic",
+    "print",
+    "println",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "vec",
+    "write",
+    "writeln",
+];
 
 /// Reports every assignment to a place behind the `&self` of a `&self` method (`self.n += 1`):
 /// the body uses that `self` as a variable the generated closure captures, and rustc's own

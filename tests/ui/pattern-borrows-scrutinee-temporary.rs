@@ -1,13 +1,6 @@
 #[coroutines::coroutine(yield = u64, resume = u64)]
 fn sum_small(first: u64) -> u64 {
     let mut total = 0;
-    // The branch leaves the loop: the temporary `Some(..)` is gone when it runs.
-    while let Some(value) = &mut Some(yield_!(total)) {
-        if *value > 30 {
-            break;
-        }
-        total += *value;
-    }
     // The arm suspends.
     match &Some(yield_!(first)) {
         Some(value) => {
