@@ -28,6 +28,9 @@ pub struct Features {
     pub complex_while_let: bool,
     /// Moving a non-`Copy` local declared inside a loop body (BUG 1).
     pub move_in_loop: bool,
+    /// A `match` arm binding the name of a variable of an enclosing block, its body free of
+    /// suspensions (one that suspends while the variable must be kept is a documented error).
+    pub shadow_in_arms: bool,
 }
 
 impl Features {
@@ -38,6 +41,7 @@ impl Features {
             suspend_in_let_else: true,
             complex_while_let: true,
             move_in_loop: true,
+            shadow_in_arms: true,
         }
     }
 }
@@ -130,6 +134,8 @@ struct G<'a> {
     nesting: usize,
     /// Positive in closures and match guards: no suspension, no move, no `?` there.
     no_suspend: usize,
+    /// How many `match` arms whose binding hides a variable enclose the current point.
+    hiding_arms: usize,
     /// Per-program chance (percent) of an `i64` slot becoming a suspension.
     suspend_pct: u32,
     /// Suspension points (and delegations) this fn may still get: the lowering's compile time
@@ -271,6 +277,7 @@ impl<'a> G<'a> {
             budget,
             nesting: 0,
             no_suspend: 0,
+            hiding_arms: 0,
             suspend_pct,
             quiet: 0,
             suspends_left: 0,
@@ -414,10 +421,28 @@ impl<'a> G<'a> {
         self.fresh(prefix)
     }
 
-    /// Whether a suspension point may go here: not in a closure or guard, and within the fn's
-    /// budget.
+    /// Whether a suspension point may go here: not in a closure or guard, nor in an arm whose
+    /// binding hides a variable, and within the fn's budget.
     fn may_suspend(&self) -> bool {
-        self.no_suspend == 0 && self.suspends_left > 0
+        self.no_suspend == 0 && self.hiding_arms == 0 && self.suspends_left > 0
+    }
+
+    /// A name for a `match` arm's `i64` binding: sometimes that of a variable of an enclosing
+    /// block (with `hides` set), else a fresh one.
+    fn arm_binding_name(&mut self, hides: &mut bool) -> String {
+        if self.cfg.features.shadow_in_arms && self.rng.chance(50) {
+            let names: Vec<String> = self
+                .visible()
+                .into_iter()
+                .filter(|v| !v.counter && !v.frozen)
+                .map(|v| v.name.clone())
+                .collect();
+            if !names.is_empty() {
+                *hides = true;
+                return self.rng.pick(&names).clone();
+            }
+        }
+        self.fresh("x")
     }
 
     // ---------------------------------------------------------------------------------------
@@ -1012,6 +1037,7 @@ impl<'a> G<'a> {
         for _ in 0..n_arms {
             let mut binds = Vec::new();
             let mut guard = None;
+            let mut hides = false;
             let pat = match sty {
                 Ty::I64 => match self.rng.below(4) {
                     0 => Pat::Raw(format!("{}", self.rng.range(-3, 8))),
@@ -1025,7 +1051,7 @@ impl<'a> G<'a> {
                         self.rng.range(4, 9)
                     )),
                     _ => {
-                        let name = self.fresh("x");
+                        let name = self.arm_binding_name(&mut hides);
                         binds.push(self.bind_var(&name, Ty::I64));
                         guard = Some(self.guard(&name));
                         Pat::Ident {
@@ -1038,7 +1064,7 @@ impl<'a> G<'a> {
                     0 => Pat::Raw("None".into()),
                     1 => Pat::Raw(format!("Some({})", self.rng.range(-3, 8))),
                     _ => {
-                        let name = self.fresh("x");
+                        let name = self.arm_binding_name(&mut hides);
                         binds.push(self.bind_var(&name, Ty::I64));
                         if self.rng.chance(60) {
                             guard = Some(self.guard(&name));
@@ -1093,12 +1119,15 @@ impl<'a> G<'a> {
                     )),
                 },
             };
+            self.hiding_arms += usize::from(hides);
             let body = self.block_with(value, m, binds, vec![]);
+            self.hiding_arms -= usize::from(hides);
             arms.push(Arm { pat, guard, body });
         }
         // The catch-all arm, sometimes binding the scrutinee.
+        let mut hides = false;
         let (pat, binds) = if sty == Ty::I64 && self.rng.chance(40) {
-            let name = self.fresh("x");
+            let name = self.arm_binding_name(&mut hides);
             let b = self.bind_var(&name, Ty::I64);
             (
                 Pat::Ident {
@@ -1110,7 +1139,9 @@ impl<'a> G<'a> {
         } else {
             (Pat::Wild, vec![])
         };
+        self.hiding_arms += usize::from(hides);
         let body = self.block_with(value, m, binds, vec![]);
+        self.hiding_arms -= usize::from(hides);
         arms.push(Arm {
             pat,
             guard: None,
