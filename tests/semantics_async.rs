@@ -31,6 +31,28 @@ mod bindings {
     }
 
     async_twins! { $ #[coroutines::coroutine]
+        // A local moved out, whose name bindings made later take again (a `match` arm's, an
+        // inner `let`'s, a closure's parameter, an `if let`'s): those mentions are not uses of
+        // it, so no state keeps it (that would be a use after the move).
+        fn names_reused_after_a_move(v: Vec<i32>, opt: Option<i32>) -> i32 {
+            let n = v.len() as i32;
+            drop(v);
+            let r = yield_from!(pend(n));
+            let a = match opt {
+                Some(v) => v + r,
+                None => 0,
+            };
+            let b = {
+                let v = a * 2;
+                v + 1
+            };
+            let c = opt.map(|v| v * 3).unwrap_or(0);
+            if let Some(v) = opt {
+                yield_from!(pend(v));
+            }
+            a + b + c
+        }
+
         fn let_forms(n: i32) -> i32 {
             let a: i32 = n;
             let b = yield_from!(pend(a + 1));
@@ -104,6 +126,16 @@ mod bindings {
             }
             total
         }
+    }
+
+    #[test]
+    fn names_reused_after_a_move_are_not_uses_of_the_moved_local() {
+        let (_, r, _) = check_async(
+            names_reused_after_a_move(vec![7], Some(4)),
+            native::names_reused_after_a_move(vec![7], Some(4)),
+        );
+        // r = 1, a = 5, b = 11, c = 12.
+        assert_eq!(r, 28);
     }
 
     #[test]

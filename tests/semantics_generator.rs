@@ -45,6 +45,29 @@ mod bindings {
             a + b + c + d + x + yy + t.0 + t.1 + p + q
         }
 
+        // A local moved out, whose name bindings made later take again (a `match` arm's, an
+        // inner `let`'s, a closure's parameter, an `if let`'s): those mentions are not uses of
+        // it, so no state keeps it (that would be a use after the move).
+        fn names_reused_after_a_move(v: Vec<i32>, opt: Option<i32>) -> i32 {
+            let n = v.len() as i32;
+            drop(v);
+            let r = yield_!(n);
+            let a = match opt {
+                Some(v) => v + r,
+                None => 0,
+            };
+            let b = {
+                let v = a * 2;
+                v + 1
+            };
+            let c = opt.map(|v| v * 3).unwrap_or(0);
+            if let Some(v) = opt {
+                yield_!(v);
+            }
+            yield_!(a + b + c);
+            a + b + c
+        }
+
         fn shadow(x: i32) -> i32 {
             let x = x + 1;
             yield_!(x);
@@ -147,6 +170,18 @@ mod bindings {
             yield_!(w);
             w
         }
+    }
+
+    #[test]
+    fn names_reused_after_a_move_are_not_uses_of_the_moved_local() {
+        let (log, r) = check_gen(
+            names_reused_after_a_move(vec![7], Some(4)),
+            |y| plain::names_reused_after_a_move(y, vec![7], Some(4)),
+            hundreds,
+        );
+        // r = 100, a = 104, b = 209, c = 12.
+        assert_eq!(log, ["yield 1", "yield 4", "yield 325"]);
+        assert_eq!(r, 325);
     }
 
     #[test]

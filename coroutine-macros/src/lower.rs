@@ -16,6 +16,7 @@ use crate::cfg::{BlockId, Cfg, Entry, JumpKind, LocalId, Reborrow};
 use crate::scan::{self, LoopContext, Suspension};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
+use std::collections::{BTreeMap, BTreeSet};
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Pat, Stmt};
@@ -70,6 +71,11 @@ pub struct Lowerer<'e> {
     regions: Vec<usize>,
     /// How many regions were opened so far (each gets the next number).
     opened_regions: usize,
+    /// Per block: names of locals that its verbatim code mentions only where they refer to a
+    /// binding made inside that code (`Some(v) => v + 1` beside a local `v`). The code's uses
+    /// were recorded from its syntax tree (see [`Self::record_verbatim_uses`]); the scans of
+    /// its tokens that follow do not take these for uses of the locals.
+    inner_only: BTreeMap<BlockId, BTreeSet<String>>,
     /// The items (`struct`, `fn`, `use`, `macro_rules!`...) declared in the blocks being lowered.
     /// In Rust an item is visible in the whole block that declares it; a lowered block is cut
     /// into states, so the items are hoisted to the function's body, where every state sees
@@ -145,6 +151,7 @@ impl<'e> Lowerer<'e> {
             arm_bindings: Vec::new(),
             regions: Vec::new(),
             opened_regions: 0,
+            inner_only: BTreeMap::new(),
             items: Vec::new(),
         }
     }
@@ -310,6 +317,42 @@ impl<'e> Lowerer<'e> {
     fn record_uses(&mut self, code: &TokenStream) {
         let mut names = Vec::new();
         scan::mentions(code, &mut names);
+        if let Some(inner_only) = self.inner_only.get(&self.cur) {
+            names.retain(|(name, _)| !inner_only.contains(name));
+        }
+        self.record_mentions(names);
+    }
+
+    /// Records the uses of verbatim code from its syntax tree: `free` are its mentions of names
+    /// from outside it, and when it `binds` names inside, the others that a scan of its
+    /// `tokens` would find are noted as [`Self::inner_only`].
+    fn record_verbatim_uses(
+        &mut self,
+        free: Vec<(String, Span)>,
+        binds: bool,
+        tokens: impl FnOnce() -> TokenStream,
+    ) {
+        if binds {
+            let mut all = Vec::new();
+            scan::mentions(&tokens(), &mut all);
+            let inner_only: BTreeSet<String> = all
+                .into_iter()
+                .map(|(name, _)| name)
+                .filter(|name| !free.iter().any(|(free, _)| free == name))
+                .filter(|name| self.resolve(name).is_some())
+                .collect();
+            if !inner_only.is_empty() {
+                self.inner_only
+                    .entry(self.cur)
+                    .or_default()
+                    .extend(inner_only);
+            }
+        }
+        self.record_mentions(free);
+    }
+
+    /// Records mentions of names as uses of the locals they resolve to, by the current block.
+    fn record_mentions(&mut self, names: Vec<(String, Span)>) {
         for (name, span) in names {
             if self.arm_bindings.contains(&name) {
                 continue;
@@ -679,15 +722,21 @@ impl<'e> Lowerer<'e> {
             }
         }
         if !self.stmt_needs(stmt) {
+            // Whether the assignment is the first thing the block does with the local is
+            // decided before its own mentions are recorded; not if its value may leave a loop
+            // first (that jump may need the local's old value).
+            let tie = match stmt {
+                Stmt::Expr(Expr::Assign(assign), Some(_))
+                    if !scan::find_in_expr(&assign.right, &self.loop_context())
+                        .leaves_lowered_loop =>
+                {
+                    self.record_kill(&assign.left, &assign.right.to_token_stream())
+                }
+                _ => TokenStream::new(),
+            };
             let code = self.verbatim_stmt(stmt);
             let code = self.wrap_unsafe(code);
             let Stmt::Local(local) = stmt else {
-                let tie = match stmt {
-                    Stmt::Expr(Expr::Assign(assign), Some(_)) => {
-                        self.record_kill(&assign.left, &assign.right.to_token_stream())
-                    }
-                    _ => TokenStream::new(),
-                };
                 self.emit(code);
                 self.emit(tie);
                 return;
@@ -2285,6 +2334,9 @@ impl<'e> Lowerer<'e> {
     /// A statement without suspension: emitted as written, except for `return`, `?` and the
     /// body's `self`.
     fn verbatim_stmt(&mut self, stmt: &Stmt) -> TokenStream {
+        let mut free = Vec::new();
+        let binds = scan::free_mentions_stmt(stmt, &mut free);
+        self.record_verbatim_uses(free, binds, || stmt.to_token_stream());
         let mut names = Vec::new();
         scan::possibly_moved_stmt(stmt, &mut names);
         self.mark_moved(names);
@@ -2297,6 +2349,9 @@ impl<'e> Lowerer<'e> {
     }
 
     fn verbatim_expr(&mut self, expr: &Expr) -> TokenStream {
+        let mut free = Vec::new();
+        let binds = scan::free_mentions_expr(expr, &mut free);
+        self.record_verbatim_uses(free, binds, || expr.to_token_stream());
         self.record_moves_expr(expr);
         let mut assigned = Vec::new();
         scan::assigned_expr(expr, &mut assigned);

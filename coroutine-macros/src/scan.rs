@@ -434,6 +434,154 @@ pub fn check_nested(block: &syn::Block, errors: &mut Vec<syn::Error>) {
     .visit_block(block);
 }
 
+/// The names an expression reads from outside itself: [`mentions`], less those that refer to
+/// a binding made inside it (a `match` arm's, a `let`'s for the rest of its block, an `if let`'s,
+/// a `for` loop's, a closure's parameters). `Some(v) => v + 1` after a local `v` was moved
+/// does not read that local. Gives whether the expression binds any name (else its free
+/// mentions are all of [`mentions`] that can name a local).
+pub fn free_mentions_expr(expr: &Expr, out: &mut Vec<(String, Span)>) -> bool {
+    let mut finder = FreeMentions {
+        scopes: Vec::new(),
+        out,
+        binds: false,
+    };
+    finder.visit_expr(expr);
+    finder.binds
+}
+
+/// [`free_mentions_expr`] for a statement (a `let`'s pattern is not a mention, nor a binding
+/// made inside it).
+pub fn free_mentions_stmt(stmt: &syn::Stmt, out: &mut Vec<(String, Span)>) -> bool {
+    let mut finder = FreeMentions {
+        scopes: Vec::new(),
+        out,
+        binds: false,
+    };
+    match stmt {
+        syn::Stmt::Local(local) => {
+            if let Some(init) = &local.init {
+                finder.visit_expr(&init.expr);
+                if let Some((_, diverge)) = &init.diverge {
+                    finder.visit_expr(diverge);
+                }
+            }
+        }
+        _ => finder.visit_stmt(stmt),
+    }
+    finder.binds
+}
+
+struct FreeMentions<'o> {
+    /// Names bound inside the code, innermost scope last.
+    scopes: Vec<Vec<String>>,
+    out: &'o mut Vec<(String, Span)>,
+    /// Some binding was made inside the code (other than a top-level `let`'s).
+    binds: bool,
+}
+
+impl FreeMentions<'_> {
+    fn bound(&self, name: &str) -> bool {
+        self.scopes.iter().flatten().any(|bound| bound == name)
+    }
+
+    fn bind(&mut self, pat: &Pat) {
+        let names = binding_names([pat]);
+        self.binds |= !names.is_empty();
+        match self.scopes.last_mut() {
+            Some(scope) => scope.extend(names),
+            None => self.scopes.push(names),
+        }
+    }
+
+    fn scoped(&mut self, visit: impl FnOnce(&mut Self)) {
+        self.scopes.push(Vec::new());
+        visit(self);
+        self.scopes.pop();
+    }
+
+    fn push_unbound(&mut self, names: Vec<(String, Span)>) {
+        let free = names.into_iter().filter(|(name, _)| !self.bound(name));
+        let free: Vec<_> = free.collect();
+        self.out.extend(free);
+    }
+}
+
+impl<'ast> Visit<'ast> for FreeMentions<'_> {
+    fn visit_expr_path(&mut self, node: &'ast syn::ExprPath) {
+        // Other paths (`Vec::new`, `T::MAX`, `f::<u8>`) name no local; their generic arguments
+        // are types. Mentions elsewhere (a struct literal's path...) are names, not locals,
+        // whatever `mentions` counts.
+        if let (None, Some(ident)) = (&node.qself, node.path.get_ident()) {
+            self.push_unbound(vec![(unraw(ident), ident.span())]);
+        }
+    }
+    fn visit_macro(&mut self, node: &'ast Macro) {
+        let mut names = Vec::new();
+        mentions(&node.tokens, &mut names);
+        self.push_unbound(names);
+    }
+    fn visit_block(&mut self, node: &'ast syn::Block) {
+        self.scoped(|this| visit::visit_block(this, node));
+    }
+    fn visit_local(&mut self, node: &'ast syn::Local) {
+        if let Some(init) = &node.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, diverge)) = &init.diverge {
+                self.visit_expr(diverge);
+            }
+        }
+        self.bind(&node.pat);
+    }
+    fn visit_arm(&mut self, node: &'ast syn::Arm) {
+        self.scoped(|this| {
+            this.bind(&node.pat);
+            if let Some((_, guard)) = &node.guard {
+                this.visit_expr(guard);
+            }
+            this.visit_expr(&node.body);
+        });
+    }
+    fn visit_expr_let(&mut self, node: &'ast syn::ExprLet) {
+        // Its bindings are seen by the rest of the condition and the guarded block, which
+        // `visit_expr_if`/`visit_expr_while` scope.
+        self.visit_expr(&node.expr);
+        self.bind(&node.pat);
+    }
+    fn visit_expr_if(&mut self, node: &'ast syn::ExprIf) {
+        self.scoped(|this| {
+            this.visit_expr(&node.cond);
+            this.visit_block(&node.then_branch);
+        });
+        if let Some((_, else_branch)) = &node.else_branch {
+            self.visit_expr(else_branch);
+        }
+    }
+    fn visit_expr_while(&mut self, node: &'ast syn::ExprWhile) {
+        self.scoped(|this| {
+            this.visit_expr(&node.cond);
+            this.visit_block(&node.body);
+        });
+    }
+    fn visit_expr_for_loop(&mut self, node: &'ast syn::ExprForLoop) {
+        self.visit_expr(&node.expr);
+        self.scoped(|this| {
+            this.bind(&node.pat);
+            this.visit_block(&node.body);
+        });
+    }
+    fn visit_expr_closure(&mut self, node: &'ast syn::ExprClosure) {
+        self.scoped(|this| {
+            for input in &node.inputs {
+                this.bind(input);
+            }
+            this.visit_expr(&node.body);
+        });
+    }
+    fn visit_pat(&mut self, _: &'ast Pat) {}
+    fn visit_type(&mut self, _: &'ast syn::Type) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
 /// The names a piece of code mentions, each with where: every identifier, and every `{name}`
 /// captured by a format string. Over-approximates (field and method names count too), which
 /// only makes liveness keep more.
