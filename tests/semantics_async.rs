@@ -31,6 +31,20 @@ mod bindings {
     }
 
     async_twins! { $ #[coroutines::coroutine]
+        // A guarded arm that suspends, whose binding hides a local still used after it.
+        fn guard_binding_hiding_a_local(x: i32, values: Vec<Option<i32>>) -> i32 {
+            let mut total = 0;
+            for value in values {
+                match (value, x) {
+                    (Some(x), limit) if x < limit && x.abs() != 3 => {
+                        total += yield_from!(pend(x * 10));
+                    }
+                    _ => {}
+                }
+            }
+            total + x
+        }
+
         // A local moved out, whose name bindings made later take again (a `match` arm's, an
         // inner `let`'s, a closure's parameter, an `if let`'s): those mentions are not uses of
         // it, so no state keeps it (that would be a use after the move).
@@ -126,6 +140,16 @@ mod bindings {
             }
             total
         }
+    }
+
+    #[test]
+    fn a_guarded_arm_binding_may_hide_a_local_used_after_it() {
+        let values = || vec![Some(1), None, Some(3), Some(9), Some(4)];
+        let (_, r, _) = check_async(
+            guard_binding_hiding_a_local(5, values()),
+            native::guard_binding_hiding_a_local(5, values()),
+        );
+        assert_eq!(r, 10 + 40 + 5);
     }
 
     #[test]

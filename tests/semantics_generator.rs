@@ -45,6 +45,20 @@ mod bindings {
             a + b + c + d + x + yy + t.0 + t.1 + p + q
         }
 
+        // A guarded arm that suspends, whose binding hides a local still used after it.
+        fn guard_binding_hiding_a_local(x: i32, values: Vec<Option<i32>>) -> i32 {
+            let mut total = 0;
+            for value in values {
+                match (value, x) {
+                    (Some(x), limit) if x < limit && x.abs() != 3 => {
+                        total += yield_!(x);
+                    }
+                    _ => {}
+                }
+            }
+            total + x
+        }
+
         // A local moved out, whose name bindings made later take again (a `match` arm's, an
         // inner `let`'s, a closure's parameter, an `if let`'s): those mentions are not uses of
         // it, so no state keeps it (that would be a use after the move).
@@ -170,6 +184,18 @@ mod bindings {
             yield_!(w);
             w
         }
+    }
+
+    #[test]
+    fn a_guarded_arm_binding_may_hide_a_local_used_after_it() {
+        let values = || vec![Some(1), None, Some(3), Some(9), Some(4)];
+        let (log, r) = check_gen(
+            guard_binding_hiding_a_local(5, values()),
+            |y| plain::guard_binding_hiding_a_local(y, 5, values()),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 1", "yield 4"]);
+        assert_eq!(r, 100 + 200 + 5);
     }
 
     #[test]

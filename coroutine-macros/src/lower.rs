@@ -2159,27 +2159,37 @@ impl<'e> Lowerer<'e> {
                 self.errors.push(error);
             }
             let (target, _) = self.new_join(0);
-            let (pat, args, bound) = if arm.guard.is_some() {
-                // The guard refers to the bindings by name: keep them.
-                let mut args = Vec::new();
-                for binding in scan::bindings(&arm.pat) {
-                    let local = self.bound_param(target, &binding);
-                    self.cfg.locals[local].borrow_like |= borrowed;
-                    args.push((local, binding.ident.to_token_stream()));
+            let (hidden_pat, hidden_args) = self.bind_pattern_to(target, &arm.pat);
+            for (local, _) in &hidden_args {
+                self.cfg.locals[*local].borrow_like |= borrowed;
+            }
+            // A guard refers to the bindings by name. Where one hides a local (which the jump
+            // to the arm may carry), the guard's mentions of them are renamed too, so that the
+            // bindings can be hidden as without a guard.
+            let guard = arm.guard.as_ref().map(|(_, guard)| {
+                let renames: Vec<(String, Ident)> = (hidden_args.iter())
+                    .map(|(local, hidden)| {
+                        let hidden = syn::parse2(hidden.clone()).expect("a hidden binding");
+                        (self.cfg.locals[*local].name.to_string(), hidden)
+                    })
+                    .collect();
+                let hides = renames.iter().any(|(name, _)| self.resolve(name).is_some());
+                let renamed = hides.then(|| scan::rename_in_guard(guard, &renames));
+                renamed.flatten().ok_or(guard)
+            });
+            let (pat, args, bound, guard) = match guard {
+                Some(Err(named)) => {
+                    let args: Vec<_> = (hidden_args.into_iter())
+                        .map(|(local, _)| (local, self.cfg.locals[local].name.to_token_stream()))
+                        .collect();
+                    let bound = args.iter().map(|(local, _)| *local).collect();
+                    (arm.pat.clone(), args, bound, Some((**named).clone()))
                 }
-                let bound = args.iter().map(|(local, _)| *local).collect();
-                (arm.pat.clone(), args, bound)
-            } else {
-                let (pat, args) = self.bind_pattern_to(target, &arm.pat);
-                if borrowed {
-                    for (local, _) in &args {
-                        self.cfg.locals[*local].borrow_like = true;
-                    }
-                }
-                (pat, args, Vec::new())
+                Some(Ok(renamed)) => (hidden_pat, hidden_args, Vec::new(), Some(renamed)),
+                None => (hidden_pat, hidden_args, Vec::new(), None),
             };
-            let guard = arm.guard.as_ref().map(|(if_token, guard)| {
-                let guard = self.verbatim_expr(guard);
+            let guard = arm.guard.as_ref().zip(guard).map(|((if_token, _), guard)| {
+                let guard = self.verbatim_expr(&guard);
                 quote!(#if_token #guard)
             });
             let jump = self.jump(target, args, bound, arm.pat.span());

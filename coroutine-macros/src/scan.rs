@@ -434,6 +434,59 @@ pub fn check_nested(block: &syn::Block, errors: &mut Vec<syn::Error>) {
     .visit_block(block);
 }
 
+/// `guard` with its mentions of the names in `renames` replaced by the idents given for them
+/// (located where the user wrote them): a match guard whose arm's bindings get hidden names.
+/// `None` where that cannot be done from syntax: the guard binds names of its own (which may
+/// hide the arm's), or a macro in it mentions one of the names.
+pub fn rename_in_guard(guard: &Expr, renames: &[(String, Ident)]) -> Option<Expr> {
+    struct Renamer<'r> {
+        renames: &'r [(String, Ident)],
+        in_macro: bool,
+    }
+    impl Renamer<'_> {
+        fn renamed(&self, ident: &Ident) -> Option<Ident> {
+            let (_, hidden) = self.renames.iter().find(|(name, _)| *ident == name)?;
+            let mut hidden = hidden.clone();
+            hidden.set_span(hidden.span().located_at(ident.span()));
+            Some(hidden)
+        }
+    }
+    impl VisitMut for Renamer<'_> {
+        fn visit_expr_path_mut(&mut self, node: &mut syn::ExprPath) {
+            if node.qself.is_none() && node.path.segments.len() == 1 {
+                let segment = &mut node.path.segments[0];
+                if let Some(hidden) = self.renamed(&segment.ident) {
+                    segment.ident = hidden;
+                }
+            }
+        }
+        fn visit_field_value_mut(&mut self, node: &mut syn::FieldValue) {
+            // `S { v }` names the field and the binding: `S { v: __bound_v }`.
+            if node.colon_token.is_none() {
+                node.colon_token = Some(Default::default());
+            }
+            visit_mut::visit_field_value_mut(self, node);
+        }
+        fn visit_macro_mut(&mut self, node: &mut Macro) {
+            let mut names = Vec::new();
+            mentions(&node.tokens, &mut names);
+            self.in_macro |= names
+                .iter()
+                .any(|(name, _)| self.renames.iter().any(|(renamed, _)| renamed == name));
+        }
+    }
+    if free_mentions_expr(guard, &mut Vec::new()) {
+        return None;
+    }
+    let mut renamer = Renamer {
+        renames,
+        in_macro: false,
+    };
+    let mut guard = guard.clone();
+    renamer.visit_expr_mut(&mut guard);
+    (!renamer.in_macro).then_some(guard)
+}
+
 /// The names an expression reads from outside itself: [`mentions`], less those that refer to
 /// a binding made inside it (a `match` arm's, a `let`'s for the rest of its block, an `if let`'s,
 /// a `for` loop's, a closure's parameters). `Some(v) => v + 1` after a local `v` was moved
