@@ -529,6 +529,21 @@ mod loops {
             }
         }
 
+        // A native `for` whose iterator leaves the loop around it: that `break` is not the
+        // `for`'s own.
+        fn exit_in_a_for_loops_iterator() -> i32 {
+            let mut total = 0;
+            let mut k = 0;
+            loop {
+                k += 1;
+                total += yield_from!(pend(k * 100));
+                for x in if k > 2 { break } else { vec![k, 10] } {
+                    total += x;
+                }
+            }
+            total
+        }
+
         // A binding of the branch hides a local the exit carries: the branch is split into
         // states instead, and after the loop the local is the outer one.
         fn exit_beside_a_hiding_binding(n: i32) -> i32 {
@@ -743,6 +758,12 @@ mod loops {
         )
         .1;
         assert_eq!(r, 300);
+        let r = check_async(
+            exit_in_a_for_loops_iterator(),
+            native::exit_in_a_for_loops_iterator(),
+        )
+        .1;
+        assert_eq!(r, 100 + (1 + 10) + 200 + (2 + 10) + 300);
         let r = check_async(
             exit_beside_a_hiding_binding(7),
             native::exit_beside_a_hiding_binding(7),

@@ -773,6 +773,21 @@ mod loops {
             }
         }
 
+        // A native `for` whose iterator leaves the loop around it: that `break` is not the
+        // `for`'s own.
+        fn exit_in_a_for_loops_iterator() -> i32 {
+            let mut total = 0;
+            let mut k = 0;
+            loop {
+                k += 1;
+                total += yield_!(k);
+                for x in if k > 2 { break } else { vec![k, 10] } {
+                    total += x;
+                }
+            }
+            total
+        }
+
         // A binding of the branch hides a local the exit carries: the branch is split into
         // states instead, and after the loop the local is the outer one.
         fn exit_beside_a_hiding_binding(n: i32) -> i32 {
@@ -1044,6 +1059,13 @@ mod loops {
         // 100: `continue` in `assert_ne!`; 200: `continue` in the `break`'s value; 300: `break 300`.
         assert_eq!(log, ["yield 1", "yield 2", "yield 3"]);
         assert_eq!(r, 300);
+        let (log, r) = check_gen(
+            exit_in_a_for_loops_iterator(),
+            plain::exit_in_a_for_loops_iterator,
+            hundreds,
+        );
+        assert_eq!(log, ["yield 1", "yield 2", "yield 3"]);
+        assert_eq!(r, 100 + (1 + 10) + 200 + (2 + 10) + 300);
         let (log, r) = check_gen(
             exit_beside_a_hiding_binding(7),
             |y| plain::exit_beside_a_hiding_binding(y, 7),

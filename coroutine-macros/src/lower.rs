@@ -2465,12 +2465,18 @@ impl Rewriter<'_, '_> {
         }
     }
 
-    fn native_loop(&mut self, label: Option<&syn::Label>, expr: &mut Expr, is_loop: bool) {
-        if let Some(label) = label {
+    /// Visits, with `visit`, the code inside a native loop (`is_loop`) or labelled block.
+    fn native_loop(
+        &mut self,
+        label: Option<syn::Label>,
+        is_loop: bool,
+        visit: impl FnOnce(&mut Self),
+    ) {
+        if let Some(label) = &label {
             self.native_labels.push(label.name.ident.to_string());
         }
         self.loop_depth += usize::from(is_loop);
-        visit_mut::visit_expr_mut(self, expr);
+        visit(self);
         self.loop_depth -= usize::from(is_loop);
         if label.is_some() {
             self.native_labels.pop();
@@ -2521,19 +2527,25 @@ impl VisitMut for Rewriter<'_, '_> {
             }
             Expr::Loop(node) => {
                 let label = node.label.clone();
-                self.native_loop(label.as_ref(), expr, true);
+                self.native_loop(label, true, |this| this.visit_block_mut(&mut node.body));
             }
+            // (A `break` in its condition is rustc's E0590: left alone, rustc reports it.)
             Expr::While(node) => {
                 let label = node.label.clone();
-                self.native_loop(label.as_ref(), expr, true);
+                self.native_loop(label, true, |this| {
+                    this.visit_expr_mut(&mut node.cond);
+                    this.visit_block_mut(&mut node.body);
+                });
             }
             Expr::ForLoop(node) => {
+                // The iterator is evaluated outside the loop: its `break`s leave an outer one.
+                self.visit_expr_mut(&mut node.expr);
                 let label = node.label.clone();
-                self.native_loop(label.as_ref(), expr, true);
+                self.native_loop(label, true, |this| this.visit_block_mut(&mut node.body));
             }
             Expr::Block(node) if node.label.is_some() => {
                 let label = node.label.clone();
-                self.native_loop(label.as_ref(), expr, false);
+                self.native_loop(label, false, |this| this.visit_block_mut(&mut node.block));
             }
             Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) => {}
             _ => visit_mut::visit_expr_mut(self, expr),
