@@ -2561,6 +2561,27 @@ impl VisitMut for Rewriter<'_, '_> {
                 self.visit_expr_mut(arg);
             }
             mac.tokens = args.into_token_stream();
+            return;
+        }
+        // Arguments the macro cannot parse (`vec![x; n]`): a jump in them would be left as
+        // written, and leave the resume closure's own loop.
+        let mut exits = Vec::new();
+        scan::loop_exits_in_tokens(&mac.tokens, false, &mut exits);
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|segment| segment.ident.to_string());
+        for (label, span, keyword) in exits {
+            if self.leaves(label.as_ref(), span, keyword) {
+                self.errors.push(syn::Error::new(
+                    span,
+                    format!(
+                        "`#[coroutine]` cannot see this `{keyword}` in the arguments of `{}!` (they are not comma-separated expressions), so it cannot leave the loop around the macro: compute the value with `let` before the macro",
+                        name.as_deref().unwrap_or("macro"),
+                    ),
+                ));
+            }
         }
     }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}

@@ -51,6 +51,48 @@ pub fn macro_args(mac: &Macro) -> Option<syn::punctuated::Punctuated<Expr, syn::
         .ok()
 }
 
+/// The `break`s and `continue`s in raw macro tokens, with their labels and keywords, but the
+/// unlabelled ones after a loop keyword (`loop`, `while`, `for`) in the same group of tokens or
+/// an enclosing one, as far as tokens tell which loop they leave.
+pub fn loop_exits_in_tokens(
+    tokens: &TokenStream,
+    in_loop: bool,
+    out: &mut Vec<(Option<syn::Lifetime>, Span, &'static str)>,
+) {
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let mut in_loop = in_loop;
+    for (index, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Ident(ident) if ident == "loop" || ident == "while" || ident == "for" => {
+                in_loop = true;
+            }
+            TokenTree::Ident(ident) if ident == "break" || ident == "continue" => {
+                let label = match (trees.get(index + 1), trees.get(index + 2)) {
+                    (Some(TokenTree::Punct(quote)), Some(TokenTree::Ident(name)))
+                        if quote.as_char() == '\'' =>
+                    {
+                        Some(syn::Lifetime {
+                            apostrophe: quote.span(),
+                            ident: name.clone(),
+                        })
+                    }
+                    _ => None,
+                };
+                if label.is_some() || !in_loop {
+                    let keyword = if ident == "break" {
+                        "break"
+                    } else {
+                        "continue"
+                    };
+                    out.push((label, ident.span(), keyword));
+                }
+            }
+            TokenTree::Group(group) => loop_exits_in_tokens(&group.stream(), in_loop, out),
+            _ => {}
+        }
+    }
+}
+
 /// Whether raw macro tokens contain a suspension macro call.
 pub fn tokens_suspend(tokens: &TokenStream) -> bool {
     let mut previous_was_name = false;
