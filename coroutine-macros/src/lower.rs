@@ -2563,21 +2563,25 @@ impl VisitMut for Rewriter<'_, '_> {
             mac.tokens = args.into_token_stream();
             return;
         }
-        // Arguments the macro cannot parse (`vec![x; n]`): a jump in them would be left as
-        // written, and leave the resume closure's own loop.
+        // Arguments the macro cannot parse (`vec![x; n]`): control flow in them would be left
+        // as written, and leave the resume closure rather than the coroutine or its loop.
         let mut exits = Vec::new();
-        scan::loop_exits_in_tokens(&mac.tokens, false, &mut exits);
+        scan::control_flow_in_tokens(&mac.tokens, &mut exits);
         let name = mac
             .path
             .segments
             .last()
             .map(|segment| segment.ident.to_string());
-        for (label, span, keyword) in exits {
-            if self.leaves(label.as_ref(), span, keyword) {
+        for (label, span, written) in exits {
+            let reported = match written {
+                "break" | "continue" => self.leaves(label.as_ref(), span, written),
+                _ => true,
+            };
+            if reported {
                 self.errors.push(syn::Error::new(
                     span,
                     format!(
-                        "`#[coroutine]` cannot see this `{keyword}` in the arguments of `{}!` (they are not comma-separated expressions), so it cannot leave the loop around the macro: compute the value with `let` before the macro",
+                        "`#[coroutine]` cannot see this `{written}` in the arguments of `{}!` (they are not comma-separated expressions), so it cannot leave the coroutine or its loops from there: compute the value with `let` before the macro",
                         name.as_deref().unwrap_or("macro"),
                     ),
                 ));

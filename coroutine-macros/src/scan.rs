@@ -51,20 +51,43 @@ pub fn macro_args(mac: &Macro) -> Option<syn::punctuated::Punctuated<Expr, syn::
         .ok()
 }
 
-/// The `break`s and `continue`s in raw macro tokens, with their labels and keywords, but the
-/// unlabelled ones after a loop keyword (`loop`, `while`, `for`) in the same group of tokens or
-/// an enclosing one, as far as tokens tell which loop they leave.
-pub fn loop_exits_in_tokens(
+/// Control flow in raw macro tokens that leaves the code the tokens are part of: `break`s and
+/// `continue`s with their labels, `return`s and `?`s, each with its span and how it is written
+/// (`"break"`, `"continue"`, `"return"`, `"?"`). As far as tokens tell: after a closure's `|`, or
+/// `fn` or `async` (in the same group of tokens or an enclosing one) nothing leaves, and after a
+/// loop keyword (`loop`, `while`, `for`) no unlabelled `break` or `continue` does.
+pub fn control_flow_in_tokens(
     tokens: &TokenStream,
-    in_loop: bool,
+    out: &mut Vec<(Option<syn::Lifetime>, Span, &'static str)>,
+) {
+    walk_control_flow(tokens, false, false, out);
+}
+
+fn walk_control_flow(
+    tokens: &TokenStream,
+    mut in_loop: bool,
+    mut in_closure: bool,
     out: &mut Vec<(Option<syn::Lifetime>, Span, &'static str)>,
 ) {
     let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
-    let mut in_loop = in_loop;
     for (index, tree) in trees.iter().enumerate() {
         match tree {
+            _ if in_closure => {}
             TokenTree::Ident(ident) if ident == "loop" || ident == "while" || ident == "for" => {
                 in_loop = true;
+            }
+            TokenTree::Ident(ident) if ident == "fn" || ident == "async" => in_closure = true,
+            TokenTree::Punct(punct) if punct.as_char() == '|' => in_closure = true,
+            TokenTree::Ident(ident) if ident == "return" => {
+                out.push((None, ident.span(), "return"));
+            }
+            // After an operand (not in `T: ?Sized`).
+            TokenTree::Punct(punct)
+                if punct.as_char() == '?'
+                    && index > 0
+                    && !matches!(trees[index - 1], TokenTree::Punct(_)) =>
+            {
+                out.push((None, punct.span(), "?"));
             }
             TokenTree::Ident(ident) if ident == "break" || ident == "continue" => {
                 let label = match (trees.get(index + 1), trees.get(index + 2)) {
@@ -87,7 +110,9 @@ pub fn loop_exits_in_tokens(
                     out.push((label, ident.span(), keyword));
                 }
             }
-            TokenTree::Group(group) => loop_exits_in_tokens(&group.stream(), in_loop, out),
+            TokenTree::Group(group) => {
+                walk_control_flow(&group.stream(), in_loop, in_closure, out);
+            }
             _ => {}
         }
     }
