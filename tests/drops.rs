@@ -378,6 +378,18 @@ mod generator {
             yield_!(0);
         }
 
+        // A binding of the same name, moved inside an `if let`, is not the local: `held` may
+        // not have been moved, so it is kept to the end of its scope, after the suspension.
+        fn inner_binding_moved(log: DropLog) {
+            let held = d("held", &log);
+            assert_eq!(held.0, "held");
+            if let Some(held) = Some(d("inner", &log)) {
+                consume(held);
+            }
+            yield_!(1);
+            mark(&log, "after the yield");
+        }
+
         // The loop's exit has one way in, the `break`, which leaves `_guard` behind: it is
         // dropped at the `break`, before the code after the loop runs.
         fn guard_left_at_break(log: DropLog, stop: i32) -> i32 {
@@ -604,6 +616,15 @@ mod generator {
         let logs = check_gen_drops(scrutinee_temporary, plain::scrutinee_temporary);
         assert_eq!(logs[1], ["<drop>", "tmp", "a"]);
         assert_eq!(logs[2], ["tmp", "<drop>", "a"]);
+    }
+
+    #[test]
+    fn a_moved_binding_of_the_same_name_does_not_move_the_local() {
+        let logs = check_gen_drops(inner_binding_moved, plain::inner_binding_moved);
+        assert_eq!(
+            logs.last().unwrap(),
+            &["inner", "after the yield", "held", "<end>"]
+        );
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub struct Lowerer<'e> {
     opened_regions: usize,
     /// Per block: names of locals that its verbatim code mentions only where they refer to a
     /// binding made inside that code (`Some(v) => v + 1` beside a local `v`). The code's uses
-    /// were recorded from its syntax tree (see [`Self::record_verbatim_uses`]); the scans of
+    /// were recorded from its syntax tree (see [`Self::record_verbatim`]); the scans of
     /// its tokens that follow do not take these for uses of the locals.
     inner_only: BTreeMap<BlockId, BTreeSet<String>>,
     /// The items (`struct`, `fn`, `use`, `macro_rules!`...) declared in the blocks being lowered.
@@ -323,23 +323,29 @@ impl<'e> Lowerer<'e> {
         self.record_mentions(names);
     }
 
-    /// Records the uses of verbatim code from its syntax tree: `free` are its mentions of names
-    /// from outside it, and when it `binds` names inside, the others that a scan of its
-    /// `tokens` would find are noted as [`Self::inner_only`].
-    fn record_verbatim_uses(
+    /// Records what verbatim code does with the locals, from its syntax tree: `free` are its
+    /// mentions of names from outside it (its uses), `moved` and `assigned` the names it may
+    /// move out of and those it assigns. When it `binds` names inside, a name it mentions only
+    /// as such a binding is none of these, and the others that a scan of its `tokens` would
+    /// find are noted as [`Self::inner_only`].
+    fn record_verbatim(
         &mut self,
         free: Vec<(String, Span)>,
         binds: bool,
         tokens: impl FnOnce() -> TokenStream,
+        mut moved: Vec<String>,
+        mut assigned: Vec<String>,
     ) {
         if binds {
+            let is_free = |name: &String| free.iter().any(|(free, _)| free == name);
+            moved.retain(is_free);
+            assigned.retain(is_free);
             let mut all = Vec::new();
             scan::mentions(&tokens(), &mut all);
             let inner_only: BTreeSet<String> = all
                 .into_iter()
                 .map(|(name, _)| name)
-                .filter(|name| !free.iter().any(|(free, _)| free == name))
-                .filter(|name| self.resolve(name).is_some())
+                .filter(|name| !is_free(name) && self.resolve(name).is_some())
                 .collect();
             if !inner_only.is_empty() {
                 self.inner_only
@@ -349,6 +355,8 @@ impl<'e> Lowerer<'e> {
             }
         }
         self.record_mentions(free);
+        self.mark_moved(moved);
+        self.mark_assigned(assigned);
     }
 
     /// Records mentions of names as uses of the locals they resolve to, by the current block.
@@ -405,12 +413,6 @@ impl<'e> Lowerer<'e> {
             }
         }
         TokenStream::new()
-    }
-
-    fn record_moves_expr(&mut self, expr: &Expr) {
-        let mut names = Vec::new();
-        scan::possibly_moved(expr, &mut names);
-        self.mark_moved(names);
     }
 
     fn mark_assigned(&mut self, names: Vec<String>) {
@@ -2344,28 +2346,22 @@ impl<'e> Lowerer<'e> {
     /// A statement without suspension: emitted as written, except for `return`, `?` and the
     /// body's `self`.
     fn verbatim_stmt(&mut self, stmt: &Stmt) -> TokenStream {
-        let mut free = Vec::new();
+        let (mut free, mut moved, mut assigned) = (Vec::new(), Vec::new(), Vec::new());
         let binds = scan::free_mentions_stmt(stmt, &mut free);
-        self.record_verbatim_uses(free, binds, || stmt.to_token_stream());
-        let mut names = Vec::new();
-        scan::possibly_moved_stmt(stmt, &mut names);
-        self.mark_moved(names);
-        let mut assigned = Vec::new();
+        scan::possibly_moved_stmt(stmt, &mut moved);
         scan::assigned_stmt(stmt, &mut assigned);
-        self.mark_assigned(assigned);
+        self.record_verbatim(free, binds, || stmt.to_token_stream(), moved, assigned);
         let mut stmt = stmt.clone();
         self.rewrite(|rewriter| rewriter.visit_stmt_mut(&mut stmt));
         stmt.into_token_stream()
     }
 
     fn verbatim_expr(&mut self, expr: &Expr) -> TokenStream {
-        let mut free = Vec::new();
+        let (mut free, mut moved, mut assigned) = (Vec::new(), Vec::new(), Vec::new());
         let binds = scan::free_mentions_expr(expr, &mut free);
-        self.record_verbatim_uses(free, binds, || expr.to_token_stream());
-        self.record_moves_expr(expr);
-        let mut assigned = Vec::new();
+        scan::possibly_moved(expr, &mut moved);
         scan::assigned_expr(expr, &mut assigned);
-        self.mark_assigned(assigned);
+        self.record_verbatim(free, binds, || expr.to_token_stream(), moved, assigned);
         let mut expr = expr.clone();
         self.rewrite(|rewriter| rewriter.visit_expr_mut(&mut expr));
         expr.into_token_stream()
