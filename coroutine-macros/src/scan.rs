@@ -268,7 +268,7 @@ impl<'ast> Visit<'ast> for NeedsLowering<'_> {
             .segments
             .last()
             .map(|segment| segment.ident.to_string());
-        if !name.is_some_and(|name| STD_EXPRESSION_MACROS.contains(&name.as_str())) {
+        if !name.is_some_and(|name| is_std_expression_macro(&name)) {
             let mut names = Vec::new();
             mentions(&node.mac.tokens, &mut names);
             self.bound.extend(names.into_iter().map(|(name, _)| name));
@@ -333,29 +333,11 @@ fn item_name(item: &syn::Item) -> Option<&Ident> {
     }
 }
 
-/// std's macros that expand to an expression: in statement position they declare nothing the
-/// code after them sees.
-const STD_EXPRESSION_MACROS: &[&str] = &[
-    "assert",
-    "assert_eq",
-    "assert_ne",
-    "debug_assert",
-    "debug_assert_eq",
-    "debug_assert_ne",
-    "dbg",
-    "eprint",
-    "eprintln",
-    "format",
-    "panic",
-    "print",
-    "println",
-    "todo",
-    "unimplemented",
-    "unreachable",
-    "vec",
-    "write",
-    "writeln",
-];
+/// Whether a macro is one of std's that expand to an expression: in statement position they
+/// declare nothing the code after them sees.
+fn is_std_expression_macro(name: &str) -> bool {
+    BORROWING_MACROS.contains(&name) || matches!(name, "dbg" | "vec")
+}
 
 /// Reports every assignment to a place behind the `&self` of a `&self` method (`self.n += 1`):
 /// the body uses that `self` as a variable the generated closure captures, and rustc's own
