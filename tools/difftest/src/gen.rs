@@ -29,7 +29,8 @@ pub struct Features {
     /// Moving a non-`Copy` local declared inside a loop body (BUG 1).
     pub move_in_loop: bool,
     /// A `match` arm binding the name of a variable of an enclosing block, its body free of
-    /// suspensions (one that suspends while the variable must be kept is a documented error).
+    /// suspensions (one that suspends while the variable must be kept is a documented error),
+    /// and `let`s in that body hiding any enclosing block's variable.
     pub shadow_in_arms: bool,
 }
 
@@ -394,14 +395,18 @@ impl<'a> G<'a> {
     /// A name for a new `let`: sometimes shadowing a variable of the current block.
     fn let_name(&mut self, ty: Ty) -> String {
         if self.rng.chance(30) {
-            let cur: Vec<String> = self
-                .scopes
-                .last()
-                .expect("a scope")
-                .iter()
-                .filter(|v| !v.counter)
-                .map(|v| v.name.clone())
-                .collect();
+            // In an arm that hides a variable (which suspends nowhere), any enclosing block's.
+            let cur: Vec<String> = if self.hiding_arms > 0 {
+                (self.visible().into_iter())
+                    .filter(|v| !v.counter && !v.frozen)
+                    .map(|v| v.name.clone())
+                    .collect()
+            } else {
+                (self.scopes.last().expect("a scope").iter())
+                    .filter(|v| !v.counter)
+                    .map(|v| v.name.clone())
+                    .collect()
+            };
             if !cur.is_empty() {
                 return self.rng.pick(&cur).clone();
             }
