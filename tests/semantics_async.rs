@@ -31,6 +31,34 @@ mod bindings {
     }
 
     async_twins! { $ #[coroutines::coroutine]
+        // Locals declared without a value and given one by an assignment statement after a
+        // suspension (declared afresh there), their types as written or first assigned.
+        fn deferred_initialisation(n: i32) -> i32 {
+            let x;
+            let y: u8;
+            let mut z;
+            z = 250u8;
+            let r = yield_from!(pend(n));
+            x = r + 1;
+            y = 200;
+            yield_from!(pend(x + z as i32));
+            z = 100;
+            yield_from!(pend(0));
+            x + y.wrapping_add(100) as i32 + z.wrapping_add(200) as i32
+        }
+
+        // A local declared without a value, given one on some paths only and not used after
+        // a suspension: no state keeps it (it may have no value there).
+        fn conditionally_initialised(given: bool) -> i32 {
+            let x: String;
+            if given {
+                x = String::from("ab");
+                assert_eq!(x.len(), 2);
+            }
+            yield_from!(pend(1));
+            7
+        }
+
         // A guarded arm that suspends, whose binding hides a local still used after it.
         fn guard_binding_hiding_a_local(x: i32, values: Vec<Option<i32>>) -> i32 {
             let mut total = 0;
@@ -139,6 +167,23 @@ mod bindings {
                 log(upper);
             }
             total
+        }
+    }
+
+    #[test]
+    fn locals_declared_without_a_value_and_assigned_after_a_suspension() {
+        let (_, r, _) = check_async(
+            deferred_initialisation(7),
+            native::deferred_initialisation(7),
+        );
+        // u8 arithmetic: 200 + 100 and 100 + 200 both wrap to 44.
+        assert_eq!(r, 8 + 44 + 44);
+        for given in [true, false] {
+            let (_, r, _) = check_async(
+                conditionally_initialised(given),
+                native::conditionally_initialised(given),
+            );
+            assert_eq!(r, 7);
         }
     }
 
@@ -2001,8 +2046,10 @@ mod regressions {
         }
     }
 
-    // A deferred initialisation (`let n;` assigned after a suspension, once BUG H) is a compile
-    // error by design: `tests/ui/deferred-initialisation-across-suspension.rs`.
+    // A deferred initialisation (`let n;` assigned after a suspension, once BUG H) is supported
+    // where each assignment after the suspension is a statement of its own (`bindings::
+    // deferred_initialisation`), a compile error elsewhere:
+    // `tests/ui/deferred-initialisation-across-suspension.rs`.
 
     // BUG L: the attribute written inside a `macro_rules!` body, on a body that comes from the
     // caller, failed with E0425 "cannot find value `__cx`" at every `yield_from!`. (The twin

@@ -49,6 +49,13 @@ pub struct Local {
     pub drop_free: bool,
     /// Declared without a value (`let n;`): the block that declares it.
     pub declared_uninit: Option<BlockId>,
+    /// For `let n;` (one name, maybe with a type): the statement, which the emitter leaves out
+    /// when the declaring block never assigns `n` and later blocks declare it afresh (see
+    /// [`Block::kills`]), and the written type.
+    pub uninit_declaration: Option<(TokenStream, Option<TokenStream>)>,
+    /// A `let n;` whose declaring block assigns `n` in a statement of its own: the type tie
+    /// follows that statement (it cannot follow the `let`, where `n` has no value).
+    pub uninit_tied: bool,
     /// Blocks whose code assigns it (`n = ..`).
     pub assigned_in: BTreeSet<BlockId>,
 }
@@ -199,6 +206,8 @@ impl Cfg {
             owned: false,
             drop_free: false,
             declared_uninit: None,
+            uninit_declaration: None,
+            uninit_tied: false,
             assigned_in: BTreeSet::new(),
         });
         self.locals.len() - 1
@@ -391,13 +400,18 @@ impl Cfg {
                     .filter(|&local| {
                         let data = &self.locals[local];
                         // A local is kept to the end of its scope (where Rust drops it)
-                        // unless it was moved out, is an obvious borrow, or has no destructor
-                        // to run there.
+                        // unless it was moved out, is an obvious borrow, has no destructor
+                        // to run there, or was declared without a value (it may have none
+                        // here).
+                        let keep_dead = !data.moved
+                            && !data.borrow_like
+                            && !data.drop_free
+                            && data.declared_uninit.is_none();
                         data.reborrow.is_none()
                             && !silently_unused(local)
                             && (block_data.params.contains(&local)
                                 || live_in[block].contains(&local)
-                                || (!data.moved && !data.borrow_like && !data.drop_free))
+                                || keep_dead)
                     })
                     .collect()
             })
@@ -603,8 +617,13 @@ impl Cfg {
             let Some(declared) = data.declared_uninit else {
                 continue;
             };
+            // Assigned in a block that neither declares it nor declares it afresh (a kill):
+            // there the arm has no binding of it, or one the state holds without a value.
             let stored = saved.iter().any(|set| set.contains(&local));
-            if stored && data.assigned_in.iter().any(|&block| block != declared) {
+            let unbound =
+                |block: &BlockId| *block != declared && !self.blocks[*block].kills.contains(&local);
+            if (stored || data.uninit_declaration.is_some()) && data.assigned_in.iter().any(unbound)
+            {
                 return Err(syn::Error::new(
                     data.name.span(),
                     format!(

@@ -12,7 +12,8 @@
 use crate::args::internal;
 use crate::cfg::{Cfg, Entry, JumpKind, Layout, LocalId};
 use crate::lower::{
-    allow_mut_placeholder_locals, placeholder_index, respan, tie_placeholder_locals, type_tie,
+    allow_mut_placeholder_locals, declaration_placeholder_local, placeholder_index, respan,
+    tie_placeholder_locals, type_tie,
 };
 use crate::scan::unraw;
 use crate::signature::Shape;
@@ -399,6 +400,27 @@ impl Emitter<'_> {
         quote!(#(#ties)*)
     }
 
+    /// The `let n;` of a local declared without a value, left out where its declaring block
+    /// never assigns it and later blocks declare it afresh (it would have no type there, and
+    /// nothing to do), and its written type given to the local's type tie.
+    fn uninit_declaration(&self, local: LocalId, block: usize, arm: usize) -> TokenStream {
+        let data = &self.cfg.locals[local];
+        let Some((declaration, annotation)) = &data.uninit_declaration else {
+            return TokenStream::new();
+        };
+        let tied = self.type_tied(local);
+        let mut out = if tied && !data.assigned_in.contains(&block) {
+            TokenStream::new()
+        } else {
+            self.replace_jumps(declaration.clone(), block, arm)
+        };
+        if let (true, Some(annotation)) = (tied, annotation) {
+            let tie = type_tie(local);
+            out.extend(quote!(#tie.annotate(::core::marker::PhantomData::<#annotation>);));
+        }
+        out
+    }
+
     /// Whether a local's bindings are tied to one type: it is declared again in code that is
     /// emitted. (A kill in unreachable code, which is not emitted, needs no tie, and its
     /// witness, used nowhere else, could not be typed.)
@@ -734,6 +756,9 @@ impl Emitter<'_> {
             let name = ident.to_string();
             if let Some(locals) = tie_placeholder_locals(&name) {
                 return Some(self.type_ties(locals, block));
+            }
+            if let Some(local) = declaration_placeholder_local(&name) {
+                return Some(self.uninit_declaration(local, block, arm));
             }
             match placeholder_index(&name) {
                 Some(index) => {

@@ -106,6 +106,17 @@ fn tie_placeholder(first: LocalId, count: usize) -> Ident {
     format_ident!("__coroutines_tie{}_{}", first, count, span = internal())
 }
 
+/// A placeholder standing for the `let` of a local declared without a value (see
+/// [`crate::cfg::Local::uninit_declaration`]).
+fn declaration_placeholder(local: LocalId) -> Ident {
+    format_ident!("__coroutines_decl{}", local, span = internal())
+}
+
+/// Whether an identifier (given as its text) is a declaration placeholder, and for which local.
+pub fn declaration_placeholder_local(name: &str) -> Option<LocalId> {
+    name.strip_prefix("__coroutines_decl")?.parse().ok()
+}
+
 /// Whether an identifier (given as its text) is a type-tie placeholder, and for which locals.
 pub fn tie_placeholder_locals(name: &str) -> Option<std::ops::Range<LocalId>> {
     let (first, count) = name.strip_prefix("__coroutines_tie")?.split_once('_')?;
@@ -395,15 +406,41 @@ impl<'e> Lowerer<'e> {
         let Some(local) = self.resolve(&name) else {
             return TokenStream::new();
         };
-        let block = &self.cfg.blocks[self.cur];
         let data = &self.cfg.locals[local];
+        if data.declared_uninit == Some(self.cur) {
+            // The first assignment statement of its declaring block: where its type is tied.
+            if data.uninit_declaration.is_none() || data.uninit_tied {
+                return TokenStream::new();
+            }
+            self.cfg.locals[local].uninit_tied = true;
+            let tie = tie_placeholder(local, 1);
+            return quote!(#tie);
+        }
+        let block = &self.cfg.blocks[self.cur];
         let mut read = Vec::new();
         scan::mentions(value, &mut read);
+        // A local declared without a value may be declared afresh only where its type is tied
+        // to the declaration's: by its written type, by a tie after an assignment statement of
+        // the declaring block, or because that block never assigns it.
+        let uninit_redeclarable = match data.declared_uninit {
+            None => true,
+            Some(declared) => {
+                declared != self.cur
+                    && data
+                        .uninit_declaration
+                        .as_ref()
+                        .is_some_and(|(_, annotation)| {
+                            annotation.is_some()
+                                || data.uninit_tied
+                                || !data.assigned_in.contains(&declared)
+                        })
+            }
+        };
         if !block.uses.contains_key(&local)
             && block.jumps.is_empty()
             && !block.decls.contains(&local)
             && data.reborrow.is_none()
-            && data.declared_uninit.is_none()
+            && uninit_redeclarable
             && !read.iter().any(|(mentioned, _)| *mentioned == name)
         {
             self.cfg.blocks[self.cur].kills.insert(local);
@@ -440,8 +477,11 @@ impl<'e> Lowerer<'e> {
         for declared in &mut self.cfg.locals[first..] {
             declared.drop_free = drop_free;
         }
-        let tie = tie_placeholder(first, self.cfg.locals.len() - first);
-        self.emit(quote!(#tie));
+        // (Without a value there is nothing to tie yet: see `Local::uninit_tied`.)
+        if local.init.is_some() {
+            let tie = tie_placeholder(first, self.cfg.locals.len() - first);
+            self.emit(quote!(#tie));
+        }
     }
 
     /// Declares the bindings of a pattern (after its initialiser was lowered).
@@ -757,10 +797,25 @@ impl<'e> Lowerer<'e> {
             let allow = allow_mut_placeholder(self.cfg.locals.len(), scan::bindings(pat).len());
             // The pattern's names are not uses of the locals they shadow.
             self.record_local_uses(local);
-            self.cfg.blocks[self.cur].code.extend(quote!(#allow #code));
-            let referent = self.whole_local_borrow(local);
             let first = self.cfg.locals.len();
             let uninit = local.init.is_none().then_some(self.cur);
+            let (single, annotation) = match &local.pat {
+                Pat::Ident(ident) => (ident.subpat.is_none(), None),
+                Pat::Type(typed) => (
+                    matches!(&*typed.pat, Pat::Ident(ident) if ident.subpat.is_none()),
+                    Some(typed.ty.to_token_stream()),
+                ),
+                _ => (false, None),
+            };
+            let uninit_declaration = (uninit.is_some() && single).then(|| {
+                let placeholder = declaration_placeholder(first);
+                self.cfg.blocks[self.cur].code.extend(quote!(#placeholder));
+                (quote!(#allow #code), annotation)
+            });
+            if uninit_declaration.is_none() {
+                self.cfg.blocks[self.cur].code.extend(quote!(#allow #code));
+            }
+            let referent = self.whole_local_borrow(local);
             let captured = local.init.as_ref().and_then(|init| match &*init.expr {
                 Expr::Closure(closure) if closure.capture.is_none() => self.captured_local(closure),
                 _ => None,
@@ -791,6 +846,7 @@ impl<'e> Lowerer<'e> {
                 }
                 data.owned = owned && matches!(pat, Pat::Ident(_));
                 data.declared_uninit = uninit;
+                data.uninit_declaration = uninit_declaration.clone();
             }
             return;
         }

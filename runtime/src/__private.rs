@@ -288,6 +288,12 @@ impl<T> TypeTie<T> {
     pub fn tie(&self, local: &T) {
         let _ = local;
     }
+
+    /// Gives the witness the type written on a declaration without a value (`let n: T;`).
+    #[inline(always)]
+    pub fn annotate(&self, written: PhantomData<T>) {
+        let _ = written;
+    }
 }
 
 /// A witness of the type of one delegation state's awaitee, `A`: a local of the resume, typed
