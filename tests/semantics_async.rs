@@ -47,6 +47,21 @@ mod bindings {
             x + y.wrapping_add(100) as i32 + z.wrapping_add(200) as i32
         }
 
+        // The same in a loop, its assignment after a `break` in place.
+        fn deferred_initialisation_after_an_exit(n: i32) -> i32 {
+            let mut total = 0;
+            loop {
+                let d;
+                let r = yield_from!(pend(total + 100));
+                if r > n {
+                    break;
+                }
+                d = r + 1;
+                total += d;
+            }
+            total
+        }
+
         // A local declared without a value, given one on some paths only and not used after
         // a suspension: no state keeps it (it may have no value there).
         fn conditionally_initialised(given: bool) -> i32 {
@@ -178,6 +193,11 @@ mod bindings {
         );
         // u8 arithmetic: 200 + 100 and 100 + 200 both wrap to 44.
         assert_eq!(r, 8 + 44 + 44);
+        let (_, r, _) = check_async(
+            deferred_initialisation_after_an_exit(250),
+            native::deferred_initialisation_after_an_exit(250),
+        );
+        assert_eq!(r, 101 + 202);
         for given in [true, false] {
             let (_, r, _) = check_async(
                 conditionally_initialised(given),

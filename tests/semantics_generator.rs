@@ -61,6 +61,21 @@ mod bindings {
             x + y.wrapping_add(100) as i32 + z.wrapping_add(200) as i32
         }
 
+        // The same in a loop, its assignment after a `break` in place.
+        fn deferred_initialisation_after_an_exit(n: i32) -> i32 {
+            let mut total = 0;
+            loop {
+                let d;
+                let r = yield_!(total);
+                if r > n {
+                    break;
+                }
+                d = r + 1;
+                total += d;
+            }
+            total
+        }
+
         // A local declared without a value, given one on some paths only and not used after
         // a suspension: no state keeps it (it may have no value there).
         fn conditionally_initialised(given: bool) -> i32 {
@@ -224,6 +239,13 @@ mod bindings {
         assert_eq!(log, ["yield 7", "yield 351", "yield 0"]);
         // u8 arithmetic: 200 + 100 and 100 + 200 both wrap to 44.
         assert_eq!(r, 101 + 44 + 44);
+        let (log, r) = check_gen(
+            deferred_initialisation_after_an_exit(250),
+            |y| plain::deferred_initialisation_after_an_exit(y, 250),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 0", "yield 101", "yield 302"]);
+        assert_eq!(r, 302);
         for given in [true, false] {
             let (log, r) = check_gen(
                 conditionally_initialised(given),

@@ -401,15 +401,17 @@ impl Emitter<'_> {
     }
 
     /// The `let n;` of a local declared without a value, left out where its declaring block
-    /// never assigns it and later blocks declare it afresh (it would have no type there, and
-    /// nothing to do), and its written type given to the local's type tie.
+    /// never assigns it but others do (it would have no type there, and nothing to do), and
+    /// its written type given to the local's type tie.
     fn uninit_declaration(&self, local: LocalId, block: usize, arm: usize) -> TokenStream {
         let data = &self.cfg.locals[local];
         let Some((declaration, annotation)) = &data.uninit_declaration else {
             return TokenStream::new();
         };
         let tied = self.type_tied(local);
-        let mut out = if tied && !data.assigned_in.contains(&block) {
+        // Assigned elsewhere only: in blocks that declare it afresh, or unreachable ones.
+        let elsewhere = !data.assigned_in.is_empty() && !data.assigned_in.contains(&block);
+        let mut out = if elsewhere {
             TokenStream::new()
         } else {
             self.replace_jumps(declaration.clone(), block, arm)

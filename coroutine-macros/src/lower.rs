@@ -436,8 +436,11 @@ impl<'e> Lowerer<'e> {
                         })
             }
         };
+        // A jump before the assignment may need the old value, unless there is none: an
+        // immutable local declared without a value is assigned once.
+        let first_value = data.declared_uninit.is_some() && !data.mutable;
         if !block.uses.contains_key(&local)
-            && block.jumps.is_empty()
+            && (block.jumps.is_empty() || first_value)
             && !block.decls.contains(&local)
             && data.reborrow.is_none()
             && uninit_redeclarable

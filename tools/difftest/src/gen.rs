@@ -32,6 +32,9 @@ pub struct Features {
     /// suspensions (one that suspends while the variable must be kept is a documented error),
     /// and `let`s in that body hiding any enclosing block's variable.
     pub shadow_in_arms: bool,
+    /// `let d;` given its value by an assignment statement later in its block, often after a
+    /// suspension.
+    pub deferred_let: bool,
 }
 
 impl Features {
@@ -43,6 +46,7 @@ impl Features {
             complex_while_let: true,
             move_in_loop: true,
             shadow_in_arms: true,
+            deferred_let: true,
         }
     }
 }
@@ -548,6 +552,7 @@ impl<'a> G<'a> {
             if in_loop { 6 } else { 0 },             // 16 break/continue
             2,                                       // 17 return
             if deep { 0 } else { 2 },                // 18 block
+            if self.cfg.features.deferred_let { 3 } else { 0 }, // 19 deferred let
         ];
         match self.rng.weighted(&weights) {
             0 => vec![self.let_simple()],
@@ -590,12 +595,42 @@ impl<'a> G<'a> {
                     None,
                 )))]
             }
-            _ => {
+            18 => {
                 let m = self.max_stmts();
                 let b = self.block(None, m);
                 vec![Stmt::Expr(unit(Kind::Block(None, b)))]
             }
+            _ => self.deferred_let(),
         }
+    }
+
+    /// `let d: i64;` (or `let d;`), a suspension and other statements that cannot see `d`,
+    /// then `d = value;`, after which `d` is a variable like any other.
+    fn deferred_let(&mut self) -> Vec<Stmt> {
+        let name = self.fresh("d");
+        let declaration = if self.rng.chance(50) {
+            format!("let {name}: i64")
+        } else {
+            format!("let {name}")
+        };
+        let mut out = vec![Stmt::Expr(Expr::lit(Ty::Unit, declaration))];
+        if self.may_suspend() && self.rng.chance(70) {
+            let v = self.int(2).0;
+            out.push(Stmt::Expr(Expr::new(Ty::I64, Kind::Suspend(Box::new(v)))));
+        }
+        for _ in 0..self.rng.range(0, 2) {
+            if self.budget > 0 {
+                out.extend(self.stmt());
+            }
+        }
+        let (value, bound) = self.int(2);
+        out.push(Stmt::Expr(unit(Kind::Assign(
+            Box::new(var(Ty::I64, &name)),
+            "=",
+            Box::new(value),
+        ))));
+        self.declare(&name, Ty::I64, false, bound);
+        out
     }
 
     fn let_ty(&mut self) -> Ty {
