@@ -89,8 +89,9 @@ mod bindings {
         }
 
         // A local moved out, whose name bindings made later take again (a `match` arm's, an
-        // inner `let`'s, a closure's parameter, an `if let`'s): those mentions are not uses of
-        // it, so no state keeps it (that would be a use after the move).
+        // inner `let`'s, a closure's parameter, a `matches!` pattern's, an `if let`'s): those
+        // mentions are not uses of it, so no state keeps it (that would be a use after the
+        // move).
         fn names_reused_after_a_move(v: Vec<i32>, opt: Option<i32>) -> i32 {
             let n = v.len() as i32;
             drop(v);
@@ -103,7 +104,7 @@ mod bindings {
                 let v = a * 2;
                 v + 1
             };
-            let c = opt.map(|v| v * 3).unwrap_or(0);
+            let c = opt.map(|v| v * 3).unwrap_or(0) + matches!(opt, Some(v) if v > r) as i32;
             if let Some(v) = opt {
                 yield_from!(pend(v));
             }
@@ -223,8 +224,8 @@ mod bindings {
             names_reused_after_a_move(vec![7], Some(4)),
             native::names_reused_after_a_move(vec![7], Some(4)),
         );
-        // r = 1, a = 5, b = 11, c = 12.
-        assert_eq!(r, 28);
+        // r = 1, a = 5, b = 11, c = 12 + 1 (4 > 1).
+        assert_eq!(r, 29);
     }
 
     #[test]

@@ -103,8 +103,9 @@ mod bindings {
         }
 
         // A local moved out, whose name bindings made later take again (a `match` arm's, an
-        // inner `let`'s, a closure's parameter, an `if let`'s): those mentions are not uses of
-        // it, so no state keeps it (that would be a use after the move).
+        // inner `let`'s, a closure's parameter, a `matches!` pattern's, an `if let`'s): those
+        // mentions are not uses of it, so no state keeps it (that would be a use after the
+        // move).
         fn names_reused_after_a_move(v: Vec<i32>, opt: Option<i32>) -> i32 {
             let n = v.len() as i32;
             drop(v);
@@ -117,7 +118,7 @@ mod bindings {
                 let v = a * 2;
                 v + 1
             };
-            let c = opt.map(|v| v * 3).unwrap_or(0);
+            let c = opt.map(|v| v * 3).unwrap_or(0) + matches!(opt, Some(v) if v > r) as i32;
             if let Some(v) = opt {
                 yield_!(v);
             }
@@ -275,7 +276,7 @@ mod bindings {
             |y| plain::names_reused_after_a_move(y, vec![7], Some(4)),
             hundreds,
         );
-        // r = 100, a = 104, b = 209, c = 12.
+        // r = 100, a = 104, b = 209, c = 12 + 0 (4 is not over 100).
         assert_eq!(log, ["yield 1", "yield 4", "yield 325"]);
         assert_eq!(r, 325);
     }

@@ -483,6 +483,23 @@ pub fn check_nested(block: &syn::Block, errors: &mut Vec<syn::Error>) {
     .visit_block(block);
 }
 
+/// The arguments of `matches!(value, PATTERN if guard)`.
+fn matches_args(mac: &Macro) -> Option<(Expr, Pat, Option<Expr>)> {
+    mac.parse_body_with(|input: syn::parse::ParseStream| {
+        let value: Expr = input.parse()?;
+        input.parse::<syn::Token![,]>()?;
+        let pat = Pat::parse_multi_with_leading_vert(input)?;
+        let guard = if input.parse::<Option<syn::Token![if]>>()?.is_some() {
+            Some(input.parse::<Expr>()?)
+        } else {
+            None
+        };
+        input.parse::<Option<syn::Token![,]>>()?;
+        Ok((value, pat, guard))
+    })
+    .ok()
+}
+
 /// `guard` with its mentions of the names in `renames` replaced by the idents given for them
 /// (located where the user wrote them): a match guard whose arm's bindings get hidden names.
 /// `None` where that cannot be done from syntax: the guard binds names of its own (which may
@@ -618,9 +635,36 @@ impl<'ast> Visit<'ast> for FreeMentions<'_> {
         }
     }
     fn visit_macro(&mut self, node: &'ast Macro) {
-        let mut names = Vec::new();
-        mentions(&node.tokens, &mut names);
-        self.push_unbound(names);
+        // `matches!(value, PATTERN if guard)`: the pattern's bindings are the guard's.
+        let is_matches = node
+            .path
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "matches");
+        if let Some((value, pat, guard)) = is_matches.then(|| matches_args(node)).flatten() {
+            self.visit_expr(&value);
+            self.scoped(|this| {
+                this.bind(&pat);
+                if let Some(guard) = &guard {
+                    this.visit_expr(guard);
+                }
+            });
+        } else if let Some(args) = macro_args(node) {
+            for arg in &args {
+                self.visit_expr(arg);
+            }
+        } else {
+            let mut names = Vec::new();
+            mentions(&node.tokens, &mut names);
+            self.push_unbound(names);
+        }
+    }
+    fn visit_lit_str(&mut self, node: &'ast syn::LitStr) {
+        // A format string's inline arguments (`"{v}"`).
+        let mut captured = Vec::new();
+        format_captures(&node.token().to_string(), &mut captured);
+        let span = node.span();
+        self.push_unbound(captured.into_iter().map(|name| (name, span)).collect());
     }
     fn visit_block(&mut self, node: &'ast syn::Block) {
         self.scoped(|this| visit::visit_block(this, node));
