@@ -50,8 +50,8 @@ pub struct Local {
     /// Declared without a value (`let n;`): the block that declares it.
     pub declared_uninit: Option<BlockId>,
     /// For `let n;` (one name, maybe with a type): the statement, which the emitter leaves out
-    /// when the declaring block never assigns `n` and later blocks declare it afresh (see
-    /// [`Block::kills`]), and the written type.
+    /// when the declaring block never assigns `n` and other blocks do (they declare it afresh,
+    /// see [`Block::kills`], or are unreachable), and the written type.
     pub uninit_declaration: Option<(TokenStream, Option<TokenStream>)>,
     /// A `let n;` whose declaring block assigns `n` in a statement of its own: the type tie
     /// follows that statement (it cannot follow the `let`, where `n` has no value).

@@ -517,17 +517,21 @@ impl<'e> Lowerer<'e> {
         self.needs_within(expr, &self.arm_bindings)
     }
 
-    /// Whether `expr`, inside patterns that bind `enclosing`, must be lowered into states: it
-    /// suspends, it is itself a `break`/`continue` of a lowered loop, or it holds one where a
-    /// jump in place could not name every local (see [`Self::exits_in_place`]).
+    /// [`Self::needs`] for code guarded by `cond`, which sees the bindings of its `let`s.
+    fn needs_under(&self, expr: &Expr, cond: &Expr) -> bool {
+        let mut enclosing = scan::binding_names(let_patterns(cond));
+        enclosing.extend(self.arm_bindings.iter().cloned());
+        self.needs_within(expr, &enclosing)
+    }
+
+    /// Whether `expr`, inside patterns that bind `enclosing`, must be lowered into states.
     fn needs_within(&self, expr: &Expr, enclosing: &[String]) -> bool {
         let found = scan::find_in_expr(expr, &self.loop_context());
         let is_exit = matches!(
             scan::without_parens(expr),
             Expr::Break(_) | Expr::Continue(_)
         );
-        found.suspends
-            || (found.leaves_lowered_loop && (is_exit || !self.exits_in_place(&found, enclosing)))
+        self.must_lower(&found, is_exit, enclosing)
     }
 
     /// [`Self::needs`] for a statement.
@@ -536,11 +540,17 @@ impl<'e> Lowerer<'e> {
             Stmt::Expr(expr, _) => self.needs(expr),
             _ => {
                 let found = scan::find_in_stmt(stmt, &self.loop_context());
-                found.suspends
-                    || (found.leaves_lowered_loop
-                        && !self.exits_in_place(&found, &self.arm_bindings))
+                self.must_lower(&found, false, &self.arm_bindings)
             }
         }
+    }
+
+    /// Whether code holding `found` (inside patterns that bind `enclosing`) must be lowered: it
+    /// suspends, it is itself a `break`/`continue` of a lowered loop (`is_exit`), or it holds
+    /// one where a jump in place could not name every local (see [`Self::exits_in_place`]).
+    fn must_lower(&self, found: &scan::Found, is_exit: bool, enclosing: &[String]) -> bool {
+        found.suspends
+            || (found.leaves_lowered_loop && (is_exit || !self.exits_in_place(found, enclosing)))
     }
 
     /// Whether the `break`s and `continue`s of lowered loops in code that does not suspend
@@ -2062,9 +2072,7 @@ impl<'e> Lowerer<'e> {
         param: Option<LocalId>,
         on_false: BlockId,
     ) -> usize {
-        let mut enclosing = scan::binding_names(let_patterns(cond));
-        enclosing.extend(self.arm_bindings.iter().cloned());
-        if self.needs_within(body, &enclosing) {
+        if self.needs_under(body, cond) {
             let (on_true, _) = self.new_join(0);
             let opened = self.lower_condition(cond, on_true, on_false);
             self.switch_to(on_true);
@@ -2091,9 +2099,7 @@ impl<'e> Lowerer<'e> {
     ) -> usize {
         match cond {
             Expr::Binary(node) if matches!(node.op, syn::BinOp::And(_)) && contains_let(cond) => {
-                let mut enclosing = scan::binding_names(let_patterns(&node.left));
-                enclosing.extend(self.arm_bindings.iter().cloned());
-                if self.needs_within(&node.right, &enclosing) {
+                if self.needs_under(&node.right, &node.left) {
                     let (middle, _) = self.new_join(0);
                     let opened = self.lower_condition(&node.left, middle, on_false);
                     self.switch_to(middle);
@@ -2461,8 +2467,7 @@ impl<'e> Lowerer<'e> {
     fn rewrite(&mut self, visit: impl FnOnce(&mut Rewriter<'_, 'e>)) {
         let mut rewriter = Rewriter {
             lowerer: self,
-            loop_depth: 0,
-            native_labels: Vec::new(),
+            native: scan::NativeLoops::default(),
             errors: Vec::new(),
             returns: false,
         };
@@ -2478,64 +2483,42 @@ impl<'e> Lowerer<'e> {
 /// items keep theirs.
 struct Rewriter<'a, 'e> {
     lowerer: &'a mut Lowerer<'e>,
-    /// Native loops entered so far inside the verbatim code.
-    loop_depth: usize,
-    /// The labels of those loops and of the labelled blocks entered (they hide outer labels).
-    native_labels: Vec<String>,
+    /// Entered so far inside the verbatim code.
+    native: scan::NativeLoops,
     errors: Vec<syn::Error>,
     /// Some `return` or `?` was rewritten.
     returns: bool,
 }
 
 impl Rewriter<'_, '_> {
-    /// Whether a `break`/`continue` leaves the verbatim code for a lowered loop (see
-    /// [`scan::LoopContext`]); an unlabelled one outside any loop at all is reported: were it
-    /// emitted, it would bind to the resume closure's dispatch loop.
+    /// Whether a `break`/`continue` leaves the verbatim code for a lowered loop; an unlabelled
+    /// one outside any loop at all is reported: were it emitted, it would bind to the resume
+    /// closure's dispatch loop.
     fn leaves(&mut self, label: Option<&syn::Lifetime>, span: Span, keyword: &str) -> bool {
-        match label {
-            Some(label) => {
-                let name = label.ident.to_string();
-                !self.native_labels.contains(&name)
-                    && self
-                        .lowerer
-                        .loops
-                        .iter()
-                        .any(|frame| frame.label == Some(name.clone()))
-            }
-            None if self.loop_depth > 0 => false,
-            None => {
-                let lowered = self
-                    .lowerer
-                    .loops
-                    .iter()
-                    .any(|frame| frame.continue_to.is_some());
-                if !lowered {
-                    self.errors.push(syn::Error::new(
-                        span,
-                        format!("`{keyword}` outside of a loop"),
-                    ));
-                }
-                lowered
-            }
+        let context = self.lowerer.loop_context();
+        if label.is_none() && !self.native.in_loop() && !context.innermost_lowered {
+            self.errors.push(syn::Error::new(
+                span,
+                format!("`{keyword}` outside of a loop"),
+            ));
         }
+        self.native.targets_lowered(label, &context)
     }
 
-    /// Visits, with `visit`, the code inside a native loop (`is_loop`) or labelled block.
+    /// Visits, with `inside`, the code inside a native loop (`is_loop`) or labelled block.
     fn native_loop(
         &mut self,
         label: Option<syn::Label>,
         is_loop: bool,
-        visit: impl FnOnce(&mut Self),
+        inside: impl FnOnce(&mut Self),
     ) {
-        if let Some(label) = &label {
-            self.native_labels.push(label.name.ident.to_string());
-        }
-        self.loop_depth += usize::from(is_loop);
-        visit(self);
-        self.loop_depth -= usize::from(is_loop);
-        if label.is_some() {
-            self.native_labels.pop();
-        }
+        scan::NativeLoops::within(
+            self,
+            |this| &mut this.native,
+            label.as_ref(),
+            is_loop,
+            inside,
+        );
     }
 }
 

@@ -148,6 +148,57 @@ pub struct LoopContext {
     pub innermost_lowered: bool,
 }
 
+/// The native loops and labelled blocks around a point of code kept as written: with the
+/// [`LoopContext`] of that code, they decide whether a `break`/`continue` there leaves it for
+/// a lowered loop. Shared by the scan that decides what to lower and the rewriter of what is
+/// kept.
+#[derive(Default)]
+pub struct NativeLoops {
+    /// Their labels (they hide outer labels of the same name).
+    labels: Vec<String>,
+    /// How many loops (not labelled blocks) there are.
+    depth: usize,
+}
+
+impl NativeLoops {
+    /// Runs `inside` with a loop (`is_loop`) or labelled block entered.
+    pub fn within<T>(
+        this: &mut T,
+        native: impl Fn(&mut T) -> &mut NativeLoops,
+        label: Option<&syn::Label>,
+        is_loop: bool,
+        inside: impl FnOnce(&mut T),
+    ) {
+        let loops = native(this);
+        loops
+            .labels
+            .extend(label.map(|label| label.name.ident.to_string()));
+        loops.depth += usize::from(is_loop);
+        inside(this);
+        let loops = native(this);
+        loops.depth -= usize::from(is_loop);
+        if label.is_some() {
+            loops.labels.pop();
+        }
+    }
+
+    /// Whether an unlabelled `break`/`continue` here leaves a native loop.
+    pub fn in_loop(&self) -> bool {
+        self.depth > 0
+    }
+
+    /// Whether a `break`/`continue` to `label` (or unlabelled) here leaves for a lowered loop.
+    pub fn targets_lowered(&self, label: Option<&syn::Lifetime>, context: &LoopContext) -> bool {
+        match label {
+            Some(label) => {
+                let name = label.ident.to_string();
+                !self.labels.contains(&name) && context.lowered_labels.contains(&name)
+            }
+            None => !self.in_loop() && context.innermost_lowered,
+        }
+    }
+}
+
 /// What an expression or statement holds that the lowering must deal with: suspension points,
 /// and `break`/`continue`s that leave it towards a lowered loop. Code inside closures, `async`
 /// blocks and items is not looked at (it runs elsewhere; [`check_nested`] reports suspensions
@@ -179,10 +230,8 @@ pub fn find_in_stmt(stmt: &syn::Stmt, context: &LoopContext) -> Found {
 
 struct NeedsLowering<'a> {
     context: &'a LoopContext,
-    /// Labels of native loops entered inside the expression (they shadow outer labels).
-    native_labels: Vec<String>,
-    /// How many native loops enclose the current point inside the expression.
-    native_depth: usize,
+    /// Inside the expression.
+    native: NativeLoops,
     suspends: bool,
     leaves_lowered_loop: bool,
     bound: Vec<String>,
@@ -192,8 +241,7 @@ impl<'a> NeedsLowering<'a> {
     fn new(context: &'a LoopContext) -> Self {
         NeedsLowering {
             context,
-            native_labels: Vec::new(),
-            native_depth: 0,
+            native: NativeLoops::default(),
             suspends: false,
             leaves_lowered_loop: false,
             bound: Vec::new(),
@@ -212,26 +260,13 @@ impl<'a> NeedsLowering<'a> {
         }
     }
 
-    fn targets_lowered(&self, label: Option<&syn::Lifetime>) -> bool {
-        match label {
-            Some(label) => {
-                let name = label.ident.to_string();
-                !self.native_labels.contains(&name) && self.context.lowered_labels.contains(&name)
-            }
-            None => self.native_depth == 0 && self.context.innermost_lowered,
-        }
-    }
-
-    fn native_loop(&mut self, label: Option<&syn::Label>, visit_body: impl FnOnce(&mut Self)) {
-        if let Some(label) = label {
-            self.native_labels.push(label.name.ident.to_string());
-        }
-        self.native_depth += 1;
-        visit_body(self);
-        self.native_depth -= 1;
-        if label.is_some() {
-            self.native_labels.pop();
-        }
+    fn native_loop(
+        &mut self,
+        label: Option<&syn::Label>,
+        is_loop: bool,
+        inside: impl FnOnce(&mut Self),
+    ) {
+        NativeLoops::within(self, |this| &mut this.native, label, is_loop, inside);
     }
 }
 
@@ -247,13 +282,19 @@ impl<'ast> Visit<'ast> for NeedsLowering<'_> {
         }
     }
     fn visit_expr_break(&mut self, node: &'ast syn::ExprBreak) {
-        if self.targets_lowered(node.label.as_ref()) {
+        if self
+            .native
+            .targets_lowered(node.label.as_ref(), self.context)
+        {
             self.leaves_lowered_loop = true;
         }
         visit::visit_expr_break(self, node);
     }
     fn visit_expr_continue(&mut self, node: &'ast syn::ExprContinue) {
-        if self.targets_lowered(node.label.as_ref()) {
+        if self
+            .native
+            .targets_lowered(node.label.as_ref(), self.context)
+        {
             self.leaves_lowered_loop = true;
         }
     }
@@ -276,26 +317,24 @@ impl<'ast> Visit<'ast> for NeedsLowering<'_> {
         visit::visit_stmt_macro(self, node);
     }
     fn visit_expr_loop(&mut self, node: &'ast syn::ExprLoop) {
-        self.native_loop(node.label.as_ref(), |this| this.visit_block(&node.body));
+        let body = |this: &mut Self| this.visit_block(&node.body);
+        self.native_loop(node.label.as_ref(), true, body);
     }
     fn visit_expr_while(&mut self, node: &'ast syn::ExprWhile) {
         self.visit_expr(&node.cond);
-        self.native_loop(node.label.as_ref(), |this| this.visit_block(&node.body));
+        let body = |this: &mut Self| this.visit_block(&node.body);
+        self.native_loop(node.label.as_ref(), true, body);
     }
     fn visit_expr_for_loop(&mut self, node: &'ast syn::ExprForLoop) {
         self.visit_expr(&node.expr);
-        self.native_loop(node.label.as_ref(), |this| this.visit_block(&node.body));
+        let body = |this: &mut Self| this.visit_block(&node.body);
+        self.native_loop(node.label.as_ref(), true, body);
     }
     fn visit_expr_block(&mut self, node: &'ast syn::ExprBlock) {
         // A labelled block is a `break` target but not a `continue` target nor the target of an
         // unlabelled `break`.
-        if let Some(label) = &node.label {
-            self.native_labels.push(label.name.ident.to_string());
-            self.visit_block(&node.block);
-            self.native_labels.pop();
-        } else {
-            self.visit_block(&node.block);
-        }
+        let block = |this: &mut Self| this.visit_block(&node.block);
+        self.native_loop(node.label.as_ref(), false, block);
     }
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
@@ -559,11 +598,7 @@ pub fn rename_in_guard(guard: &Expr, renames: &[(String, Ident)]) -> Option<Expr
 /// does not read that local. Gives whether the expression binds any name (else its free
 /// mentions are all of [`mentions`] that can name a local).
 pub fn free_mentions_expr(expr: &Expr, out: &mut Vec<(String, Span)>) -> bool {
-    let mut finder = FreeMentions {
-        scopes: Vec::new(),
-        out,
-        binds: false,
-    };
+    let mut finder = FreeMentions::new(out);
     finder.visit_expr(expr);
     finder.binds
 }
@@ -571,11 +606,7 @@ pub fn free_mentions_expr(expr: &Expr, out: &mut Vec<(String, Span)>) -> bool {
 /// [`free_mentions_expr`] for a statement (a `let`'s pattern is not a mention, nor a binding
 /// made inside it).
 pub fn free_mentions_stmt(stmt: &syn::Stmt, out: &mut Vec<(String, Span)>) -> bool {
-    let mut finder = FreeMentions {
-        scopes: Vec::new(),
-        out,
-        binds: false,
-    };
+    let mut finder = FreeMentions::new(out);
     match stmt {
         syn::Stmt::Local(local) => {
             if let Some(init) = &local.init {
@@ -598,7 +629,15 @@ struct FreeMentions<'o> {
     binds: bool,
 }
 
-impl FreeMentions<'_> {
+impl<'o> FreeMentions<'o> {
+    fn new(out: &'o mut Vec<(String, Span)>) -> Self {
+        FreeMentions {
+            scopes: Vec::new(),
+            out,
+            binds: false,
+        }
+    }
+
     fn bound(&self, name: &str) -> bool {
         self.scopes.iter().flatten().any(|bound| bound == name)
     }
@@ -619,9 +658,11 @@ impl FreeMentions<'_> {
     }
 
     fn push_unbound(&mut self, names: Vec<(String, Span)>) {
-        let free = names.into_iter().filter(|(name, _)| !self.bound(name));
-        let free: Vec<_> = free.collect();
-        self.out.extend(free);
+        for (name, span) in names {
+            if !self.bound(&name) {
+                self.out.push((name, span));
+            }
+        }
     }
 }
 
