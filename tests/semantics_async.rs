@@ -62,6 +62,70 @@ mod bindings {
             total
         }
 
+        // Locals declared without a value given their first value in branches after a
+        // suspension point (declared afresh there): in an `if` whose condition suspends, in an
+        // `if` and a `match` after one, in an `if` without `else`, in a loop (a `mut` one, given
+        // a value in each turn), and one whose type comes from a branch before the suspension
+        // (`u8` arithmetic).
+        fn deferred_initialisation_in_branches(c: i32) -> i32 {
+            let a;
+            if yield_from!(pend(c)) > 0 {
+                a = 1;
+            } else {
+                a = 2;
+            }
+            let b;
+            let s: String;
+            let r = yield_from!(pend(a * 100));
+            if r > 150 {
+                b = 10;
+                s = String::from("long");
+            } else {
+                b = 20;
+                s = String::from("ab");
+            }
+            let m;
+            match yield_from!(pend(b)) / 10 {
+                1 => m = 100,
+                2 => {
+                    m = 200;
+                }
+                _ => return -1,
+            }
+            let mut once = 0;
+            let o;
+            if yield_from!(pend(m)) > 150 {
+                o = 5;
+                once = o;
+            }
+            let mut n;
+            let mut total = 0;
+            loop {
+                let v = yield_from!(pend(total));
+                if v > 3 {
+                    n = 3;
+                } else {
+                    n = 4;
+                }
+                total += n;
+                if total > 6 {
+                    break;
+                }
+            }
+            let t;
+            let wrapped;
+            if c <= 0 {
+                t = 1u8;
+                wrapped = t.wrapping_add(10);
+            } else if yield_from!(pend(c * 100)) > 150 {
+                t = 250;
+                wrapped = t.wrapping_add(10);
+            } else {
+                wrapped = 0;
+            }
+            a + b + s.len() as i32 + m + once + total + wrapped as i32
+        }
+
         // A local declared without a value, given one on some paths only and not used after
         // a suspension: no state keeps it (it may have no value there).
         fn conditionally_initialised(given: bool) -> i32 {
@@ -206,6 +270,23 @@ mod bindings {
             );
             assert_eq!(r, 7);
         }
+    }
+
+    #[test]
+    fn locals_declared_without_a_value_and_assigned_in_branches_after_a_suspension() {
+        let (_, r, _) = check_async(
+            deferred_initialisation_in_branches(7),
+            native::deferred_initialisation_in_branches(7),
+        );
+        // a = 1, b = 20 and s = "ab" (100), m = 200 (20 / 10), once = 5 (200), n = 4 then 3:
+        // total 7; t = 250 (700), and 250 + 10 wraps to 4 in `u8`.
+        assert_eq!(r, 1 + 20 + 2 + 200 + 5 + 7 + 4);
+        let (_, r, _) = check_async(
+            deferred_initialisation_in_branches(-1),
+            native::deferred_initialisation_in_branches(-1),
+        );
+        // a = 2, b = 10 and s = "long" (200), m = 100, once = 0 (100), total 7, t = 1 + 10.
+        assert_eq!(r, 2 + 10 + 4 + 100 + 7 + 11);
     }
 
     #[test]

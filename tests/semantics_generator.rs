@@ -76,6 +76,70 @@ mod bindings {
             total
         }
 
+        // Locals declared without a value given their first value in branches after a
+        // suspension point (declared afresh there): in an `if` whose condition suspends, in an
+        // `if` and a `match` after one, in an `if` without `else`, in a loop (a `mut` one, given
+        // a value in each turn), and one whose type comes from a branch before the suspension
+        // (`u8` arithmetic).
+        fn deferred_initialisation_in_branches(c: i32) -> i32 {
+            let a;
+            if yield_!(c) > 150 {
+                a = 1;
+            } else {
+                a = 2;
+            }
+            let b;
+            let s: String;
+            let r = yield_!(a);
+            if r > 150 {
+                b = 10;
+                s = String::from("long");
+            } else {
+                b = 20;
+                s = String::from("ab");
+            }
+            let m;
+            match yield_!(b) / 100 {
+                3 => m = 100,
+                4 => {
+                    m = 200;
+                }
+                _ => return -1,
+            }
+            let mut once = 0;
+            let o;
+            if yield_!(m) > 250 {
+                o = 5;
+                once = o;
+            }
+            let mut n;
+            let mut total = 0;
+            loop {
+                let v = yield_!(total);
+                if v > 550 {
+                    n = 3;
+                } else {
+                    n = 4;
+                }
+                total += n;
+                if total > 6 {
+                    break;
+                }
+            }
+            let t;
+            let wrapped;
+            if c <= 0 {
+                t = 1u8;
+                wrapped = t.wrapping_add(10);
+            } else if yield_!(-7) > 150 {
+                t = 250;
+                wrapped = t.wrapping_add(10);
+            } else {
+                wrapped = 0;
+            }
+            a + b + s.len() as i32 + m + once + total + wrapped as i32
+        }
+
         // A local declared without a value, given one on some paths only and not used after
         // a suspension: no state keeps it (it may have no value there).
         fn conditionally_initialised(given: bool) -> i32 {
@@ -255,6 +319,36 @@ mod bindings {
             );
             assert_eq!((log, r), (vec!["yield 1".to_string()], 7));
         }
+    }
+
+    #[test]
+    fn locals_declared_without_a_value_and_assigned_in_branches_after_a_suspension() {
+        let (log, r) = check_gen(
+            deferred_initialisation_in_branches(7),
+            |y| plain::deferred_initialisation_in_branches(y, 7),
+            hundreds,
+        );
+        // a = 2 (100), b = 10 and s = "long" (200), m = 100 (300 / 100), once = 5 (400),
+        // n = 4 then 3 (500, 600): total 7; t = 250 (800), and 250 + 10 wraps to 4 in `u8`.
+        assert_eq!(
+            log,
+            [
+                "yield 7",
+                "yield 2",
+                "yield 10",
+                "yield 100",
+                "yield 0",
+                "yield 4",
+                "yield -7"
+            ]
+        );
+        assert_eq!(r, 2 + 10 + 4 + 100 + 5 + 7 + 4);
+        let (_, r) = check_gen(
+            deferred_initialisation_in_branches(-1),
+            |y| plain::deferred_initialisation_in_branches(y, -1),
+            hundreds,
+        );
+        assert_eq!(r, 2 + 10 + 4 + 100 + 5 + 7 + 11);
     }
 
     #[test]
@@ -2632,9 +2726,8 @@ mod regressions {
     }
 
     // A deferred initialisation (`let n;` assigned after a suspension, once BUG H) is supported
-    // where each assignment after the suspension is a statement of its own (`bindings::
-    // deferred_initialisation`), a compile error elsewhere:
-    // `tests/ui/deferred-initialisation-across-suspension.rs`.
+    // (`bindings::deferred_initialisation*`), in branches too; the shapes that stay compile
+    // errors: `tests/ui/deferred-initialisation-across-suspension.rs`.
 
     // BUG L: the attribute written inside a `macro_rules!` body, on a body that comes from the
     // caller, failed with E0425 "cannot find value `__arg`" at every `yield_from!`. (The twin

@@ -113,6 +113,10 @@ pub struct Block {
     /// not live at entry, and where the state does not store them (their value was moved out
     /// before the suspension) the arm declares them uninitialised.
     pub kills: BTreeSet<LocalId>,
+    /// Kills of locals declared without a value that no assignment reaches before this block
+    /// (see [`Cfg::declare_unassigned`]): the block's code may assign them anywhere, so the
+    /// new binding's type is tied where it is declared, at the block's entry.
+    pub unassigned_on_entry: BTreeSet<LocalId>,
     /// The scrutinee regions (see [`Jump::regions`]) the block's code belongs in.
     pub regions: Vec<usize>,
 }
@@ -192,6 +196,60 @@ impl Cfg {
         !self.locals[local].hidden && self.blocks.iter().enumerate().any(killed_in)
     }
 
+    /// Kills a local declared without a value (`let n;`) in each block that assigns it where
+    /// it cannot have a value yet: there the block declares it afresh and its code gives it its
+    /// first value, however that code is shaped (`if c { n = 1 } else { n = 2 }` after a
+    /// suspension point); rustc checks that it does, as in the user's function. An immutable
+    /// local has no value yet wherever it is assigned (it is assigned once). A mutable one has
+    /// none in a block that no assignment of it can reach; elsewhere (a loop around the block,
+    /// an assignment in the declaring block) it keeps its value across, as any other local.
+    pub fn declare_unassigned(&mut self) {
+        for local in 0..self.locals.len() {
+            let data = &self.locals[local];
+            let (Some(declared), Some((_, annotation))) =
+                (data.declared_uninit, &data.uninit_declaration)
+            else {
+                continue;
+            };
+            // The declaring block's binding is tied to the same type (see `record_kill`).
+            let tied =
+                annotation.is_some() || data.uninit_tied || !data.assigned_in.contains(&declared);
+            if data.hidden || data.reborrow.is_some() || !tied {
+                continue;
+            }
+            // The blocks an assignment may have run before: those after one that assigns.
+            let mut reached = vec![false; self.blocks.len()];
+            if data.mutable {
+                let mut stack: Vec<BlockId> = data.assigned_in.iter().copied().collect();
+                while let Some(block) = stack.pop() {
+                    for &jump in &self.blocks[block].jumps {
+                        let to = self.jumps[jump].to;
+                        if !reached[to] {
+                            reached[to] = true;
+                            stack.push(to);
+                        }
+                    }
+                }
+            }
+            let fresh: Vec<BlockId> = data
+                .assigned_in
+                .iter()
+                .copied()
+                .filter(|&block| {
+                    let block_data = &self.blocks[block];
+                    block != declared
+                        && !reached[block]
+                        && block_data.scope.contains(&local)
+                        && !block_data.kills.contains(&local)
+                })
+                .collect();
+            for block in fresh {
+                self.blocks[block].kills.insert(local);
+                self.blocks[block].unassigned_on_entry.insert(local);
+            }
+        }
+    }
+
     pub fn new_local(&mut self, name: Ident, mutable: bool, hidden: bool) -> LocalId {
         self.locals.push(Local {
             name,
@@ -227,6 +285,7 @@ impl Cfg {
             discards_resume: false,
             resumes_here: None,
             kills: BTreeSet::new(),
+            unassigned_on_entry: BTreeSet::new(),
             regions: Vec::new(),
         });
         self.blocks.len() - 1
@@ -624,13 +683,17 @@ impl Cfg {
                 |block: &BlockId| *block != declared && !self.blocks[*block].kills.contains(&local);
             if (stored || data.uninit_declaration.is_some()) && data.assigned_in.iter().any(unbound)
             {
-                return Err(syn::Error::new(
-                    data.name.span(),
-                    format!(
-                        "`{0}` is declared without a value and assigned after a suspension point; a coroutine carries its locals across suspensions by value, so give `{0}` its value where it is declared (`let {0} = if .. {{ .. }} else {{ .. }};`)",
-                        data.name
-                    ),
-                ));
+                let name = &data.name;
+                // (See `declare_unassigned`: a `let n;` is declared afresh wherever it is
+                // assigned once its type can be tied to the declaration's.)
+                let untyped = !data.mutable
+                    && matches!(&data.uninit_declaration, Some((_, annotation)) if annotation.is_none());
+                let message = if untyped {
+                    format!("`{name}` is declared without a value and assigned both in a branch of the block that declares it and after a suspension point; after the suspension the coroutine declares `{name}` afresh, and without a written type it cannot give both the same type: write it (`let {name}: T;`)")
+                } else {
+                    format!("`{name}` is declared without a value and assigned after a suspension point where it may hold a value already (assigned before the suspension, or in an earlier turn of a loop), by code that does not certainly assign it before anything else; a coroutine carries its locals across suspensions by value, so give `{name}` its value where it is declared (`let {name} = if .. {{ .. }} else {{ .. }};`)")
+                };
+                return Err(syn::Error::new(name.span(), message));
             }
         }
         Ok(())

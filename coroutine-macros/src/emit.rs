@@ -720,12 +720,21 @@ impl Emitter<'_> {
     fn uninitialised(&self, block: usize) -> TokenStream {
         let saved = &self.layout.saved[block];
         let data = &self.cfg.blocks[block];
-        let names = data
-            .kills
-            .iter()
-            .filter(|local| !saved.contains(local) && !data.params.contains(local))
-            .map(|&local| self.cfg.entry_name(block, local));
-        quote!(#(#[allow(unused_mut)] let mut #names;)*)
+        let mut out = TokenStream::new();
+        for &local in &data.kills {
+            if saved.contains(&local) || data.params.contains(&local) {
+                continue;
+            }
+            let name = self.cfg.entry_name(block, local);
+            out.extend(quote!(#[allow(unused_mut)] let mut #name;));
+            // Its code may assign it only in branches, after which nothing could tie it: the
+            // tie is an assignment that never runs.
+            if data.unassigned_on_entry.contains(&local) && self.type_tied(local) {
+                let tie = type_tie(local);
+                out.extend(quote!(#[allow(unused_assignments)] if false { #name = #tie.value(); }));
+            }
+        }
+        out
     }
 
     /// Rebuilds, at a block's entry, the references to whole locals that its code uses.

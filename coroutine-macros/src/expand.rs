@@ -96,6 +96,7 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
     if errors.is_empty() {
         cfg.thread_jumps();
         cfg.thread_resumes();
+        cfg.declare_unassigned();
         match cfg.layout() {
             Ok(layout) => {
                 let emitter = Emitter {

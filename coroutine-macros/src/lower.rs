@@ -399,8 +399,41 @@ impl<'e> Lowerer<'e> {
         let Some(ident) = path.path.get_ident() else {
             return TokenStream::new();
         };
+        if path.qself.is_some() {
+            return TokenStream::new();
+        }
+        let mut read = Vec::new();
+        scan::mentions(value, &mut read);
+        let reads_itself = read
+            .iter()
+            .any(|(mentioned, _)| *mentioned == scan::unraw(ident));
+        self.record_first_assignment(ident, reads_itself)
+    }
+
+    /// [`Self::record_kill`] for a statement that assigns locals declared without a value in
+    /// its branches (`if c { n = 1 } else { n = 2 }`): each that it assigns on every path before
+    /// reading it (see [`scan::assigns_before_reading`]) is killed as by an assignment statement.
+    fn record_branch_kills(&mut self, stmt: &Stmt) -> TokenStream {
+        let Stmt::Expr(expr, _) = stmt else {
+            return TokenStream::new();
+        };
+        let mut ties = TokenStream::new();
+        for ident in scan::assigned_idents(stmt) {
+            let declared_uninit = self
+                .resolve(&ident.to_string())
+                .is_some_and(|local| self.cfg.locals[local].declared_uninit.is_some());
+            if declared_uninit && scan::assigns_before_reading(expr, &scan::unraw(&ident)) {
+                ties.extend(self.record_first_assignment(&ident, false));
+            }
+        }
+        ties
+    }
+
+    /// The rest of [`Self::record_kill`]: the local `ident` names is assigned as a whole, and
+    /// the value assigned reads it (`reads_itself`) or not.
+    fn record_first_assignment(&mut self, ident: &Ident, reads_itself: bool) -> TokenStream {
         let name = ident.to_string();
-        if path.qself.is_some() || self.arm_bindings.contains(&name) {
+        if self.arm_bindings.contains(&name) {
             return TokenStream::new();
         }
         let Some(local) = self.resolve(&name) else {
@@ -417,8 +450,6 @@ impl<'e> Lowerer<'e> {
             return quote!(#tie);
         }
         let block = &self.cfg.blocks[self.cur];
-        let mut read = Vec::new();
-        scan::mentions(value, &mut read);
         // A local declared without a value may be declared afresh only where its type is tied
         // to the declaration's: by its written type, by a tie after an assignment statement of
         // the declaring block, or because that block never assigns it.
@@ -444,7 +475,7 @@ impl<'e> Lowerer<'e> {
             && !block.decls.contains(&local)
             && data.reborrow.is_none()
             && uninit_redeclarable
-            && !read.iter().any(|(mentioned, _)| *mentioned == name)
+            && !reads_itself
         {
             self.cfg.blocks[self.cur].kills.insert(local);
             if !data.hidden {
@@ -786,6 +817,11 @@ impl<'e> Lowerer<'e> {
                         .leaves_lowered_loop =>
                 {
                     self.record_kill(&assign.left, &assign.right.to_token_stream())
+                }
+                Stmt::Expr(expr, _)
+                    if !scan::find_in_expr(expr, &self.loop_context()).leaves_lowered_loop =>
+                {
+                    self.record_branch_kills(stmt)
                 }
                 _ => TokenStream::new(),
             };
@@ -2010,11 +2046,34 @@ impl<'e> Lowerer<'e> {
     /// value [`Self::append_then_join`] carries to the join (discarded when there is no `param`).
     /// The guarded code of an `if` is a block already, as `if` needs.
     fn inline_branch(&mut self, body: &Expr, param: Option<LocalId>) -> TokenStream {
+        let ties = self.declaring_branch_ties(body);
         let value = self.verbatim_expr(body);
         match param {
-            Some(_) => value,
-            None => quote!({ #value; }),
+            Some(_) if ties.is_empty() => value,
+            Some(_) => {
+                let branch_value = Ident::new("__branch_value", internal());
+                quote!({ let #branch_value = #value; #ties #branch_value })
+            }
+            None => quote!({ #value; #ties }),
         }
+    }
+
+    /// The type ties to follow an inline branch of the block that declares, without a value,
+    /// locals the branch gives their first value on every path (`if c { n = 1 } else { .. }`
+    /// where the `else` suspends): as after an assignment statement (see
+    /// [`Self::record_first_assignment`]), so that the bindings declared afresh after a
+    /// suspension get the same type.
+    fn declaring_branch_ties(&mut self, body: &Expr) -> TokenStream {
+        let mut ties = TokenStream::new();
+        for ident in scan::assigned_idents_expr(body) {
+            let declared_here = self
+                .resolve(&ident.to_string())
+                .is_some_and(|local| self.cfg.locals[local].declared_uninit == Some(self.cur));
+            if declared_here && scan::assigns_before_reading(body, &scan::unraw(&ident)) {
+                ties.extend(self.record_first_assignment(&ident, false));
+            }
+        }
+        ties
     }
 
     /// Appends `construct` (a `match` or `if` whose inline branches give its value and whose

@@ -1347,6 +1347,38 @@ pub fn assigned_stmt(stmt: &syn::Stmt, out: &mut Vec<String>) {
     Assigned(out).visit_stmt(stmt);
 }
 
+/// The plain locals a statement assigns (`n = ..`), as written (see [`assigned_expr`]), each
+/// once.
+pub fn assigned_idents(stmt: &syn::Stmt) -> Vec<Ident> {
+    let mut idents = AssignedIdents(Vec::new());
+    idents.visit_stmt(stmt);
+    idents.0
+}
+
+/// [`assigned_idents`] for an expression.
+pub fn assigned_idents_expr(expr: &Expr) -> Vec<Ident> {
+    let mut idents = AssignedIdents(Vec::new());
+    idents.visit_expr(expr);
+    idents.0
+}
+
+struct AssignedIdents(Vec<Ident>);
+
+impl<'ast> Visit<'ast> for AssignedIdents {
+    fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
+        if let Expr::Path(path) = &*node.left {
+            if let Some(ident) = path.path.get_ident() {
+                if !self.0.contains(ident) {
+                    self.0.push(ident.clone());
+                }
+            }
+        }
+        visit::visit_expr_assign(self, node);
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
 struct Assigned<'a>(&'a mut Vec<String>);
 
 impl<'ast> Visit<'ast> for Assigned<'_> {
@@ -1360,6 +1392,132 @@ impl<'ast> Visit<'ast> for Assigned<'_> {
     }
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// Whether evaluating `expr` certainly assigns the local `name` as a whole (`name = ..`), on
+/// every path that goes on after it, before anything in it reads `name`: a first value given in
+/// branches (`if c { n = 1 } else { n = 2 }`, a `match` whose arms each assign it or diverge, a
+/// block that assigns it first). Conservative: any other shape, and any mention of `name` that
+/// may come first (in a condition, a scrutinee, a guard, a pattern binding the name), gives
+/// `false`.
+pub fn assigns_before_reading(expr: &Expr, name: &str) -> bool {
+    match expr {
+        Expr::Assign(node) => {
+            matches!(&*node.left, Expr::Path(path) if path.qself.is_none()
+                && path.path.get_ident().is_some_and(|ident| unraw(ident) == name))
+                && !mentions_name(&*node.right, name)
+        }
+        Expr::Paren(node) => assigns_before_reading(&node.expr, name),
+        Expr::Block(node) if node.label.is_none() => {
+            block_assigns_before_reading(&node.block, name)
+        }
+        Expr::Unsafe(node) => block_assigns_before_reading(&node.block, name),
+        Expr::If(node) => {
+            let condition_clear = match &*node.cond {
+                Expr::Let(cond) => {
+                    !binds_name(&cond.pat, name) && !mentions_name(&*cond.expr, name)
+                }
+                cond => !mentions_name(cond, name),
+            };
+            condition_clear
+                && (block_assigns_before_reading(&node.then_branch, name)
+                    || block_diverges(&node.then_branch, name))
+                && node
+                    .else_branch
+                    .as_ref()
+                    .is_some_and(|(_, otherwise)| assigns_or_diverges(otherwise, name))
+        }
+        Expr::Match(node) => {
+            !mentions_name(&*node.expr, name)
+                && !node.arms.is_empty()
+                && node.arms.iter().all(|arm| {
+                    let guard_clear = arm
+                        .guard
+                        .as_ref()
+                        .is_none_or(|(_, guard)| !mentions_name(&**guard, name));
+                    !binds_name(&arm.pat, name)
+                        && guard_clear
+                        && assigns_or_diverges(&arm.body, name)
+                })
+        }
+        _ => false,
+    }
+}
+
+fn assigns_or_diverges(expr: &Expr, name: &str) -> bool {
+    assigns_before_reading(expr, name) || diverges(expr, name)
+}
+
+/// [`assigns_before_reading`] for a block: a statement that assigns the name (or diverges)
+/// comes before any that mentions it or binds it again.
+fn block_assigns_before_reading(block: &syn::Block, name: &str) -> bool {
+    for stmt in &block.stmts {
+        match stmt {
+            // (A `let` of the name hides it from what follows.)
+            syn::Stmt::Local(_) | syn::Stmt::Macro(_) => {
+                if mentions_name(stmt, name) {
+                    return false;
+                }
+            }
+            syn::Stmt::Item(_) => {}
+            syn::Stmt::Expr(expr, _) => {
+                if assigns_or_diverges(expr, name) {
+                    return true;
+                }
+                if mentions_name(expr, name) {
+                    return false;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Certainly does not go on after it (`return`, `panic!` and its kin), without mentioning
+/// `name` first. `break` and `continue` are left out: where this is asked they would leave a
+/// loop that suspends, and carry the locals that loop needs.
+fn diverges(expr: &Expr, name: &str) -> bool {
+    match expr {
+        Expr::Return(node) => !mentions_name(&node.expr, name),
+        Expr::Macro(node) => is_panicking_macro(&node.mac) && !mentions_name(&node.mac, name),
+        Expr::Paren(node) => diverges(&node.expr, name),
+        Expr::Block(node) if node.label.is_none() => block_diverges(&node.block, name),
+        _ => false,
+    }
+}
+
+fn block_diverges(block: &syn::Block, name: &str) -> bool {
+    let Some((last, before)) = block.stmts.split_last() else {
+        return false;
+    };
+    let last_diverges = match last {
+        syn::Stmt::Expr(expr, _) => diverges(expr, name),
+        syn::Stmt::Macro(node) => is_panicking_macro(&node.mac) && !mentions_name(&node.mac, name),
+        _ => false,
+    };
+    last_diverges && !before.iter().any(|stmt| mentions_name(stmt, name))
+}
+
+fn is_panicking_macro(mac: &Macro) -> bool {
+    mac.path.segments.last().is_some_and(|segment| {
+        matches!(
+            segment.ident.to_string().as_str(),
+            "panic" | "unreachable" | "todo" | "unimplemented"
+        )
+    })
+}
+
+/// Whether the tokens of `node` mention `name` (see [`mentions`]; over-approximates).
+fn mentions_name(node: &impl ToTokens, name: &str) -> bool {
+    let mut names = Vec::new();
+    mentions(&node.to_token_stream(), &mut names);
+    names.iter().any(|(mentioned, _)| mentioned == name)
+}
+
+fn binds_name(pat: &Pat, name: &str) -> bool {
+    bindings(pat)
+        .iter()
+        .any(|binding| unraw(&binding.ident) == name)
 }
 
 /// A binding a pattern introduces.

@@ -294,6 +294,14 @@ impl<T> TypeTie<T> {
     pub fn annotate(&self, written: PhantomData<T>) {
         let _ = written;
     }
+
+    /// A value of the witness's type, never made: `if false { n = tie.value(); }` gives a
+    /// binding declared without a value the witness's type without reading the binding (which
+    /// has no value yet: the code after it assigns it in branches, which `tie` could not follow).
+    #[inline(always)]
+    pub fn value(&self) -> T {
+        unreachable_state()
+    }
 }
 
 /// A witness of the type of one delegation state's awaitee, `A`: a local of the resume, typed

@@ -1,12 +1,42 @@
+// A local declared without a value may be assigned after a suspension point, in branches too
+// (`tests/semantics_*.rs`, `deferred_initialisation*`). Two shapes stay errors, each saying what
+// to write.
+
+// Assigned, in the block that declares it, by code that does not give it a value on every
+// path (where the macro would tie its type), and after a suspension point in another block:
+// the new binding after the suspension needs the declaration's type.
 #[coroutines::coroutine(yield = i32, resume = i32)]
-fn late() -> i32 {
+fn untyped(c: bool, d: bool) -> i32 {
     let n;
-    if yield_!(1) > 0 {
-        n = 1;
+    if c {
+        if d {
+            n = 1;
+            return n;
+        }
     } else {
+        yield_!(0);
         n = 2;
+        return n;
     }
-    n
+    0
+}
+
+// A mutable one, which may hold a value from an earlier turn of the loop where the code after
+// the suspension assigns it only on some paths before leaving the loop on the others.
+#[coroutines::coroutine(yield = i32, resume = i32)]
+fn in_a_loop() -> i32 {
+    let mut n;
+    let mut total = 0;
+    loop {
+        let c = yield_!(total);
+        if c > 0 {
+            n = c;
+        } else {
+            break;
+        }
+        total += n;
+    }
+    total
 }
 
 fn main() {}
