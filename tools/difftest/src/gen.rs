@@ -605,7 +605,8 @@ impl<'a> G<'a> {
     }
 
     /// `let d: i64;` (or `let d;`), a suspension and other statements that cannot see `d`,
-    /// then `d = value;`, after which `d` is a variable like any other.
+    /// then `d = value;` (or `if c { ..; d = a; } else { ..; d = b; }`, whose branches may
+    /// suspend too), after which `d` is a variable like any other.
     fn deferred_let(&mut self) -> Vec<Stmt> {
         let name = self.fresh("d");
         let declaration = if self.rng.chance(50) {
@@ -623,12 +624,36 @@ impl<'a> G<'a> {
                 out.extend(self.stmt());
             }
         }
-        let (value, bound) = self.int(2);
-        out.push(Stmt::Expr(unit(Kind::Assign(
-            Box::new(var(Ty::I64, &name)),
-            "=",
-            Box::new(value),
-        ))));
+        let assign = |this: &mut Self| {
+            let (value, bound) = this.int(2);
+            let statement = Stmt::Expr(unit(Kind::Assign(
+                Box::new(var(Ty::I64, &name)),
+                "=",
+                Box::new(value),
+            )));
+            (statement, bound)
+        };
+        let bound = if self.budget > 0 && self.rng.chance(40) {
+            let cond = self.cond(1);
+            let branch = |this: &mut Self| {
+                let mut block = this.block(None, 2);
+                let (statement, bound) = assign(this);
+                block.stmts.push(statement);
+                (block, bound)
+            };
+            let (then, then_bound) = branch(self);
+            let (otherwise, else_bound) = branch(self);
+            out.push(Stmt::Expr(unit(Kind::If(
+                Box::new(cond),
+                then,
+                Some(otherwise),
+            ))));
+            then_bound.max(else_bound)
+        } else {
+            let (statement, bound) = assign(self);
+            out.push(statement);
+            bound
+        };
         self.declare(&name, Ty::I64, false, bound);
         out
     }
