@@ -635,11 +635,13 @@ impl<'a> G<'a> {
         };
         let bound = if self.budget > 0 && self.rng.chance(40) {
             let cond = self.cond(1);
+            // The branch's own statements in a block of their own, ended (its borrows and
+            // temporaries gone) before the assignment, which the generator writes outside it.
             let branch = |this: &mut Self| {
-                let mut block = this.block(None, 2);
+                let inner = this.block(None, 2);
                 let (statement, bound) = assign(this);
-                block.stmts.push(statement);
-                (block, bound)
+                let stmts = vec![Stmt::Expr(unit(Kind::Block(None, inner))), statement];
+                (stmt_block(stmts), bound)
             };
             let (then, then_bound) = branch(self);
             let (otherwise, else_bound) = branch(self);
