@@ -32,8 +32,8 @@ pub struct Features {
     /// suspensions (one that suspends while the variable must be kept is a documented error),
     /// and `let`s in that body hiding any enclosing block's variable.
     pub shadow_in_arms: bool,
-    /// `let d;` given its value by an assignment statement later in its block, often after a
-    /// suspension.
+    /// `let d;` (or `let mut d;`) given its value by an assignment statement later in its
+    /// block, or in both branches of an `if`, often after a suspension.
     pub deferred_let: bool,
 }
 
@@ -609,10 +609,17 @@ impl<'a> G<'a> {
     /// suspend too), after which `d` is a variable like any other.
     fn deferred_let(&mut self) -> Vec<Stmt> {
         let name = self.fresh("d");
-        let declaration = if self.rng.chance(50) {
-            format!("let {name}: i64")
+        // A `mut` one may be assigned again later, in loops too.
+        let mutable = self.rng.chance(30);
+        let binding = if mutable {
+            format!("mut {name}")
         } else {
-            format!("let {name}")
+            name.clone()
+        };
+        let declaration = if self.rng.chance(50) {
+            format!("let {binding}: i64")
+        } else {
+            format!("let {binding}")
         };
         let mut out = vec![Stmt::Expr(Expr::lit(Ty::Unit, declaration))];
         if self.may_suspend() && self.rng.chance(70) {
@@ -656,7 +663,7 @@ impl<'a> G<'a> {
             out.push(statement);
             bound
         };
-        self.declare(&name, Ty::I64, false, bound);
+        self.declare(&name, Ty::I64, mutable, bound);
         out
     }
 
