@@ -217,7 +217,8 @@ impl Cfg {
             if data.hidden || data.reborrow.is_some() || !tied {
                 continue;
             }
-            // The blocks an assignment may have run before: those after one that assigns.
+            // The blocks an assignment may have run before: those after one that assigns, up to
+            // the declaration (in a loop, each turn declares the local anew).
             let mut reached = vec![false; self.blocks.len()];
             if data.mutable {
                 let mut stack: Vec<BlockId> = data.assigned_in.iter().copied().collect();
@@ -226,7 +227,9 @@ impl Cfg {
                         let to = self.jumps[jump].to;
                         if !reached[to] {
                             reached[to] = true;
-                            stack.push(to);
+                            if to != declared {
+                                stack.push(to);
+                            }
                         }
                     }
                 }

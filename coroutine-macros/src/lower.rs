@@ -411,18 +411,29 @@ impl<'e> Lowerer<'e> {
     }
 
     /// [`Self::record_kill`] for a statement that assigns locals declared without a value in
-    /// its branches (`if c { n = 1 } else { n = 2 }`): each that it assigns on every path before
-    /// reading it (see [`scan::assigns_before_reading`]) is killed as by an assignment statement.
+    /// its branches (`if c { n = 1 } else { n = 2 }`).
     fn record_branch_kills(&mut self, stmt: &Stmt) -> TokenStream {
-        let Stmt::Expr(expr, _) = stmt else {
-            return TokenStream::new();
-        };
+        match stmt {
+            Stmt::Expr(expr, _) => self.record_first_values(expr, |_| true),
+            _ => TokenStream::new(),
+        }
+    }
+
+    /// [`Self::record_first_assignment`] for each local declared without a value (and picked by
+    /// `declared_in` from its declaring block) that `code` assigns on every path before reading
+    /// it (see [`scan::assigns_before_reading`]): the ties to follow `code`.
+    fn record_first_values(
+        &mut self,
+        code: &Expr,
+        declared_in: impl Fn(BlockId) -> bool,
+    ) -> TokenStream {
         let mut ties = TokenStream::new();
-        for ident in scan::assigned_idents(stmt) {
-            let declared_uninit = self
+        for ident in scan::assigned_idents(code) {
+            let first_value = self
                 .resolve(&ident.to_string())
-                .is_some_and(|local| self.cfg.locals[local].declared_uninit.is_some());
-            if declared_uninit && scan::assigns_before_reading(expr, &scan::unraw(&ident)) {
+                .and_then(|local| self.cfg.locals[local].declared_uninit)
+                .is_some_and(&declared_in);
+            if first_value && scan::assigns_before_reading(code, &scan::unraw(&ident)) {
                 ties.extend(self.record_first_assignment(&ident, false));
             }
         }
@@ -2060,20 +2071,13 @@ impl<'e> Lowerer<'e> {
 
     /// The type ties to follow an inline branch of the block that declares, without a value,
     /// locals the branch gives their first value on every path (`if c { n = 1 } else { .. }`
-    /// where the `else` suspends): as after an assignment statement (see
-    /// [`Self::record_first_assignment`]), so that the bindings declared afresh after a
-    /// suspension get the same type.
+    /// where the `else` suspends), as after an assignment statement, so that the bindings
+    /// declared afresh after a suspension get the same type. (In another block the branch may
+    /// not run before a jump that needs the old value: no kill there, see
+    /// [`crate::cfg::Cfg::declare_unassigned`].)
     fn declaring_branch_ties(&mut self, body: &Expr) -> TokenStream {
-        let mut ties = TokenStream::new();
-        for ident in scan::assigned_idents_expr(body) {
-            let declared_here = self
-                .resolve(&ident.to_string())
-                .is_some_and(|local| self.cfg.locals[local].declared_uninit == Some(self.cur));
-            if declared_here && scan::assigns_before_reading(body, &scan::unraw(&ident)) {
-                ties.extend(self.record_first_assignment(&ident, false));
-            }
-        }
-        ties
+        let here = self.cur;
+        self.record_first_values(body, |declared| declared == here)
     }
 
     /// Appends `construct` (a `match` or `if` whose inline branches give its value and whose

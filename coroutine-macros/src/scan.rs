@@ -1347,16 +1347,9 @@ pub fn assigned_stmt(stmt: &syn::Stmt, out: &mut Vec<String>) {
     Assigned(out).visit_stmt(stmt);
 }
 
-/// The plain locals a statement assigns (`n = ..`), as written (see [`assigned_expr`]), each
+/// The plain locals an expression assigns (`n = ..`), as written (see [`assigned_expr`]), each
 /// once.
-pub fn assigned_idents(stmt: &syn::Stmt) -> Vec<Ident> {
-    let mut idents = AssignedIdents(Vec::new());
-    idents.visit_stmt(stmt);
-    idents.0
-}
-
-/// [`assigned_idents`] for an expression.
-pub fn assigned_idents_expr(expr: &Expr) -> Vec<Ident> {
+pub fn assigned_idents(expr: &Expr) -> Vec<Ident> {
     let mut idents = AssignedIdents(Vec::new());
     idents.visit_expr(expr);
     idents.0
