@@ -126,6 +126,38 @@ mod bindings {
             a + b + s.len() as i32 + m + once + total + wrapped as i32
         }
 
+        // `mut` locals declared without a value: one assigned before a suspension point and
+        // again after it from its own value, one declared in a loop and given a value after a
+        // suspension in each turn, and one given its first value in the branches of an `if`
+        // whose condition suspends.
+        fn deferred_initialisation_mut(c: i32) -> i32 {
+            let mut n;
+            n = c;
+            let r = yield_from!(pend(n * 10));
+            n = n.wrapping_add(r);
+            let mut total = 0;
+            let mut turns = 0;
+            loop {
+                turns += 1;
+                if turns > 2 {
+                    break;
+                }
+                let mut d;
+                let v = yield_from!(pend(turns * 100));
+                d = v + 1;
+                d += yield_from!(pend(d));
+                total += d;
+            }
+            let mut e;
+            if yield_from!(pend(total + c)) > 605 {
+                e = 1;
+            } else {
+                e = 2;
+            }
+            e += 10;
+            n + total + e
+        }
+
         // A local declared without a value, given one on some paths only and not used after
         // a suspension: no state keeps it (it may have no value there).
         fn conditionally_initialised(given: bool) -> i32 {
@@ -287,6 +319,22 @@ mod bindings {
         );
         // a = 2, b = 10 and s = "long" (200), m = 100, once = 0 (100), total 7, t = 1 + 10.
         assert_eq!(r, 2 + 10 + 4 + 100 + 7 + 11);
+    }
+
+    #[test]
+    fn mut_locals_declared_without_a_value_and_assigned_after_a_suspension() {
+        let (_, r, _) = check_async(
+            deferred_initialisation_mut(7),
+            native::deferred_initialisation_mut(7),
+        );
+        // n = 7 + 70; d = 101 + 101, then 201 + 201; e = 1 (611) + 10.
+        assert_eq!(r, 77 + 604 + 11);
+        let (_, r, _) = check_async(
+            deferred_initialisation_mut(-1),
+            native::deferred_initialisation_mut(-1),
+        );
+        // n = -1 - 10; e = 2 (603) + 10.
+        assert_eq!(r, -11 + 604 + 12);
     }
 
     #[test]

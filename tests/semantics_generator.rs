@@ -140,6 +140,38 @@ mod bindings {
             a + b + s.len() as i32 + m + once + total + wrapped as i32
         }
 
+        // `mut` locals declared without a value: one assigned before a suspension point and
+        // again after it from its own value, one declared in a loop and given a value after a
+        // suspension in each turn, and one given its first value in the branches of an `if`
+        // whose condition suspends.
+        fn deferred_initialisation_mut(c: i32) -> i32 {
+            let mut n;
+            n = c;
+            let r = yield_!(n);
+            n = n.wrapping_add(r);
+            let mut total = 0;
+            let mut turns = 0;
+            loop {
+                turns += 1;
+                if turns > 2 {
+                    break;
+                }
+                let mut d;
+                let v = yield_!(turns);
+                d = v + 1;
+                d += yield_!(d);
+                total += d;
+            }
+            let mut e;
+            if yield_!(total) > 550 {
+                e = 1;
+            } else {
+                e = 2;
+            }
+            e += 10;
+            n + total + e
+        }
+
         // A local declared without a value, given one on some paths only and not used after
         // a suspension: no state keeps it (it may have no value there).
         fn conditionally_initialised(given: bool) -> i32 {
@@ -349,6 +381,28 @@ mod bindings {
             hundreds,
         );
         assert_eq!(r, 2 + 10 + 4 + 100 + 5 + 7 + 11);
+    }
+
+    #[test]
+    fn mut_locals_declared_without_a_value_and_assigned_after_a_suspension() {
+        let (log, r) = check_gen(
+            deferred_initialisation_mut(7),
+            |y| plain::deferred_initialisation_mut(y, 7),
+            hundreds,
+        );
+        // n = 7 + 100; d = 201 + 300, then 401 + 500; e = 1 (600) + 10.
+        assert_eq!(
+            log,
+            [
+                "yield 7",
+                "yield 1",
+                "yield 201",
+                "yield 2",
+                "yield 401",
+                "yield 1402"
+            ]
+        );
+        assert_eq!(r, 107 + 1402 + 11);
     }
 
     #[test]

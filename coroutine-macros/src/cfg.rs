@@ -58,6 +58,10 @@ pub struct Local {
     pub uninit_tied: bool,
     /// Blocks whose code assigns it (`n = ..`).
     pub assigned_in: BTreeSet<BlockId>,
+    /// Blocks whose code certainly assigns it before any jump leaves them (an assignment
+    /// statement, or a statement that assigns it on every path, before any jump): it holds a
+    /// value from there on.
+    pub first_assigned_in: BTreeSet<BlockId>,
 }
 
 /// A reference to a whole local, rebuilt in each state that uses it.
@@ -270,6 +274,7 @@ impl Cfg {
             uninit_declaration: None,
             uninit_tied: false,
             assigned_in: BTreeSet::new(),
+            first_assigned_in: BTreeSet::new(),
         });
         self.locals.len() - 1
     }
@@ -538,7 +543,7 @@ impl Cfg {
                 ));
             }
         }
-        self.check_deferred_initialisation(&saved)?;
+        self.check_deferred_initialisation(&saved, &reachable)?;
         let (inlined, dropped_on_entry) = self.inlinable(&reachable, &saved, &silently_unused);
         let order = order.into_iter().filter(|&block| !inlined[block]).collect();
         let saved = saved
@@ -674,16 +679,28 @@ impl Cfg {
 
     /// `let n;` assigned in another state than the one declaring it cannot be stored: the
     /// stored value would have to exist before the assignment.
-    fn check_deferred_initialisation(&self, saved: &[BTreeSet<LocalId>]) -> Result<(), syn::Error> {
+    fn check_deferred_initialisation(
+        &self,
+        saved: &[BTreeSet<LocalId>],
+        reachable: &[bool],
+    ) -> Result<(), syn::Error> {
         for (local, data) in self.locals.iter().enumerate() {
             let Some(declared) = data.declared_uninit else {
                 continue;
             };
-            // Assigned in a block that neither declares it nor declares it afresh (a kill):
-            // there the arm has no binding of it, or one the state holds without a value.
+            // Assigned in a block that neither declares it nor declares it afresh (a kill) is
+            // fine where the arm binds it and it certainly has a value already (`let mut n;
+            // n = 1; yield_!(n); n = n + 1;`); elsewhere the arm has no binding of it, or one
+            // the state would hold without a value.
+            let assigned_before = self.certainly_assigned_on_entry(local, declared, reachable);
             let stored = saved.iter().any(|set| set.contains(&local));
-            let unbound =
-                |block: &BlockId| *block != declared && !self.blocks[*block].kills.contains(&local);
+            let unbound = |block: &BlockId| {
+                let block_data = &self.blocks[*block];
+                let bound = saved[*block].contains(&local) || block_data.params.contains(&local);
+                *block != declared
+                    && !block_data.kills.contains(&local)
+                    && !(bound && assigned_before[*block])
+            };
             if (stored || data.uninit_declaration.is_some()) && data.assigned_in.iter().any(unbound)
             {
                 let name = &data.name;
@@ -700,6 +717,36 @@ impl Cfg {
             }
         }
         Ok(())
+    }
+
+    /// For each block, whether a local declared without a value in `declared` certainly has one
+    /// at its entry: every path from the declaration passes a block that certainly assigns it
+    /// (see [`Local::first_assigned_in`]).
+    fn certainly_assigned_on_entry(
+        &self,
+        local: LocalId,
+        declared: BlockId,
+        reachable: &[bool],
+    ) -> Vec<bool> {
+        let first_assigned = &self.locals[local].first_assigned_in;
+        let mut on_entry = vec![true; self.blocks.len()];
+        on_entry[declared] = false;
+        loop {
+            let mut changed = false;
+            for jump in &self.jumps {
+                if !reachable[jump.from] || jump.to == declared || !on_entry[jump.to] {
+                    continue;
+                }
+                let on_exit = on_entry[jump.from] || first_assigned.contains(&jump.from);
+                if !on_exit {
+                    on_entry[jump.to] = false;
+                    changed = true;
+                }
+            }
+            if !changed {
+                return on_entry;
+            }
+        }
     }
 
     /// Blocks entered by exactly one plain jump, emitted inside their predecessor's arm, unless

@@ -407,25 +407,27 @@ impl<'e> Lowerer<'e> {
         let reads_itself = read
             .iter()
             .any(|(mentioned, _)| *mentioned == scan::unraw(ident));
-        self.record_first_assignment(ident, reads_itself)
+        self.record_first_assignment(ident, reads_itself, true)
     }
 
     /// [`Self::record_kill`] for a statement that assigns locals declared without a value in
     /// its branches (`if c { n = 1 } else { n = 2 }`).
     fn record_branch_kills(&mut self, stmt: &Stmt) -> TokenStream {
         match stmt {
-            Stmt::Expr(expr, _) => self.record_first_values(expr, |_| true),
+            Stmt::Expr(expr, _) => self.record_first_values(expr, |_| true, true),
             _ => TokenStream::new(),
         }
     }
 
     /// [`Self::record_first_assignment`] for each local declared without a value (and picked by
     /// `declared_in` from its declaring block) that `code` assigns on every path before reading
-    /// it (see [`scan::assigns_before_reading`]): the ties to follow `code`.
+    /// it (see [`scan::assigns_before_reading`]); `definite`: `code` runs whenever the block
+    /// gets to it. Gives the ties to follow `code`.
     fn record_first_values(
         &mut self,
         code: &Expr,
         declared_in: impl Fn(BlockId) -> bool,
+        definite: bool,
     ) -> TokenStream {
         let mut ties = TokenStream::new();
         for ident in scan::assigned_idents(code) {
@@ -434,15 +436,21 @@ impl<'e> Lowerer<'e> {
                 .and_then(|local| self.cfg.locals[local].declared_uninit)
                 .is_some_and(&declared_in);
             if first_value && scan::assigns_before_reading(code, &scan::unraw(&ident)) {
-                ties.extend(self.record_first_assignment(&ident, false));
+                ties.extend(self.record_first_assignment(&ident, false, definite));
             }
         }
         ties
     }
 
     /// The rest of [`Self::record_kill`]: the local `ident` names is assigned as a whole, and
-    /// the value assigned reads it (`reads_itself`) or not.
-    fn record_first_assignment(&mut self, ident: &Ident, reads_itself: bool) -> TokenStream {
+    /// the value assigned reads it (`reads_itself`) or not; `definite`: whenever the block gets
+    /// here (not in one branch of a construct that may jump away on another).
+    fn record_first_assignment(
+        &mut self,
+        ident: &Ident,
+        reads_itself: bool,
+        definite: bool,
+    ) -> TokenStream {
         let name = ident.to_string();
         if self.arm_bindings.contains(&name) {
             return TokenStream::new();
@@ -450,6 +458,10 @@ impl<'e> Lowerer<'e> {
         let Some(local) = self.resolve(&name) else {
             return TokenStream::new();
         };
+        let before_any_jump = self.cfg.blocks[self.cur].jumps.is_empty();
+        if definite && before_any_jump {
+            self.cfg.locals[local].first_assigned_in.insert(self.cur);
+        }
         let data = &self.cfg.locals[local];
         if data.declared_uninit == Some(self.cur) {
             // The first assignment statement of its declaring block: where its type is tied.
@@ -2039,13 +2051,28 @@ impl<'e> Lowerer<'e> {
 
     /// Lowers a branch target: the block, then a jump to `join` carrying its value.
     fn lower_branch_body(&mut self, body: &Expr, join: BlockId, param: Option<LocalId>) {
+        // A body kept as written runs whole where it stands: what it certainly assigns first
+        // is killed, as by a statement (see `Self::record_branch_kills`).
+        let verbatim = !self.needs(body)
+            && !scan::find_in_expr(body, &self.loop_context()).leaves_lowered_loop;
+        let ties = if verbatim {
+            self.record_first_values(body, |_| true, true)
+        } else {
+            TokenStream::new()
+        };
         let value = self.lower_expr(body);
         let args = match param {
-            Some(param) => vec![(param, value)],
+            Some(param) if ties.is_empty() => vec![(param, value)],
+            Some(param) => {
+                let branch_value = Ident::new("__branch_value", internal());
+                self.emit(quote!(let #branch_value = #value; #ties));
+                vec![(param, branch_value.into_token_stream())]
+            }
             None => {
                 if !value.is_empty() && value.to_string() != "()" {
                     self.emit(quote!(#value;));
                 }
+                self.emit(ties);
                 Vec::new()
             }
         };
@@ -2077,7 +2104,7 @@ impl<'e> Lowerer<'e> {
     /// [`crate::cfg::Cfg::declare_unassigned`].)
     fn declaring_branch_ties(&mut self, body: &Expr) -> TokenStream {
         let here = self.cur;
-        self.record_first_values(body, |declared| declared == here)
+        self.record_first_values(body, |declared| declared == here, false)
     }
 
     /// Appends `construct` (a `match` or `if` whose inline branches give its value and whose
