@@ -35,6 +35,9 @@ pub struct Features {
     /// `let d;` (or `let mut d;`) given its value by an assignment statement later in its
     /// block, or in both branches of an `if`, often after a suspension.
     pub deferred_let: bool,
+    /// `{ let r = &mut v; .. }` (or `&v`): a block whose code reaches a local only through a
+    /// reference to the whole of it, `(*r)`, across the suspensions in the block.
+    pub whole_local_borrow: bool,
 }
 
 impl Features {
@@ -47,6 +50,7 @@ impl Features {
             move_in_loop: true,
             shadow_in_arms: true,
             deferred_let: true,
+            whole_local_borrow: true,
         }
     }
 }
@@ -400,14 +404,15 @@ impl<'a> G<'a> {
     fn let_name(&mut self, ty: Ty) -> String {
         if self.rng.chance(30) {
             // In an arm that hides a variable (which suspends nowhere), any enclosing block's.
+            // (Not a reference's referent, `(*r)`: not a name.)
             let cur: Vec<String> = if self.hiding_arms > 0 {
                 (self.visible().into_iter())
-                    .filter(|v| !v.counter && !v.frozen)
+                    .filter(|v| !v.counter && !v.frozen && !v.name.starts_with('('))
                     .map(|v| v.name.clone())
                     .collect()
             } else {
                 (self.scopes.last().expect("a scope").iter())
-                    .filter(|v| !v.counter)
+                    .filter(|v| !v.counter && !v.name.starts_with('('))
                     .map(|v| v.name.clone())
                     .collect()
             };
@@ -443,7 +448,7 @@ impl<'a> G<'a> {
             let names: Vec<String> = self
                 .visible()
                 .into_iter()
-                .filter(|v| !v.counter && !v.frozen)
+                .filter(|v| !v.counter && !v.frozen && !v.name.starts_with('('))
                 .map(|v| v.name.clone())
                 .collect();
             if !names.is_empty() {
@@ -553,6 +558,11 @@ impl<'a> G<'a> {
             2,                                       // 17 return
             if deep { 0 } else { 2 },                // 18 block
             if self.cfg.features.deferred_let { 3 } else { 0 }, // 19 deferred let
+            if !deep && self.borrowable().is_some() {
+                3
+            } else {
+                0
+            }, // 20 borrow block
         ];
         match self.rng.weighted(&weights) {
             0 => vec![self.let_simple()],
@@ -600,8 +610,67 @@ impl<'a> G<'a> {
                 let b = self.block(None, m);
                 vec![Stmt::Expr(unit(Kind::Block(None, b)))]
             }
-            _ => self.deferred_let(),
+            19 => self.deferred_let(),
+            _ => self.borrow_block(),
         }
+    }
+
+    /// A local a whole-local borrow may take: an `i64`, `Vec` or `String` that is still there
+    /// and neither a loop's counter nor a `Vec` being drained, nor a reference's referent
+    /// already (`(*r)`).
+    fn borrowable(&self) -> Option<Vec<(String, Ty, bool)>> {
+        let candidates: Vec<(String, Ty, bool)> = self
+            .visible()
+            .into_iter()
+            .filter(|v| {
+                !v.moved
+                    && !v.counter
+                    && !v.frozen
+                    && !v.name.starts_with('(')
+                    && matches!(v.ty, Ty::I64 | Ty::VecI | Ty::Str)
+            })
+            .map(|v| (v.name.clone(), v.ty, v.mutable))
+            .collect();
+        (!candidates.is_empty()).then_some(candidates)
+    }
+
+    /// `{ let r = &mut v; .. }` (or `&v` when `v` is not `mut`, sometimes when it is): in the
+    /// block `v` is out of reach and `(*r)` stands for it, a place that is never moved out of
+    /// (its loop depth matches no loop) and, through `&mut`, may be mutated.
+    fn borrow_block(&mut self) -> Vec<Stmt> {
+        let Some(candidates) = self.borrowable() else {
+            return Vec::new();
+        };
+        let (name, ty, mutable) = self.rng.pick(&candidates).clone();
+        let exclusive = mutable && self.rng.chance(70);
+        let reference = self.fresh("r");
+        let borrow = if exclusive { "&mut " } else { "&" };
+        let declaration = Stmt::Expr(Expr::lit(
+            Ty::Unit,
+            format!("let {reference} = {borrow}{name}"),
+        ));
+        let referent = Var {
+            name: format!("(*{reference})"),
+            ty,
+            mutable: exclusive,
+            moved: false,
+            loop_depth: usize::MAX,
+            frozen: false,
+            counter: false,
+            bound: UNKNOWN,
+        };
+        if let Some(var) = self.find_mut(&name) {
+            var.moved = true;
+        }
+        let m = self.max_stmts();
+        let block = self.block_with(None, m, vec![referent], vec![declaration]);
+        if let Some(var) = self.find_mut(&name) {
+            var.moved = false;
+            if exclusive {
+                var.bound = UNKNOWN;
+            }
+        }
+        vec![Stmt::Expr(unit(Kind::Block(None, block)))]
     }
 
     /// `let d: i64;` (or `let d;`), a suspension and other statements that cannot see `d`,
