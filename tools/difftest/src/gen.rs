@@ -903,6 +903,23 @@ impl<'a> G<'a> {
         unit(Kind::Return(Some(Box::new(e))))
     }
 
+    /// `make` with the variable `name` out of reach: the argument of a method that borrows it
+    /// mutably (`s.push_str(&s)` would not compile).
+    fn without<T>(&mut self, name: &str, make: impl FnOnce(&mut Self) -> T) -> T {
+        let hidden = self.find_mut(name).is_some_and(|var| {
+            let was_there = !var.moved;
+            var.moved = true;
+            was_there
+        });
+        let made = make(self);
+        if hidden {
+            if let Some(var) = self.find_mut(name) {
+                var.moved = false;
+            }
+        }
+        made
+    }
+
     fn mutate(&mut self) -> Stmt {
         let cands: Vec<(String, Ty, bool)> = self
             .visible()
@@ -957,7 +974,7 @@ impl<'a> G<'a> {
             }
             Ty::Str => match self.rng.below(3) {
                 0 => {
-                    let e = self.expr(Ty::Str, 2);
+                    let e = self.without(&name, |this| this.expr(Ty::Str, 2));
                     Stmt::Expr(method(
                         Ty::Unit,
                         place,
@@ -966,7 +983,7 @@ impl<'a> G<'a> {
                     ))
                 }
                 1 => {
-                    let e = self.expr(Ty::Str, 2);
+                    let e = self.without(&name, |this| this.expr(Ty::Str, 2));
                     assign(
                         place,
                         "+=",
@@ -980,11 +997,11 @@ impl<'a> G<'a> {
                 match k {
                     0 => Stmt::Expr(method(Ty::OptI, place, "pop", vec![])),
                     1 | 2 => {
-                        let e = self.int(2).0;
+                        let e = self.without(&name, |this| this.int(2).0);
                         Stmt::Expr(method(Ty::Unit, place, "push", vec![e]))
                     }
                     3 => {
-                        let e = self.expr(Ty::VecI, 2);
+                        let e = self.without(&name, |this| this.expr(Ty::VecI, 2));
                         Stmt::Expr(method(Ty::Unit, place, "extend", vec![e]))
                     }
                     _ => assign(place, "=", self.expr(Ty::VecI, 2)),
