@@ -158,6 +158,21 @@ mod bindings {
             n + total + e
         }
 
+        // A parameter only borrowed, beside a block's `let` of the same name that is only
+        // borrowed too: the parameter is not kept in place by name (the rewriting of its
+        // mentions reached the `let`'s pattern: "expected pattern, found `*`").
+        fn parameter_and_inner_let_of_one_name(v: Vec<i32>) -> i32 {
+            let first = yield_from!(pend(1));
+            let r = &v;
+            let inner = {
+                let v: i32 = first + 1;
+                let w = &v;
+                *w * 2
+            };
+            yield_from!(pend(inner));
+            r.len() as i32 + inner + v[0]
+        }
+
         // A local declared without a value, given one on some paths only and not used after
         // a suspension: no state keeps it (it may have no value there).
         fn conditionally_initialised(given: bool) -> i32 {
@@ -335,6 +350,15 @@ mod bindings {
         );
         // n = -1 - 10; e = 2 (603) + 10.
         assert_eq!(r, -11 + 604 + 12);
+    }
+
+    #[test]
+    fn a_parameter_and_an_inner_let_of_one_name() {
+        let (_, r, _) = check_async(
+            parameter_and_inner_let_of_one_name(vec![5, 6]),
+            native::parameter_and_inner_let_of_one_name(vec![5, 6]),
+        );
+        assert_eq!(r, 2 + 4 + 5);
     }
 
     #[test]

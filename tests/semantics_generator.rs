@@ -172,6 +172,21 @@ mod bindings {
             n + total + e
         }
 
+        // A parameter only borrowed, beside a block's `let` of the same name that is only
+        // borrowed too: the parameter is not kept in place by name (the rewriting of its
+        // mentions reached the `let`'s pattern: "expected pattern, found `*`").
+        fn parameter_and_inner_let_of_one_name(v: Vec<i32>) -> i32 {
+            let first = yield_!(1);
+            let r = &v;
+            let inner = {
+                let v: i32 = first + 1;
+                let w = &v;
+                *w * 2
+            };
+            yield_!(inner);
+            r.len() as i32 + inner + v[0]
+        }
+
         // A local declared without a value, given one on some paths only and not used after
         // a suspension: no state keeps it (it may have no value there).
         fn conditionally_initialised(given: bool) -> i32 {
@@ -403,6 +418,17 @@ mod bindings {
             ]
         );
         assert_eq!(r, 107 + 1402 + 11);
+    }
+
+    #[test]
+    fn a_parameter_and_an_inner_let_of_one_name() {
+        let (log, r) = check_gen(
+            parameter_and_inner_let_of_one_name(vec![5, 6]),
+            |y| plain::parameter_and_inner_let_of_one_name(y, vec![5, 6]),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 1", "yield 202"]);
+        assert_eq!(r, 2 + 202 + 5);
     }
 
     #[test]

@@ -50,7 +50,18 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
     if shape.has_receiver {
         ReplaceSelf.visit_block_mut(&mut body);
     }
-    let resident_candidates = resident::candidates(&body);
+    let param_names: Vec<String> = shape
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            syn::FnArg::Typed(typed) => Some(scan::bindings(&typed.pat)),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .flatten()
+        .map(|binding| scan::unraw(&binding.ident))
+        .collect();
+    let resident_candidates = resident::candidates(&body, &param_names);
 
     let flavour = Flavour {
         yield_ty: args

@@ -19,8 +19,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use syn::visit::{self, Visit};
 use syn::{Expr, Pat};
 
-/// Names of the locals whose every mention is a place.
-pub fn candidates(body: &syn::Block) -> BTreeSet<String> {
+/// Names of the locals whose every mention is a place. A name that a parameter also has is
+/// none: the rewriting by name would reach the parameter's mentions too (the body's
+/// `let v: i64` in a block, beside a parameter `v` only borrowed elsewhere).
+pub fn candidates(body: &syn::Block, params: &[String]) -> BTreeSet<String> {
     let mut finder = Finder::default();
     finder.visit_block(body);
     let mut occurrences = BTreeMap::new();
@@ -30,6 +32,7 @@ pub fn candidates(body: &syn::Block) -> BTreeSet<String> {
         .into_iter()
         .filter(|(name, declarations)| {
             *declarations == 1
+                && !params.contains(name)
                 && !finder.disqualified.contains(name)
                 && occurrences.get(name).copied().unwrap_or(0)
                     == 1 + finder.place_uses.get(name).copied().unwrap_or(0)
@@ -156,7 +159,7 @@ mod tests {
 
     fn of(body: &str) -> Vec<String> {
         let body: syn::Block = syn::parse_str(body).unwrap();
-        candidates(&body).into_iter().collect()
+        candidates(&body, &[]).into_iter().collect()
     }
 
     #[test]
@@ -181,5 +184,15 @@ mod tests {
         assert!(of("{ let b = [0; 2]; my_macro!(b[0]); }").is_empty());
         assert!(of("{ let b = [0; 2]; &b[0]; match x { b => {} } }").is_empty());
         assert!(of("{ let b = [0; 2]; &b[0]; s.b; }").is_empty());
+    }
+
+    #[test]
+    fn a_name_a_parameter_also_has_disqualifies() {
+        let body: syn::Block = syn::parse_str("{ f(&v); { let v: i64 = 1; g(&v); } }").unwrap();
+        assert_eq!(
+            candidates(&body, &[]).into_iter().collect::<Vec<_>>(),
+            ["v"]
+        );
+        assert!(candidates(&body, &["v".to_string()]).is_empty());
     }
 }
