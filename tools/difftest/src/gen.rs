@@ -1172,7 +1172,8 @@ impl<'a> G<'a> {
                 Expr::i64(0),
             ),
             _ => {
-                let other = self.int(1).0;
+                // (The guard sees the arm's binding, not a variable it hides.)
+                let other = self.without(name, |this| this.int(1).0);
                 bin(Ty::Bool, x, self.rng.pick_str(&["<", ">"]), other)
             }
         };
