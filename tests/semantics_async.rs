@@ -173,6 +173,31 @@ mod bindings {
             r.len() as i32 + inner + v[0]
         }
 
+        // Destructuring assignments to locals declared without a value, after a suspension
+        // point (the value suspending too), into a struct and in branches, and to a `mut` local
+        // kept across a suspension.
+        fn destructuring_assignments(c: i32) -> i32 {
+            let a;
+            let b: u8;
+            yield_from!(pend(0));
+            (a, b) = (yield_from!(pend(1)), 250);
+            let x;
+            let y;
+            Pt { x, y } = Pt { x: a + 10, y: yield_from!(pend(2)) };
+            let e;
+            if yield_from!(pend(3)) > c {
+                [e, _] = [x, y];
+            } else {
+                [_, e] = [x, y];
+            }
+            let mut m = 0;
+            let mut n = 1;
+            yield_from!(pend(m));
+            (m, n) = (n + 5, m + 6);
+            yield_from!(pend(m));
+            a + b.wrapping_add(10) as i32 + x + y + e + m * 10 + n
+        }
+
         // A local declared without a value, given one on some paths only and not used after
         // a suspension: no state keeps it (it may have no value there).
         fn conditionally_initialised(given: bool) -> i32 {
@@ -359,6 +384,21 @@ mod bindings {
             native::parameter_and_inner_let_of_one_name(vec![5, 6]),
         );
         assert_eq!(r, 2 + 4 + 5);
+    }
+
+    #[test]
+    fn destructuring_assignments_after_a_suspension() {
+        let (_, r, _) = check_async(
+            destructuring_assignments(0),
+            native::destructuring_assignments(0),
+        );
+        // a = 1, b = 250 (u8: + 10 wraps to 4), x = 11, y = 2, e = x (3 > 0), (m, n) = (6, 6).
+        assert_eq!(r, 1 + 4 + 11 + 2 + 11 + 66);
+        let (_, r, _) = check_async(
+            destructuring_assignments(5),
+            native::destructuring_assignments(5),
+        );
+        assert_eq!(r, 1 + 4 + 11 + 2 + 2 + 66);
     }
 
     #[test]

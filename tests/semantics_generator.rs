@@ -187,6 +187,31 @@ mod bindings {
             r.len() as i32 + inner + v[0]
         }
 
+        // Destructuring assignments to locals declared without a value, after a suspension
+        // point (the value suspending too), into a struct and in branches, and to a `mut` local
+        // kept across a suspension.
+        fn destructuring_assignments(c: i32) -> i32 {
+            let a;
+            let b: u8;
+            yield_!(0);
+            (a, b) = (yield_!(1), 250);
+            let x;
+            let y;
+            Pt { x, y } = Pt { x: a + 10, y: yield_!(2) };
+            let e;
+            if yield_!(3) > c {
+                [e, _] = [x, y];
+            } else {
+                [_, e] = [x, y];
+            }
+            let mut m = 0;
+            let mut n = 1;
+            yield_!(m);
+            (m, n) = (n + 5, m + 6);
+            yield_!(m);
+            a + b.wrapping_add(10) as i32 + x + y + e + m * 10 + n
+        }
+
         // A local declared without a value, given one on some paths only and not used after
         // a suspension: no state keeps it (it may have no value there).
         fn conditionally_initialised(given: bool) -> i32 {
@@ -429,6 +454,28 @@ mod bindings {
         );
         assert_eq!(log, ["yield 1", "yield 202"]);
         assert_eq!(r, 2 + 202 + 5);
+    }
+
+    #[test]
+    fn destructuring_assignments_after_a_suspension() {
+        let (log, r) = check_gen(
+            destructuring_assignments(250),
+            |y| plain::destructuring_assignments(y, 250),
+            hundreds,
+        );
+        // a = 200, b = 250 (u8: + 10 wraps to 4), x = 210, y = 300, e = x (400 > 250),
+        // (m, n) = (1 + 5, 0 + 6).
+        assert_eq!(
+            log,
+            ["yield 0", "yield 1", "yield 2", "yield 3", "yield 0", "yield 6"]
+        );
+        assert_eq!(r, 200 + 4 + 210 + 300 + 210 + 66);
+        let (_, r) = check_gen(
+            destructuring_assignments(450),
+            |y| plain::destructuring_assignments(y, 450),
+            hundreds,
+        );
+        assert_eq!(r, 200 + 4 + 210 + 300 + 300 + 66);
     }
 
     #[test]

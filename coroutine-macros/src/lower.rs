@@ -393,21 +393,25 @@ impl<'e> Lowerer<'e> {
     /// right after the assignment: the new binding's type tie (see [`Cfg::redeclared`]) for a
     /// kill, nothing otherwise.
     fn record_kill(&mut self, left: &Expr, value: &TokenStream) -> TokenStream {
-        let Expr::Path(path) = left else {
-            return TokenStream::new();
-        };
-        let Some(ident) = path.path.get_ident() else {
-            return TokenStream::new();
-        };
-        if path.qself.is_some() {
-            return TokenStream::new();
-        }
         let mut read = Vec::new();
         scan::mentions(value, &mut read);
-        let reads_itself = read
-            .iter()
-            .any(|(mentioned, _)| *mentioned == scan::unraw(ident));
-        self.record_first_assignment(ident, reads_itself, true)
+        // Each name a destructuring assignment assigns; one the left side names again
+        // (`(n, v[n]) = ..`) is read there.
+        let mut on_left = Vec::new();
+        scan::mentions(&left.to_token_stream(), &mut on_left);
+        let mut ties = TokenStream::new();
+        for ident in scan::assignees(left) {
+            let name = scan::unraw(ident);
+            let named = |names: &[(String, Span)]| {
+                names
+                    .iter()
+                    .filter(|(mentioned, _)| *mentioned == name)
+                    .count()
+            };
+            let reads_itself = named(&read) > 0 || named(&on_left) > 1;
+            ties.extend(self.record_first_assignment(ident, reads_itself, true));
+        }
+        ties
     }
 
     /// [`Self::record_kill`] for a statement that assigns locals declared without a value in
@@ -1506,9 +1510,14 @@ impl<'e> Lowerer<'e> {
                 // does first with the local.
                 let tie = self.record_kill(&node.left, &value);
                 let place = self.lower_place(&node.left);
-                if let Some(root) = scan::place_root(&node.left) {
-                    self.mark_assigned(vec![root.to_string()]);
+                let mut assigned: Vec<String> = scan::assignees(&node.left)
+                    .into_iter()
+                    .map(scan::unraw)
+                    .collect();
+                if assigned.is_empty() {
+                    assigned.extend(scan::place_root(&node.left).map(ToString::to_string));
                 }
+                self.mark_assigned(assigned);
                 if tie.is_empty() {
                     quote!(#place = #value)
                 } else {

@@ -1266,7 +1266,11 @@ pub fn writes_to(expr: &Expr, root: &Ident, methods: bool) -> bool {
     }
     impl<'ast> Visit<'ast> for Writes<'_> {
         fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
-            self.found |= self.is_root(&node.left);
+            let root = unraw(self.root);
+            self.found |= self.is_root(&node.left)
+                || assignees(&node.left)
+                    .iter()
+                    .any(|ident| unraw(ident) == root);
             visit::visit_expr_assign(self, node);
         }
         fn visit_expr_binary(&mut self, node: &'ast syn::ExprBinary) {
@@ -1359,11 +1363,9 @@ struct AssignedIdents(Vec<Ident>);
 
 impl<'ast> Visit<'ast> for AssignedIdents {
     fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
-        if let Expr::Path(path) = &*node.left {
-            if let Some(ident) = path.path.get_ident() {
-                if !self.0.contains(ident) {
-                    self.0.push(ident.clone());
-                }
+        for ident in assignees(&node.left) {
+            if !self.0.contains(ident) {
+                self.0.push(ident.clone());
             }
         }
         visit::visit_expr_assign(self, node);
@@ -1376,15 +1378,31 @@ struct Assigned<'a>(&'a mut Vec<String>);
 
 impl<'ast> Visit<'ast> for Assigned<'_> {
     fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
-        if let Expr::Path(path) = &*node.left {
-            if let Some(ident) = path.path.get_ident() {
-                self.0.push(unraw(ident));
-            }
-        }
+        self.0.extend(assignees(&node.left).into_iter().map(unraw));
         visit::visit_expr_assign(self, node);
     }
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// The plain locals the left side of an assignment assigns as a whole: `n` in `n = ..`, and
+/// each name of a destructuring assignment (`(a, b) = ..`, `[a, _] = ..`, `P { x: a, .. } = ..`,
+/// `Pair(a, b) = ..`).
+pub fn assignees(left: &Expr) -> Vec<&Ident> {
+    fn walk<'e>(left: &'e Expr, out: &mut Vec<&'e Ident>) {
+        match left {
+            Expr::Path(path) if path.qself.is_none() => out.extend(path.path.get_ident()),
+            Expr::Paren(node) => walk(&node.expr, out),
+            Expr::Tuple(node) => node.elems.iter().for_each(|elem| walk(elem, out)),
+            Expr::Array(node) => node.elems.iter().for_each(|elem| walk(elem, out)),
+            Expr::Call(node) => node.args.iter().for_each(|arg| walk(arg, out)),
+            Expr::Struct(node) => node.fields.iter().for_each(|field| walk(&field.expr, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(left, &mut out);
+    out
 }
 
 /// Whether evaluating `expr` certainly assigns the local `name` as a whole (`name = ..`), on
@@ -1396,8 +1414,18 @@ impl<'ast> Visit<'ast> for Assigned<'_> {
 pub fn assigns_before_reading(expr: &Expr, name: &str) -> bool {
     match expr {
         Expr::Assign(node) => {
-            matches!(&*node.left, Expr::Path(path) if path.qself.is_none()
-                && path.path.get_ident().is_some_and(|ident| unraw(ident) == name))
+            // (Named on the left only as what is assigned: `(n, v[n]) = ..` reads it.)
+            let mut on_left = Vec::new();
+            mentions(&node.left.to_token_stream(), &mut on_left);
+            let assigned = assignees(&node.left)
+                .iter()
+                .any(|ident| unraw(ident) == name);
+            assigned
+                && on_left
+                    .iter()
+                    .filter(|(mentioned, _)| mentioned == name)
+                    .count()
+                    == 1
                 && !mentions_name(&*node.right, name)
         }
         Expr::Paren(node) => assigns_before_reading(&node.expr, name),
