@@ -32,8 +32,9 @@ pub struct Features {
     /// suspensions (one that suspends while the variable must be kept is a documented error),
     /// and `let`s in that body hiding any enclosing block's variable.
     pub shadow_in_arms: bool,
-    /// `let d;` (or `let mut d;`) given its value by an assignment statement later in its
-    /// block, or in both branches of an `if`, often after a suspension.
+    /// `let d;` (or `let mut d;`, or two given their values by one destructuring assignment)
+    /// given its value by an assignment statement later in its block, or in both branches of an
+    /// `if`, often after a suspension.
     pub deferred_let: bool,
     /// `{ let r = &mut v; .. }` (or `&v`): a block whose code reaches a local only through a
     /// reference to the whole of it, `(*r)`, across the suspensions in the block.
@@ -677,20 +678,26 @@ impl<'a> G<'a> {
     /// then `d = value;` (or `if c { ..; d = a; } else { ..; d = b; }`, whose branches may
     /// suspend too), after which `d` is a variable like any other.
     fn deferred_let(&mut self) -> Vec<Stmt> {
-        let name = self.fresh("d");
+        // Sometimes two, given their values by one destructuring assignment `(d, e) = (.., ..)`.
+        let count = if self.rng.chance(25) { 2 } else { 1 };
+        let names: Vec<String> = (0..count).map(|_| self.fresh("d")).collect();
         // A `mut` one may be assigned again later, in loops too.
         let mutable = self.rng.chance(30);
-        let binding = if mutable {
-            format!("mut {name}")
-        } else {
-            name.clone()
-        };
-        let declaration = if self.rng.chance(50) {
-            format!("let {binding}: i64")
-        } else {
-            format!("let {binding}")
-        };
-        let mut out = vec![Stmt::Expr(Expr::lit(Ty::Unit, declaration))];
+        let annotated = self.rng.chance(50);
+        let mut out = Vec::new();
+        for name in &names {
+            let binding = if mutable {
+                format!("mut {name}")
+            } else {
+                name.clone()
+            };
+            let declaration = if annotated {
+                format!("let {binding}: i64")
+            } else {
+                format!("let {binding}")
+            };
+            out.push(Stmt::Expr(Expr::lit(Ty::Unit, declaration)));
+        }
         if self.may_suspend() && self.rng.chance(70) {
             let v = self.int(2).0;
             out.push(Stmt::Expr(Expr::new(Ty::I64, Kind::Suspend(Box::new(v)))));
@@ -701,12 +708,24 @@ impl<'a> G<'a> {
             }
         }
         let assign = |this: &mut Self| {
-            let (value, bound) = this.int(2);
-            let statement = Stmt::Expr(unit(Kind::Assign(
-                Box::new(var(Ty::I64, &name)),
-                "=",
-                Box::new(value),
-            )));
+            let mut places = Vec::new();
+            let mut values = Vec::new();
+            let mut bound = 0;
+            for name in &names {
+                let (value, value_bound) = this.int(2);
+                places.push(var(Ty::I64, name));
+                values.push(value);
+                bound = bound.max(value_bound);
+            }
+            let (place, value) = if places.len() == 1 {
+                (places.remove(0), values.remove(0))
+            } else {
+                (
+                    Expr::new(Ty::Unit, Kind::Tuple(places)),
+                    Expr::new(Ty::Unit, Kind::Tuple(values)),
+                )
+            };
+            let statement = Stmt::Expr(unit(Kind::Assign(Box::new(place), "=", Box::new(value))));
             (statement, bound)
         };
         let bound = if self.budget > 0 && self.rng.chance(40) {
@@ -732,7 +751,9 @@ impl<'a> G<'a> {
             out.push(statement);
             bound
         };
-        self.declare(&name, Ty::I64, mutable, bound);
+        for name in &names {
+            self.declare(name, Ty::I64, mutable, bound);
+        }
         out
     }
 
