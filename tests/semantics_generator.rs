@@ -187,16 +187,14 @@ mod bindings {
             r.len() as i32 + inner + v[0]
         }
 
-        // Destructuring assignments to locals declared without a value, after a suspension
-        // point (the value suspending too), into a struct and in branches, and to a `mut` local
-        // kept across a suspension.
+        // Destructuring assignments to locals declared without a value (by a tuple pattern,
+        // with a tuple type or none), after a suspension point (the value suspending too), into
+        // a struct and in branches, and to a `mut` local kept across a suspension.
         fn destructuring_assignments(c: i32) -> i32 {
-            let a;
-            let b: u8;
+            let (a, b): (i32, u8);
             yield_!(0);
             (a, b) = (yield_!(1), 250);
-            let x;
-            let y;
+            let (x, y);
             Pt { x, y } = Pt { x: a + 10, y: yield_!(2) };
             let e;
             if yield_!(3) > c {

@@ -708,7 +708,9 @@ impl Cfg {
                 // assigned once its type can be tied to the declaration's.)
                 let untyped = !data.mutable
                     && matches!(&data.uninit_declaration, Some((_, annotation)) if annotation.is_none());
-                let message = if untyped {
+                let message = if data.uninit_declaration.is_none() {
+                    format!("`{name}` is declared without a value in a pattern that the coroutine cannot split into one `let` per name (a tuple of names split when its type is written as a tuple or not at all), and assigned after a suspension point; declare it on its own (`let {name};`)")
+                } else if untyped {
                     format!("`{name}` is declared without a value and assigned both in a branch of the block that declares it and after a suspension point; after the suspension the coroutine declares `{name}` afresh, and without a written type it cannot give both the same type: write it (`let {name}: T;`)")
                 } else {
                     format!("`{name}` is declared without a value and assigned after a suspension point where it may hold a value already (assigned before the suspension, or in an earlier turn of a loop), by code that does not certainly assign it before anything else; a coroutine carries its locals across suspensions by value, so give `{name}` its value where it is declared (`let {name} = if .. {{ .. }} else {{ .. }};`)")

@@ -83,6 +83,62 @@ pub struct Lowerer<'e> {
     pub items: Vec<syn::Item>,
 }
 
+/// `let (a, mut b);` (a tuple of names declared without a value, its type written as a tuple
+/// of as many types or not at all) as `let a; let mut b;`: each name is then a local declared
+/// without a value of its own (see [`crate::cfg::Local::uninit_declaration`]), which may get its
+/// value after a suspension point. Declared in order, they drop as the tuple's names would.
+fn split_uninit_tuple(local: &syn::Local) -> Option<Vec<Stmt>> {
+    if local.init.is_some() {
+        return None;
+    }
+    let (pat, ty) = match &local.pat {
+        Pat::Type(typed) => (&*typed.pat, Some(&*typed.ty)),
+        pat => (pat, None),
+    };
+    if !matches!(pat, Pat::Tuple(_)) {
+        return None;
+    }
+    let mut lets = Vec::new();
+    split_names(pat, ty, &local.attrs, &mut lets)?;
+    Some(lets)
+}
+
+/// The `let`s of [`split_uninit_tuple`] for `pat` of type `ty`: `None` where a part is not a
+/// name, `_` or a tuple of those, or its type is not written as a tuple to match.
+fn split_names(
+    pat: &Pat,
+    ty: Option<&syn::Type>,
+    attrs: &[syn::Attribute],
+    out: &mut Vec<Stmt>,
+) -> Option<()> {
+    match pat {
+        Pat::Tuple(tuple) => {
+            let types: Vec<Option<&syn::Type>> = match ty {
+                None => vec![None; tuple.elems.len()],
+                Some(syn::Type::Tuple(types)) if types.elems.len() == tuple.elems.len() => {
+                    types.elems.iter().map(Some).collect()
+                }
+                Some(syn::Type::Paren(inner)) => {
+                    return split_names(pat, Some(&*inner.elem), attrs, out)
+                }
+                Some(_) => return None,
+            };
+            for (elem, ty) in tuple.elems.iter().zip(types) {
+                split_names(elem, ty, attrs, out)?;
+            }
+            Some(())
+        }
+        Pat::Paren(inner) => split_names(&inner.pat, ty, attrs, out),
+        Pat::Wild(_) => Some(()),
+        Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => {
+            let annotation = ty.map(|ty| quote!(: #ty));
+            out.push(syn::parse_quote!(#(#attrs)* let #ident #annotation;));
+            Some(())
+        }
+        _ => None,
+    }
+}
+
 /// A jump placeholder's name.
 pub fn jump_placeholder(index: usize) -> Ident {
     format_ident!("__coroutines_jump{}", index, span = internal())
@@ -824,6 +880,12 @@ impl<'e> Lowerer<'e> {
             return;
         }
         if let Stmt::Local(local) = stmt {
+            if let Some(lets) = split_uninit_tuple(local) {
+                for single in &lets {
+                    self.lower_stmt(single);
+                }
+                return;
+            }
             if let Some([value, borrow]) = self.split_extended_borrow(local) {
                 self.lower_stmt(&value);
                 self.lower_stmt(&borrow);

@@ -1,6 +1,6 @@
 // A local declared without a value may be assigned after a suspension point, in branches too
-// (`tests/semantics_*.rs`, `deferred_initialisation*`). Two shapes stay errors, each saying what
-// to write.
+// (`tests/semantics_*.rs`, `deferred_initialisation*`). Three shapes stay errors, each saying
+// what to write.
 
 // Assigned, in the block that declares it, by code that does not give it a value on every
 // path (where the macro would tie its type), and after a suspension point in another block:
@@ -37,6 +37,18 @@ fn in_a_loop() -> i32 {
         total += n;
     }
     total
+}
+
+// Names declared together in a pattern whose type is not written as a tuple: the coroutine
+// cannot give each its own `let` (`let (a, b);` and `let (a, b): (i32, i32);` it can).
+type Pair = (i32, i32);
+
+#[coroutines::coroutine(yield = i32, resume = i32)]
+fn in_a_pattern() -> i32 {
+    let (a, b): Pair;
+    let r = yield_!(0);
+    (a, b) = (r, 2);
+    a + b
 }
 
 fn main() {}
