@@ -196,6 +196,28 @@ mod bindings {
             a + b.wrapping_add(10) as i32 + x + y + e + m * 10 + n
         }
 
+        // A `mut` local declared without a value, assigned after a `break` in place that
+        // leaves before it (no value on that path), then assigned again from its own value.
+        fn deferred_initialisation_after_a_break_in_place(a: i32, leave: bool) -> i32 {
+            let mut out = 0;
+            'b: {
+                let mut d: i32;
+                yield_from!(pend(1));
+                if leave {
+                    break 'b;
+                }
+                d = a;
+                match yield_from!(pend(2)) {
+                    x if x > 0 => {
+                        d = d.wrapping_sub(x);
+                    }
+                    _ => {}
+                }
+                out = d;
+            }
+            out
+        }
+
         // A local declared without a value, given one on some paths only and not used after
         // a suspension: no state keeps it (it may have no value there).
         fn conditionally_initialised(given: bool) -> i32 {
@@ -397,6 +419,17 @@ mod bindings {
             native::destructuring_assignments(5),
         );
         assert_eq!(r, 1 + 4 + 11 + 2 + 2 + 66);
+    }
+
+    #[test]
+    fn a_mut_local_assigned_after_a_break_in_place() {
+        for leave in [false, true] {
+            let (_, r, _) = check_async(
+                deferred_initialisation_after_a_break_in_place(1000, leave),
+                native::deferred_initialisation_after_a_break_in_place(1000, leave),
+            );
+            assert_eq!(r, if leave { 0 } else { 1000 - 2 });
+        }
     }
 
     #[test]

@@ -58,10 +58,10 @@ pub struct Local {
     pub uninit_tied: bool,
     /// Blocks whose code assigns it (`n = ..`).
     pub assigned_in: BTreeSet<BlockId>,
-    /// Blocks whose code certainly assigns it before any jump leaves them (an assignment
-    /// statement, or a statement that assigns it on every path, before any jump): it holds a
-    /// value from there on.
-    pub first_assigned_in: BTreeSet<BlockId>,
+    /// Blocks whose code certainly assigns it (an assignment statement, or a statement that
+    /// assigns it on every path), each with how many of the block's jumps come before: on the
+    /// later ones it holds a value.
+    pub first_assigned_in: BTreeMap<BlockId, usize>,
 }
 
 /// A reference to a whole local, rebuilt in each state that uses it.
@@ -274,7 +274,7 @@ impl Cfg {
             uninit_declaration: None,
             uninit_tied: false,
             assigned_in: BTreeSet::new(),
-            first_assigned_in: BTreeSet::new(),
+            first_assigned_in: BTreeMap::new(),
         });
         self.locals.len() - 1
     }
@@ -722,8 +722,8 @@ impl Cfg {
     }
 
     /// For each block, whether a local declared without a value in `declared` certainly has one
-    /// at its entry: every path from the declaration passes a block that certainly assigns it
-    /// (see [`Local::first_assigned_in`]).
+    /// at its entry: every path from the declaration passes an assignment that certainly runs
+    /// before the jump it leaves by (see [`Local::first_assigned_in`]).
     fn certainly_assigned_on_entry(
         &self,
         local: LocalId,
@@ -735,12 +735,18 @@ impl Cfg {
         on_entry[declared] = false;
         loop {
             let mut changed = false;
-            for jump in &self.jumps {
+            for (index, jump) in self.jumps.iter().enumerate() {
                 if !reachable[jump.from] || jump.to == declared || !on_entry[jump.to] {
                     continue;
                 }
-                let on_exit = on_entry[jump.from] || first_assigned.contains(&jump.from);
-                if !on_exit {
+                let after_assignment = first_assigned.get(&jump.from).is_some_and(|&before| {
+                    let position = self.blocks[jump.from]
+                        .jumps
+                        .iter()
+                        .position(|&j| j == index);
+                    position.is_some_and(|position| position >= before)
+                });
+                if !on_entry[jump.from] && !after_assignment {
                     on_entry[jump.to] = false;
                     changed = true;
                 }

@@ -518,9 +518,11 @@ impl<'e> Lowerer<'e> {
         let Some(local) = self.resolve(&name) else {
             return TokenStream::new();
         };
-        let before_any_jump = self.cfg.blocks[self.cur].jumps.is_empty();
-        if definite && before_any_jump {
-            self.cfg.locals[local].first_assigned_in.insert(self.cur);
+        if definite {
+            let jumps_before = self.cfg.blocks[self.cur].jumps.len();
+            (self.cfg.locals[local].first_assigned_in)
+                .entry(self.cur)
+                .or_insert(jumps_before);
         }
         let data = &self.cfg.locals[local];
         if data.declared_uninit == Some(self.cur) {
