@@ -32,9 +32,9 @@ pub struct Features {
     /// suspensions (one that suspends while the variable must be kept is a documented error),
     /// and `let`s in that body hiding any enclosing block's variable.
     pub shadow_in_arms: bool,
-    /// `let d;` (or `let mut d;`, or two given their values by one destructuring assignment)
-    /// given its value by an assignment statement later in its block, or in both branches of an
-    /// `if`, often after a suspension.
+    /// `let d;` (or `let mut d;`, or two, declared by one `let` of a tuple or not, given their
+    /// values by one destructuring assignment) given its value by an assignment statement later
+    /// in its block, or in both branches of an `if`, often after a suspension.
     pub deferred_let: bool,
     /// `{ let r = &mut v; .. }` (or `&v`): a block whose code reaches a local only through a
     /// reference to the whole of it, `(*r)`, across the suspensions in the block.
@@ -684,19 +684,33 @@ impl<'a> G<'a> {
         // A `mut` one may be assigned again later, in loops too.
         let mutable = self.rng.chance(30);
         let annotated = self.rng.chance(50);
+        let bindings: Vec<String> = (names.iter())
+            .map(|name| {
+                if mutable {
+                    format!("mut {name}")
+                } else {
+                    name.clone()
+                }
+            })
+            .collect();
         let mut out = Vec::new();
-        for name in &names {
-            let binding = if mutable {
-                format!("mut {name}")
-            } else {
-                name.clone()
-            };
+        if names.len() > 1 && self.rng.chance(50) {
+            // One `let` of a tuple of names: `let (d, e): (i64, i64);`.
             let declaration = if annotated {
-                format!("let {binding}: i64")
+                format!("let ({}): (i64, i64)", bindings.join(", "))
             } else {
-                format!("let {binding}")
+                format!("let ({})", bindings.join(", "))
             };
             out.push(Stmt::Expr(Expr::lit(Ty::Unit, declaration)));
+        } else {
+            for binding in &bindings {
+                let declaration = if annotated {
+                    format!("let {binding}: i64")
+                } else {
+                    format!("let {binding}")
+                };
+                out.push(Stmt::Expr(Expr::lit(Ty::Unit, declaration)));
+            }
         }
         if self.may_suspend() && self.rng.chance(70) {
             let v = self.int(2).0;
