@@ -218,6 +218,36 @@ mod bindings {
             out
         }
 
+        // A `let` declared without a value that hides a local of an enclosing block still used
+        // after it (the hidden one is kept under another name, as for `let x = ..;`), in a loop
+        // and in a block.
+        fn deferred_initialisation_hiding_a_local() -> i32 {
+            let x = 1;
+            let z = {
+                let x;
+                yield_from!(pend(0));
+                x = 2;
+                x * 10
+            };
+            let mut total = 0;
+            for i in 0..2 {
+                let x: u8;
+                if yield_from!(pend(i * 200)) > 150 {
+                    x = 250;
+                } else {
+                    x = 5;
+                }
+                total += x.wrapping_add(10) as i32;
+            }
+            let y = {
+                let mut x;
+                x = yield_from!(pend(7 * 200));
+                x += 1;
+                x
+            };
+            x + total + y + z
+        }
+
         // A local declared without a value, given one on some paths only and not used after
         // a suspension: no state keeps it (it may have no value there).
         fn conditionally_initialised(given: bool) -> i32 {
@@ -430,6 +460,16 @@ mod bindings {
             );
             assert_eq!(r, if leave { 0 } else { 1000 - 2 });
         }
+    }
+
+    #[test]
+    fn a_local_declared_without_a_value_may_hide_one_still_used() {
+        let (_, r, _) = check_async(
+            deferred_initialisation_hiding_a_local(),
+            native::deferred_initialisation_hiding_a_local(),
+        );
+        // x = 5 (0), then 250 (200; + 10 wraps to 4 in `u8`); y = 1400 + 1.
+        assert_eq!(r, 1 + 15 + 4 + 1401 + 20);
     }
 
     #[test]

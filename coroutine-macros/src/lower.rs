@@ -894,8 +894,16 @@ impl<'e> Lowerer<'e> {
                 return;
             }
             if self.shadows_outer_scope(local) {
-                self.lower_shadowing_let(local);
-                return;
+                if local.init.is_some() {
+                    self.lower_shadowing_let(local);
+                    return;
+                }
+                // `let x;` hiding an outer `x`: from a new block, as `lower_shadowing_let` does,
+                // whose state keeps the outer `x` under a hidden name; then as any `let`.
+                let (next, _) = self.new_join(0);
+                let jump = self.jump(next, Vec::new(), Vec::new(), local.pat.span());
+                self.emit_jump(jump);
+                self.switch_to(next);
             }
         }
         if !self.stmt_needs(stmt) {
@@ -1174,10 +1182,11 @@ impl<'e> Lowerer<'e> {
     /// Whether a `let` shadows a local of an enclosing scope (which becomes visible again when
     /// this scope ends, so it must stay nameable at the jumps in between).
     fn shadows_outer_scope(&self, local: &syn::Local) -> bool {
-        let Some(init) = &local.init else {
-            return false;
-        };
-        if init.diverge.is_some() || scan::looks_like_borrow(&init.expr) || self.scopes.len() < 2 {
+        let plain_value = local
+            .init
+            .as_ref()
+            .is_none_or(|init| init.diverge.is_none() && !scan::looks_like_borrow(&init.expr));
+        if !plain_value || self.scopes.len() < 2 {
             return false;
         }
         let pat = match &local.pat {
