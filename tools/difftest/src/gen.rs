@@ -2064,7 +2064,14 @@ impl<'a> G<'a> {
                 }
                 1 => {
                     let v = self.vec_ref(d);
-                    let x = self.int(d).0;
+                    // The argument never moves the receiver (`v.contains(&take_v(v))`).
+                    let x = match &v.kind {
+                        Kind::Var(name) => {
+                            let name = name.clone();
+                            self.without(&name, |this| this.int(d).0)
+                        }
+                        _ => self.int(d).0,
+                    };
                     method(
                         Ty::Bool,
                         v,
