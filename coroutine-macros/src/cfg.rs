@@ -64,6 +64,21 @@ pub struct Local {
     pub first_assigned_in: BTreeMap<BlockId, usize>,
 }
 
+impl Local {
+    /// For a local declared without a value by a `let` of its own: whether a binding of it
+    /// declared afresh in another block can be tied to the declaration's type (see
+    /// `__private::TypeTie`): the type is written, or tied after an assignment statement of the
+    /// declaring block, or that block never assigns it.
+    pub fn redeclarable_without_value(&self) -> bool {
+        let (Some(declared), Some((_, annotation))) =
+            (self.declared_uninit, &self.uninit_declaration)
+        else {
+            return false;
+        };
+        annotation.is_some() || self.uninit_tied || !self.assigned_in.contains(&declared)
+    }
+}
+
 /// A reference to a whole local, rebuilt in each state that uses it.
 #[derive(Clone, Copy)]
 pub struct Reborrow {
@@ -210,15 +225,10 @@ impl Cfg {
     pub fn declare_unassigned(&mut self) {
         for local in 0..self.locals.len() {
             let data = &self.locals[local];
-            let (Some(declared), Some((_, annotation))) =
-                (data.declared_uninit, &data.uninit_declaration)
-            else {
+            let Some(declared) = data.declared_uninit else {
                 continue;
             };
-            // The declaring block's binding is tied to the same type (see `record_kill`).
-            let tied =
-                annotation.is_some() || data.uninit_tied || !data.assigned_in.contains(&declared);
-            if data.hidden || data.reborrow.is_some() || !tied {
+            if data.hidden || data.reborrow.is_some() || !data.redeclarable_without_value() {
                 continue;
             }
             // The blocks an assignment may have run before: those after one that assigns, up to
@@ -706,11 +716,9 @@ impl Cfg {
                 let name = &data.name;
                 // (See `declare_unassigned`: a `let n;` is declared afresh wherever it is
                 // assigned once its type can be tied to the declaration's.)
-                let untyped = !data.mutable
-                    && matches!(&data.uninit_declaration, Some((_, annotation)) if annotation.is_none());
                 let message = if data.uninit_declaration.is_none() {
                     format!("`{name}` is declared without a value in a pattern that the coroutine cannot split into one `let` per name (a tuple of names split when its type is written as a tuple or not at all), and assigned after a suspension point; declare it on its own (`let {name};`)")
-                } else if untyped {
+                } else if !data.mutable && !data.redeclarable_without_value() {
                     format!("`{name}` is declared without a value and assigned both in a branch of the block that declares it and after a suspension point; after the suspension the coroutine declares `{name}` afresh, and without a written type it cannot give both the same type: write it (`let {name}: T;`)")
                 } else {
                     format!("`{name}` is declared without a value and assigned after a suspension point where it may hold a value already (assigned before the suspension, or in an earlier turn of a loop), by code that does not certainly assign it before anything else; a coroutine carries its locals across suspensions by value, so give `{name}` its value where it is declared (`let {name} = if .. {{ .. }} else {{ .. }};`)")
@@ -740,11 +748,10 @@ impl Cfg {
                     continue;
                 }
                 let after_assignment = first_assigned.get(&jump.from).is_some_and(|&before| {
-                    let position = self.blocks[jump.from]
-                        .jumps
-                        .iter()
-                        .position(|&j| j == index);
-                    position.is_some_and(|position| position >= before)
+                    let jumps = &self.blocks[jump.from].jumps;
+                    jumps
+                        .get(before..)
+                        .is_some_and(|later| later.contains(&index))
                 });
                 if !on_entry[jump.from] && !after_assignment {
                     on_entry[jump.to] = false;

@@ -449,40 +449,23 @@ impl<'e> Lowerer<'e> {
     /// right after the assignment: the new binding's type tie (see [`Cfg::redeclared`]) for a
     /// kill, nothing otherwise.
     fn record_kill(&mut self, left: &Expr, value: &TokenStream) -> TokenStream {
-        let mut read = Vec::new();
-        scan::mentions(value, &mut read);
         // Each name a destructuring assignment assigns; one the left side names again
         // (`(n, v[n]) = ..`) is read there.
-        let mut on_left = Vec::new();
-        scan::mentions(&left.to_token_stream(), &mut on_left);
         let mut ties = TokenStream::new();
         for ident in scan::assignees(left) {
             let name = scan::unraw(ident);
-            let named = |names: &[(String, Span)]| {
-                names
-                    .iter()
-                    .filter(|(mentioned, _)| *mentioned == name)
-                    .count()
-            };
-            let reads_itself = named(&read) > 0 || named(&on_left) > 1;
+            let reads_itself =
+                scan::count_mentions(value, &name) > 0 || scan::count_mentions(left, &name) > 1;
             ties.extend(self.record_first_assignment(ident, reads_itself, true));
         }
         ties
     }
 
-    /// [`Self::record_kill`] for a statement that assigns locals declared without a value in
-    /// its branches (`if c { n = 1 } else { n = 2 }`).
-    fn record_branch_kills(&mut self, stmt: &Stmt) -> TokenStream {
-        match stmt {
-            Stmt::Expr(expr, _) => self.record_first_values(expr, |_| true, true),
-            _ => TokenStream::new(),
-        }
-    }
-
-    /// [`Self::record_first_assignment`] for each local declared without a value (and picked by
-    /// `declared_in` from its declaring block) that `code` assigns on every path before reading
-    /// it (see [`scan::assigns_before_reading`]); `definite`: `code` runs whenever the block
-    /// gets to it. Gives the ties to follow `code`.
+    /// [`Self::record_kill`] for code that gives locals declared without a value their first
+    /// value in branches (`if c { n = 1 } else { n = 2 }`): each (picked by `declared_in` from
+    /// its declaring block) that `code` assigns on every path before reading it (see
+    /// [`scan::assigns_before_reading`]); `definite`: `code` runs whenever the block gets to
+    /// it. Gives the ties to follow `code`.
     fn record_first_values(
         &mut self,
         code: &Expr,
@@ -518,7 +501,7 @@ impl<'e> Lowerer<'e> {
         let Some(local) = self.resolve(&name) else {
             return TokenStream::new();
         };
-        if definite {
+        if definite && self.cfg.locals[local].declared_uninit.is_some() {
             let jumps_before = self.cfg.blocks[self.cur].jumps.len();
             (self.cfg.locals[local].first_assigned_in)
                 .entry(self.cur)
@@ -536,21 +519,10 @@ impl<'e> Lowerer<'e> {
         }
         let block = &self.cfg.blocks[self.cur];
         // A local declared without a value may be declared afresh only where its type is tied
-        // to the declaration's: by its written type, by a tie after an assignment statement of
-        // the declaring block, or because that block never assigns it.
+        // to the declaration's.
         let uninit_redeclarable = match data.declared_uninit {
             None => true,
-            Some(declared) => {
-                declared != self.cur
-                    && data
-                        .uninit_declaration
-                        .as_ref()
-                        .is_some_and(|(_, annotation)| {
-                            annotation.is_some()
-                                || data.uninit_tied
-                                || !data.assigned_in.contains(&declared)
-                        })
-            }
+            Some(declared) => declared != self.cur && data.redeclarable_without_value(),
         };
         // A jump before the assignment may need the old value, unless there is none: an
         // immutable local declared without a value is assigned once.
@@ -920,7 +892,7 @@ impl<'e> Lowerer<'e> {
                 Stmt::Expr(expr, _)
                     if !scan::find_in_expr(expr, &self.loop_context()).leaves_lowered_loop =>
                 {
-                    self.record_branch_kills(stmt)
+                    self.record_first_values(expr, |_| true, true)
                 }
                 _ => TokenStream::new(),
             };
@@ -2133,11 +2105,10 @@ impl<'e> Lowerer<'e> {
 
     /// Lowers a branch target: the block, then a jump to `join` carrying its value.
     fn lower_branch_body(&mut self, body: &Expr, join: BlockId, param: Option<LocalId>) {
-        // A body kept as written runs whole where it stands: what it certainly assigns first
-        // is killed, as by a statement (see `Self::record_branch_kills`).
-        let verbatim = !self.needs(body)
-            && !scan::find_in_expr(body, &self.loop_context()).leaves_lowered_loop;
-        let ties = if verbatim {
+        // A body kept as written (it neither suspends nor leaves a lowered loop) runs whole
+        // where it stands: what it certainly assigns first is killed, as by a statement.
+        let found = scan::find_in_expr(body, &self.loop_context());
+        let ties = if !found.suspends && !found.leaves_lowered_loop {
             self.record_first_values(body, |_| true, true)
         } else {
             TokenStream::new()

@@ -1341,44 +1341,35 @@ pub fn builds_owned_value(expr: &Expr) -> bool {
     }
 }
 
-/// The plain locals assigned (`n = ..`) in an expression, outside closures and items.
+/// The plain locals assigned (`n = ..`, or by a destructuring assignment) in an expression,
+/// outside closures and items.
 pub fn assigned_expr(expr: &Expr, out: &mut Vec<String>) {
-    Assigned(out).visit_expr(expr);
+    out.extend(assigned_idents(expr).iter().map(unraw));
 }
 
 /// [`assigned_expr`] for a statement.
 pub fn assigned_stmt(stmt: &syn::Stmt, out: &mut Vec<String>) {
-    Assigned(out).visit_stmt(stmt);
+    let mut assigned = Assigned(Vec::new());
+    assigned.visit_stmt(stmt);
+    out.extend(assigned.0.iter().map(unraw));
 }
 
-/// The plain locals an expression assigns (`n = ..`), as written (see [`assigned_expr`]), each
-/// once.
+/// [`assigned_expr`], each local once, as written.
 pub fn assigned_idents(expr: &Expr) -> Vec<Ident> {
-    let mut idents = AssignedIdents(Vec::new());
-    idents.visit_expr(expr);
-    idents.0
+    let mut assigned = Assigned(Vec::new());
+    assigned.visit_expr(expr);
+    assigned.0
 }
 
-struct AssignedIdents(Vec<Ident>);
+struct Assigned(Vec<Ident>);
 
-impl<'ast> Visit<'ast> for AssignedIdents {
+impl<'ast> Visit<'ast> for Assigned {
     fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
         for ident in assignees(&node.left) {
             if !self.0.contains(ident) {
                 self.0.push(ident.clone());
             }
         }
-        visit::visit_expr_assign(self, node);
-    }
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-struct Assigned<'a>(&'a mut Vec<String>);
-
-impl<'ast> Visit<'ast> for Assigned<'_> {
-    fn visit_expr_assign(&mut self, node: &'ast syn::ExprAssign) {
-        self.0.extend(assignees(&node.left).into_iter().map(unraw));
         visit::visit_expr_assign(self, node);
     }
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
@@ -1415,18 +1406,10 @@ pub fn assigns_before_reading(expr: &Expr, name: &str) -> bool {
     match expr {
         Expr::Assign(node) => {
             // (Named on the left only as what is assigned: `(n, v[n]) = ..` reads it.)
-            let mut on_left = Vec::new();
-            mentions(&node.left.to_token_stream(), &mut on_left);
             let assigned = assignees(&node.left)
                 .iter()
                 .any(|ident| unraw(ident) == name);
-            assigned
-                && on_left
-                    .iter()
-                    .filter(|(mentioned, _)| mentioned == name)
-                    .count()
-                    == 1
-                && !mentions_name(&*node.right, name)
+            assigned && count_mentions(&node.left, name) == 1 && !mentions_name(&*node.right, name)
         }
         Expr::Paren(node) => assigns_before_reading(&node.expr, name),
         Expr::Block(node) if node.label.is_none() => {
@@ -1528,11 +1511,18 @@ fn is_panicking_macro(mac: &Macro) -> bool {
     })
 }
 
-/// Whether the tokens of `node` mention `name` (see [`mentions`]; over-approximates).
-fn mentions_name(node: &impl ToTokens, name: &str) -> bool {
+/// How often the tokens of `node` mention `name` (see [`mentions`]; over-approximates).
+pub fn count_mentions(node: &impl ToTokens, name: &str) -> usize {
     let mut names = Vec::new();
     mentions(&node.to_token_stream(), &mut names);
-    names.iter().any(|(mentioned, _)| mentioned == name)
+    names
+        .iter()
+        .filter(|(mentioned, _)| mentioned == name)
+        .count()
+}
+
+fn mentions_name(node: &impl ToTokens, name: &str) -> bool {
+    count_mentions(node, name) > 0
 }
 
 fn binds_name(pat: &Pat, name: &str) -> bool {

@@ -660,14 +660,12 @@ impl<'a> G<'a> {
             counter: false,
             bound: UNKNOWN,
         };
-        if let Some(var) = self.find_mut(&name) {
-            var.moved = true;
-        }
         let m = self.max_stmts();
-        let block = self.block_with(None, m, vec![referent], vec![declaration]);
-        if let Some(var) = self.find_mut(&name) {
-            var.moved = false;
-            if exclusive {
+        let block = self.without(&name, |this| {
+            this.block_with(None, m, vec![referent], vec![declaration])
+        });
+        if exclusive {
+            if let Some(var) = self.find_mut(&name) {
                 var.bound = UNKNOWN;
             }
         }
