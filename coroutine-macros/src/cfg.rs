@@ -215,6 +215,57 @@ impl Cfg {
         !self.locals[local].hidden && self.blocks.iter().enumerate().any(killed_in)
     }
 
+    /// The block where `local` gets its binding: the one that declares it (a parameter: the
+    /// first block, which has it in scope from the start), or that binds it on entry (a
+    /// pattern's binding).
+    fn binding_block(&self, local: LocalId) -> Option<BlockId> {
+        self.locals[local].declared_uninit.or_else(|| {
+            self.blocks
+                .iter()
+                .position(|block| block.decls.contains(&local) || block.params.contains(&local))
+                .or_else(|| self.blocks.first()?.scope.contains(&local).then_some(0))
+        })
+    }
+
+    /// For an immutable local that jump `index` leaves with, after its block bound or assigned
+    /// it: where code after the jump assigns it again before it is bound anew (the user's
+    /// second assignment, which rustc rejects in the function as written: E0384). The blocks
+    /// the split puts the two assignments in each bind the local on their own, so rustc cannot
+    /// see that one follows the other; the emitter shows it (see `Emitter::reassignment_checks`).
+    pub fn reassignment_after(&self, local: LocalId, index: usize) -> Option<Span> {
+        let data = &self.locals[local];
+        if data.mutable || data.hidden || data.assigned_in.is_empty() {
+            return None;
+        }
+        let bound = self.binding_block(local)?;
+        let jump = &self.jumps[index];
+        // Where it gets its first value: by its binding, or by an assignment (a `let n;` may
+        // not even be written where it is declared, if only other blocks assign it).
+        let valued_in = |block| {
+            data.assigned_in.contains(&block) || (block == bound && data.declared_uninit.is_none())
+        };
+        if !valued_in(jump.from) {
+            return None;
+        }
+        let mut seen = vec![false; self.blocks.len()];
+        let mut queue = VecDeque::from([jump.to]);
+        while let Some(block) = queue.pop_front() {
+            if block == bound || std::mem::replace(&mut seen[block], true) {
+                continue;
+            }
+            if data.assigned_in.contains(&block) {
+                return self.blocks[block].uses.get(&local).copied();
+            }
+            queue.extend(
+                self.blocks[block]
+                    .jumps
+                    .iter()
+                    .map(|&jump| self.jumps[jump].to),
+            );
+        }
+        None
+    }
+
     /// Kills a local declared without a value (`let n;`) in each block that assigns it where
     /// it cannot have a value yet: there the block declares it afresh and its code gives it its
     /// first value, however that code is shaped (`if c { n = 1 } else { n = 2 }` after a

@@ -392,11 +392,13 @@ impl Emitter<'_> {
     /// tied to their witnesses (see `__private::TypeTie`), in the code of `block` (where a local
     /// bound on entry may go by a hidden name).
     fn type_ties(&self, locals: std::ops::Range<LocalId>, block: usize) -> TokenStream {
-        let ties = locals.filter(|&local| self.type_tied(local)).map(|local| {
-            let tie = type_tie(local);
-            let name = self.cfg.binding_name_at(block, local);
-            quote!(#tie.tie(&#name);)
-        });
+        let ties = locals
+            .filter(|&local| self.tied_inside(local))
+            .map(|local| {
+                let tie = type_tie(local);
+                let name = self.cfg.binding_name_at(block, local);
+                quote!(#tie.tie(&#name);)
+            });
         quote!(#(#ties)*)
     }
 
@@ -431,16 +433,63 @@ impl Emitter<'_> {
             .redeclared(local, |block| self.layout.reachable[block])
     }
 
+    /// Whether a parameter is tied to later bindings but the first state has no binding of it
+    /// (its value is never read): its witness is then tied where the parameter is, outside
+    /// the step closure, which takes it in.
+    fn tied_outside(&self, local: LocalId) -> bool {
+        self.type_tied(local)
+            && self.cfg.blocks[0].scope.contains(&local)
+            && !self.layout.saved[0].contains(&local)
+    }
+
+    fn tied_inside(&self, local: LocalId) -> bool {
+        self.type_tied(local) && !self.tied_outside(local)
+    }
+
     /// The witnesses of [`Self::type_ties`], declared once per resume before the states.
     pub fn type_tie_witnesses(&self) -> TokenStream {
         let krate = self.krate;
         let witnesses = (0..self.cfg.locals.len())
-            .filter(|&local| self.type_tied(local))
+            .filter(|&local| self.tied_inside(local))
             .map(|local| {
                 let tie = type_tie(local);
                 quote!(let #tie = #krate::__private::TypeTie::new();)
             });
         quote!(#(#witnesses)*)
+    }
+
+    /// The witnesses of the parameters [`Self::tied_outside`], tied to them (`outer[i]` is the
+    /// value of local `i`), before the first state takes the parameters.
+    pub fn parameter_type_ties(&self, outer: &[TokenStream]) -> TokenStream {
+        let krate = self.krate;
+        let ties = (0..outer.len())
+            .filter(|&local| self.tied_outside(local))
+            .map(|local| {
+                let tie = type_tie(local);
+                let value = &outer[local];
+                let mut tied = quote! {
+                    let #tie = #krate::__private::TypeTie::new();
+                    #tie.tie(&#value);
+                };
+                // No state binds it, so no jump can show rustc that a later assignment
+                // assigns it again (see `Self::reassignment_checks`): the parameter itself can.
+                let data = &self.cfg.locals[local];
+                let assigned = data
+                    .assigned_in
+                    .iter()
+                    .filter(|&&b| self.layout.reachable[b]);
+                let later = assigned
+                    .filter_map(|&b| self.cfg.blocks[b].uses.get(&local))
+                    .next();
+                if let (false, Some(&later), Ok(mut name)) =
+                    (data.mutable, later, syn::parse2::<Ident>(value.clone()))
+                {
+                    name.set_span(name.span().located_at(later));
+                    tied.extend(self.never_run_assignment(local, &name));
+                }
+                tied
+            });
+        quote!(#(#ties)*)
     }
 
     /// `let mut __outputN = None;` for each delegation state, and the witness of its awaitee's
@@ -726,13 +775,63 @@ impl Emitter<'_> {
                 continue;
             }
             let name = self.cfg.entry_name(block, local);
-            out.extend(quote!(#[allow(unused_mut)] let mut #name;));
+            // Immutable as declared: rustc then rejects a second assignment in this block, as
+            // it would in the function as written.
+            let mutability = self.cfg.locals[local].mutable.then(|| quote!(mut));
+            out.extend(quote!(#[allow(unused_mut)] let #mutability #name;));
             // Its code may assign it only in branches, after which nothing could tie it: the
-            // tie is an assignment that never runs.
+            // tie is an assignment in a branch that never runs and never ends, so that the
+            // binding does not count as maybe assigned after it.
             if data.unassigned_on_entry.contains(&local) && self.type_tied(local) {
-                let tie = type_tie(local);
-                out.extend(quote!(#[allow(unused_assignments)] if false { #name = #tie.value(); }));
+                out.extend(self.never_run_assignment(local, &name));
             }
+        }
+        out
+    }
+
+    /// `if false { name = value; diverge }`: an assignment of `local` (bound as `name`) that
+    /// never runs, with a value of its tied type. rustc checks it as any other: E0384 where the
+    /// binding is immutable and may hold a value there, nothing after it (the branch never
+    /// ends).
+    fn never_run_assignment(&self, local: LocalId, name: &Ident) -> TokenStream {
+        let krate = self.krate;
+        let mut tie = type_tie(local);
+        tie.set_span(tie.span().located_at(name.span()));
+        quote_spanned! {name.span().resolved_at(internal())=>
+            #[allow(unused_assignments)]
+            if false {
+                #name = #tie.value();
+                #krate::__private::unreachable_state()
+            }
+        }
+    }
+
+    /// For each immutable local that the code after jump `index` assigns again (see
+    /// [`crate::cfg::Cfg::reassignment_after`]), and that the jump's code names as written: an
+    /// assignment at the jump that never runs, located at that later assignment. Where the
+    /// local may hold a value at the jump, rustc rejects it as it would the later assignment in
+    /// the function as written ("cannot assign twice to immutable variable").
+    fn reassignment_checks(&self, index: usize, from: usize) -> TokenStream {
+        let jump = &self.cfg.jumps[index];
+        let mut out = TokenStream::new();
+        for &local in &jump.visible {
+            let Some(later) = self.cfg.reassignment_after(local, index) else {
+                continue;
+            };
+            let written = &self.cfg.locals[local].name;
+            let visible_as_written = jump
+                .visible
+                .iter()
+                .rev()
+                .find(|&&other| self.cfg.locals[other].name == *written)
+                == Some(&local);
+            // A parameter the first state does not bind is checked where it is a parameter.
+            if !visible_as_written || !self.tied_inside(local) {
+                continue;
+            }
+            let mut name = self.cfg.binding_name_at(from, local);
+            name.set_span(name.span().located_at(later));
+            out.extend(self.never_run_assignment(local, &name));
         }
         out
     }
@@ -778,10 +877,16 @@ impl Emitter<'_> {
                     // (`break 'outer if done { continue } else { 1 }`).
                     let args = &self.cfg.jumps[index].args;
                     let nested = args.iter().any(|(_, arg)| holds_jump(arg));
-                    Some(if nested {
+                    let code = if nested {
                         self.replace_jumps(code, block, arm)
                     } else {
                         code
+                    };
+                    let checks = self.reassignment_checks(index, block);
+                    Some(if checks.is_empty() {
+                        code
+                    } else {
+                        quote!({ #checks #code })
                     })
                 }
                 None => allow_mut_placeholder_locals(&name)
@@ -1035,6 +1140,7 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
     let sig = &shape.sig;
     let state_enum = emitter.state_enum(&shape.sig.ident);
     let initial = emitter.initial_state(outer);
+    let parameter_type_ties = emitter.parameter_type_ties(outer);
     let state = state_place();
     let current = Ident::new("__current", internal());
     let output_slots = emitter.output_slots();
@@ -1144,6 +1250,7 @@ pub fn function(shape: &Shape, emitter: &Emitter<'_>, outer: &[TokenStream]) -> 
             impl #krate::__private::DiagramSource for #diagram_ty {
                 const DIAGRAM: #krate::Diagram = #diagram;
             }
+            #parameter_type_ties
             let mut #owned_state = #initial;
             #machine
         }
