@@ -2425,3 +2425,28 @@ mod regressions {
         assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| block_on(f))).is_err());
     }
 }
+
+// =============================================================================================
+// Parameters whose values are never read.
+
+/// Parameters given new values after a suspension point, their first values never read: no
+/// state keeps them, and each new value keeps its parameter's type (`x` stays a `u8`).
+#[coroutines::coroutine]
+fn parameters_replaced_after_a_suspension(mut x: u8, mut label: String) -> i32 {
+    let first = yield_from!(pend(100u8));
+    x = 200;
+    label = String::from("new");
+    x.wrapping_add(first) as i32 + label.len() as i32
+}
+
+#[test]
+fn parameters_replaced_after_a_suspension_keep_their_types() {
+    // 200 + 100 wraps to 44 in `u8` (it would be 300 in an `i32`), plus 3 for "new".
+    assert_eq!(
+        block_on(parameters_replaced_after_a_suspension(
+            3,
+            String::from("old")
+        )),
+        (47, 2)
+    );
+}

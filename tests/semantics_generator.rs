@@ -3135,3 +3135,30 @@ mod unit_return_type_from_a_macro_fragment {
         assert_eq!(log, ["yield 1"]);
     }
 }
+
+// =============================================================================================
+// Parameters whose values are never read.
+
+/// Parameters given new values after a suspension point, their first values never read: no
+/// state keeps them, and each new value keeps its parameter's type (`x` stays a `u8`).
+#[coroutines::coroutine(yield = i32, resume = i32)]
+fn parameters_replaced_after_a_suspension(mut x: u8, mut label: String) -> i32 {
+    let first = yield_!(1);
+    x = 200;
+    label = String::from("new");
+    x.wrapping_add(first as u8) as i32 + label.len() as i32
+}
+
+#[test]
+fn parameters_replaced_after_a_suspension_keep_their_types() {
+    let mut g = pin!(parameters_replaced_after_a_suspension(
+        3,
+        String::from("old")
+    ));
+    assert!(matches!(g.as_mut().resume(0), CoroutineState::Yielded(1)));
+    // 200 + 100 wraps to 44 in `u8` (it would be 303 in an `i32`), plus 3 for "new".
+    assert!(matches!(
+        g.as_mut().resume(100),
+        CoroutineState::Complete(47)
+    ));
+}
