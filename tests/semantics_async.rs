@@ -2450,3 +2450,53 @@ fn parameters_replaced_after_a_suspension_keep_their_types() {
         (47, 2)
     );
 }
+
+// =============================================================================================
+// Immutable locals given their one value on different paths around suspensions.
+
+mod assigned_once {
+    use super::*;
+
+    async_twins! { $ #[coroutines::coroutine]
+        // One path assigns before suspending and returns, or leaves the loop, where it is;
+        // the other assigns after suspending. The ways out are statements kept as written,
+        // after which the split has edges that never run: they must not count as a path on
+        // which the local is assigned twice.
+        fn after_a_return_or_break(c: bool) -> i32 {
+            let n: i32;
+            if c {
+                n = 1;
+                yield_from!(pend(n));
+                return 7;
+            }
+            yield_from!(pend(2));
+            n = 6;
+            let m: i32;
+            loop {
+                if !c {
+                    m = 10;
+                    yield_from!(pend(m));
+                    break;
+                }
+                yield_from!(pend(3));
+                m = 20;
+                break;
+            }
+            n + m
+        }
+    }
+
+    #[test]
+    fn immutable_locals_assigned_once_on_each_path() {
+        let (_, r, polls) = check_async(
+            after_a_return_or_break(true),
+            native::after_a_return_or_break(true),
+        );
+        assert_eq!((r, polls), (7, 2));
+        let (_, r, polls) = check_async(
+            after_a_return_or_break(false),
+            native::after_a_return_or_break(false),
+        );
+        assert_eq!((r, polls), (16, 3));
+    }
+}

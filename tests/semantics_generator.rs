@@ -3162,3 +3162,56 @@ fn parameters_replaced_after_a_suspension_keep_their_types() {
         CoroutineState::Complete(47)
     ));
 }
+
+// =============================================================================================
+// Immutable locals given their one value on different paths around suspensions.
+
+mod assigned_once {
+    use super::*;
+
+    gen_twins! { $ #[coroutines::coroutine(yield = i32, resume = i32)]
+        // One path assigns before suspending and returns, or leaves the loop, where it is;
+        // the other assigns after suspending. The ways out are statements kept as written,
+        // after which the split has edges that never run: they must not count as a path on
+        // which the local is assigned twice.
+        fn after_a_return_or_break(c: bool) -> i32 {
+            let n: i32;
+            if c {
+                n = 1;
+                yield_!(n);
+                return 7;
+            }
+            yield_!(2);
+            n = 6;
+            let m: i32;
+            loop {
+                if !c {
+                    m = 10;
+                    yield_!(m);
+                    break;
+                }
+                yield_!(3);
+                m = 20;
+                break;
+            }
+            n + m
+        }
+    }
+
+    #[test]
+    fn immutable_locals_assigned_once_on_each_path() {
+        let (log, r) = check_gen(
+            after_a_return_or_break(true),
+            |y| plain::after_a_return_or_break(y, true),
+            hundreds,
+        );
+        assert_eq!((log, r), (vec!["yield 1".to_string()], 7));
+        let (log, r) = check_gen(
+            after_a_return_or_break(false),
+            |y| plain::after_a_return_or_break(y, false),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 2", "yield 10"]);
+        assert_eq!(r, 16);
+    }
+}

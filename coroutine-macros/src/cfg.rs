@@ -138,6 +138,9 @@ pub struct Block {
     pub unassigned_on_entry: BTreeSet<LocalId>,
     /// The scrutinee regions (see [`Jump::regions`]) the block's code belongs in.
     pub regions: Vec<usize>,
+    /// Jumps from this index of [`Self::jumps`] on follow a statement of the block that left
+    /// it for good, kept as written (`return ..;`, `break;`, `continue;`): they never run.
+    pub dead_from: Option<usize>,
 }
 
 /// An edge: from a block to a target, carrying values for the target's params.
@@ -227,24 +230,36 @@ impl Cfg {
         })
     }
 
-    /// For an immutable local that jump `index` leaves with, after its block bound or assigned
-    /// it: where code after the jump assigns it again before it is bound anew (the user's
-    /// second assignment, which rustc rejects in the function as written: E0384). The blocks
-    /// the split puts the two assignments in each bind the local on their own, so rustc cannot
-    /// see that one follows the other; the emitter shows it (see `Emitter::reassignment_checks`).
-    pub fn reassignment_after(&self, local: LocalId, index: usize) -> Option<Span> {
+    /// For an immutable local that jump `index` leaves with, from a block that gave it a value
+    /// (its binding or an assignment) or holds one (`saved`: what each block's state stores):
+    /// where code after the jump assigns it again before it is bound anew (the user's second
+    /// assignment, which rustc rejects in the function as written: E0384). The split puts the
+    /// two assignments in blocks that bind the local each on their own, so rustc cannot see
+    /// that one follows the other; the emitter shows it with an assignment at the jump that
+    /// never runs (`Emitter::reassignment_checks`). The search stops at a block that holds the
+    /// local: that block's own jumps carry the check on, each where rustc can tell whether it
+    /// is reached at all (a jump after a `return` in place is not).
+    pub fn reassignment_after(
+        &self,
+        local: LocalId,
+        index: usize,
+        saved: &[Vec<LocalId>],
+    ) -> Option<Span> {
         let data = &self.locals[local];
         if data.mutable || data.hidden || data.assigned_in.is_empty() {
             return None;
         }
         let bound = self.binding_block(local)?;
-        let jump = &self.jumps[index];
-        // Where it gets its first value: by its binding, or by an assignment (a `let n;` may
-        // not even be written where it is declared, if only other blocks assign it).
-        let valued_in = |block| {
+        let holds = |block: BlockId| {
+            saved[block].contains(&local) || self.blocks[block].params.contains(&local)
+        };
+        // A `let n;` has its first value from an assignment (it may not even be written where
+        // it is declared, if only other blocks assign it); any other local, from its binding.
+        let valued_in = |block: BlockId| {
             data.assigned_in.contains(&block) || (block == bound && data.declared_uninit.is_none())
         };
-        if !valued_in(jump.from) {
+        let jump = &self.jumps[index];
+        if !valued_in(jump.from) && !holds(jump.from) {
             return None;
         }
         let mut seen = vec![false; self.blocks.len()];
@@ -256,12 +271,11 @@ impl Cfg {
             if data.assigned_in.contains(&block) {
                 return self.blocks[block].uses.get(&local).copied();
             }
-            queue.extend(
-                self.blocks[block]
-                    .jumps
-                    .iter()
-                    .map(|&jump| self.jumps[jump].to),
-            );
+            if !holds(block) {
+                let jumps = &self.blocks[block].jumps;
+                let live = &jumps[..self.blocks[block].dead_from.unwrap_or(jumps.len())];
+                queue.extend(live.iter().map(|&jump| self.jumps[jump].to));
+            }
         }
         None
     }
@@ -356,6 +370,7 @@ impl Cfg {
             kills: BTreeSet::new(),
             unassigned_on_entry: BTreeSet::new(),
             regions: Vec::new(),
+            dead_from: None,
         });
         self.blocks.len() - 1
     }

@@ -815,7 +815,10 @@ impl Emitter<'_> {
         let jump = &self.cfg.jumps[index];
         let mut out = TokenStream::new();
         for &local in &jump.visible {
-            let Some(later) = self.cfg.reassignment_after(local, index) else {
+            let Some(later) = self
+                .cfg
+                .reassignment_after(local, index, &self.layout.saved)
+            else {
                 continue;
             };
             let written = &self.cfg.locals[local].name;

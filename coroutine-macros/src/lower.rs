@@ -901,6 +901,10 @@ impl<'e> Lowerer<'e> {
             let Stmt::Local(local) = stmt else {
                 self.emit(code);
                 self.emit(tie);
+                if let Stmt::Expr(Expr::Return(_) | Expr::Break(_) | Expr::Continue(_), _) = stmt {
+                    let block = &mut self.cfg.blocks[self.cur];
+                    block.dead_from.get_or_insert(block.jumps.len());
+                }
                 return;
             };
             let borrow_like = local
