@@ -758,6 +758,26 @@ impl<'a> G<'a> {
                 Some(otherwise),
             ))));
             then_bound.max(else_bound)
+        } else if self.budget > 0 && self.rng.chance(30) {
+            // `if c { d = a; ..; return ..; }` then `d = b;`: one value on each path, the
+            // first on a path that leaves the function where it stands (after which the
+            // split has edges that never run).
+            let cond = self.cond(1);
+            let (statement, _) = assign(self);
+            let mut stmts = vec![statement];
+            if self.may_suspend() && self.rng.chance(60) {
+                let v = self.int(2).0;
+                stmts.push(Stmt::Expr(Expr::new(Ty::I64, Kind::Suspend(Box::new(v)))));
+            }
+            stmts.push(Stmt::Expr(self.return_expr()));
+            out.push(Stmt::Expr(unit(Kind::If(
+                Box::new(cond),
+                stmt_block(stmts),
+                None,
+            ))));
+            let (statement, bound) = assign(self);
+            out.push(statement);
+            bound
         } else {
             let (statement, bound) = assign(self);
             out.push(statement);
