@@ -2500,3 +2500,30 @@ mod assigned_once {
         assert_eq!((r, polls), (16, 3));
     }
 }
+
+// =============================================================================================
+// Assertion macros with suspension points in them.
+
+mod assertions {
+    use super::*;
+
+    async_twins! { $ #[coroutines::coroutine]
+        // Each evaluates what std's evaluates, when std's does: `assert!`'s message only if
+        // the assertion fails, a debug assertion nothing unless debug assertions are on (the
+        // native twin is std's own macros: the test holds in either profile).
+        fn passing_assertions(n: i32) -> i32 {
+            assert!(yield_from!(pend(n)) >= 0, "negative: {}", yield_from!(pend(-1)));
+            debug_assert!(yield_from!(pend(n + 1)) > 0, "{}", yield_from!(pend(-2)));
+            debug_assert_eq!(yield_from!(pend(n + 2)), n + 2, "{}", n);
+            assert!(yield_from!(pend(n + 3)) > 0);
+            n
+        }
+    }
+
+    #[test]
+    fn assertions_evaluate_what_std_evaluates() {
+        let (_, r, polls) = check_async(passing_assertions(7), native::passing_assertions(7));
+        let suspensions = if cfg!(debug_assertions) { 4 } else { 2 };
+        assert_eq!((r, polls), (7, suspensions + 1));
+    }
+}

@@ -3215,3 +3215,85 @@ mod assigned_once {
         assert_eq!(r, 16);
     }
 }
+
+// =============================================================================================
+// Assertion macros with suspension points in them.
+
+mod assertions {
+    use super::*;
+
+    gen_twins! { $ #[coroutines::coroutine(yield = i32, resume = i32)]
+        // Each evaluates what std's evaluates, when std's does: `assert!`'s message only if
+        // the assertion fails, a debug assertion nothing unless debug assertions are on (the
+        // plain twin is std's own macros: the test holds in either profile).
+        fn passing_assertions(n: i32) -> i32 {
+            assert!(yield_!(n) >= 0, "negative: {}", yield_!(-1));
+            debug_assert!(yield_!(n + 1) > 0, "{}", yield_!(-2));
+            debug_assert_eq!(yield_!(n + 2) % 100, 0, "{}", n);
+            debug_assert_ne!(yield_!(n + 3), -1);
+            assert!(yield_!(n + 4) > 0);
+            assert_eq!(yield_!(n + 5) % 100, 0);
+            n
+        }
+    }
+
+    #[test]
+    fn assertions_evaluate_what_std_evaluates() {
+        let (log, r) = check_gen(
+            passing_assertions(7),
+            |y| plain::passing_assertions(y, 7),
+            hundreds,
+        );
+        let expected: &[&str] = if cfg!(debug_assertions) {
+            &[
+                "yield 7", "yield 8", "yield 9", "yield 10", "yield 11", "yield 12",
+            ]
+        } else {
+            &["yield 7", "yield 11", "yield 12"]
+        };
+        assert_eq!(
+            (log, r),
+            (expected.iter().map(|s| s.to_string()).collect(), 7)
+        );
+    }
+
+    #[coroutines::coroutine(yield = i32, resume = i32)]
+    fn failing_assertion() {
+        assert!(yield_!(1) < 0, "message {}", yield_!(2));
+    }
+
+    #[coroutines::coroutine(yield = i32, resume = i32)]
+    fn failing_assertion_without_message() {
+        assert!(yield_!(1) < 0);
+    }
+
+    /// A failing `assert!` evaluates its message, then panics with it, at the `assert!`.
+    #[test]
+    fn a_failing_assertion_evaluates_its_message() {
+        let mut g = Box::pin(failing_assertion());
+        assert!(matches!(g.as_mut().resume(0), CoroutineState::Yielded(1)));
+        assert!(matches!(g.as_mut().resume(5), CoroutineState::Yielded(2)));
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = g.as_mut().resume(6);
+        }))
+        .expect_err("the assertion fails");
+        assert_eq!(
+            panic.downcast_ref::<String>().map(String::as_str),
+            Some("message 6")
+        );
+
+        let mut g = Box::pin(failing_assertion_without_message());
+        assert!(matches!(g.as_mut().resume(0), CoroutineState::Yielded(1)));
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = g.as_mut().resume(5);
+        }))
+        .expect_err("the assertion fails");
+        // Named as written (the tokens' spacing is the proc-macro printer's).
+        let message = panic.downcast_ref::<String>().expect("a formatted message");
+        assert!(
+            message.starts_with("assertion failed: yield_!"),
+            "{message}"
+        );
+        assert!(message.ends_with("(1) < 0"), "{message}");
+    }
+}

@@ -14,7 +14,7 @@
 use crate::args::internal;
 use crate::cfg::{BlockId, Cfg, Entry, JumpKind, LocalId, Reborrow};
 use crate::scan::{self, LoopContext, Suspension};
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use std::collections::{BTreeMap, BTreeSet};
 use syn::spanned::Spanned;
@@ -1767,6 +1767,9 @@ impl<'e> Lowerer<'e> {
                     ));
                     return quote!(());
                 };
+                if let Some(lowered) = self.lower_assertion(mac, &args) {
+                    return lowered;
+                }
                 let all: Vec<&Expr> = args.iter().collect();
                 let operands = self.lower_operands(&all, &[]);
                 let path = &mac.path;
@@ -1778,6 +1781,70 @@ impl<'e> Lowerer<'e> {
                     syn::MacroDelimiter::Bracket(_) => quote!(#path #bang [#body]),
                 }
             }
+        }
+    }
+
+    /// The assertion macros, lowered as std defines them, where their operands are not all
+    /// evaluated at once: `debug_assert*!` evaluates nothing unless debug assertions are on
+    /// (`if cfg!(debug_assertions) { assert*!(..) }`), and `assert!` evaluates its message only
+    /// when the condition fails (`if !(cond) { panic!(message) }`, the default message naming
+    /// the condition as written). A suspension in the message of `assert_eq!`/`assert_ne!` is
+    /// an error: lowered as operands, it would run before the comparison, and the comparison's
+    /// operands cannot be borrowed across it as the macro does. `None`: not one of these.
+    fn lower_assertion(
+        &mut self,
+        mac: &syn::Macro,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    ) -> Option<TokenStream> {
+        let name = mac.path.segments.last()?.ident.to_string();
+        let span = mac.path.span();
+        let context = self.loop_context();
+        let suspends = |expr: &Expr| scan::find_in_expr(expr, &context).suspends;
+        match name.as_str() {
+            "debug_assert" | "debug_assert_eq" | "debug_assert_ne" => {
+                let mut assertion = mac.clone();
+                let last = assertion.path.segments.last_mut()?;
+                last.ident = Ident::new(&name["debug_".len()..], last.ident.span());
+                let gated: Expr = syn::parse_quote_spanned! {span=>
+                    if ::core::cfg!(debug_assertions) { #assertion; }
+                };
+                Some(self.lower_expr(&gated))
+            }
+            "assert" => {
+                let cond = args.first()?;
+                let message: Vec<&Expr> = args.iter().skip(1).collect();
+                let panic: Expr = if message.is_empty() {
+                    // The condition's own tokens, printed as `stringify!` prints them.
+                    let written: TokenStream = (mac.tokens.clone().into_iter())
+                        .take_while(
+                            |tree| !matches!(tree, TokenTree::Punct(p) if p.as_char() == ','),
+                        )
+                        .collect();
+                    let text = format!("assertion failed: {written}");
+                    let text = syn::LitStr::new(&text, span);
+                    syn::parse_quote_spanned!(span=> ::core::panic!("{}", #text))
+                } else {
+                    syn::parse_quote_spanned!(span=> ::core::panic!(#(#message),*))
+                };
+                let lazy: Expr = syn::parse_quote_spanned! {span=>
+                    if !(#cond) { #panic; }
+                };
+                Some(self.lower_expr(&lazy))
+            }
+            "assert_eq" | "assert_ne" => {
+                let message = args.iter().skip(2).find(|arg| suspends(arg))?;
+                let failed = if name == "assert_eq" {
+                    "a != b"
+                } else {
+                    "a == b"
+                };
+                self.errors.push(syn::Error::new_spanned(
+                    message,
+                    format!("a suspension point in the message of `{name}!` would run before the comparison, where `{name}!` evaluates its message only if the assertion fails; compare first and build the message where it fails: `if {failed} {{ let message = ..; panic!(\"{{message}}\") }}`"),
+                ));
+                Some(quote!(()))
+            }
+            _ => None,
         }
     }
 
