@@ -1770,6 +1770,19 @@ impl<'e> Lowerer<'e> {
                 if let Some(lowered) = self.lower_assertion(mac, &args) {
                     return lowered;
                 }
+                let context = self.loop_context();
+                let suspends = |arg: &Expr| scan::find_in_expr(arg, &context).suspends;
+                if !scan::evaluates_arguments_as_operands(mac) {
+                    if let Some(arg) = args.iter().find(|arg| suspends(arg)) {
+                        let name = mac.path.segments.last().map(|s| s.ident.to_string());
+                        let name = name.unwrap_or_default();
+                        self.errors.push(syn::Error::new_spanned(
+                            arg,
+                            format!("a suspension point in the arguments of `{name}!`, a macro the coroutine cannot see into: it may evaluate them later, more than once or not at all (as `log::debug!` or a `macro_rules!` may), so there is no point before it to suspend at; compute the value in a `let` before the macro"),
+                        ));
+                        return quote!(());
+                    }
+                }
                 let all: Vec<&Expr> = args.iter().collect();
                 let operands = self.lower_operands(&all, &[]);
                 let path = &mac.path;

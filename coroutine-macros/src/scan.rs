@@ -1002,6 +1002,39 @@ const BORROWING_MACROS: &[&str] = &[
     "writeln",
 ];
 
+/// Std macros that evaluate each of their arguments once, in order, where they stand, as a
+/// call evaluates its operands. (`assert_eq!`/`assert_ne!` evaluate their message only if the
+/// assertion fails: `Lowerer::lower_assertion` refuses a suspension there, and an operand after
+/// the last suspension stays where it is. The other assertions are lowered as std defines them.)
+const OPERAND_MACROS: &[&str] = &[
+    "assert_eq",
+    "assert_ne",
+    "dbg",
+    "eprint",
+    "eprintln",
+    "format",
+    "format_args",
+    "matches",
+    "panic",
+    "print",
+    "println",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "vec",
+    "write",
+    "writeln",
+];
+
+/// Whether a macro evaluates its arguments as a call evaluates its operands (see
+/// [`OPERAND_MACROS`]): a suspension among them can be lowered as among a call's operands.
+pub fn evaluates_arguments_as_operands(mac: &Macro) -> bool {
+    mac.path
+        .segments
+        .last()
+        .is_some_and(|segment| OPERAND_MACROS.contains(&segment.ident.to_string().as_str()))
+}
+
 /// A format-style std macro (`println!`, `assert_eq!`, ...): its arguments are expressions,
 /// and it only borrows them.
 pub fn is_borrowing_macro(mac: &Macro) -> bool {
