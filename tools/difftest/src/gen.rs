@@ -564,6 +564,7 @@ impl<'a> G<'a> {
             } else {
                 0
             }, // 20 borrow block
+            2,                                       // 21 assertion
         ];
         match self.rng.weighted(&weights) {
             0 => vec![self.let_simple()],
@@ -612,8 +613,33 @@ impl<'a> G<'a> {
                 vec![Stmt::Expr(unit(Kind::Block(None, b)))]
             }
             19 => self.deferred_let(),
-            _ => self.borrow_block(),
+            20 => self.borrow_block(),
+            _ => vec![self.assertion()],
         }
+    }
+
+    /// `assert!` or `debug_assert!` of a condition that holds (a generated integer is never
+    /// `i64::MIN`), with or without a message; the condition and the message may suspend.
+    /// Which of them run (the message never, a debug assertion only with debug assertions on)
+    /// is std's rule, which the plain program follows.
+    fn assertion(&mut self) -> Stmt {
+        let (value, _) = self.int(2);
+        let cond = Expr::new(
+            Ty::Bool,
+            Kind::Bin(
+                Box::new(value),
+                "!=",
+                Box::new(Expr::lit(Ty::I64, "i64::MIN")),
+            ),
+        );
+        let name = *self.rng.pick(&["assert", "debug_assert"]);
+        let args = if self.rng.chance(70) {
+            let (message, _) = self.int(2);
+            vec![cond, Expr::lit(Ty::Unit, "\"{}\""), message]
+        } else {
+            vec![cond]
+        };
+        Stmt::Expr(unit(Kind::Macro(name, args)))
     }
 
     /// A local a whole-local borrow may take: an `i64`, `Vec` or `String` that is still there
