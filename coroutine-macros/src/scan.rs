@@ -375,7 +375,9 @@ fn item_name(item: &syn::Item) -> Option<&Ident> {
 /// Whether a macro is one of std's that expand to an expression: in statement position they
 /// declare nothing the code after them sees.
 fn is_std_expression_macro(name: &str) -> bool {
-    BORROWING_MACROS.contains(&name) || matches!(name, "dbg" | "vec")
+    [FORMAT_MACROS, ASSERTION_MACROS, OTHER_OPERAND_MACROS]
+        .iter()
+        .any(|list| list.contains(&name))
 }
 
 /// Reports every assignment to a place behind the `&self` of a `&self` method (`self.n += 1`):
@@ -979,69 +981,58 @@ const BORROW_RETURNING_METHODS: &[&str] = &[
     "windows",
 ];
 
-/// Format-style std macros, whose arguments are only borrowed. (Not `dbg!`: it returns its
-/// argument, so it moves it.)
-const BORROWING_MACROS: &[&str] = &[
+/// Std macros that format their arguments: each is evaluated once, in order, where it stands,
+/// and only borrowed. (Not `dbg!`: it returns its argument, so it moves it.)
+const FORMAT_MACROS: &[&str] = &[
+    "eprint",
+    "eprintln",
+    "format",
+    "format_args",
+    "panic",
+    "print",
+    "println",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "write",
+    "writeln",
+];
+
+/// Std's assertions, which only borrow their operands too.
+const ASSERTION_MACROS: &[&str] = &[
     "assert",
     "assert_eq",
     "assert_ne",
     "debug_assert",
     "debug_assert_eq",
     "debug_assert_ne",
-    "eprint",
-    "eprintln",
-    "format",
-    "format_args",
-    "panic",
-    "print",
-    "println",
-    "todo",
-    "unimplemented",
-    "unreachable",
-    "write",
-    "writeln",
 ];
 
-/// Std macros that evaluate each of their arguments once, in order, where they stand, as a
-/// call evaluates its operands. (`assert_eq!`/`assert_ne!` evaluate their message only if the
+/// Other std macros that evaluate each of their arguments once, in order, where it stands, as
+/// a call evaluates its operands. (`assert_eq!`/`assert_ne!` evaluate their message only if the
 /// assertion fails: `Lowerer::lower_assertion` refuses a suspension there, and an operand after
 /// the last suspension stays where it is. The other assertions are lowered as std defines them.)
-const OPERAND_MACROS: &[&str] = &[
-    "assert_eq",
-    "assert_ne",
-    "dbg",
-    "eprint",
-    "eprintln",
-    "format",
-    "format_args",
-    "matches",
-    "panic",
-    "print",
-    "println",
-    "todo",
-    "unimplemented",
-    "unreachable",
-    "vec",
-    "write",
-    "writeln",
-];
+const OTHER_OPERAND_MACROS: &[&str] = &["assert_eq", "assert_ne", "dbg", "matches", "vec"];
 
-/// Whether a macro evaluates its arguments as a call evaluates its operands (see
-/// [`OPERAND_MACROS`]): a suspension among them can be lowered as among a call's operands.
+/// Whether the macro's name (the last segment of its path) is in one of `lists`.
+fn macro_named_in(mac: &Macro, lists: &[&[&str]]) -> bool {
+    let Some(segment) = mac.path.segments.last() else {
+        return false;
+    };
+    let name = segment.ident.to_string();
+    lists.iter().any(|list| list.contains(&name.as_str()))
+}
+
+/// Whether a macro evaluates its arguments as a call evaluates its operands: a suspension among
+/// them can be lowered as among a call's operands.
 pub fn evaluates_arguments_as_operands(mac: &Macro) -> bool {
-    mac.path
-        .segments
-        .last()
-        .is_some_and(|segment| OPERAND_MACROS.contains(&segment.ident.to_string().as_str()))
+    macro_named_in(mac, &[FORMAT_MACROS, OTHER_OPERAND_MACROS])
 }
 
 /// A format-style std macro (`println!`, `assert_eq!`, ...): its arguments are expressions,
 /// and it only borrows them.
 pub fn is_borrowing_macro(mac: &Macro) -> bool {
-    mac.path
-        .segments
-        .last()
-        .is_some_and(|segment| BORROWING_MACROS.contains(&segment.ident.to_string().as_str()))
+    macro_named_in(mac, &[FORMAT_MACROS, ASSERTION_MACROS])
 }
 
 /// The names an expression may move out of (see the module docs). Over-approximates: a name is
