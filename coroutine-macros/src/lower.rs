@@ -2574,7 +2574,8 @@ impl<'e> Lowerer<'e> {
         iter.set_span(internal().located_at(node.expr.span()));
         let span = node.for_token.span;
         self.emit(quote_spanned!(span=> let mut #iter = ::core::iter::IntoIterator::into_iter(#iterable);));
-        let iter_root = self.borrowed_root(&node.expr);
+        // The iterator the loop keeps holds what the innermost one borrows.
+        let iter_root = self.borrowed_root(scan::without_iterator_adapters(&node.expr));
         let iter_local = self.declare(iter.clone(), true, true);
         self.cfg.locals[iter_local].moved = false;
         // A range of integers has no destructor either.

@@ -1232,6 +1232,47 @@ pub fn looks_like_borrow(expr: &Expr) -> bool {
     }
 }
 
+/// Iterator methods that wrap their receiver in a new iterator, which keeps what the receiver
+/// borrows (`v.iter().enumerate()` borrows `v`).
+const ITERATOR_ADAPTERS: &[&str] = &[
+    "by_ref",
+    "chain",
+    "cloned",
+    "copied",
+    "cycle",
+    "enumerate",
+    "filter",
+    "filter_map",
+    "flat_map",
+    "flatten",
+    "fuse",
+    "inspect",
+    "map",
+    "map_while",
+    "peekable",
+    "rev",
+    "scan",
+    "skip",
+    "skip_while",
+    "step_by",
+    "take",
+    "take_while",
+    "zip",
+];
+
+/// A `for` loop's iterable without the iterator adapters around it (`v.iter()` in
+/// `v.iter().enumerate().skip(1)`): the iterator the loop keeps holds what that one borrows,
+/// whatever the adapters yield.
+pub fn without_iterator_adapters(mut iterable: &Expr) -> &Expr {
+    while let Expr::MethodCall(call) = without_parens(iterable) {
+        if !ITERATOR_ADAPTERS.contains(&call.method.to_string().as_str()) {
+            break;
+        }
+        iterable = &call.receiver;
+    }
+    iterable
+}
+
 /// `e` in `e.unwrap()`, `e.expect(..)` and `e?`, which pass on a borrow that `e` holds
 /// (`v.first().unwrap()` borrows `v` as `v.first()` does).
 pub fn unwrapped(expr: &Expr) -> Option<&Expr> {
