@@ -20,7 +20,7 @@ const SEEDS: &[(&str, &str)] = &[
     ),
     (
         "",
-        "fn branches(v: Vec<u32>) -> Result<u32, String> { let mut sum = 0; 'outer: for (i, x) in v.iter().enumerate() { match x { 0 => continue, 1 | 2 if i > 3 => break 'outer, n => { sum += yield_from!(ready(*n))?; } } if sum > 10 { return Err(format!(\"{sum}\")); } } let r = &sum; Ok(*r + yield_from!(async { 1 })) }",
+        "fn branches(v: Vec<u32>) -> Result<u32, String> { let mut sum = 0; 'outer: for (i, x) in v.into_iter().enumerate() { match x { 0 => continue, 1 | 2 if i > 3 => break 'outer, n => { sum += yield_from!(ready(Ok::<u32, String>(n)))?; } } if sum > 10 { return Err(format!(\"{sum}\")); } } let r = &sum; Ok(*r + yield_from!(async { 1 })) }",
     ),
     (
         "yield = u32",
