@@ -200,6 +200,12 @@ pub struct Layout {
     /// For an inlined block: the locals with a destructor that the jump to it leaves behind,
     /// newest first, which it drops before running the block, where the jump would have.
     pub dropped_on_entry: Vec<Vec<LocalId>>,
+    /// Jumps from the first state to a block entered from elsewhere too (a loop's head), whose
+    /// code the first state's arm runs in place of the jump, as an inlined block's: the first
+    /// turn is then code of its own, which the optimiser keeps out of the steady loop, as it
+    /// does for a handwritten first call (`running_total`: 11 instructions a yield instead of
+    /// 16). The block keeps its own arm for its other predecessors.
+    pub peeled: Vec<bool>,
     /// Locals stored in each block's variant, in declaration order.
     pub saved: Vec<Vec<LocalId>>,
     /// Reverse post-order of the reachable blocks: the order arms are emitted in, so that each
@@ -620,7 +626,8 @@ impl Cfg {
             }
         }
         self.check_deferred_initialisation(&saved, &reachable)?;
-        let (inlined, dropped_on_entry) = self.inlinable(&reachable, &saved, &silently_unused);
+        let (inlined, dropped_on_entry, peeled) =
+            self.inlinable(&reachable, &saved, &silently_unused);
         let order = order.into_iter().filter(|&block| !inlined[block]).collect();
         let saved = saved
             .into_iter()
@@ -637,6 +644,7 @@ impl Cfg {
         Ok(Layout {
             inlined,
             dropped_on_entry,
+            peeled,
             saved,
             order,
             reachable,
@@ -830,6 +838,35 @@ impl Cfg {
         }
     }
 
+    /// Whether the code of `block`, or of a block `inlined` into its arm, may write a closure or
+    /// an `async` block (as far as its tokens tell: any `|`, any `async`): each copy of such
+    /// code would make a type of its own, where the states need one.
+    fn makes_unique_types(&self, block: BlockId, inlined: &[bool]) -> bool {
+        fn in_tokens(tokens: TokenStream) -> bool {
+            tokens.into_iter().any(|tree| match tree {
+                proc_macro2::TokenTree::Punct(punct) => punct.as_char() == '|',
+                proc_macro2::TokenTree::Ident(ident) => ident == "async",
+                proc_macro2::TokenTree::Group(group) => in_tokens(group.stream()),
+                proc_macro2::TokenTree::Literal(_) => false,
+            })
+        }
+        let mut stack = vec![block];
+        let mut seen = BTreeSet::new();
+        while let Some(block) = stack.pop() {
+            if !seen.insert(block) {
+                continue;
+            }
+            if in_tokens(self.blocks[block].code.clone()) {
+                return true;
+            }
+            let inlined_successors = (self.blocks[block].jumps.iter())
+                .map(|&jump| self.jumps[jump].to)
+                .filter(|&to| inlined[to]);
+            stack.extend(inlined_successors);
+        }
+        false
+    }
+
     /// Blocks entered by exactly one plain jump, emitted inside their predecessor's arm, unless
     /// the jump leaves a `match` whose scrutinee's temporaries would then live on; and for each,
     /// the locals to drop before its code (see [`Layout::dropped_on_entry`]).
@@ -846,7 +883,7 @@ impl Cfg {
         reachable: &[bool],
         saved: &[BTreeSet<LocalId>],
         silently_unused: &dyn Fn(LocalId) -> bool,
-    ) -> (Vec<bool>, Vec<Vec<LocalId>>) {
+    ) -> (Vec<bool>, Vec<Vec<LocalId>>, Vec<bool>) {
         let mut incoming = vec![Vec::new(); self.blocks.len()];
         for (index, jump) in self.jumps.iter().enumerate() {
             if reachable[jump.from] {
@@ -865,12 +902,8 @@ impl Cfg {
                 && self.blocks[block].regions.starts_with(&jump.regions);
             plain.then_some(jump)
         };
-        let mut inlined = vec![false; self.blocks.len()];
-        let mut dropped = vec![Vec::new(); self.blocks.len()];
-        for block in 0..self.blocks.len() {
-            let Some(jump) = single_plain_entry(block) else {
-                continue;
-            };
+        // The locals to drop before the code of `block` runs in place of `jump`, if it can.
+        let fits_in_place = |jump: &Jump, block: BlockId| -> Option<Vec<LocalId>> {
             let source = &self.blocks[jump.from];
             let target = &self.blocks[block];
             let mut mentioned = None;
@@ -919,13 +952,36 @@ impl Cfg {
                 }
                 droppable
             });
-            if fits {
+            fits.then(|| {
                 to_drop.reverse();
+                to_drop
+            })
+        };
+        let mut inlined = vec![false; self.blocks.len()];
+        let mut dropped = vec![Vec::new(); self.blocks.len()];
+        for block in 0..self.blocks.len() {
+            let Some(jump) = single_plain_entry(block) else {
+                continue;
+            };
+            if let Some(to_drop) = fits_in_place(jump, block) {
                 inlined[block] = true;
                 dropped[block] = to_drop;
             }
         }
-        (inlined, dropped)
+        let mut peeled = vec![false; self.jumps.len()];
+        for &index in &self.blocks[0].jumps {
+            let jump = &self.jumps[index];
+            let block = jump.to;
+            let plain = !inlined[block]
+                && incoming[block].len() > 1
+                && matches!(self.blocks[block].entry, Entry::Jump)
+                && matches!(jump.kind, JumpKind::Goto)
+                && self.blocks[block].regions.starts_with(&jump.regions);
+            peeled[index] = plain
+                && !self.makes_unique_types(block, &inlined)
+                && fits_in_place(jump, block).is_some_and(|d| d.is_empty());
+        }
+        (inlined, dropped, peeled)
     }
 
     /// Every name the code of `block` mentions, and the code of the blocks its plain jumps may
