@@ -838,6 +838,30 @@ impl Cfg {
         }
     }
 
+    /// Whether the code of `block`, with the blocks `inlined` into its arm, leaves only by
+    /// suspending or returning, or into a block inlined there: a single loop whose head
+    /// suspends. Peeling the head of an outer loop, whose code goes on to an inner loop's head,
+    /// made the nested loops of the `nested` benchmark three times slower (45,407 instructions
+    /// an iteration instead of 14,620).
+    fn suspends_before_other_heads(&self, block: BlockId, inlined: &[bool]) -> bool {
+        let mut stack = vec![block];
+        let mut seen = BTreeSet::new();
+        while let Some(block) = stack.pop() {
+            if !seen.insert(block) {
+                continue;
+            }
+            for &jump in &self.blocks[block].jumps {
+                let jump = &self.jumps[jump];
+                match jump.kind {
+                    JumpKind::Goto if inlined[jump.to] => stack.push(jump.to),
+                    JumpKind::Goto => return false,
+                    JumpKind::Enter(_) | JumpKind::Suspend(_) => {}
+                }
+            }
+        }
+        true
+    }
+
     /// Whether the code of `block`, or of a block `inlined` into its arm, may write a closure or
     /// an `async` block (as far as its tokens tell: any `|`, any `async`): each copy of such
     /// code would make a type of its own, where the states need one.
@@ -978,6 +1002,7 @@ impl Cfg {
                 && matches!(jump.kind, JumpKind::Goto)
                 && self.blocks[block].regions.starts_with(&jump.regions);
             peeled[index] = plain
+                && self.suspends_before_other_heads(block, &inlined)
                 && !self.makes_unique_types(block, &inlined)
                 && fits_in_place(jump, block).is_some_and(|d| d.is_empty());
         }
