@@ -224,6 +224,13 @@ impl Cfg {
         !self.locals[local].hidden && self.blocks.iter().enumerate().any(killed_in)
     }
 
+    /// The jumps of `block` that can run: those before a statement that leaves it for good
+    /// (see [`Block::dead_from`]).
+    fn live_jumps(&self, block: BlockId) -> &[usize] {
+        let jumps = &self.blocks[block].jumps;
+        &jumps[..self.blocks[block].dead_from.unwrap_or(jumps.len())]
+    }
+
     /// The block where `local` gets its binding: the one that declares it (a parameter: the
     /// first block, which has it in scope from the start), or that binds it on entry (a
     /// pattern's binding).
@@ -278,9 +285,11 @@ impl Cfg {
                 return self.blocks[block].uses.get(&local).copied();
             }
             if !holds(block) {
-                let jumps = &self.blocks[block].jumps;
-                let live = &jumps[..self.blocks[block].dead_from.unwrap_or(jumps.len())];
-                queue.extend(live.iter().map(|&jump| self.jumps[jump].to));
+                queue.extend(
+                    self.live_jumps(block)
+                        .iter()
+                        .map(|&jump| self.jumps[jump].to),
+                );
             }
         }
         None
@@ -838,33 +847,38 @@ impl Cfg {
         }
     }
 
-    /// Whether the code of `block`, with the blocks `inlined` into its arm, leaves only by
-    /// suspending or returning, or into a block inlined there: a single loop whose head
-    /// suspends. Peeling the head of an outer loop, whose code goes on to an inner loop's head,
-    /// made the nested loops of the `nested` benchmark three times slower (45,407 instructions
-    /// an iteration instead of 14,620).
-    fn suspends_before_other_heads(&self, block: BlockId, inlined: &[bool]) -> bool {
-        let mut stack = vec![block];
-        let mut seen = BTreeSet::new();
-        while let Some(block) = stack.pop() {
-            if !seen.insert(block) {
-                continue;
-            }
+    /// `block` and the blocks `inlined` into its arm, through any depth of inlining: the code
+    /// that one arm holds.
+    fn arm_blocks(&self, block: BlockId, inlined: &[bool]) -> Vec<BlockId> {
+        let mut arm = vec![block];
+        let mut next = 0;
+        while let Some(&block) = arm.get(next) {
+            next += 1;
             for &jump in &self.blocks[block].jumps {
-                let jump = &self.jumps[jump];
-                match jump.kind {
-                    JumpKind::Goto if inlined[jump.to] => stack.push(jump.to),
-                    JumpKind::Goto => return false,
-                    JumpKind::Enter(_) | JumpKind::Suspend(_) => {}
+                let to = self.jumps[jump].to;
+                if inlined[to] && !arm.contains(&to) {
+                    arm.push(to);
                 }
             }
         }
-        true
+        arm
     }
 
-    /// Whether the code of `block`, or of a block `inlined` into its arm, may write a closure or
-    /// an `async` block (as far as its tokens tell: any `|`, any `async`): each copy of such
-    /// code would make a type of its own, where the states need one.
+    /// Whether the arm of `block` (see [`Self::arm_blocks`]) leaves only by suspending or
+    /// returning: a single loop whose head suspends. Peeling the head of an outer loop, whose
+    /// code goes on to an inner loop's head, made the nested loops of the `nested` benchmark
+    /// three times slower (45,407 instructions an iteration instead of 14,620).
+    fn suspends_before_other_heads(&self, block: BlockId, inlined: &[bool]) -> bool {
+        let arm = self.arm_blocks(block, inlined);
+        let jumps = arm.iter().flat_map(|&block| &self.blocks[block].jumps);
+        jumps
+            .map(|&jump| &self.jumps[jump])
+            .all(|jump| !matches!(jump.kind, JumpKind::Goto) || inlined[jump.to])
+    }
+
+    /// Whether the arm of `block` (see [`Self::arm_blocks`]) may write a closure or an `async`
+    /// block (as far as its tokens tell: any `|`, any `async`): each copy of such code would
+    /// make a type of its own, where the states need one.
     fn makes_unique_types(&self, block: BlockId, inlined: &[bool]) -> bool {
         fn in_tokens(tokens: TokenStream) -> bool {
             tokens.into_iter().any(|tree| match tree {
@@ -874,21 +888,9 @@ impl Cfg {
                 proc_macro2::TokenTree::Literal(_) => false,
             })
         }
-        let mut stack = vec![block];
-        let mut seen = BTreeSet::new();
-        while let Some(block) = stack.pop() {
-            if !seen.insert(block) {
-                continue;
-            }
-            if in_tokens(self.blocks[block].code.clone()) {
-                return true;
-            }
-            let inlined_successors = (self.blocks[block].jumps.iter())
-                .map(|&jump| self.jumps[jump].to)
-                .filter(|&to| inlined[to]);
-            stack.extend(inlined_successors);
-        }
-        false
+        let arm = self.arm_blocks(block, inlined);
+        arm.into_iter()
+            .any(|block| in_tokens(self.blocks[block].code.clone()))
     }
 
     /// Blocks entered by exactly one plain jump, emitted inside their predecessor's arm, unless

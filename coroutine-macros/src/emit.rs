@@ -481,9 +481,9 @@ impl Emitter<'_> {
                 let later = assigned
                     .filter_map(|&b| self.cfg.blocks[b].uses.get(&local))
                     .next();
-                if let (false, Some(&later), Ok(mut name)) =
-                    (data.mutable, later, syn::parse2::<Ident>(value.clone()))
-                {
+                if let (false, Some(&later)) = (data.mutable, later) {
+                    // A tied local is not hidden: the outer function names it as the body does.
+                    let mut name = data.name.clone();
                     name.set_span(name.span().located_at(later));
                     tied.extend(self.never_run_assignment(local, &name));
                 }

@@ -50,16 +50,15 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
     if shape.has_receiver {
         ReplaceSelf.visit_block_mut(&mut body);
     }
-    let param_names: Vec<String> = shape
-        .sig
-        .inputs
-        .iter()
-        .filter_map(|input| match input {
-            syn::FnArg::Typed(typed) => Some(scan::bindings(&typed.pat)),
-            syn::FnArg::Receiver(_) => None,
+    // Every name a parameter binds: a pattern parameter's names (the outer signature has a
+    // hidden name in its place), or the parameter's own.
+    let param_names: Vec<String> = (shape.params.iter())
+        .flat_map(|param| match &param.pattern {
+            Some(pattern) => (scan::bindings(pattern).into_iter())
+                .map(|binding| scan::unraw(&binding.ident))
+                .collect(),
+            None => vec![scan::unraw(&param.binding)],
         })
-        .flatten()
-        .map(|binding| scan::unraw(&binding.ident))
         .collect();
     let resident_candidates = resident::candidates(&body, &param_names);
 

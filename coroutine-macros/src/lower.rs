@@ -1770,12 +1770,9 @@ impl<'e> Lowerer<'e> {
                 if let Some(lowered) = self.lower_assertion(mac, &args) {
                     return lowered;
                 }
-                let context = self.loop_context();
-                let suspends = |arg: &Expr| scan::find_in_expr(arg, &context).suspends;
                 if !scan::evaluates_arguments_as_operands(mac) {
-                    if let Some(arg) = args.iter().find(|arg| suspends(arg)) {
-                        let name = mac.path.segments.last().map(|s| s.ident.to_string());
-                        let name = name.unwrap_or_default();
+                    if let Some(arg) = args.iter().find(|arg| self.suspends(arg)) {
+                        let name = scan::macro_name(mac);
                         self.errors.push(syn::Error::new_spanned(
                             arg,
                             format!("a suspension point in the arguments of `{name}!`, a macro the coroutine cannot see into: it may evaluate them later, more than once or not at all (as `log::debug!` or a `macro_rules!` may), so there is no point before it to suspend at; compute the value in a `let` before the macro"),
@@ -1797,6 +1794,11 @@ impl<'e> Lowerer<'e> {
         }
     }
 
+    /// Whether `expr` holds a suspension point the lowering will split at.
+    fn suspends(&self, expr: &Expr) -> bool {
+        scan::find_in_expr(expr, &self.loop_context()).suspends
+    }
+
     /// The assertion macros, lowered as std defines them, where their operands are not all
     /// evaluated at once: `debug_assert*!` evaluates nothing unless debug assertions are on
     /// (`if cfg!(debug_assertions) { assert*!(..) }`), and `assert!` evaluates its message only
@@ -1809,10 +1811,8 @@ impl<'e> Lowerer<'e> {
         mac: &syn::Macro,
         args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
     ) -> Option<TokenStream> {
-        let name = mac.path.segments.last()?.ident.to_string();
+        let name = scan::macro_name(mac);
         let span = mac.path.span();
-        let context = self.loop_context();
-        let suspends = |expr: &Expr| scan::find_in_expr(expr, &context).suspends;
         match name.as_str() {
             "debug_assert" | "debug_assert_eq" | "debug_assert_ne" => {
                 let mut assertion = mac.clone();
@@ -1845,7 +1845,7 @@ impl<'e> Lowerer<'e> {
                 Some(self.lower_expr(&lazy))
             }
             "assert_eq" | "assert_ne" => {
-                let message = args.iter().skip(2).find(|arg| suspends(arg))?;
+                let message = args.iter().skip(2).find(|arg| self.suspends(arg))?;
                 let failed = if name == "assert_eq" {
                     "a != b"
                 } else {

@@ -375,9 +375,10 @@ fn item_name(item: &syn::Item) -> Option<&Ident> {
 /// Whether a macro is one of std's that expand to an expression: in statement position they
 /// declare nothing the code after them sees.
 fn is_std_expression_macro(name: &str) -> bool {
-    [FORMAT_MACROS, ASSERTION_MACROS, OTHER_OPERAND_MACROS]
-        .iter()
-        .any(|list| list.contains(&name))
+    listed(
+        name,
+        &[FORMAT_MACROS, ASSERTION_MACROS, OTHER_OPERAND_MACROS],
+    )
 }
 
 /// Reports every assignment to a place behind the `&self` of a `&self` method (`self.n += 1`):
@@ -1014,13 +1015,23 @@ const ASSERTION_MACROS: &[&str] = &[
 /// the last suspension stays where it is. The other assertions are lowered as std defines them.)
 const OTHER_OPERAND_MACROS: &[&str] = &["assert_eq", "assert_ne", "dbg", "matches", "vec"];
 
-/// Whether the macro's name (the last segment of its path) is in one of `lists`.
+/// A macro's name: the last segment of its path (`assert` in `std::assert!`).
+pub fn macro_name(mac: &Macro) -> String {
+    mac.path
+        .segments
+        .last()
+        .map(|segment| segment.ident.to_string())
+        .unwrap_or_default()
+}
+
+/// Whether `name` is in one of `lists`.
+fn listed(name: &str, lists: &[&[&str]]) -> bool {
+    lists.iter().any(|list| list.contains(&name))
+}
+
+/// Whether the macro's name (see [`macro_name`]) is in one of `lists`.
 fn macro_named_in(mac: &Macro, lists: &[&[&str]]) -> bool {
-    let Some(segment) = mac.path.segments.last() else {
-        return false;
-    };
-    let name = segment.ident.to_string();
-    lists.iter().any(|list| list.contains(&name.as_str()))
+    listed(&macro_name(mac), lists)
 }
 
 /// Whether a macro evaluates its arguments as a call evaluates its operands: a suspension among
