@@ -113,6 +113,13 @@ struct Var {
     bound: u64,
 }
 
+impl Var {
+    /// A reference's referent, `(*r)` (see `G::borrow_block`): a place, not a name.
+    fn is_referent(&self) -> bool {
+        self.name.starts_with('(')
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Target {
     label: Option<String>,
@@ -408,12 +415,12 @@ impl<'a> G<'a> {
             // (Not a reference's referent, `(*r)`: not a name.)
             let cur: Vec<String> = if self.hiding_arms > 0 {
                 (self.visible().into_iter())
-                    .filter(|v| !v.counter && !v.frozen && !v.name.starts_with('('))
+                    .filter(|v| !v.counter && !v.frozen && !v.is_referent())
                     .map(|v| v.name.clone())
                     .collect()
             } else {
                 (self.scopes.last().expect("a scope").iter())
-                    .filter(|v| !v.counter && !v.name.starts_with('('))
+                    .filter(|v| !v.counter && !v.is_referent())
                     .map(|v| v.name.clone())
                     .collect()
             };
@@ -449,7 +456,7 @@ impl<'a> G<'a> {
             let names: Vec<String> = self
                 .visible()
                 .into_iter()
-                .filter(|v| !v.counter && !v.frozen && !v.name.starts_with('('))
+                .filter(|v| !v.counter && !v.frozen && !v.is_referent())
                 .map(|v| v.name.clone())
                 .collect();
             if !names.is_empty() {
@@ -572,10 +579,7 @@ impl<'a> G<'a> {
             2 => vec![self.let_struct()],
             3 => vec![self.let_else()],
             4 => vec![self.mutate()],
-            5 => {
-                let v = self.int(2).0;
-                vec![Stmt::Expr(Expr::new(Ty::I64, Kind::Suspend(Box::new(v))))]
-            }
+            5 => vec![self.suspend_stmt(2)],
             6 => vec![Stmt::Expr(self.delegate_raw())],
             7 => {
                 let ty = *self
@@ -618,6 +622,12 @@ impl<'a> G<'a> {
         }
     }
 
+    /// The flavour's suspension as a statement, of an integer of nesting `depth`.
+    fn suspend_stmt(&mut self, depth: u32) -> Stmt {
+        let v = self.int(depth).0;
+        Stmt::Expr(Expr::new(Ty::I64, Kind::Suspend(Box::new(v))))
+    }
+
     /// `assert!` or `debug_assert!` of a condition that holds (a generated integer is never
     /// `i64::MIN`), with or without a message; the condition and the message may suspend.
     /// Which of them run (the message never, a debug assertion only with debug assertions on)
@@ -653,7 +663,7 @@ impl<'a> G<'a> {
                 !v.moved
                     && !v.counter
                     && !v.frozen
-                    && !v.name.starts_with('(')
+                    && !v.is_referent()
                     && matches!(v.ty, Ty::I64 | Ty::VecI | Ty::Str)
             })
             .map(|v| (v.name.clone(), v.ty, v.mutable))
@@ -737,8 +747,7 @@ impl<'a> G<'a> {
             }
         }
         if self.may_suspend() && self.rng.chance(70) {
-            let v = self.int(2).0;
-            out.push(Stmt::Expr(Expr::new(Ty::I64, Kind::Suspend(Box::new(v)))));
+            out.push(self.suspend_stmt(2));
         }
         for _ in 0..self.rng.range(0, 2) {
             if self.budget > 0 {
@@ -792,8 +801,7 @@ impl<'a> G<'a> {
             let (statement, _) = assign(self);
             let mut stmts = vec![statement];
             if self.may_suspend() && self.rng.chance(60) {
-                let v = self.int(2).0;
-                stmts.push(Stmt::Expr(Expr::new(Ty::I64, Kind::Suspend(Box::new(v)))));
+                stmts.push(self.suspend_stmt(2));
             }
             stmts.push(Stmt::Expr(self.return_expr()));
             out.push(Stmt::Expr(unit(Kind::If(
@@ -942,8 +950,7 @@ impl<'a> G<'a> {
         let mut stmts = Vec::new();
         if self.rng.chance(40) {
             if self.cfg.features.suspend_in_let_else && self.may_suspend() && self.rng.chance(60) {
-                let v = self.int(1).0;
-                stmts.push(Stmt::Expr(Expr::new(Ty::I64, Kind::Suspend(Box::new(v)))));
+                stmts.push(self.suspend_stmt(1));
             } else {
                 let tag = self.fresh("n");
                 let e = self.int(1).0;
