@@ -1,5 +1,6 @@
 //! `LoopFuture`: asyncio's `Future`, a result that a callback provides.
 
+use super::recycle::LocalRc;
 use super::task::{cancelling, CancelledError};
 use super::waker::{TaskKey, TaskWaker};
 use super::{get_event_loop, EventLoop, Inner};
@@ -54,7 +55,7 @@ use std::task::{Context, Poll, Waker};
 /// Dropping a handle in any other situation leaves the future alone.
 #[must_use = "futures do nothing unless awaited or polled"]
 pub struct LoopFuture<T: 'static> {
-    shared: Rc<Shared<T>>,
+    shared: LocalRc<Shared<T>>,
     /// This handle's entry in the waiter list while it awaits.
     waiter: Option<usize>,
 }
@@ -162,7 +163,7 @@ impl<T: 'static> LoopFuture<T> {
 
     pub(super) fn with_loop(event_loop: &EventLoop) -> Self {
         LoopFuture {
-            shared: Rc::new(Shared {
+            shared: LocalRc::new(Shared {
                 event_loop: Rc::downgrade(&event_loop.inner),
                 state: RefCell::new(State::Pending(Waiters::new())),
             }),
@@ -321,7 +322,7 @@ impl<T: 'static> Clone for LoopFuture<T> {
     /// Another handle to the same future (not awaiting, whatever this one does).
     fn clone(&self) -> Self {
         LoopFuture {
-            shared: Rc::clone(&self.shared),
+            shared: LocalRc::clone(&self.shared),
             waiter: None,
         }
     }

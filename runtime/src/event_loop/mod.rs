@@ -22,6 +22,7 @@ mod fifo;
 mod gather;
 mod handle;
 mod loop_future;
+mod recycle;
 mod slab;
 mod sleep;
 mod table;
