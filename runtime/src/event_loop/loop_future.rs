@@ -3,7 +3,7 @@
 use super::recycle::LocalRc;
 use super::task::{cancelling, CancelledError};
 use super::waker::{TaskKey, TaskWaker};
-use super::{get_event_loop, EventLoop, Inner};
+use super::{get_event_loop, EventLoop, Inner, LoopId};
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
@@ -62,6 +62,8 @@ pub struct LoopFuture<T: 'static> {
 
 struct Shared<T: 'static> {
     event_loop: Weak<Inner>,
+    /// `event_loop`'s id, to recognise its tasks among awaiters without upgrading the `Weak`.
+    loop_id: LoopId,
     state: RefCell<State<T>>,
 }
 
@@ -148,11 +150,11 @@ impl<T: 'static> Waiter<T> {
     }
 }
 
-/// The task `waker` wakes, if it is a task of `event_loop` (which then outlives the poll).
-fn local_task(waker: &Waker, event_loop: &Weak<Inner>) -> Option<TaskKey> {
+/// The task `waker` wakes, if it is a task of the loop `loop_id`. (Whether that loop still
+/// exists is checked when the task is woken.)
+fn local_task(waker: &Waker, loop_id: LoopId) -> Option<TaskKey> {
     let task = TaskWaker::of(waker)?;
-    let inner = event_loop.upgrade()?;
-    (task.remote().loop_id == inner.id).then(|| task.key())
+    (task.remote().loop_id == loop_id).then(|| task.key())
 }
 
 impl<T: 'static> LoopFuture<T> {
@@ -165,6 +167,7 @@ impl<T: 'static> LoopFuture<T> {
         LoopFuture {
             shared: LocalRc::new(Shared {
                 event_loop: Rc::downgrade(&event_loop.inner),
+                loop_id: event_loop.inner.id,
                 state: RefCell::new(State::Pending(Waiters::new())),
             }),
             waiter: None,
@@ -338,7 +341,7 @@ impl<T: 'static> Future for LoopFuture<T> {
         match &mut *state {
             State::Pending(waiters) => {
                 let waker = cx.waker();
-                let task = local_task(waker, &this.shared.event_loop);
+                let task = local_task(waker, this.shared.loop_id);
                 match this.waiter.and_then(|index| waiters.entry(index).as_mut()) {
                     Some(Waiter::Task(kept)) if Some(*kept) == task => {}
                     Some(Waiter::Wake(kept)) if task.is_none() => kept.clone_from(waker),
