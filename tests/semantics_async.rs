@@ -126,6 +126,44 @@ mod bindings {
             a + b + s.len() as i32 + m + once + total + wrapped as i32
         }
 
+        // A `mut` local declared without a value in a loop, given its value in both branches of
+        // an `if` whose condition suspends and of a `match` on an awaited value, where one
+        // branch may `continue` before assigning it: that branch is a block of its own, entered
+        // from the block that assigns it in the other branch, but never after that assignment.
+        fn deferred_initialisation_mut_beside_a_continue(skip: i32) -> i32 {
+            let mut total = 0;
+            let mut turn = 0;
+            while turn < 6 {
+                turn += 1;
+                let mut d: i32;
+                if yield_from!(pend(turn)) > 0 && turn % 3 == 0 {
+                    d = 1;
+                } else {
+                    if turn == skip {
+                        continue;
+                    }
+                    d = 2;
+                }
+                let mut e: i32;
+                match yield_from!(pend(turn)) > 0 && turn % 2 == 0 {
+                    true => e = 10,
+                    false => {
+                        if turn == skip + 1 && yield_from!(pend(turn * 10)) > 0 {
+                            continue;
+                        }
+                        if turn == skip + 3 {
+                            continue;
+                        }
+                        e = 20;
+                    }
+                }
+                d += 100;
+                e += 1000;
+                total += d + e;
+            }
+            total
+        }
+
         // `mut` locals declared without a value: one assigned before a suspension point and
         // again after it from its own value, one declared in a loop and given a value after a
         // suspension in each turn, and one given its first value in the branches of an `if`
@@ -409,6 +447,18 @@ mod bindings {
         );
         // a = 2, b = 10 and s = "long" (200), m = 100, once = 0 (100), total 7, t = 1 + 10.
         assert_eq!(r, 2 + 10 + 4 + 100 + 7 + 11);
+    }
+
+    #[test]
+    fn mut_locals_declared_without_a_value_and_assigned_beside_a_continue() {
+        let (_, r, _) = check_async(
+            deferred_initialisation_mut_beside_a_continue(2),
+            native::deferred_initialisation_mut_beside_a_continue(2),
+        );
+        // Turn 1: d = 2, e = 20; turn 2 continues before `d`; turn 3: d = 1, continues after
+        // a suspension before `e`; turn 4: d = 2, e = 10; turn 5: d = 2, continues before `e`;
+        // turn 6: d = 1, e = 10.
+        assert_eq!(r, (102 + 1020) + (102 + 1010) + (101 + 1010));
     }
 
     #[test]

@@ -232,6 +232,44 @@ mod bindings {
             out
         }
 
+        // A `mut` local declared without a value in a loop, given its value in both branches of
+        // an `if` whose condition suspends and of a `match` on a resumed value, where one branch
+        // may `continue` before assigning it: that branch is a block of its own, entered from
+        // the block that assigns it in the other branch, but never after that assignment.
+        fn deferred_initialisation_mut_beside_a_continue(skip: i32) -> i32 {
+            let mut total = 0;
+            let mut turn = 0;
+            while turn < 6 {
+                turn += 1;
+                let mut d: i32;
+                if yield_!(turn) > 0 && turn % 3 == 0 {
+                    d = 1;
+                } else {
+                    if turn == skip {
+                        continue;
+                    }
+                    d = 2;
+                }
+                let mut e: i32;
+                match yield_!(-turn) > 0 && turn % 2 == 0 {
+                    true => e = 10,
+                    false => {
+                        if turn == skip + 1 && yield_!(turn * 10) > 0 {
+                            continue;
+                        }
+                        if turn == skip + 3 {
+                            continue;
+                        }
+                        e = 20;
+                    }
+                }
+                d += 100;
+                e += 1000;
+                total += d + e;
+            }
+            total
+        }
+
         // A `let` declared without a value that hides a local of an enclosing block still used
         // after it (the hidden one is kept under another name, as for `let x = ..;`), in a loop
         // and in a block.
@@ -493,6 +531,24 @@ mod bindings {
             ]
         );
         assert_eq!(r, 107 + 1402 + 11);
+    }
+
+    #[test]
+    fn mut_locals_declared_without_a_value_and_assigned_beside_a_continue() {
+        let (log, r) = check_gen(
+            deferred_initialisation_mut_beside_a_continue(2),
+            |y| plain::deferred_initialisation_mut_beside_a_continue(y, 2),
+            hundreds,
+        );
+        // Turn 1: d = 2, e = 20; turn 2 continues before `d`; turn 3: d = 1, continues after
+        // a suspension before `e`; turn 4: d = 2, e = 10; turn 5: d = 2, continues before `e`;
+        // turn 6: d = 1, e = 10.
+        let yielded: Vec<String> = [1, -1, 2, 3, -3, 30, 4, -4, 5, -5, 6, -6]
+            .iter()
+            .map(|v| format!("yield {v}"))
+            .collect();
+        assert_eq!(log, yielded);
+        assert_eq!(r, (102 + 1020) + (102 + 1010) + (101 + 1010));
     }
 
     #[test]

@@ -161,6 +161,9 @@ pub struct Jump {
     pub regions: Vec<usize>,
     /// See [`Bypass`].
     pub bypass: Option<Bypass>,
+    /// The locals that code of the jump's block may have assigned before it (on the path
+    /// that leads to it: not in a branch that excludes it).
+    pub assigned_before: BTreeSet<LocalId>,
 }
 
 /// A `yield_!` whose resume block only drops locals and jumps on, where the macro cannot tell
@@ -311,14 +314,21 @@ impl Cfg {
             if data.hidden || data.reborrow.is_some() || !data.redeclarable_without_value() {
                 continue;
             }
-            // The blocks an assignment may have run before: those after one that assigns, up to
-            // the declaration (in a loop, each turn declares the local anew).
+            // The blocks an assignment may have run before: those after one that assigns (by a
+            // jump that may follow the assignment), up to the declaration (in a loop, each turn
+            // declares the local anew).
             let mut reached = vec![false; self.blocks.len()];
             if data.mutable {
                 let mut stack: Vec<BlockId> = data.assigned_in.iter().copied().collect();
                 while let Some(block) = stack.pop() {
                     for &jump in &self.blocks[block].jumps {
-                        let to = self.jumps[jump].to;
+                        let jump = &self.jumps[jump];
+                        let to = jump.to;
+                        if !reached[block] && !jump.assigned_before.contains(&local) {
+                            // (From an assigning block not reached itself: only the jumps
+                            // that may follow its assignment.)
+                            continue;
+                        }
                         if !reached[to] {
                             reached[to] = true;
                             if to != declared {
@@ -509,6 +519,7 @@ impl Cfg {
                     kind: JumpKind::Suspend(returned.clone()),
                     regions: original.regions.clone(),
                     bypass: None,
+                    assigned_before: original.assigned_before.clone(),
                 };
                 let from = direct.from;
                 self.jumps.push(direct);

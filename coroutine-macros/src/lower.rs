@@ -76,6 +76,10 @@ pub struct Lowerer<'e> {
     /// were recorded from its syntax tree (see [`Self::record_verbatim`]); the scans of
     /// its tokens that follow do not take these for uses of the locals.
     inner_only: BTreeMap<BlockId, BTreeSet<String>>,
+    /// The locals the code lowered so far into a block may have assigned on the way to the
+    /// code being lowered: the block, and that set (empty for any other block). Branches that
+    /// exclude each other each start from what came before them (see [`Self::branch_from`]).
+    assigned_on_path: (BlockId, BTreeSet<LocalId>),
     /// The items (`struct`, `fn`, `use`, `macro_rules!`...) declared in the blocks being lowered.
     /// In Rust an item is visible in the whole block that declares it; a lowered block is cut
     /// into states, so the items are hoisted to the function's body, where every state sees
@@ -219,6 +223,7 @@ impl<'e> Lowerer<'e> {
             regions: Vec::new(),
             opened_regions: 0,
             inner_only: BTreeMap::new(),
+            assigned_on_path: (start, BTreeSet::new()),
             items: Vec::new(),
         }
     }
@@ -341,6 +346,7 @@ impl<'e> Lowerer<'e> {
             kind,
             regions: self.regions.clone(),
             bypass: None,
+            assigned_before: self.assigned_on_path(),
         });
         self.cfg.blocks[self.cur].jumps.push(index);
         jump_placeholder(index).into_token_stream()
@@ -547,8 +553,25 @@ impl<'e> Lowerer<'e> {
         for name in names {
             if let Some(local) = self.resolve(&name) {
                 self.cfg.locals[local].assigned_in.insert(self.cur);
+                let mut on_path = self.assigned_on_path();
+                on_path.insert(local);
+                self.assigned_on_path = (self.cur, on_path);
             }
         }
+    }
+
+    /// See [`Self::assigned_on_path`](Lowerer::assigned_on_path).
+    fn assigned_on_path(&self) -> BTreeSet<LocalId> {
+        match &self.assigned_on_path {
+            (block, assigned) if *block == self.cur => assigned.clone(),
+            _ => BTreeSet::new(),
+        }
+    }
+
+    /// Starts lowering a branch that runs after `before` (an earlier [`Self::assigned_on_path`]
+    /// of the current block) and not after its sibling branches.
+    fn branch_from(&mut self, before: &BTreeSet<LocalId>) {
+        self.assigned_on_path = (self.cur, before.clone());
     }
 
     fn mark_moved(&mut self, names: Vec<String>) {
@@ -2350,17 +2373,24 @@ impl<'e> Lowerer<'e> {
                             _ => None,
                         }
                     })));
+                // The jumps to `on_false` run after conditions, never after the body.
+                let after_test = self.assigned_on_path();
                 let body = self.inline_branch(then.body, then.param);
+                let after_body = self.assigned_on_path();
                 let inner = if rest.is_empty() {
                     body
                 } else {
+                    self.branch_from(&after_test);
                     let rest: Vec<_> = rest.iter().map(|part| self.verbatim_expr(part)).collect();
                     let to_false = self.jump(on_false, Vec::new(), Vec::new(), cond.span());
                     quote!({ if #(#rest)&&* #body else { #to_false } })
                 };
                 self.record_uses(&inner);
                 self.arm_bindings.clear();
+                let conditions = self.assigned_on_path();
+                self.branch_from(&after_test);
                 let to_false = self.jump(on_false, Vec::new(), Vec::new(), cond.span());
+                self.branch_from(&(&after_body | &conditions));
                 let construct = match pat {
                     Some(pat) => quote!(match #tested { #pat => #inner, _ => #to_false }),
                     None => quote!(if #tested #inner else { #to_false }),
@@ -2425,7 +2455,11 @@ impl<'e> Lowerer<'e> {
         let mut inline_arms = false;
         self.record_uses(&scrutinee);
         let opened = self.open_region(&node.expr, &scrutinee);
+        // Each arm runs after the guards tested before it, not after the other arms' bodies.
+        let mut after_guards = self.assigned_on_path();
+        let mut after_inline_arms = BTreeSet::new();
         for arm in &node.arms {
+            self.branch_from(&after_guards);
             self.arm_bindings = scan::binding_names([&arm.pat]);
             if let Some((_, guard)) = &arm.guard {
                 if self.needs(guard) {
@@ -2442,7 +2476,9 @@ impl<'e> Lowerer<'e> {
                     quote!(#if_token #guard)
                 });
                 let pat = &arm.pat;
+                after_guards = self.assigned_on_path();
                 let body = self.inline_branch(&arm.body, param);
+                after_inline_arms.extend(self.assigned_on_path());
                 let arm_code = quote!(#(#attrs)* #pat #guard => #body,);
                 self.record_uses(&arm_code);
                 arms.push(arm_code);
@@ -2487,12 +2523,14 @@ impl<'e> Lowerer<'e> {
                 quote!(#if_token #guard)
             });
             let jump = self.jump(target, args, bound, arm.pat.span());
+            after_guards = self.assigned_on_path();
             let arm_code = quote!(#(#attrs)* #pat #guard => #jump,);
             self.record_uses(&arm_code);
             arms.push(arm_code);
             lowered_arms.push((target, &arm.body));
         }
         self.arm_bindings.clear();
+        self.branch_from(&(&after_guards | &after_inline_arms));
         // Uses were recorded arm by arm, without the arms' own bindings.
         let matched = quote!(match #scrutinee { #(#arms)* });
         if inline_arms {
