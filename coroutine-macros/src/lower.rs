@@ -76,10 +76,10 @@ pub struct Lowerer<'e> {
     /// were recorded from its syntax tree (see [`Self::record_verbatim`]); the scans of
     /// its tokens that follow do not take these for uses of the locals.
     inner_only: BTreeMap<BlockId, BTreeSet<String>>,
-    /// The locals the code lowered so far into a block may have assigned on the way to the
-    /// code being lowered: the block, and that set (empty for any other block). Branches that
-    /// exclude each other each start from what came before them (see [`Self::branch_from`]).
-    assigned_on_path: (BlockId, BTreeSet<LocalId>),
+    /// Per block, the locals its code lowered so far may have assigned on the way to the code
+    /// being lowered there. Branches that exclude each other each start from what came before
+    /// them (see [`Self::branch_from`]).
+    assigned_on_path: BTreeMap<BlockId, BTreeSet<LocalId>>,
     /// The items (`struct`, `fn`, `use`, `macro_rules!`...) declared in the blocks being lowered.
     /// In Rust an item is visible in the whole block that declares it; a lowered block is cut
     /// into states, so the items are hoisted to the function's body, where every state sees
@@ -223,7 +223,7 @@ impl<'e> Lowerer<'e> {
             regions: Vec::new(),
             opened_regions: 0,
             inner_only: BTreeMap::new(),
-            assigned_on_path: (start, BTreeSet::new()),
+            assigned_on_path: BTreeMap::new(),
             items: Vec::new(),
         }
     }
@@ -553,25 +553,20 @@ impl<'e> Lowerer<'e> {
         for name in names {
             if let Some(local) = self.resolve(&name) {
                 self.cfg.locals[local].assigned_in.insert(self.cur);
-                let mut on_path = self.assigned_on_path();
-                on_path.insert(local);
-                self.assigned_on_path = (self.cur, on_path);
+                (self.assigned_on_path.entry(self.cur).or_default()).insert(local);
             }
         }
     }
 
-    /// See [`Self::assigned_on_path`](Lowerer::assigned_on_path).
+    /// See [`Self::assigned_on_path`](Lowerer::assigned_on_path): the current block's.
     fn assigned_on_path(&self) -> BTreeSet<LocalId> {
-        match &self.assigned_on_path {
-            (block, assigned) if *block == self.cur => assigned.clone(),
-            _ => BTreeSet::new(),
-        }
+        (self.assigned_on_path.get(&self.cur).cloned()).unwrap_or_default()
     }
 
     /// Starts lowering a branch that runs after `before` (an earlier [`Self::assigned_on_path`]
     /// of the current block) and not after its sibling branches.
     fn branch_from(&mut self, before: &BTreeSet<LocalId>) {
-        self.assigned_on_path = (self.cur, before.clone());
+        self.assigned_on_path.insert(self.cur, before.clone());
     }
 
     fn mark_moved(&mut self, names: Vec<String>) {
