@@ -207,7 +207,8 @@ pub struct Layout {
     /// code the first state's arm runs in place of the jump, as an inlined block's: the first
     /// turn is then code of its own, which the optimiser keeps out of the steady loop, as it
     /// does for a handwritten first call (`running_total`: 11 instructions a yield instead of
-    /// 16). The block keeps its own arm for its other predecessors.
+    /// 16). The block keeps its own arm for its other predecessors. (Never a block that keeps a
+    /// resident: see [`Layout::unpeel_residents`].)
     pub peeled: Vec<bool>,
     /// Locals stored in each block's variant, in declaration order.
     pub saved: Vec<Vec<LocalId>>,
@@ -216,6 +217,17 @@ pub struct Layout {
     pub order: Vec<BlockId>,
     /// The blocks control can reach from the start: only their code is emitted.
     pub reachable: Vec<bool>,
+}
+
+impl Layout {
+    /// Runs in place of their jumps only peeled blocks that keep none of `residents`: a resident
+    /// moves into its slot at the jump, before the code that would use it in place.
+    pub fn unpeel_residents(&mut self, cfg: &Cfg, residents: &[LocalId]) {
+        for (index, peeled) in self.peeled.iter_mut().enumerate() {
+            let saved = &self.saved[cfg.jumps[index].to];
+            *peeled &= !residents.iter().any(|local| saved.contains(local));
+        }
+    }
 }
 
 impl Cfg {

@@ -928,10 +928,7 @@ impl Emitter<'_> {
     /// [`Self::jump_code`] without the `needs_drop` test of a bypassed resume.
     fn jump_code_unbypassed(&self, index: usize, from: usize, arm: usize) -> TokenStream {
         let jump = &self.cfg.jumps[index];
-        // A peeled block runs in place only where it keeps no resident: a resident moves into
-        // its slot at the jump, before the code that uses it in place.
-        let peeled = self.layout.peeled[index] && self.residents_in(jump.to).is_empty();
-        if self.layout.inlined[jump.to] || peeled {
+        if self.layout.inlined[jump.to] || self.layout.peeled[index] {
             return self.inline_code(index, from, arm);
         }
         let dispatch = syn::Lifetime::new("'__dispatch", internal());

@@ -108,9 +108,11 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
         cfg.thread_resumes();
         cfg.declare_unassigned();
         match cfg.layout() {
-            Ok(layout) => {
+            Ok(mut layout) => {
+                let residents = cfg.residents(&layout, &resident_candidates);
+                layout.unpeel_residents(&cfg, &residents);
                 let emitter = Emitter {
-                    residents: cfg.residents(&layout, &resident_candidates),
+                    residents,
                     cfg: &cfg,
                     layout: &layout,
                     krate: &args.krate,
