@@ -354,6 +354,70 @@ mod tie_of_a_local_in_unreachable_code {
     }
 }
 
+// BUG 9 (found by `difftest run --count 2000 --both --seed 396062964`, program 65; fixed by
+// b9c50c5): a `let mut` declared without a value in a loop body, assigned after a suspension
+// in both branches of an `if` whose condition suspends, one branch first `continue`-ing in a
+// nested `if`, was refused ("`d` ... may hold a value already"): that branch is a block of its
+// own, and the check took every jump out of the block that assigns `d` in the other branch for
+// one that may follow the assignment.
+
+mod deferred_mut_let_beside_a_continue {
+    pub mod g {
+        use crate::support::*;
+        gen_twins! { $ #[coroutines::coroutine(yield = i64, resume = i64)]
+            fn prog(a: i64, u: u32) -> i64 {
+                let mut c2: u32 = 0u32;
+                let mut total = 0i64;
+                'l3: while c2 < 3u32 {
+                    c2 += 1u32;
+                    let mut d7: i64;
+                    if yield_!(5i64) % 2i64 == 0i64 {
+                        d7 = a;
+                    } else {
+                        if c2 == u {
+                            continue 'l3;
+                        }
+                        d7 = -a;
+                    }
+                    total += d7;
+                }
+                total
+            }
+        }
+        #[test]
+        fn generator() {
+            check_gen(65, || prog(6i64, 2u32), || plain::prog(6i64, 2u32));
+        }
+    }
+    pub mod a {
+        use crate::support::*;
+        async_twins! { $ #[coroutines::coroutine]
+            fn prog(a: i64, u: u32) -> i64 {
+                let mut c2: u32 = 0u32;
+                let mut total = 0i64;
+                'l3: while c2 < 3u32 {
+                    c2 += 1u32;
+                    let mut d7: i64;
+                    if yield_from!(leaf(5i64)) % 2i64 == 0i64 {
+                        d7 = a;
+                    } else {
+                        if c2 == u {
+                            continue 'l3;
+                        }
+                        d7 = -a;
+                    }
+                    total += d7;
+                }
+                total
+            }
+        }
+        #[test]
+        fn async_() {
+            check_async(65, || prog(6i64, 2u32), || plain::prog(6i64, 2u32));
+        }
+    }
+}
+
 // BUG 2 (compile time, not behaviour): the time rustc takes to compile one lowered coroutine
 // grows much faster than its size: a straight-line generator with N suspension points and L
 // locals updated around them (`x = x.wrapping_add(yield_!(x));`) took, on the 2-core CI
