@@ -1167,6 +1167,38 @@ mod loops {
     }
 }
 
+// A `for` over an `Option` built from a borrow of a local: `map` on an `Option` is no iterator
+// adapter, so the loop keeps no borrow of the local across its suspension (it was refused as one,
+// as `v.iter().map(..)` is). Written out rather than as twins: inside `async_twins!` the same
+// function was accepted even before the fix, so a twin would not test it.
+#[allow(for_loops_over_fallibles)]
+mod loop_over_a_mapped_option {
+    use super::*;
+
+    #[coroutines::coroutine]
+    fn mapped_first(v: Vec<i32>) -> i32 {
+        let mut total = 0;
+        for n in v.first().map(|x| *x + 1) {
+            total += yield_from!(pend(n * 10));
+        }
+        total + v.len() as i32
+    }
+
+    async fn native(v: Vec<i32>) -> i32 {
+        let mut total = 0;
+        for n in v.first().map(|x| *x + 1) {
+            total += pend(n * 10).await;
+        }
+        total + v.len() as i32
+    }
+
+    #[test]
+    fn a_loop_over_an_option_keeps_no_borrow() {
+        let (_, r, _) = check_async(mapped_first(vec![4, 5]), native(vec![4, 5]));
+        assert_eq!(r, 50 + 2);
+    }
+}
+
 // =============================================================================================
 // Early `return`, `?` on `Result` (with `From`) and on `Option`.
 

@@ -1537,6 +1537,39 @@ mod loops {
     }
 }
 
+// A `for` over an `Option` built from a borrow of a local: `map` on an `Option` is no iterator
+// adapter, so the loop keeps no borrow of the local across its suspension (it was refused as one,
+// as `v.iter().map(..)` is). Written out rather than as twins: inside `gen_twins!` the same
+// function was accepted even before the fix, so a twin would not test it.
+#[allow(for_loops_over_fallibles)]
+mod loop_over_a_mapped_option {
+    use super::*;
+
+    #[coroutines::coroutine(yield = i32, resume = i32)]
+    fn mapped_first(v: Vec<i32>) -> i32 {
+        let mut total = 0;
+        for n in v.first().map(|x| *x + 1) {
+            total += yield_!(n);
+        }
+        total + v.len() as i32
+    }
+
+    #[test]
+    fn a_loop_over_an_option_keeps_no_borrow() {
+        let plain = |y: &mut Yielder<i32>| {
+            let v = vec![4, 5];
+            let mut total = 0;
+            for n in v.first().map(|x| *x + 1) {
+                total += y.yield_::<i32>(n);
+            }
+            total + v.len() as i32
+        };
+        let (log, r) = check_gen(mapped_first(vec![4, 5]), plain, hundreds);
+        assert_eq!(log, ["yield 5"]);
+        assert_eq!(r, 100 + 2);
+    }
+}
+
 // =============================================================================================
 // Early `return`, `?` on `Result` (with `From`) and on `Option`.
 

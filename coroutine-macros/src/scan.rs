@@ -946,8 +946,25 @@ pub fn method_consumes(method: &Ident) -> bool {
     CONSUMING_METHODS.contains(&name.as_str()) || name.starts_with("into_")
 }
 
+/// Methods that return an iterator borrowing their receiver (`v.iter()`, `s.chars()`).
+const BORROWING_ITERATOR_METHODS: &[&str] = &[
+    "bytes",
+    "char_indices",
+    "chars",
+    "chunks",
+    "iter",
+    "iter_mut",
+    "keys",
+    "lines",
+    "split",
+    "split_whitespace",
+    "values",
+    "values_mut",
+    "windows",
+];
+
 /// Methods that return a borrow of their receiver, so a binding initialised by one is a
-/// reference, not an owner.
+/// reference, not an owner (with [`BORROWING_ITERATOR_METHODS`]).
 const BORROW_RETURNING_METHODS: &[&str] = &[
     "as_bytes",
     "as_deref",
@@ -958,28 +975,15 @@ const BORROW_RETURNING_METHODS: &[&str] = &[
     "as_ref",
     "as_slice",
     "as_str",
-    "bytes",
-    "char_indices",
-    "chars",
-    "chunks",
     "first",
     "first_mut",
     "get",
     "get_mut",
-    "iter",
-    "iter_mut",
-    "keys",
     "last",
     "last_mut",
-    "lines",
-    "split",
-    "split_whitespace",
     "trim",
     "trim_end",
     "trim_start",
-    "values",
-    "values_mut",
-    "windows",
 ];
 
 /// Std macros that format their arguments: each is evaluated once, in order, where it stands,
@@ -1235,9 +1239,10 @@ pub fn looks_like_borrow(expr: &Expr) -> bool {
         Expr::Reference(_) => true,
         // A closure that is not `move` borrows what it captures.
         Expr::Closure(closure) => closure.capture.is_none(),
-        Expr::MethodCall(call) => {
-            BORROW_RETURNING_METHODS.contains(&call.method.to_string().as_str())
-        }
+        Expr::MethodCall(call) => listed(
+            &call.method.to_string(),
+            &[BORROW_RETURNING_METHODS, BORROWING_ITERATOR_METHODS],
+        ),
         Expr::Paren(paren) => looks_like_borrow(&paren.expr),
         _ => false,
     }
@@ -1271,15 +1276,21 @@ const ITERATOR_ADAPTERS: &[&str] = &[
     "zip",
 ];
 
-/// A `for` loop's iterable without the iterator adapters around it (`v.iter()` in
-/// `v.iter().enumerate().skip(1)`): the iterator the loop keeps holds what that one borrows,
-/// whatever the adapters yield.
-pub fn without_iterator_adapters(mut iterable: &Expr) -> &Expr {
-    while let Expr::MethodCall(call) = without_parens(iterable) {
-        if !ITERATOR_ADAPTERS.contains(&call.method.to_string().as_str()) {
+/// A `for` loop's iterable without the iterator adapters around a borrowing iterator
+/// (`v.iter()` in `v.iter().enumerate().skip(1)`): the iterator the loop keeps holds what that
+/// one borrows, whatever the adapters yield. Anything else as it is: `map` on an `Option`
+/// (`v.first().map(..)`) is no adapter, and its value no borrow.
+pub fn without_iterator_adapters(iterable: &Expr) -> &Expr {
+    let mut inner = iterable;
+    while let Expr::MethodCall(call) = without_parens(inner) {
+        let method = call.method.to_string();
+        if BORROWING_ITERATOR_METHODS.contains(&method.as_str()) {
+            return inner;
+        }
+        if !ITERATOR_ADAPTERS.contains(&method.as_str()) {
             break;
         }
-        iterable = &call.receiver;
+        inner = &call.receiver;
     }
     iterable
 }
