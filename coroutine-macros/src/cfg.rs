@@ -939,17 +939,19 @@ impl Cfg {
                 incoming[jump.to].push(index);
             }
         }
+        // A plain jump into `block`: not a suspension's, into a block entered by jumps only, and
+        // from inside the scrutinee regions the block belongs in.
+        let plain = |jump: &Jump, block: BlockId| {
+            matches!(self.blocks[block].entry, Entry::Jump)
+                && matches!(jump.kind, JumpKind::Goto)
+                && self.blocks[block].regions.starts_with(&jump.regions)
+        };
         let single_plain_entry = |block: BlockId| {
             let [jump] = incoming[block][..] else {
                 return None;
             };
             let jump = &self.jumps[jump];
-            let plain = block != 0
-                && jump.from != block
-                && matches!(self.blocks[block].entry, Entry::Jump)
-                && matches!(jump.kind, JumpKind::Goto)
-                && self.blocks[block].regions.starts_with(&jump.regions);
-            plain.then_some(jump)
+            (block != 0 && jump.from != block && plain(jump, block)).then_some(jump)
         };
         // The locals to drop before the code of `block` runs in place of `jump`, if it can.
         let fits_in_place = |jump: &Jump, block: BlockId| -> Option<Vec<LocalId>> {
@@ -1021,12 +1023,9 @@ impl Cfg {
         for &index in &self.blocks[0].jumps {
             let jump = &self.jumps[index];
             let block = jump.to;
-            let plain = !inlined[block]
+            peeled[index] = !inlined[block]
                 && incoming[block].len() > 1
-                && matches!(self.blocks[block].entry, Entry::Jump)
-                && matches!(jump.kind, JumpKind::Goto)
-                && self.blocks[block].regions.starts_with(&jump.regions);
-            peeled[index] = plain
+                && plain(jump, block)
                 && self.suspends_before_other_heads(block, &inlined)
                 && !self.makes_unique_types(block, &inlined)
                 && fits_in_place(jump, block).is_some_and(|d| d.is_empty());
