@@ -1557,7 +1557,7 @@ mod loop_over_a_mapped_option {
     #[test]
     fn a_loop_over_an_option_keeps_no_borrow() {
         let plain = |y: &mut Yielder<i32>| {
-            let v = vec![4, 5];
+            let v = [4, 5];
             let mut total = 0;
             for n in v.first().map(|x| *x + 1) {
                 total += y.yield_::<i32>(n);
