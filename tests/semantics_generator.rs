@@ -3356,6 +3356,15 @@ mod assertions {
         assert!(yield_!(1) < 0);
     }
 
+    fn less<A: Into<i64>, B: Into<i64>>(a: A, b: B) -> bool {
+        a.into() < b.into()
+    }
+
+    #[coroutines::coroutine(yield = i32, resume = i32)]
+    fn failing_assertion_with_a_turbofish() {
+        assert!(less::<i32, i32>(yield_!(1), 0),);
+    }
+
     /// A failing `assert!` evaluates its message, then panics with it, at the `assert!`.
     #[test]
     fn a_failing_assertion_evaluates_its_message() {
@@ -3384,5 +3393,17 @@ mod assertions {
             "{message}"
         );
         assert!(message.ends_with("(1) < 0"), "{message}");
+
+        // The condition's commas (a turbofish's, an argument list's) are part of it.
+        let mut g = Box::pin(failing_assertion_with_a_turbofish());
+        assert!(matches!(g.as_mut().resume(0), CoroutineState::Yielded(1)));
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = g.as_mut().resume(5);
+        }))
+        .expect_err("the assertion fails");
+        let message = panic.downcast_ref::<String>().expect("a formatted message");
+        assert!(message.starts_with("assertion failed: less"), "{message}");
+        assert!(message.ends_with(", 0)"), "{message}");
+        assert!(message.contains("i32, i32"), "{message}");
     }
 }

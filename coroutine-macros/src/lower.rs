@@ -1845,12 +1845,14 @@ impl<'e> Lowerer<'e> {
                 let cond = args.first()?;
                 let message: Vec<&Expr> = args.iter().skip(1).collect();
                 let panic: Expr = if message.is_empty() {
-                    // The condition's own tokens, printed as `stringify!` prints them.
-                    let written: TokenStream = (mac.tokens.clone().into_iter())
-                        .take_while(
-                            |tree| !matches!(tree, TokenTree::Punct(p) if p.as_char() == ','),
-                        )
-                        .collect();
+                    // The condition's own tokens, printed as `stringify!` prints them: all of
+                    // them but a trailing comma (a comma inside the condition, as in
+                    // `f::<A, B>(x)`, is not at the end).
+                    let mut written: Vec<TokenTree> = mac.tokens.clone().into_iter().collect();
+                    if matches!(written.last(), Some(TokenTree::Punct(p)) if p.as_char() == ',') {
+                        written.pop();
+                    }
+                    let written: TokenStream = written.into_iter().collect();
                     let text = format!("assertion failed: {written}");
                     let text = syn::LitStr::new(&text, span);
                     syn::parse_quote_spanned!(span=> ::core::panic!("{}", #text))
