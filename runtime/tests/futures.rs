@@ -295,3 +295,26 @@ fn a_loop_future_works_under_a_foreign_poller() {
     woken.set(true);
     assert!(format!("{future:?}").contains("done"));
 }
+
+#[test]
+fn completing_a_future_after_its_loop_is_gone_wakes_nobody() {
+    within(|| {
+        let event_loop = EventLoop::new();
+        let future: LoopFuture<u32> = event_loop.create_future();
+        // A task registers a handle as the future's awaiter, and the handle, kept outside the
+        // task, stays registered after the task and then the loop are gone.
+        let parked = Rc::new(std::cell::RefCell::new(future.clone()));
+        let awaiter = Rc::clone(&parked);
+        let task = event_loop.ensure_future(std::future::poll_fn(move |cx| {
+            assert!(Pin::new(&mut *awaiter.borrow_mut()).poll(cx).is_pending());
+            Poll::Ready(())
+        }));
+        event_loop.run_until_complete(task);
+        event_loop.close();
+        drop(event_loop);
+        assert!(!future.done());
+        future.set_result(3);
+        assert_eq!(future.result(), 3);
+        drop(parked);
+    });
+}

@@ -96,12 +96,22 @@ impl<T> Fifo<T> {
         if self.behind == 0 && self.ring.len() < SEGMENT {
             self.ring.push_back(value);
         } else {
-            if self.tail.len() == self.tail.capacity() {
-                self.start_segment();
-            }
-            self.tail.push(value);
-            self.behind += 1;
+            self.push_behind(value);
         }
+    }
+
+    /// `push_back` past a full ring, out of line and `#[cold]` so that a short queue's push
+    /// inlines small: 47 instructions less per round trip of the ping-pong benchmark (two
+    /// pushes), against 23 more per task when 100,000 are spawned at once (callgrind), where
+    /// all but the first `SEGMENT` pushes come here.
+    #[cold]
+    #[inline(never)]
+    fn push_behind(&mut self, value: T) {
+        if self.tail.len() == self.tail.capacity() {
+            self.start_segment();
+        }
+        self.tail.push(value);
+        self.behind += 1;
     }
 
     /// Sets the full segment being written aside, and starts the next.

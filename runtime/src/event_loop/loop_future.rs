@@ -308,7 +308,12 @@ impl<T: 'static> LoopFuture<T> {
         waiters.drain(|waiter| match waiter {
             Waiter::Task(task) => {
                 // A loop that is gone has no task left to wake.
-                if let Some(inner) = self.shared.event_loop.upgrade() {
+                if self.shared.event_loop.strong_count() > 0 {
+                    // SAFETY: the loop is alive, and stays so through `wake_task`, which runs
+                    // none of the code that could drop its last handle (no task, callback or
+                    // waker of the user's): it queues a step, or mails it. Not `upgrade`: that
+                    // takes a count and gives it back at every hop of a ping-pong.
+                    let inner = unsafe { &*self.shared.event_loop.as_ptr() };
                     inner.wake_task(task);
                 }
             }

@@ -104,23 +104,31 @@ const fn class_layout(class: usize) -> Layout {
     }
 }
 
+/// Where blocks for a `T` come from: its class, if it has one, and the layout every block for
+/// it is allocated with (the class's, or `T`'s own). Constants, so that the fast paths of
+/// [`allocate`] and [`release`] compute nothing.
+struct BlockOf<T>(PhantomData<T>);
+
+impl<T> BlockOf<T> {
+    const CLASS: Option<usize> = class_of(Layout::new::<T>());
+    const LAYOUT: Layout = match Self::CLASS {
+        Some(class) => class_layout(class),
+        None => Layout::new::<T>(),
+    };
+}
+
 /// An uninitialised block for a `T`, kept or fresh. Aborts as `Box::new` does if the system
 /// allocator fails.
 fn allocate<T>() -> NonNull<T> {
     const { assert!(size_of::<T>() > 0) };
-    let layout = Layout::new::<T>();
-    let (kept, layout) = match class_of(layout) {
-        Some(class) => (
-            KEPT_BLOCKS.try_with(|kept| kept.take(class)).ok().flatten(),
-            class_layout(class),
-        ),
-        None => (None, layout),
-    };
-    let block = kept.or_else(|| {
-        // SAFETY: `layout` has a non-zero size (asserted above; a class is never empty).
-        NonNull::new(unsafe { alloc::alloc(layout) })
-    });
-    match block {
+    if let Some(class) = BlockOf::<T>::CLASS {
+        if let Ok(Some(block)) = KEPT_BLOCKS.try_with(|kept| kept.take(class)) {
+            return block.cast();
+        }
+    }
+    let layout = BlockOf::<T>::LAYOUT;
+    // SAFETY: `layout` has a non-zero size (asserted above; a class is never empty).
+    match NonNull::new(unsafe { alloc::alloc(layout) }) {
         Some(block) => block.cast(),
         None => alloc::handle_alloc_error(layout),
     }
@@ -133,16 +141,14 @@ fn allocate<T>() -> NonNull<T> {
 /// `block` came from `allocate::<T>()` and is not used afterwards.
 unsafe fn release<T>(block: NonNull<T>) {
     let block = block.cast::<u8>();
-    let Some(class) = class_of(Layout::new::<T>()) else {
-        // SAFETY: `allocate` used `T`'s own layout for a type outside the classes.
-        unsafe { alloc::dealloc(block.as_ptr(), Layout::new::<T>()) };
-        return;
-    };
     // After the thread's lists are gone (a handle dropped by another thread-local's destructor),
-    // or when the class is full, the block goes back to the system allocator.
-    if KEPT_BLOCKS.try_with(|kept| kept.keep(class, block)) != Ok(true) {
-        // SAFETY: `allocate` used the class's layout.
-        unsafe { alloc::dealloc(block.as_ptr(), class_layout(class)) };
+    // or when the class is full, or for a type outside the classes, the block goes back to the
+    // system allocator.
+    let kept = BlockOf::<T>::CLASS
+        .is_some_and(|class| KEPT_BLOCKS.try_with(|kept| kept.keep(class, block)) == Ok(true));
+    if !kept {
+        // SAFETY: `allocate` used this layout for every block of a `T`.
+        unsafe { alloc::dealloc(block.as_ptr(), BlockOf::<T>::LAYOUT) };
     }
 }
 
