@@ -164,6 +164,36 @@ mod bindings {
             total
         }
 
+        // A `mut` local declared without a value, given its value in every inline branch of a
+        // construct that follows a suspension (an `if` whose condition suspends, an `if let`
+        // on an awaited value, a `match` on one), then reassigned from itself after another
+        // suspension: it certainly holds a value there.
+        fn deferred_initialisation_mut_reassigned_after_branches(limit: i32) -> i32 {
+            let mut d: i32;
+            if yield_from!(pend(5)) <= limit {
+                d = 1;
+            } else {
+                d = 2;
+            }
+            let mut e: i32;
+            if let Some(x) = Some(yield_from!(pend(7))) {
+                e = x;
+            } else {
+                e = 0;
+            }
+            let mut f: i32;
+            match yield_from!(pend(-4)) {
+                0 => f = 10,
+                n if n < 0 => f = -n,
+                _ => f = 30,
+            }
+            yield_from!(pend(d + e + f));
+            d = d.wrapping_mul(100);
+            e += 1000;
+            f = f.wrapping_add(d);
+            d + e + f
+        }
+
         // `mut` locals declared without a value: one assigned before a suspension point and
         // again after it from its own value, one declared in a loop and given a value after a
         // suspension in each turn, and one given its first value in the branches of an `if`
@@ -447,6 +477,16 @@ mod bindings {
         );
         // a = 2, b = 10 and s = "long" (200), m = 100, once = 0 (100), total 7, t = 1 + 10.
         assert_eq!(r, 2 + 10 + 4 + 100 + 7 + 11);
+    }
+
+    #[test]
+    fn mut_locals_declared_without_a_value_reassigned_after_branches() {
+        let (_, r, _) = check_async(
+            deferred_initialisation_mut_reassigned_after_branches(9),
+            native::deferred_initialisation_mut_reassigned_after_branches(9),
+        );
+        // d = 1 (5 <= 9), e = 7, f = 4; then d = 100, e = 1007, f = 104.
+        assert_eq!(r, 100 + 1007 + 104);
     }
 
     #[test]

@@ -270,6 +270,36 @@ mod bindings {
             total
         }
 
+        // A `mut` local declared without a value, given its value in every inline branch of a
+        // construct that follows a suspension (an `if` whose condition suspends, an `if let`
+        // on a resumed value, a `match` on one), then reassigned from itself after another
+        // suspension: it certainly holds a value there.
+        fn deferred_initialisation_mut_reassigned_after_branches(limit: i32) -> i32 {
+            let mut d: i32;
+            if yield_!(1) <= limit {
+                d = 1;
+            } else {
+                d = 2;
+            }
+            let mut e: i32;
+            if let Some(x) = Some(yield_!(2)) {
+                e = x;
+            } else {
+                e = 0;
+            }
+            let mut f: i32;
+            match yield_!(3) {
+                0 => f = 10,
+                n if n < 0 => f = -n,
+                _ => f = 30,
+            }
+            yield_!(d + e + f);
+            d = d.wrapping_mul(100);
+            e += 1000;
+            f = f.wrapping_add(d);
+            d + e + f
+        }
+
         // A `let` declared without a value that hides a local of an enclosing block still used
         // after it (the hidden one is kept under another name, as for `let x = ..;`), in a loop
         // and in a block.
@@ -531,6 +561,18 @@ mod bindings {
             ]
         );
         assert_eq!(r, 107 + 1402 + 11);
+    }
+
+    #[test]
+    fn mut_locals_declared_without_a_value_reassigned_after_branches() {
+        // The yields give 5 (d = 1, as 5 <= 9), 7 (e = 7) and -4 (f = 4).
+        let (log, r) = check_gen(
+            deferred_initialisation_mut_reassigned_after_branches(9),
+            |y| plain::deferred_initialisation_mut_reassigned_after_branches(y, 9),
+            |n| [0, 5, 7, -4].get(n).copied().unwrap_or(0),
+        );
+        assert_eq!(log, ["yield 1", "yield 2", "yield 3", "yield 12"]);
+        assert_eq!(r, 100 + 1007 + 104);
     }
 
     #[test]

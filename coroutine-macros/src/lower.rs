@@ -491,6 +491,31 @@ impl<'e> Lowerer<'e> {
         ties
     }
 
+    /// The locals declared without a value that `body`, an inline branch, assigns on every path
+    /// before reading them (not the names its pattern binds, in `arm_bindings`): they have a
+    /// value whenever the jump that follows the branch's construct is taken, since only the
+    /// end of the branch leads there.
+    fn branch_assigns(&self, body: &Expr) -> BTreeSet<LocalId> {
+        scan::assigned_idents(body)
+            .into_iter()
+            .filter(|ident| !self.arm_bindings.contains(&ident.to_string()))
+            .filter(|ident| scan::assigns_before_reading(body, &scan::unraw(ident)))
+            .filter_map(|ident| self.resolve(&ident.to_string()))
+            .filter(|&local| self.cfg.locals[local].declared_uninit.is_some())
+            .collect()
+    }
+
+    /// Records that `locals` certainly have a value at the next jump from the current block
+    /// and at every later one (see [`crate::cfg::Local::first_assigned_in`]).
+    fn assigned_before_next_jump(&mut self, locals: &BTreeSet<LocalId>) {
+        let next = self.cfg.blocks[self.cur].jumps.len();
+        for &local in locals {
+            (self.cfg.locals[local].first_assigned_in)
+                .entry(self.cur)
+                .or_insert(next);
+        }
+    }
+
     /// The rest of [`Self::record_kill`]: the local `ident` names is assigned as a whole, and
     /// the value assigned reads it (`reads_itself`) or not; `definite`: whenever the block gets
     /// here (not in one branch of a construct that may jump away on another).
@@ -2374,6 +2399,7 @@ impl<'e> Lowerer<'e> {
                 let after_test = self.assigned_on_path();
                 let body = self.inline_branch(then.body, then.param);
                 let after_body = self.assigned_on_path();
+                let assigned_by_body = self.branch_assigns(then.body);
                 let inner = if rest.is_empty() {
                     body
                 } else {
@@ -2392,6 +2418,8 @@ impl<'e> Lowerer<'e> {
                     Some(pat) => quote!(match #tested { #pat => #inner, _ => #to_false }),
                     None => quote!(if #tested #inner else { #to_false }),
                 };
+                // The jump to the join follows the body.
+                self.assigned_before_next_jump(&assigned_by_body);
                 self.append_then_join(construct, then.join, then.param, then.body.span());
                 0
             }
@@ -2455,6 +2483,8 @@ impl<'e> Lowerer<'e> {
         // Each arm runs after the guards tested before it, not after the other arms' bodies.
         let mut after_guards = self.assigned_on_path();
         let mut after_inline_arms = BTreeSet::new();
+        // What every inline arm assigns: the join after the `match` follows one of them.
+        let mut assigned_by_inline_arms: Option<BTreeSet<LocalId>> = None;
         for arm in &node.arms {
             self.branch_from(&after_guards);
             self.arm_bindings = scan::binding_names([&arm.pat]);
@@ -2476,6 +2506,11 @@ impl<'e> Lowerer<'e> {
                 after_guards = self.assigned_on_path();
                 let body = self.inline_branch(&arm.body, param);
                 after_inline_arms.extend(self.assigned_on_path());
+                let assigned = self.branch_assigns(&arm.body);
+                assigned_by_inline_arms = Some(match assigned_by_inline_arms {
+                    Some(before) => &before & &assigned,
+                    None => assigned,
+                });
                 let arm_code = quote!(#(#attrs)* #pat #guard => #body,);
                 self.record_uses(&arm_code);
                 arms.push(arm_code);
@@ -2534,6 +2569,7 @@ impl<'e> Lowerer<'e> {
             // The join comes after the `match`, whose scrutinee's temporaries are dropped then.
             let regions = self.regions.clone();
             self.close_regions(opened);
+            self.assigned_before_next_jump(&assigned_by_inline_arms.unwrap_or_default());
             self.append_then_join(matched, join, param, node.span());
             self.regions = regions;
         } else {

@@ -418,6 +418,59 @@ mod deferred_mut_let_beside_a_continue {
     }
 }
 
+// BUG 10 (found by `difftest run --count 2000 --both --seed 44834292`, program 257, shrunk by
+// hand): a `let mut` declared without a value, given its value in both branches of an `if`
+// whose condition suspends, then reassigned from itself after a later suspension, was refused
+// ("`d2` ... may hold a value already"). The `then` branch runs inline in the block that tests
+// the condition, and its assignment was not taken as one that certainly precedes the jump
+// after the `if`, so `d2` did not count as certainly assigned after the join. The same held
+// for the inline arms of a `match` on a resumed value.
+
+mod deferred_mut_let_reassigned_after_a_suspending_if {
+    pub mod g {
+        use crate::support::*;
+        gen_twins! { $ #[coroutines::coroutine(yield = i64, resume = i64)]
+            fn prog(a: i64) -> i64 {
+                let mut d2: i64;
+                yield_!(1i64);
+                if yield_!(502i64) <= yield_!(a) {
+                    d2 = 7i64;
+                } else {
+                    d2 = 4i64;
+                }
+                yield_!(d2);
+                d2 = d2.wrapping_add(a);
+                d2
+            }
+        }
+        #[test]
+        fn generator() {
+            check_gen(257, || prog(5i64), || plain::prog(5i64));
+        }
+    }
+    pub mod a {
+        use crate::support::*;
+        async_twins! { $ #[coroutines::coroutine]
+            fn prog(a: i64) -> i64 {
+                let mut d2: i64;
+                yield_from!(leaf(1i64));
+                if yield_from!(leaf(502i64)) <= yield_from!(leaf(a)) {
+                    d2 = 7i64;
+                } else {
+                    d2 = 4i64;
+                }
+                yield_from!(leaf(d2));
+                d2 = d2.wrapping_add(a);
+                d2
+            }
+        }
+        #[test]
+        fn async_() {
+            check_async(257, || prog(5i64), || plain::prog(5i64));
+        }
+    }
+}
+
 // BUG 2 (compile time, not behaviour): the time rustc takes to compile one lowered coroutine
 // grows much faster than its size: a straight-line generator with N suspension points and L
 // locals updated around them (`x = x.wrapping_add(yield_!(x));`) took, on the 2-core CI
