@@ -194,6 +194,76 @@ mod bindings {
             d + e + f
         }
 
+        // A `mut` local declared without a value, given its value by an inline branch that
+        // then leaves (a `break` out of a loop that suspends, a `break` with a value out of a
+        // labelled block that suspends, a `match` arm that `continue`s), and reassigned from
+        // itself after a later suspension: the branch's jump follows its assignment, and the
+        // code after the branch's construct is not reached from it.
+        fn deferred_initialisation_mut_assigned_before_a_break(a: i32) -> i32 {
+            let mut d: i32;
+            let mut turn = 0;
+            loop {
+                turn += 1;
+                if yield_from!(pend(turn * 3)) > a {
+                    d = 7;
+                    break;
+                }
+            }
+            let mut e: i32;
+            let v = 'b: {
+                if yield_from!(pend(turn)) > a {
+                    e = 5;
+                    break 'b 1;
+                }
+                e = 6;
+                2
+            };
+            let mut total = 0;
+            for turn in 0..3 {
+                let mut f: i32;
+                match yield_from!(pend([0, 9, 1][turn as usize])) {
+                    0 => {
+                        f = 10;
+                    }
+                    x if x > a => {
+                        total += x;
+                        continue;
+                    }
+                    _ => f = 20 + turn,
+                }
+                yield_from!(pend(f));
+                f += 1;
+                total += f;
+            }
+            yield_from!(pend(d + e));
+            d -= 1;
+            e = e * 10 + v;
+            d + e + total
+        }
+
+        // A `mut` local declared without a value, assigned in an inline `match` arm that then
+        // returns, in a loop that suspends: the code after the `match` is not reached from that
+        // arm, so the assignment after the loop gives the local its first value.
+        fn deferred_initialisation_mut_assigned_in_an_arm_that_returns(a: i32) -> i32 {
+            let mut d: i32;
+            let mut turns = 0;
+            loop {
+                turns += 1;
+                match yield_from!(pend(a)) - turns {
+                    0 => {
+                        d = 1;
+                        return d;
+                    }
+                    2 => break,
+                    _ => {}
+                }
+            }
+            yield_from!(pend(2));
+            d = 5;
+            d += turns;
+            d
+        }
+
         // `mut` locals declared without a value: one assigned before a suspension point and
         // again after it from its own value, one declared in a loop and given a value after a
         // suspension in each turn, and one given its first value in the branches of an `if`
@@ -487,6 +557,33 @@ mod bindings {
         );
         // d = 1 (5 <= 9), e = 7, f = 4; then d = 100, e = 1007, f = 104.
         assert_eq!(r, 100 + 1007 + 104);
+    }
+
+    #[test]
+    fn mut_locals_declared_without_a_value_assigned_before_a_break() {
+        let (_, r, _) = check_async(
+            deferred_initialisation_mut_assigned_before_a_break(4),
+            native::deferred_initialisation_mut_assigned_before_a_break(4),
+        );
+        // d = 7 on the second turn (6 > 4), e = 6 and v = 2 (2 > 4 is false); f = 10, then 9
+        // is skipped, then f = 22.
+        assert_eq!(r, 6 + 62 + (11 + 9 + 23));
+    }
+
+    #[test]
+    fn mut_locals_declared_without_a_value_assigned_in_an_arm_that_returns() {
+        // a - turns: 4 - 1 = 3 (on), 4 - 2 = 2 (break): d = 5 + 2.
+        let (_, r, _) = check_async(
+            deferred_initialisation_mut_assigned_in_an_arm_that_returns(4),
+            native::deferred_initialisation_mut_assigned_in_an_arm_that_returns(4),
+        );
+        assert_eq!(r, 5 + 2);
+        // 1 - 1 = 0: the arm returns 1.
+        let (_, r, _) = check_async(
+            deferred_initialisation_mut_assigned_in_an_arm_that_returns(1),
+            native::deferred_initialisation_mut_assigned_in_an_arm_that_returns(1),
+        );
+        assert_eq!(r, 1);
     }
 
     #[test]

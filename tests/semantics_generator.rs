@@ -300,6 +300,74 @@ mod bindings {
             d + e + f
         }
 
+        // A `mut` local declared without a value, given its value by an inline branch that
+        // then leaves (a `break` out of a loop that suspends, a `break` with a value out of a
+        // labelled block that suspends, a `match` arm that `continue`s), and reassigned from
+        // itself after a later suspension: the branch's jump follows its assignment, and the
+        // code after the branch's construct is not reached from it.
+        fn deferred_initialisation_mut_assigned_before_a_break(a: i32) -> i32 {
+            let mut d: i32;
+            loop {
+                if yield_!(1) > a {
+                    d = 7;
+                    break;
+                }
+            }
+            let mut e: i32;
+            let v = 'b: {
+                if yield_!(2) > a {
+                    e = 5;
+                    break 'b 1;
+                }
+                e = 6;
+                2
+            };
+            let mut total = 0;
+            for turn in 0..3 {
+                let mut f: i32;
+                match yield_!(3) {
+                    0 => {
+                        f = 10;
+                    }
+                    x if x > a => {
+                        total += x;
+                        continue;
+                    }
+                    _ => f = 20 + turn,
+                }
+                yield_!(f);
+                f += 1;
+                total += f;
+            }
+            yield_!(d + e);
+            d -= 1;
+            e = e * 10 + v;
+            d + e + total
+        }
+
+        // A `mut` local declared without a value, assigned in an inline `match` arm that then
+        // returns, in a loop that suspends: the code after the `match` is not reached from that
+        // arm, so the assignment after the loop gives the local its first value.
+        fn deferred_initialisation_mut_assigned_in_an_arm_that_returns(a: i32) -> i32 {
+            let mut d: i32;
+            let mut turns = 0;
+            loop {
+                turns += 1;
+                match yield_!(a) - turns {
+                    0 => {
+                        d = 1;
+                        return d;
+                    }
+                    2 => break,
+                    _ => {}
+                }
+            }
+            yield_!(2);
+            d = 5;
+            d += turns;
+            d
+        }
+
         // A `let` declared without a value that hides a local of an enclosing block still used
         // after it (the hidden one is kept under another name, as for `let x = ..;`), in a loop
         // and in a block.
@@ -573,6 +641,39 @@ mod bindings {
         );
         assert_eq!(log, ["yield 1", "yield 2", "yield 3", "yield 12"]);
         assert_eq!(r, 100 + 1007 + 104);
+    }
+
+    #[test]
+    fn mut_locals_declared_without_a_value_assigned_before_a_break() {
+        // Resumed with 0 and 9 (d = 7 on the second turn), 0 (e = 6, v = 2), then 0 (f = 10),
+        // 9 (skipped) and 1 (f = 22).
+        let (log, r) = check_gen(
+            deferred_initialisation_mut_assigned_before_a_break(4),
+            |y| plain::deferred_initialisation_mut_assigned_before_a_break(y, 4),
+            |n| [0, 0, 9, 0, 0, 0, 9, 1].get(n).copied().unwrap_or(0),
+        );
+        let yielded = [1, 1, 2, 3, 10, 3, 3, 22, 13];
+        let yielded: Vec<String> = yielded.iter().map(|v| format!("yield {v}")).collect();
+        assert_eq!(log, yielded);
+        assert_eq!(r, 6 + 62 + (11 + 9 + 23));
+    }
+
+    #[test]
+    fn mut_locals_declared_without_a_value_assigned_in_an_arm_that_returns() {
+        // Resumed with 7 (7 - 1 = 6: on), 5 (5 - 2 = 3: on), 5 (5 - 3 = 2: break).
+        let (_, r) = check_gen(
+            deferred_initialisation_mut_assigned_in_an_arm_that_returns(0),
+            |y| plain::deferred_initialisation_mut_assigned_in_an_arm_that_returns(y, 0),
+            |n| [0, 7, 5, 5].get(n).copied().unwrap_or(0),
+        );
+        assert_eq!(r, 5 + 3);
+        // Resumed with 1 at once (1 - 1 = 0): the arm returns 1.
+        let (_, r) = check_gen(
+            deferred_initialisation_mut_assigned_in_an_arm_that_returns(0),
+            |y| plain::deferred_initialisation_mut_assigned_in_an_arm_that_returns(y, 0),
+            |n| [0, 1].get(n).copied().unwrap_or(0),
+        );
+        assert_eq!(r, 1);
     }
 
     #[test]

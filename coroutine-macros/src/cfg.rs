@@ -62,6 +62,10 @@ pub struct Local {
     /// assigns it on every path), each with how many of the block's jumps come before: on the
     /// later ones it holds a value.
     pub first_assigned_in: BTreeMap<BlockId, usize>,
+    /// Jumps that certainly follow an assignment of it, besides those `first_assigned_in`
+    /// covers: the jumps inside an inline branch that assigns it first thing
+    /// (`if c { n = 1; break }`).
+    pub assigned_before_jumps: BTreeSet<usize>,
 }
 
 impl Local {
@@ -387,6 +391,7 @@ impl Cfg {
             uninit_tied: false,
             assigned_in: BTreeSet::new(),
             first_assigned_in: BTreeMap::new(),
+            assigned_before_jumps: BTreeSet::new(),
         });
         self.locals.len() - 1
     }
@@ -845,6 +850,7 @@ impl Cfg {
         reachable: &[bool],
     ) -> Vec<bool> {
         let first_assigned = &self.locals[local].first_assigned_in;
+        let assigned_before_jumps = &self.locals[local].assigned_before_jumps;
         let mut on_entry = vec![true; self.blocks.len()];
         on_entry[declared] = false;
         loop {
@@ -853,12 +859,13 @@ impl Cfg {
                 if !reachable[jump.from] || jump.to == declared || !on_entry[jump.to] {
                     continue;
                 }
-                let after_assignment = first_assigned.get(&jump.from).is_some_and(|&before| {
-                    let jumps = &self.blocks[jump.from].jumps;
-                    jumps
-                        .get(before..)
-                        .is_some_and(|later| later.contains(&index))
-                });
+                let after_assignment = assigned_before_jumps.contains(&index)
+                    || first_assigned.get(&jump.from).is_some_and(|&before| {
+                        let jumps = &self.blocks[jump.from].jumps;
+                        jumps
+                            .get(before..)
+                            .is_some_and(|later| later.contains(&index))
+                    });
                 if !on_entry[jump.from] && !after_assignment {
                     on_entry[jump.to] = false;
                     changed = true;

@@ -505,6 +505,27 @@ impl<'e> Lowerer<'e> {
             .collect()
     }
 
+    /// Lowers `body`, an inline branch, with [`Self::inline_branch`]; if its first statement
+    /// assigns a local declared without a value, every jump made inside it follows that
+    /// assignment (see [`crate::cfg::Local::assigned_before_jumps`]).
+    fn inline_branch_noting_first_value(
+        &mut self,
+        body: &Expr,
+        param: Option<LocalId>,
+    ) -> TokenStream {
+        let first_jump = self.cfg.jumps.len();
+        let code = self.inline_branch(body, param);
+        let assigned = scan::assigned_first(body)
+            .filter(|name| !self.arm_bindings.contains(&name.to_string()))
+            .and_then(|name| self.resolve(&name.to_string()))
+            .filter(|&local| self.cfg.locals[local].declared_uninit.is_some());
+        if let Some(local) = assigned {
+            let jumps = first_jump..self.cfg.jumps.len();
+            self.cfg.locals[local].assigned_before_jumps.extend(jumps);
+        }
+        code
+    }
+
     /// Records that `locals` certainly have a value at the next jump from the current block
     /// and at every later one (see [`crate::cfg::Local::first_assigned_in`]).
     fn assigned_before_next_jump(&mut self, locals: &BTreeSet<LocalId>) {
@@ -2397,7 +2418,7 @@ impl<'e> Lowerer<'e> {
                     })));
                 // The jumps to `on_false` run after conditions, never after the body.
                 let after_test = self.assigned_on_path();
-                let body = self.inline_branch(then.body, then.param);
+                let body = self.inline_branch_noting_first_value(then.body, then.param);
                 let after_body = self.assigned_on_path();
                 let assigned_by_body = self.branch_assigns(then.body);
                 let inner = if rest.is_empty() {
@@ -2413,7 +2434,18 @@ impl<'e> Lowerer<'e> {
                 let conditions = self.assigned_on_path();
                 self.branch_from(&after_test);
                 let to_false = self.jump(on_false, Vec::new(), Vec::new(), cond.span());
-                self.branch_from(&(&after_body | &conditions));
+                // The jump to the join follows the body, unless the body never ends (it breaks,
+                // say): then nothing it assigned reaches the join.
+                if scan::never_completes(then.body) {
+                    // (Without conditions after the tested one, `conditions` is `after_body`.)
+                    self.branch_from(if rest.is_empty() {
+                        &after_test
+                    } else {
+                        &conditions
+                    });
+                } else {
+                    self.branch_from(&(&after_body | &conditions));
+                }
                 let construct = match pat {
                     Some(pat) => quote!(match #tested { #pat => #inner, _ => #to_false }),
                     None => quote!(if #tested #inner else { #to_false }),
@@ -2504,13 +2536,16 @@ impl<'e> Lowerer<'e> {
                 });
                 let pat = &arm.pat;
                 after_guards = self.assigned_on_path();
-                let body = self.inline_branch(&arm.body, param);
-                after_inline_arms.extend(self.assigned_on_path());
-                let assigned = self.branch_assigns(&arm.body);
-                assigned_by_inline_arms = Some(match assigned_by_inline_arms {
-                    Some(before) => &before & &assigned,
-                    None => assigned,
-                });
+                let body = self.inline_branch_noting_first_value(&arm.body, param);
+                // An arm that never ends (it breaks, say) does not lead to the join.
+                if !scan::never_completes(&arm.body) {
+                    after_inline_arms.extend(self.assigned_on_path());
+                    let assigned = self.branch_assigns(&arm.body);
+                    assigned_by_inline_arms = Some(match assigned_by_inline_arms {
+                        Some(before) => &before & &assigned,
+                        None => assigned,
+                    });
+                }
                 let arm_code = quote!(#(#attrs)* #pat #guard => #body,);
                 self.record_uses(&arm_code);
                 arms.push(arm_code);

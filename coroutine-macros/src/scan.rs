@@ -1483,6 +1483,45 @@ pub fn assignees(left: &Expr) -> Vec<&Ident> {
     out
 }
 
+/// The local a block's first statement assigns as a whole (`n = value;`, `value` neither
+/// naming `n` nor holding a jump), in an unlabelled block: every jump in the block follows
+/// that assignment.
+pub fn assigned_first(body: &Expr) -> Option<&Ident> {
+    let Expr::Block(node) = body else {
+        return None;
+    };
+    if node.label.is_some() {
+        return None;
+    }
+    let Some(syn::Stmt::Expr(Expr::Assign(assign), _)) = node.block.stmts.first() else {
+        return None;
+    };
+    let Expr::Path(left) = &*assign.left else {
+        return None;
+    };
+    let name = left.path.get_ident()?;
+    let mut jumps = Vec::new();
+    control_flow_in_tokens(&assign.right.to_token_stream(), &mut jumps);
+    (jumps.is_empty() && !mentions_name(&*assign.right, &unraw(name))).then_some(name)
+}
+
+/// Whether `body`, a branch, certainly leaves by a jump rather than by its end: its last
+/// statement is a `break`, `continue` or `return`, or a panicking macro (in an unlabelled block:
+/// a `break` of a labelled one would end that block). Conservative: `false` for any other shape.
+pub fn never_completes(body: &Expr) -> bool {
+    match body {
+        Expr::Break(_) | Expr::Continue(_) | Expr::Return(_) => true,
+        Expr::Macro(node) => is_panicking_macro(&node.mac),
+        Expr::Paren(node) => never_completes(&node.expr),
+        Expr::Block(node) if node.label.is_none() => match node.block.stmts.last() {
+            Some(syn::Stmt::Expr(last, _)) => never_completes(last),
+            Some(syn::Stmt::Macro(node)) => is_panicking_macro(&node.mac),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// Whether evaluating `expr` certainly assigns the local `name` as a whole (`name = ..`), on
 /// every path that goes on after it, before anything in it reads `name`: a first value given in
 /// branches (`if c { n = 1 } else { n = 2 }`, a `match` whose arms each assign it or diverge, a
