@@ -264,6 +264,21 @@ mod bindings {
             d
         }
 
+        // A `mut` local declared without a value or a type, assigned by its declaring block
+        // only in a branch that returns, then given its value after a suspension and
+        // reassigned after another: the declaring block's value never reaches the later code.
+        fn deferred_initialisation_untyped_assigned_in_a_returning_branch(a: i32) -> i32 {
+            let mut d;
+            if a < 0 {
+                d = a;
+                return 10 + d;
+            }
+            d = yield_from!(pend(a));
+            yield_from!(pend(d));
+            d += 1;
+            d
+        }
+
         // `mut` locals declared without a value: one assigned before a suspension point and
         // again after it from its own value, one declared in a loop and given a value after a
         // suspension in each turn, and one given its first value in the branches of an `if`
@@ -584,6 +599,20 @@ mod bindings {
             native::deferred_initialisation_mut_assigned_in_an_arm_that_returns(1),
         );
         assert_eq!(r, 1);
+    }
+
+    #[test]
+    fn untyped_mut_local_assigned_by_its_declaring_block_only_in_a_returning_branch() {
+        let (_, r, _) = check_async(
+            deferred_initialisation_untyped_assigned_in_a_returning_branch(3),
+            native::deferred_initialisation_untyped_assigned_in_a_returning_branch(3),
+        );
+        assert_eq!(r, 4);
+        let (_, r, _) = check_async(
+            deferred_initialisation_untyped_assigned_in_a_returning_branch(-3),
+            native::deferred_initialisation_untyped_assigned_in_a_returning_branch(-3),
+        );
+        assert_eq!(r, 7);
     }
 
     #[test]

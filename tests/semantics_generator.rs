@@ -368,6 +368,21 @@ mod bindings {
             d
         }
 
+        // A `mut` local declared without a value or a type, assigned by its declaring block
+        // only in a branch that returns, then given its value after a suspension and
+        // reassigned after another: the declaring block's value never reaches the later code.
+        fn deferred_initialisation_untyped_assigned_in_a_returning_branch(a: i32) -> i32 {
+            let mut d;
+            if a < 0 {
+                d = a;
+                return 10 + d;
+            }
+            d = yield_!(a);
+            yield_!(d);
+            d += 1;
+            d
+        }
+
         // A `let` declared without a value that hides a local of an enclosing block still used
         // after it (the hidden one is kept under another name, as for `let x = ..;`), in a loop
         // and in a block.
@@ -674,6 +689,24 @@ mod bindings {
             |n| [0, 1].get(n).copied().unwrap_or(0),
         );
         assert_eq!(r, 1);
+    }
+
+    #[test]
+    fn untyped_mut_local_assigned_by_its_declaring_block_only_in_a_returning_branch() {
+        let (log, r) = check_gen(
+            deferred_initialisation_untyped_assigned_in_a_returning_branch(3),
+            |y| plain::deferred_initialisation_untyped_assigned_in_a_returning_branch(y, 3),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 3", "yield 100"]);
+        assert_eq!(r, 101);
+        let (log, r) = check_gen(
+            deferred_initialisation_untyped_assigned_in_a_returning_branch(-3),
+            |y| plain::deferred_initialisation_untyped_assigned_in_a_returning_branch(y, -3),
+            hundreds,
+        );
+        assert!(log.is_empty());
+        assert_eq!(r, 7);
     }
 
     #[test]

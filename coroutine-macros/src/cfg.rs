@@ -83,6 +83,25 @@ impl Local {
     }
 }
 
+impl Cfg {
+    /// [`Local::redeclarable_without_value`], where a declaring block that assigns the local
+    /// only before no jump of its own (in a branch that returns, say) counts as one that never
+    /// assigns it: no value of that block reaches a binding declared afresh elsewhere.
+    pub fn redeclarable_without_value(&self, local: LocalId) -> bool {
+        let data = &self.locals[local];
+        if data.redeclarable_without_value() {
+            return true;
+        }
+        let (Some(declared), Some(_)) = (data.declared_uninit, &data.uninit_declaration) else {
+            return false;
+        };
+        !self.blocks[declared]
+            .jumps
+            .iter()
+            .any(|&jump| self.jumps[jump].assigned_before.contains(&local))
+    }
+}
+
 /// A reference to a whole local, rebuilt in each state that uses it.
 #[derive(Clone, Copy)]
 pub struct Reborrow {
@@ -327,7 +346,7 @@ impl Cfg {
             let Some(declared) = data.declared_uninit else {
                 continue;
             };
-            if data.hidden || data.reborrow.is_some() || !data.redeclarable_without_value() {
+            if data.hidden || data.reborrow.is_some() || !self.redeclarable_without_value(local) {
                 continue;
             }
             // The blocks an assignment may have run before: those after one that assigns (by a
@@ -829,7 +848,7 @@ impl Cfg {
                 // assigned once its type can be tied to the declaration's.)
                 let message = if data.uninit_declaration.is_none() {
                     format!("`{name}` is declared without a value in a pattern that the coroutine cannot split into one `let` per name (a tuple of names split when its type is written as a tuple or not at all), and assigned after a suspension point; declare it on its own (`let {name};`)")
-                } else if !data.mutable && !data.redeclarable_without_value() {
+                } else if !data.mutable && !self.redeclarable_without_value(local) {
                     format!("`{name}` is declared without a value and assigned both in a branch of the block that declares it and after a suspension point; after the suspension the coroutine declares `{name}` afresh, and without a written type it cannot give both the same type: write it (`let {name}: T;`)")
                 } else {
                     format!("`{name}` is declared without a value and assigned after a suspension point where it may hold a value already (assigned before the suspension, or in an earlier turn of a loop), by code that does not certainly assign it before anything else; a coroutine carries its locals across suspensions by value, so give `{name}` its value where it is declared (`let {name} = if .. {{ .. }} else {{ .. }};`)")

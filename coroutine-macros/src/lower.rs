@@ -526,6 +526,23 @@ impl<'e> Lowerer<'e> {
         code
     }
 
+    /// Takes out of the current block's assigned-on-path set the locals that `code`, just
+    /// recorded, assigns only in branches that never end (they break, return, ...): the jumps
+    /// that follow `code` do not follow those assignments. Those assigned before `code` stay.
+    fn forget_assignments_in_ended_branches(&mut self, code: &Expr, before: &BTreeSet<LocalId>) {
+        let ended: Vec<LocalId> = scan::assigned_only_in_ended_branches(code)
+            .iter()
+            .filter(|name| !self.arm_bindings.contains(*name))
+            .filter_map(|name| self.resolve(name))
+            .filter(|local| !before.contains(local))
+            .collect();
+        if let Some(assigned) = self.assigned_on_path.get_mut(&self.cur) {
+            for local in ended {
+                assigned.remove(&local);
+            }
+        }
+    }
+
     /// Records that `locals` certainly have a value at the next jump from the current block
     /// and at every later one (see [`crate::cfg::Local::first_assigned_in`]).
     fn assigned_before_next_jump(&mut self, locals: &BTreeSet<LocalId>) {
@@ -960,11 +977,15 @@ impl<'e> Lowerer<'e> {
                 }
                 _ => TokenStream::new(),
             };
+            let before = self.assigned_on_path();
             let code = self.verbatim_stmt(stmt);
             let code = self.wrap_unsafe(code);
             let Stmt::Local(local) = stmt else {
                 self.emit(code);
                 self.emit(tie);
+                if let Stmt::Expr(expr, _) = stmt {
+                    self.forget_assignments_in_ended_branches(expr, &before);
+                }
                 if let Stmt::Expr(Expr::Return(_) | Expr::Break(_) | Expr::Continue(_), _) = stmt {
                     let block = &mut self.cfg.blocks[self.cur];
                     block.dead_from.get_or_insert(block.jumps.len());
@@ -2419,6 +2440,7 @@ impl<'e> Lowerer<'e> {
                 // The jumps to `on_false` run after conditions, never after the body.
                 let after_test = self.assigned_on_path();
                 let body = self.inline_branch_noting_first_value(then.body, then.param);
+                self.forget_assignments_in_ended_branches(then.body, &after_test);
                 let after_body = self.assigned_on_path();
                 let assigned_by_body = self.branch_assigns(then.body);
                 let inner = if rest.is_empty() {
@@ -2537,6 +2559,7 @@ impl<'e> Lowerer<'e> {
                 let pat = &arm.pat;
                 after_guards = self.assigned_on_path();
                 let body = self.inline_branch_noting_first_value(&arm.body, param);
+                self.forget_assignments_in_ended_branches(&arm.body, &after_guards);
                 // An arm that never ends (it breaks, say) does not lead to the join.
                 if !scan::never_completes(&arm.body) {
                     after_inline_arms.extend(self.assigned_on_path());

@@ -8,6 +8,7 @@
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::ToTokens;
+use std::collections::BTreeSet;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
@@ -1513,13 +1514,79 @@ pub fn never_completes(body: &Expr) -> bool {
         Expr::Break(_) | Expr::Continue(_) | Expr::Return(_) => true,
         Expr::Macro(node) => is_panicking_macro(&node.mac),
         Expr::Paren(node) => never_completes(&node.expr),
-        Expr::Block(node) if node.label.is_none() => match node.block.stmts.last() {
-            Some(syn::Stmt::Expr(last, _)) => never_completes(last),
-            Some(syn::Stmt::Macro(node)) => is_panicking_macro(&node.mac),
-            _ => false,
-        },
+        Expr::Block(node) if node.label.is_none() => block_never_completes(&node.block),
         _ => false,
     }
+}
+
+fn block_never_completes(block: &syn::Block) -> bool {
+    match block.stmts.last() {
+        Some(syn::Stmt::Expr(last, _)) => never_completes(last),
+        Some(syn::Stmt::Macro(node)) => is_panicking_macro(&node.mac),
+        _ => false,
+    }
+}
+
+/// The names `expr` assigns only in branches that never end (see [`never_completes`]), so
+/// that no assignment of them is followed by the end of `expr`: `d` in `if c { d = 1; return
+/// }`. Conservative: a name assigned anywhere else in `expr` is not one of them.
+pub fn assigned_only_in_ended_branches(expr: &Expr) -> Vec<String> {
+    let reaching = assignments_reaching_end(expr);
+    assigned_idents(expr)
+        .iter()
+        .map(unraw)
+        .filter(|name| !reaching.contains(name))
+        .collect()
+}
+
+/// The names with an assignment in `expr` that the end of `expr` may follow: all of them but
+/// those in branches of an `if` or `match` (or in blocks) that never end.
+fn assignments_reaching_end(expr: &Expr) -> BTreeSet<String> {
+    let all =
+        |expr: &Expr| -> BTreeSet<String> { assigned_idents(expr).iter().map(unraw).collect() };
+    if never_completes(expr) {
+        return BTreeSet::new();
+    }
+    match expr {
+        Expr::If(node) => {
+            let mut reaching = all(&node.cond);
+            if !block_never_completes(&node.then_branch) {
+                reaching.extend(block_assignments_reaching_end(&node.then_branch));
+            }
+            if let Some((_, otherwise)) = &node.else_branch {
+                reaching.extend(assignments_reaching_end(otherwise));
+            }
+            reaching
+        }
+        Expr::Match(node) => {
+            let mut reaching = all(&node.expr);
+            for arm in &node.arms {
+                if let Some((_, guard)) = &arm.guard {
+                    reaching.extend(all(guard));
+                }
+                reaching.extend(assignments_reaching_end(&arm.body));
+            }
+            reaching
+        }
+        Expr::Block(node) if node.label.is_none() => block_assignments_reaching_end(&node.block),
+        Expr::Paren(node) => assignments_reaching_end(&node.expr),
+        _ => all(expr),
+    }
+}
+
+fn block_assignments_reaching_end(block: &syn::Block) -> BTreeSet<String> {
+    let mut reaching = BTreeSet::new();
+    for stmt in &block.stmts {
+        match stmt {
+            syn::Stmt::Expr(expr, _) => reaching.extend(assignments_reaching_end(expr)),
+            other => {
+                let mut assigned = Assigned(Vec::new());
+                assigned.visit_stmt(other);
+                reaching.extend(assigned.0.iter().map(unraw));
+            }
+        }
+    }
+    reaching
 }
 
 /// Whether evaluating `expr` certainly assigns the local `name` as a whole (`name = ..`), on

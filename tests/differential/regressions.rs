@@ -471,6 +471,59 @@ mod deferred_mut_let_reassigned_after_a_suspending_if {
     }
 }
 
+// BUG 11 (found by `difftest run --count 3000 --both --seed 777499872`, program 1091, shrunk by
+// hand): an untyped `let mut` that its declaring block assigns only in a branch that returns,
+// given its value after a suspension, was refused ("`d3` ... may hold a value already"): the
+// block's kept code counted as assigning it before the jumps after it, and an untyped local
+// its declaring block assigns could not be declared afresh after the suspension.
+
+mod untyped_deferred_mut_let_assigned_in_a_returning_branch {
+    pub mod g {
+        use crate::support::*;
+        gen_twins! { $ #[coroutines::coroutine(yield = i64, resume = i64)]
+            fn prog(a: i64) -> Option<i64> {
+                let x2 = a % 7i64;
+                let mut d3;
+                if x2 < a {
+                    d3 = a;
+                    return Some(10i64 + d3);
+                }
+                d3 = yield_!(a);
+                yield_!(d3);
+                d3 = d3.wrapping_mul(3i64);
+                Some(d3)
+            }
+        }
+        #[test]
+        fn generator() {
+            check_gen(1091, || prog(5i64), || plain::prog(5i64));
+            check_gen(1091, || prog(9i64), || plain::prog(9i64));
+        }
+    }
+    pub mod a {
+        use crate::support::*;
+        async_twins! { $ #[coroutines::coroutine]
+            fn prog(a: i64) -> Option<i64> {
+                let x2 = a % 7i64;
+                let mut d3;
+                if x2 < a {
+                    d3 = a;
+                    return Some(10i64 + d3);
+                }
+                d3 = yield_from!(leaf(a));
+                yield_from!(leaf(d3));
+                d3 = d3.wrapping_mul(3i64);
+                Some(d3)
+            }
+        }
+        #[test]
+        fn async_() {
+            check_async(1091, || prog(5i64), || plain::prog(5i64));
+            check_async(1091, || prog(9i64), || plain::prog(9i64));
+        }
+    }
+}
+
 // BUG 2 (compile time, not behaviour): the time rustc takes to compile one lowered coroutine
 // grows much faster than its size: a straight-line generator with N suspension points and L
 // locals updated around them (`x = x.wrapping_add(yield_!(x));`) took, on the 2-core CI
