@@ -63,8 +63,9 @@ pub struct Local {
     /// later ones it holds a value.
     pub first_assigned_in: BTreeMap<BlockId, usize>,
     /// Jumps that certainly follow an assignment of it, besides those `first_assigned_in`
-    /// covers: the jumps inside an inline branch that assigns it first thing
-    /// (`if c { n = 1; break }`).
+    /// covers, which follow one in the code of their block: the jumps inside an inline branch
+    /// that assigns it first thing (`if c { n = 1; break }`), and the jump after an `if` or
+    /// `match` whose inline branches all assign it.
     pub assigned_before_jumps: BTreeSet<usize>,
 }
 
@@ -72,7 +73,9 @@ impl Local {
     /// For a local declared without a value by a `let` of its own: whether a binding of it
     /// declared afresh in another block can be tied to the declaration's type (see
     /// `__private::TypeTie`): the type is written, or tied after an assignment statement of the
-    /// declaring block, or that block never assigns it.
+    /// declaring block, or that block never assigns it. What the lowering can tell while the
+    /// declaring block may still get jumps; [`Cfg::redeclarable_without_value`] says more once
+    /// it has them all.
     pub fn redeclarable_without_value(&self) -> bool {
         let (Some(declared), Some((_, annotation))) =
             (self.declared_uninit, &self.uninit_declaration)

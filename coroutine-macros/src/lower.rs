@@ -479,29 +479,48 @@ impl<'e> Lowerer<'e> {
         definite: bool,
     ) -> TokenStream {
         let mut ties = TokenStream::new();
-        for ident in scan::assigned_idents(code) {
-            let first_value = self
-                .resolve(&ident.to_string())
-                .and_then(|local| self.cfg.locals[local].declared_uninit)
-                .is_some_and(&declared_in);
-            if first_value && scan::assigns_before_reading(code, &scan::unraw(&ident)) {
+        for (ident, local) in self.first_values_in(code) {
+            if self.cfg.locals[local]
+                .declared_uninit
+                .is_some_and(&declared_in)
+            {
                 ties.extend(self.record_first_assignment(&ident, false, definite));
             }
         }
         ties
     }
 
-    /// The locals declared without a value that `body`, an inline branch, assigns on every path
-    /// before reading them (not the names its pattern binds, in `arm_bindings`): they have a
-    /// value whenever the jump that follows the branch's construct is taken, since only the
-    /// end of the branch leads there.
-    fn branch_assigns(&self, body: &Expr) -> BTreeSet<LocalId> {
-        scan::assigned_idents(body)
+    /// The locals declared without a value that `code` assigns on every path before reading
+    /// them (see [`scan::assigns_before_reading`]), each with the name it is assigned by.
+    fn first_values_in(&self, code: &Expr) -> Vec<(Ident, LocalId)> {
+        scan::assigned_idents(code)
             .into_iter()
-            .filter(|ident| !self.arm_bindings.contains(&ident.to_string()))
-            .filter(|ident| scan::assigns_before_reading(body, &scan::unraw(ident)))
-            .filter_map(|ident| self.resolve(&ident.to_string()))
-            .filter(|&local| self.cfg.locals[local].declared_uninit.is_some())
+            .filter(|ident| scan::assigns_before_reading(code, &scan::unraw(ident)))
+            .filter_map(|ident| {
+                let local = self.outer_local(&ident.to_string())?;
+                self.cfg.locals[local]
+                    .declared_uninit
+                    .is_some()
+                    .then_some((ident, local))
+            })
+            .collect()
+    }
+
+    /// The local `name` refers to in the code being lowered, unless that code's pattern binds
+    /// the name itself (see `arm_bindings`).
+    fn outer_local(&self, name: &str) -> Option<LocalId> {
+        if self.arm_bindings.iter().any(|bound| bound == name) {
+            return None;
+        }
+        self.resolve(name)
+    }
+
+    /// The locals an inline branch gives their first value on every path ([`Self::first_values_in`]):
+    /// they have one whenever the jump that follows the branch's construct is taken, since only
+    /// the end of the branch leads there.
+    fn branch_assigns(&self, body: &Expr) -> BTreeSet<LocalId> {
+        (self.first_values_in(body).into_iter())
+            .map(|(_, local)| local)
             .collect()
     }
 
@@ -516,8 +535,7 @@ impl<'e> Lowerer<'e> {
         let first_jump = self.cfg.jumps.len();
         let code = self.inline_branch(body, param);
         let assigned = scan::assigned_first(body)
-            .filter(|name| !self.arm_bindings.contains(&name.to_string()))
-            .and_then(|name| self.resolve(&name.to_string()))
+            .and_then(|name| self.outer_local(&name.to_string()))
             .filter(|&local| self.cfg.locals[local].declared_uninit.is_some());
         if let Some(local) = assigned {
             let jumps = first_jump..self.cfg.jumps.len();
@@ -532,8 +550,7 @@ impl<'e> Lowerer<'e> {
     fn forget_assignments_in_ended_branches(&mut self, code: &Expr, before: &BTreeSet<LocalId>) {
         let ended: Vec<LocalId> = scan::assigned_only_in_ended_branches(code)
             .iter()
-            .filter(|name| !self.arm_bindings.contains(*name))
-            .filter_map(|name| self.resolve(name))
+            .filter_map(|name| self.outer_local(name))
             .filter(|local| !before.contains(local))
             .collect();
         if let Some(assigned) = self.assigned_on_path.get_mut(&self.cur) {
@@ -543,14 +560,12 @@ impl<'e> Lowerer<'e> {
         }
     }
 
-    /// Records that `locals` certainly have a value at the next jump from the current block
-    /// and at every later one (see [`crate::cfg::Local::first_assigned_in`]).
+    /// Records that `locals` certainly have a value at the next jump made (see
+    /// [`crate::cfg::Local::assigned_before_jumps`]).
     fn assigned_before_next_jump(&mut self, locals: &BTreeSet<LocalId>) {
-        let next = self.cfg.blocks[self.cur].jumps.len();
+        let next = self.cfg.jumps.len();
         for &local in locals {
-            (self.cfg.locals[local].first_assigned_in)
-                .entry(self.cur)
-                .or_insert(next);
+            self.cfg.locals[local].assigned_before_jumps.insert(next);
         }
     }
 
@@ -563,11 +578,7 @@ impl<'e> Lowerer<'e> {
         reads_itself: bool,
         definite: bool,
     ) -> TokenStream {
-        let name = ident.to_string();
-        if self.arm_bindings.contains(&name) {
-            return TokenStream::new();
-        }
-        let Some(local) = self.resolve(&name) else {
+        let Some(local) = self.outer_local(&ident.to_string()) else {
             return TokenStream::new();
         };
         if definite && self.cfg.locals[local].declared_uninit.is_some() {
@@ -2456,18 +2467,9 @@ impl<'e> Lowerer<'e> {
                 let conditions = self.assigned_on_path();
                 self.branch_from(&after_test);
                 let to_false = self.jump(on_false, Vec::new(), Vec::new(), cond.span());
-                // The jump to the join follows the body, unless the body never ends (it breaks,
-                // say): then nothing it assigned reaches the join.
-                if scan::never_completes(then.body) {
-                    // (Without conditions after the tested one, `conditions` is `after_body`.)
-                    self.branch_from(if rest.is_empty() {
-                        &after_test
-                    } else {
-                        &conditions
-                    });
-                } else {
-                    self.branch_from(&(&after_body | &conditions));
-                }
+                // (What the body assigns only where it never ends, breaking or returning, is out
+                // of `after_body` already.)
+                self.branch_from(&(&after_body | &conditions));
                 let construct = match pat {
                     Some(pat) => quote!(match #tested { #pat => #inner, _ => #to_false }),
                     None => quote!(if #tested #inner else { #to_false }),
@@ -2560,9 +2562,10 @@ impl<'e> Lowerer<'e> {
                 after_guards = self.assigned_on_path();
                 let body = self.inline_branch_noting_first_value(&arm.body, param);
                 self.forget_assignments_in_ended_branches(&arm.body, &after_guards);
-                // An arm that never ends (it breaks, say) does not lead to the join.
+                after_inline_arms.extend(self.assigned_on_path());
+                // An arm that never ends (it breaks, say) does not lead to the join: it takes no
+                // part in what every arm that does assigns.
                 if !scan::never_completes(&arm.body) {
-                    after_inline_arms.extend(self.assigned_on_path());
                     let assigned = self.branch_assigns(&arm.body);
                     assigned_by_inline_arms = Some(match assigned_by_inline_arms {
                         Some(before) => &before & &assigned,

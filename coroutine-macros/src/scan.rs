@@ -1550,9 +1550,7 @@ fn assignments_reaching_end(expr: &Expr) -> BTreeSet<String> {
     match expr {
         Expr::If(node) => {
             let mut reaching = all(&node.cond);
-            if !block_never_completes(&node.then_branch) {
-                reaching.extend(block_assignments_reaching_end(&node.then_branch));
-            }
+            reaching.extend(block_assignments_reaching_end(&node.then_branch));
             if let Some((_, otherwise)) = &node.else_branch {
                 reaching.extend(assignments_reaching_end(otherwise));
             }
@@ -1576,6 +1574,9 @@ fn assignments_reaching_end(expr: &Expr) -> BTreeSet<String> {
 
 fn block_assignments_reaching_end(block: &syn::Block) -> BTreeSet<String> {
     let mut reaching = BTreeSet::new();
+    if block_never_completes(block) {
+        return reaching;
+    }
     for stmt in &block.stmts {
         match stmt {
             syn::Stmt::Expr(expr, _) => reaching.extend(assignments_reaching_end(expr)),
