@@ -1602,6 +1602,22 @@ mod evaluation_order {
             parts.join(" ")
         }
 
+        // A place indexed by a local that a later operand changes before it suspends: the
+        // index is read where the operand stands, as Rust reads it (`v[i]` is the element at
+        // the old `i`), whether the place is an argument, a receiver or a formatted argument.
+        // (Not the base of another index, `m[j][{ j += 1; f().await }]`: rustc 1.95's own
+        // `async fn` reads uninitialised memory there in a debug build, so it cannot be the
+        // oracle; the generator flavour's test covers that shape.)
+        fn indices_read_before_a_later_operand(start: usize) -> String {
+            let v = [10, 20, 30, 40];
+            let names = vec![String::from("a"), String::from("bb"), String::from("ccc")];
+            let (mut i, mut k) = (start, start);
+            let call = f2(v[i], { i += 1; yield_from!(logged("i1", 1)) });
+            let receiver = v[i].wrapping_add({ i += 1; yield_from!(logged("i2", 2)) });
+            let formatted = format!("{}/{}", names[k], { k += 1; yield_from!(logged("i4", 4)) });
+            format!("{call} {receiver} {formatted} {i}{k}")
+        }
+
         fn compound_assignment(n: i32) -> i32 {
             let mut total = n;
             total += yield_from!(logged("t1", 1));
@@ -1756,6 +1772,19 @@ mod evaluation_order {
             ]
         );
         assert_eq!((r, polls), (1, 4));
+    }
+
+    #[test]
+    fn indices_are_read_before_later_operands_change_them() {
+        let (log, r, _) = check_async(
+            indices_read_before_a_later_operand(0),
+            native::indices_read_before_a_later_operand(0),
+        );
+        assert_eq!(
+            log,
+            ["i1 start", "i1 end", "call f2", "i2 start", "i2 end", "i4 start", "i4 end"]
+        );
+        assert_eq!(r, "10001 22 a/4 21");
     }
 
     #[test]

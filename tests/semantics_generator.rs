@@ -2037,6 +2037,22 @@ mod evaluation_order {
             parts.join(" ")
         }
 
+        // A place indexed by a local that a later operand changes before it suspends: the
+        // index is read where the operand stands, as Rust reads it (`v[i]` is the element at
+        // the old `i`), whether the place is an argument, a receiver, the base of another
+        // index or a formatted argument.
+        fn indices_read_before_a_later_operand(start: usize) -> String {
+            let v = [10, 20, 30, 40];
+            let m = [[1, 2], [3, 4], [5, 6]];
+            let names = vec![String::from("a"), String::from("bb"), String::from("ccc")];
+            let (mut i, mut j, mut k) = (start, start, start);
+            let call = f2(v[i], { i += 1; yield_!(1) });
+            let receiver = v[i].wrapping_add({ i += 1; yield_!(2) });
+            let nested = m[j][{ j += 1; (yield_!(3) / 100 % 2) as usize }];
+            let formatted = format!("{}/{}", names[k], { k += 1; yield_!(4) });
+            format!("{call} {receiver} {nested} {formatted} {i}{j}{k}")
+        }
+
         fn compound_assignment(n: i32) -> i32 {
             let mut total = n;
             total += yield_!(1);
@@ -2079,6 +2095,18 @@ mod evaluation_order {
         );
         // a = 1 + 102; b = 3 * 1000 + 204; c = 300 - 2; d = 400 - 500
         assert_eq!(r, 103 + 3204 + 298 - 100);
+    }
+
+    #[test]
+    fn indices_are_read_before_later_operands_change_them() {
+        // Resumed with 100, 200, 300 (column 1) and 400.
+        let (log, r) = check_gen(
+            indices_read_before_a_later_operand(0),
+            |y| plain::indices_read_before_a_later_operand(y, 0),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 1", "call f2", "yield 2", "yield 3", "yield 4"]);
+        assert_eq!(r, "10100 220 2 a/400 211");
     }
 
     #[test]

@@ -1745,6 +1745,15 @@ impl<'e> Lowerer<'e> {
                 Expr::Paren(paren) if must_spill && (!is_place || is_plain(expr)) => &*paren.expr,
                 expr => *expr,
             };
+            let with_indices_read;
+            let expr = match last_suspending {
+                Some(last) if index < last && !must_spill => {
+                    with_indices_read =
+                        self.read_written_indices(expr, &operands[index + 1..=last]);
+                    &with_indices_read
+                }
+                _ => expr,
+            };
             let value = if is_place {
                 self.lower_place(expr)
             } else {
@@ -1766,6 +1775,39 @@ impl<'e> Lowerer<'e> {
             }
         }
         out
+    }
+
+    /// A plain operand left in place (`v[i]`, `m[i][j].x`) whose index locals a later operand
+    /// may write: each such index is read now into a hidden local, as Rust reads it when it
+    /// evaluates the operand, and the place is indexed by that (`pair(v[i], { i += 1; yield_!(i) })`
+    /// reads `v` at the old `i`). The place itself stays in place.
+    fn read_written_indices(&mut self, operand: &Expr, later: &[&Expr]) -> Expr {
+        let mut operand = operand.clone();
+        let mut place = &mut operand;
+        loop {
+            place = match place {
+                Expr::Field(node) => &mut node.base,
+                Expr::Paren(node) => &mut node.expr,
+                Expr::Reference(node) => &mut node.expr,
+                Expr::Unary(node) => &mut node.expr,
+                Expr::Index(node) => {
+                    let written = match &*node.index {
+                        Expr::Path(path) => path.path.get_ident().is_some_and(|name| {
+                            later.iter().any(|expr| scan::writes_to(expr, name, true))
+                        }),
+                        _ => false,
+                    };
+                    if written {
+                        let value = self.lower_expr(&node.index);
+                        let temp = self.new_temp(value, node.index.span(), false);
+                        *node.index = syn::parse_quote!(#temp);
+                    }
+                    &mut node.expr
+                }
+                _ => break,
+            };
+        }
+        operand
     }
 
     /// Evaluates `value` now into a hidden local; gives the local.
