@@ -1602,6 +1602,22 @@ mod evaluation_order {
             parts.join(" ")
         }
 
+        // The formatting macros borrow their arguments where they stand: a local formatted
+        // before a suspension point is neither moved nor copied there, even when a later
+        // argument calls a method on it, and a named argument may come before one that
+        // suspends.
+        fn formatted_locals_stay_usable(n: i32) -> String {
+            use std::fmt::Write as _;
+            let s = String::from("ab");
+            let mut out = String::new();
+            let t = format!("{}-{}", s, yield_from!(logged("t", s.len() as i32 + n)));
+            println!("{} {}", s, yield_from!(logged("p", 2)));
+            write!(out, "{}{}", s, yield_from!(logged("w", 3))).unwrap();
+            assert_eq!(s, format!("a{}", if yield_from!(logged("a", 4)) > 0 { "b" } else { "c" }));
+            let named = format!("{x}/{y}", x = s, y = yield_from!(logged("n", 5)));
+            format!("{t} {out} {named} {}", s.len())
+        }
+
         // A place indexed by a local that a later operand changes before it suspends: the
         // index is read where the operand stands, as Rust reads it (`v[i]` is the element at
         // the old `i`), whether the place is an argument, a receiver or a formatted argument.
@@ -1772,6 +1788,21 @@ mod evaluation_order {
             ]
         );
         assert_eq!((r, polls), (1, 4));
+    }
+
+    #[test]
+    fn formatting_macros_borrow_their_arguments() {
+        let (log, r, _) = check_async(
+            formatted_locals_stay_usable(1),
+            native::formatted_locals_stay_usable(1),
+        );
+        let steps = ["t", "p", "w", "a", "n"];
+        let expected: Vec<String> = steps
+            .iter()
+            .flat_map(|step| [format!("{step} start"), format!("{step} end")])
+            .collect();
+        assert_eq!(log, expected);
+        assert_eq!(r, "ab-3 ab3 ab/5 2");
     }
 
     #[test]

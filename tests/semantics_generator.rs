@@ -2037,6 +2037,22 @@ mod evaluation_order {
             parts.join(" ")
         }
 
+        // The formatting macros borrow their arguments where they stand: a local formatted
+        // before a suspension point is neither moved nor copied there, even when a later
+        // argument calls a method on it, and a named argument may come before one that
+        // suspends.
+        fn formatted_locals_stay_usable(n: i32) -> String {
+            use std::fmt::Write as _;
+            let s = String::from("ab");
+            let mut out = String::new();
+            let t = format!("{}-{}", s, yield_!(s.len() as i32 + n));
+            println!("{} {}", s, yield_!(2));
+            write!(out, "{}{}", s, yield_!(3)).unwrap();
+            assert_eq!(s, format!("a{}", if yield_!(4) > 0 { "b" } else { "c" }));
+            let named = format!("{x}/{y}", x = s, y = yield_!(5));
+            format!("{t} {out} {named} {}", s.len())
+        }
+
         // A place indexed by a local that a later operand changes before it suspends: the
         // index is read where the operand stands, as Rust reads it (`v[i]` is the element at
         // the old `i`), whether the place is an argument, a receiver, the base of another
@@ -2095,6 +2111,17 @@ mod evaluation_order {
         );
         // a = 1 + 102; b = 3 * 1000 + 204; c = 300 - 2; d = 400 - 500
         assert_eq!(r, 103 + 3204 + 298 - 100);
+    }
+
+    #[test]
+    fn formatting_macros_borrow_their_arguments() {
+        let (log, r) = check_gen(
+            formatted_locals_stay_usable(1),
+            |y| plain::formatted_locals_stay_usable(y, 1),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 3", "yield 2", "yield 3", "yield 4", "yield 5"]);
+        assert_eq!(r, "ab-100 ab300 ab/500 2");
     }
 
     #[test]

@@ -1918,8 +1918,32 @@ impl<'e> Lowerer<'e> {
                         return quote!(());
                     }
                 }
-                let all: Vec<&Expr> = args.iter().collect();
-                let operands = self.lower_operands(&all, &[]);
+                let borrowing = scan::is_borrowing_macro(mac);
+                let named = |arg| named_argument(arg).filter(|_| borrowing);
+                let all: Vec<&Expr> = args
+                    .iter()
+                    .map(|arg| named(arg).map_or(arg, |(_, _, value)| value))
+                    .collect();
+                let uses = if scan::is_borrowing_macro(mac) {
+                    // `write!(w, ..)` calls a method on its first operand.
+                    let destination = matches!(scan::macro_name(mac).as_str(), "write" | "writeln");
+                    (0..all.len())
+                        .map(|index| match index {
+                            0 if destination => OperandUse::Receiver,
+                            _ => OperandUse::Borrowed,
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let operands = self.lower_operands(&all, &uses);
+                let operands = args
+                    .iter()
+                    .zip(operands)
+                    .map(|(arg, operand)| match named(arg) {
+                        Some((name, eq, _)) => quote!(#name #eq #operand),
+                        None => operand,
+                    });
                 let path = &mac.path;
                 let bang = &mac.bang_token;
                 let body = quote!(#(#operands),*);
@@ -3098,6 +3122,24 @@ enum OperandUse {
     /// (`x.wrapping_add(..)`), Rust reads it before the arguments; borrowed, the arguments may
     /// not write it.
     Receiver,
+    /// Borrowed where it stands and read once the whole expression runs, as `&x` is: an
+    /// argument of `format!` and the other formatting macros, or an operand of `assert_eq!`.
+    /// The operands after it may not write it.
+    Borrowed,
+}
+
+/// `name = value`, a named argument of a formatting macro: the name, the `=` and the value (the
+/// operand).
+fn named_argument(arg: &Expr) -> Option<(&Expr, &syn::token::Eq, &Expr)> {
+    match arg {
+        Expr::Assign(assign) => match &*assign.left {
+            Expr::Path(path) if path.path.get_ident().is_some() => {
+                Some((&assign.left, &assign.eq_token, &assign.right))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Whether the plain operand `operand` may read differently once the `later` operands have run:
@@ -3105,7 +3147,8 @@ enum OperandUse {
 /// left alone: had they changed what it borrows, Rust would have rejected the program), or a
 /// receiver whose local they write (a method call on it is left alone: had it borrowed the
 /// receiver mutably, Rust would have rejected the program if the receiver is borrowed, and the
-/// macro cannot tell).
+/// macro cannot tell). A borrowed operand is left alone as a reference is. (An index local they
+/// write is read early by `Lowerer::read_written_indices` instead.)
 fn changed_by(operand: &Expr, usage: OperandUse, later: &[&Expr]) -> bool {
     let Some(root) = scan::operand_root(operand) else {
         return false;
@@ -3121,6 +3164,8 @@ fn changed_by(operand: &Expr, usage: OperandUse, later: &[&Expr]) -> bool {
                     && later.iter().any(|expr| scan::writes_to(expr, root, true))
         }
         OperandUse::Receiver => later.iter().any(|expr| scan::writes_to(expr, root, false)),
+        // As a `&x` operand (see `Value`); read through a reference now, as `Value` is.
+        OperandUse::Borrowed => reads_through_reference(operand),
     }
 }
 
