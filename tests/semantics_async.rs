@@ -2589,6 +2589,36 @@ mod regressions {
             k + v.len()
         }
 
+        // The other spellings of a borrow kept across a suspension: `let ref mut m = v;` is
+        // `let m = &mut v;`, and a borrow of a value built where it stands (a call, `vec!`, a
+        // tuple, a constructor or an operator applied to locals) borrows a temporary that Rust
+        // keeps to the end of the block, as a hidden local does; a constant (`&Some(7)`) is
+        // promoted to a `'static` borrow and stays one.
+        fn borrows_of_ref_bindings_and_temporaries(n: i32) -> i32 {
+            let mut v = vec![n];
+            let ref mut m = v;
+            m.push(yield_from!(pend(1)));
+            let ref len = m.len();
+            let buffer = &mut vec![n];
+            let text = &format!("{n}");
+            let ref mut copy = v.clone();
+            let pair = &(n, n + 1);
+            let wrapped = &Some(n);
+            let negated = &-n;
+            let constant: &'static Option<i32> = &Some(7);
+            buffer.push(yield_from!(pend(2)));
+            copy.push(*len as i32);
+            yield_from!(pend(3));
+            buffer.iter().sum::<i32>()
+                + text.len() as i32
+                + copy.iter().sum::<i32>()
+                + pair.1
+                + wrapped.unwrap()
+                + *negated
+                + constant.unwrap()
+                + v.len() as i32
+        }
+
         // BUG N: a diverging last statement without a tail: E0308.
         fn diverging_last_statement(fail: bool) -> i32 {
             let r = yield_from!(pend(7));
@@ -2682,6 +2712,16 @@ mod regressions {
     fn borrow_of_a_whole_local_across_a_suspension() {
         let (_, r, polls) = check_async(whole_local_borrows(1), native::whole_local_borrows(1));
         assert_eq!((r, polls), (8, 3));
+    }
+
+    #[test]
+    fn borrows_of_ref_bindings_and_temporaries_across_a_suspension() {
+        let (_, r, polls) = check_async(
+            borrows_of_ref_bindings_and_temporaries(5),
+            native::borrows_of_ref_bindings_and_temporaries(5),
+        );
+        // buffer 5 + 2, text 1, copy 5 + 1 + 2, pair 6, wrapped 5, -5, 7, v.len() 2
+        assert_eq!((r, polls), (7 + 1 + 8 + 6 + 5 - 5 + 7 + 2, 4));
     }
 
     #[test]

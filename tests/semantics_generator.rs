@@ -3197,6 +3197,36 @@ mod regressions {
             k + v.len()
         }
 
+        // The other spellings of a borrow kept across a suspension: `let ref mut m = v;` is
+        // `let m = &mut v;`, and a borrow of a value built where it stands (a call, `vec!`, a
+        // tuple, a constructor or an operator applied to locals) borrows a temporary that Rust
+        // keeps to the end of the block, as a hidden local does; a constant (`&Some(7)`) is
+        // promoted to a `'static` borrow and stays one.
+        fn borrows_of_ref_bindings_and_temporaries(n: i32) -> i32 {
+            let mut v = vec![n];
+            let ref mut m = v;
+            m.push(yield_!(1));
+            let ref len = m.len();
+            let buffer = &mut vec![n];
+            let text = &format!("{n}");
+            let ref mut copy = v.clone();
+            let pair = &(n, n + 1);
+            let wrapped = &Some(n);
+            let negated = &-n;
+            let constant: &'static Option<i32> = &Some(7);
+            buffer.push(yield_!(2));
+            copy.push(*len as i32);
+            yield_!(3);
+            buffer.iter().sum::<i32>()
+                + text.len() as i32
+                + copy.iter().sum::<i32>()
+                + pair.1
+                + wrapped.unwrap()
+                + *negated
+                + constant.unwrap()
+                + v.len() as i32
+        }
+
         // BUG N: a diverging last statement without a tail: E0308 "expected `i32`, found `()`".
         fn diverging_last_statement(fail: bool) -> i32 {
             let r = yield_!(1);
@@ -3319,6 +3349,18 @@ mod regressions {
         );
         assert_eq!(log, ["yield 2", "yield 3"]);
         assert_eq!(r, 6);
+    }
+
+    #[test]
+    fn borrows_of_ref_bindings_and_temporaries_across_a_suspension() {
+        let (log, r) = check_gen(
+            borrows_of_ref_bindings_and_temporaries(5),
+            |y| plain::borrows_of_ref_bindings_and_temporaries(y, 5),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 1", "yield 2", "yield 3"]);
+        // buffer 5 + 200, text 1, copy 5 + 100 + 2, pair 6, wrapped 5, -5, 7, v.len() 2
+        assert_eq!(r, 205 + 1 + 107 + 6 + 5 - 5 + 7 + 2);
     }
 
     #[test]

@@ -868,10 +868,12 @@ impl<'e> Lowerer<'e> {
         }
     }
 
-    /// `let r = &value;` where the value suspends, as `let tmp = value; let r = &tmp;`. Rust
+    /// `let r = &value;` where the value is a temporary that suspends or that Rust cannot
+    /// promote to a constant (a call, `vec!`..), as `let tmp = value; let r = &tmp;`. Rust
     /// extends the temporary's life to the end of the block (dropped where `tmp` would be); the
     /// macro can then carry `r` across suspension points as a borrow of a whole local (see
-    /// [`Lowerer::whole_local_borrow`]), where a borrow of a temporary could not be stored.
+    /// [`Lowerer::whole_local_borrow`]), where a borrow of a temporary could not be stored. (A
+    /// constant, `&5`, is promoted to a `'static` borrow, which `tmp` would not be.)
     fn split_extended_borrow(&mut self, local: &syn::Local) -> Option<[Stmt; 2]> {
         let init = local.init.as_ref()?;
         let Expr::Reference(reference) = &*init.expr else {
@@ -880,7 +882,8 @@ impl<'e> Lowerer<'e> {
         if init.diverge.is_some() || scan::place_root(&reference.expr).is_some() {
             return None;
         }
-        if !self.needs(&reference.expr) {
+        let is_local = |name: &str| self.resolve(name).is_some();
+        if !self.needs(&reference.expr) && !scan::never_promoted(&reference.expr, &is_local) {
             return None;
         }
         let temp = self.hidden_name("extended");
@@ -950,6 +953,10 @@ impl<'e> Lowerer<'e> {
                 for single in &lets {
                     self.lower_stmt(single);
                 }
+                return;
+            }
+            if let Some(borrow) = ref_binding_as_borrow(local) {
+                self.lower_stmt(&borrow);
                 return;
             }
             if let Some([value, borrow]) = self.split_extended_borrow(local) {
@@ -3126,6 +3133,53 @@ enum OperandUse {
     /// argument of `format!` and the other formatting macros, or an operand of `assert_eq!`.
     /// The operands after it may not write it.
     Borrowed,
+}
+
+/// `let ref x = value;` (`ref mut`, `let ref x: T`) as `let x = &value;` (`&mut`, `x: &T`): the
+/// same binding, so that it is carried across suspension points as the `&` form is (a borrow of
+/// a whole local, or of a temporary the macro keeps in a hidden local).
+fn ref_binding_as_borrow(local: &syn::Local) -> Option<Stmt> {
+    let init = local.init.as_ref()?;
+    if init.diverge.is_some() {
+        return None;
+    }
+    let (pat, ty) = match &local.pat {
+        Pat::Type(typed) => (&*typed.pat, Some(&typed.ty)),
+        pat => (pat, None),
+    };
+    let Pat::Ident(binding) = pat else {
+        return None;
+    };
+    let by_ref = binding.by_ref?;
+    if binding.subpat.is_some() || !binding.attrs.is_empty() {
+        return None;
+    }
+    let name = &binding.ident;
+    let mutability = binding.mutability;
+    let value = &init.expr;
+    // `&` binds tighter than most operators: `let ref x = a + b;` borrows `(a + b)`.
+    let value = match &**value {
+        Expr::Path(_)
+        | Expr::Lit(_)
+        | Expr::Call(_)
+        | Expr::MethodCall(_)
+        | Expr::Macro(_)
+        | Expr::Field(_)
+        | Expr::Index(_)
+        | Expr::Paren(_)
+        | Expr::Tuple(_)
+        | Expr::Array(_)
+        | Expr::Struct(_) => quote!(#value),
+        _ => quote!((#value)),
+    };
+    let span = by_ref.span;
+    let attrs = &local.attrs;
+    Some(match ty {
+        Some(ty) => {
+            syn::parse_quote_spanned!(span=> #(#attrs)* let #name: &#mutability #ty = &#mutability #value;)
+        }
+        None => syn::parse_quote_spanned!(span=> #(#attrs)* let #name = &#mutability #value;),
+    })
 }
 
 /// `name = value`, a named argument of a formatting macro: the name, the `=` and the value (the

@@ -1394,6 +1394,50 @@ pub fn writes_to(expr: &Expr, root: &Ident, methods: bool) -> bool {
     writes.found
 }
 
+/// Whether `&expr` certainly borrows a temporary value rather than a place or a constant Rust
+/// promotes to a `'static` borrow (`&5`, `&None`, `&Some(1)`, `&[1, 2]`): a value built by a
+/// method call, a call of a function (a path whose last segment is not capitalised, as a
+/// constructor's is), `vec!` or `format!`, or from a local (`is_local`) of the coroutine.
+pub fn never_promoted(expr: &Expr, is_local: &dyn Fn(&str) -> bool) -> bool {
+    let builds_value = match expr {
+        Expr::Paren(paren) => return never_promoted(&paren.expr, is_local),
+        Expr::MethodCall(_) => return true,
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(path) => {
+                let function = path.path.segments.last().is_some_and(|segment| {
+                    segment
+                        .ident
+                        .to_string()
+                        .starts_with(|c: char| c.is_lowercase() || c == '_')
+                });
+                // A constructor builds a value too, promoted if its arguments are constants.
+                return function
+                    || call.args.iter().any(|arg| never_promoted(arg, is_local))
+                    || mentions_local(&call.args.to_token_stream(), is_local);
+            }
+            _ => false,
+        },
+        Expr::Macro(mac) => {
+            return matches!(macro_name(&mac.mac).as_str(), "vec" | "format");
+        }
+        Expr::Unary(unary) => !matches!(unary.op, syn::UnOp::Deref(_)),
+        Expr::Binary(_)
+        | Expr::Tuple(_)
+        | Expr::Array(_)
+        | Expr::Struct(_)
+        | Expr::Cast(_)
+        | Expr::Repeat(_) => true,
+        _ => false,
+    };
+    builds_value && mentions_local(&expr.to_token_stream(), is_local)
+}
+
+fn mentions_local(tokens: &TokenStream, is_local: &dyn Fn(&str) -> bool) -> bool {
+    let mut names = Vec::new();
+    mentions(tokens, &mut names);
+    names.iter().any(|(name, _)| is_local(name))
+}
+
 /// Whether an initialiser certainly builds an owned value (so a borrow of it is a borrow of the
 /// coroutine's own storage): literals, `vec!`/`format!`, struct/array/tuple literals,
 /// `Type::new(..)`-style constructors and the usual owning conversions.
