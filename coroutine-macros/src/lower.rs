@@ -1135,7 +1135,8 @@ impl<'e> Lowerer<'e> {
             Expr::MethodCall(call) if GUARD_METHODS.contains(&call.method.to_string().as_str()) => {
                 scan::place_root(&call.receiver).and_then(|root| self.resolve(&root.to_string()))
             }
-            _ => self.borrowed_root(operand),
+            // `v.iter().copied()` borrows `v` as `v.iter()` does.
+            _ => self.borrowed_root(scan::without_iterator_adapters(operand)),
         }?;
         let data = &self.cfg.locals[borrowed];
         if !data.owned {

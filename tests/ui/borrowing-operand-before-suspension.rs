@@ -8,7 +8,8 @@ fn fill(seed: u32) -> usize {
     cell.borrow_mut().push(yield_!(1) as u32);
     let words = vec![String::from("a")];
     let n = count(words.iter(), yield_!(2));
-    n + cell.borrow().len()
+    let total: usize = words.iter().map(|w| w.len()).chain([yield_!(3)]).sum();
+    n + total + cell.borrow().len()
 }
 
 fn main() {}
