@@ -2205,7 +2205,12 @@ impl<'a> G<'a> {
                 None => call(Ty::Str, "st", vec![Expr::i64(1)]),
             },
             4 => {
-                let a = self.int(d).0;
+                // A string local as the first argument: `format!` borrows it where it stands,
+                // and the second argument may suspend and read it again.
+                let a = match self.pick_var(Ty::Str, |_| true) {
+                    Some((n, _)) if self.rng.below(2) == 0 => var(Ty::Str, &n),
+                    _ => self.int(d).0,
+                };
                 let bt = *self.rng.pick(&[Ty::I64, Ty::Str, Ty::Bool]);
                 let b = self.expr(bt, d);
                 Expr::new(
