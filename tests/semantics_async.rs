@@ -2041,6 +2041,12 @@ mod blocks {
 mod delegation {
     use super::*;
 
+    /// A future made from a borrow that it does not keep.
+    pub fn counted(items: &[i32]) -> impl Future<Output = i32> + 'static {
+        let n = items.len() as i32;
+        pend(n)
+    }
+
     async_twins! { $ #[coroutines::coroutine]
         fn leaf(tag: i32) -> i32 {
             log(format!("leaf {tag} start"));
@@ -2055,6 +2061,18 @@ mod delegation {
             let r = yield_from!(leaf(x));
             let r2 = yield_from!(leaf(r));
             x + r + r2
+        }
+
+        // What the macro refuses in the awaitee itself (a non-`move` `async` block naming a
+        // local, a call lent a local the body owns: see `tests/ui/awaitee-borrows-a-local.rs`)
+        // has these two spellings, which work.
+        fn awaitees_that_keep_no_borrow(seed: i32) -> i32 {
+            let items = vec![seed, seed + 1];
+            let counting = counted(&items);
+            let n = yield_from!(counting);
+            let shown = items.clone();
+            let m = yield_from!(async move { shown.iter().sum::<i32>() + seed });
+            n + m + items.len() as i32
         }
 
         fn top() -> i32 {
@@ -2084,6 +2102,16 @@ mod delegation {
         // mid(1): x = 10, r = 21, r2 = 43: 74; mid(2): 20 + 41 + 83 = 144
         assert_eq!(r, 74 + 5 + 6 + 144);
         assert_eq!(polls, 11);
+    }
+
+    #[test]
+    fn awaitees_made_from_borrows_they_do_not_keep() {
+        let (_, r, polls) = check_async(
+            awaitees_that_keep_no_borrow(4),
+            native::awaitees_that_keep_no_borrow(4),
+        );
+        // n = 2; m = 4 + 5 + 4 = 13; 2 items
+        assert_eq!((r, polls), (2 + 13 + 2, 2));
     }
 
     /// A type that is not a future but `IntoFuture`.

@@ -1158,11 +1158,17 @@ impl<'e> Lowerer<'e> {
     /// parameters): a closure that is not `move` captures it by reference.
     fn captured_local(&self, closure: &syn::ExprClosure) -> Option<LocalId> {
         let params = scan::binding_names(&closure.inputs);
+        self.named_local(&closure.body.to_token_stream(), &params)
+    }
+
+    /// The first local of the coroutine that `code` names, other than `own` (names the code
+    /// binds itself).
+    fn named_local(&self, code: &TokenStream, own: &[String]) -> Option<LocalId> {
         let mut names = Vec::new();
-        scan::mentions(&closure.body.to_token_stream(), &mut names);
+        scan::mentions(code, &mut names);
         names
             .into_iter()
-            .filter(|(name, _)| !params.contains(name))
+            .filter(|(name, _)| !own.contains(name))
             .find_map(|(name, _)| self.resolve(&name))
     }
 
@@ -1191,6 +1197,41 @@ impl<'e> Lowerer<'e> {
     /// element only if the local certainly owns its value (through a reference parameter,
     /// `&mut s.fut` borrows what it points to).
     fn awaitee_borrow_error(&self, operand: &Expr) -> Option<syn::Error> {
+        // An `async` block that is not `move` captures the locals it names by reference.
+        if let Expr::Async(block) = scan::without_parens(operand) {
+            let captured = block
+                .capture
+                .is_none()
+                .then(|| self.named_local(&block.block.to_token_stream(), &[]))??;
+            let name = crate::cfg::display_name(&self.cfg.locals[captured].name);
+            return Some(syn::Error::new_spanned(
+                operand,
+                format!("`yield_from!` keeps what it waits for in the coroutine's state, and this `async` block borrows `{name}`, a local kept in the same state: a suspended coroutine cannot hold a reference into its own locals. Make it an `async move` block (cloning first what the coroutine still needs after it)"),
+            ));
+        }
+        // A call passed a borrow of a value the body owns: the future it makes keeps that
+        // borrow if it is an `async fn`'s (or a coroutine's).
+        let arguments = match scan::without_parens(operand) {
+            Expr::Call(call) => Some(&call.args),
+            Expr::MethodCall(call) => Some(&call.args),
+            _ => None,
+        };
+        let lent = arguments.into_iter().flatten().find_map(|argument| {
+            let owner = self.borrowed_root(argument)?;
+            self.cfg.locals[owner].owned.then_some((argument, owner))
+        });
+        if let Some((argument, owner)) = lent {
+            let name = crate::cfg::display_name(&self.cfg.locals[owner].name);
+            let mut error = syn::Error::new_spanned(
+                argument,
+                format!("this lends `{name}`, a local of this coroutine, to the future that `yield_from!` keeps in the coroutine's state while it waits; a future that keeps the borrow (as an `async fn`'s does) cannot be kept beside `{name}`: a suspended coroutine cannot hold a reference into its own locals. Pass an owned value (a clone, or move `{name}` in and get it back from the result)"),
+            );
+            error.combine(syn::Error::new_spanned(
+                operand,
+                "the future, created here; if it does not keep the borrow, create it in a `let` before the `yield_from!`",
+            ));
+            return Some(error);
+        }
         let whole = matches!(
             scan::without_parens(operand),
             Expr::Reference(reference) if matches!(scan::without_parens(&reference.expr), Expr::Path(_))

@@ -21,4 +21,20 @@ fn waits(outer: &mut Pin<Box<dyn Future<Output = u32>>>) -> u32 {
     a + b + c
 }
 
+async fn count(items: &[u32]) -> u32 {
+    items.len() as u32
+}
+
+#[coroutines::coroutine]
+fn lends(seed: u32) -> u32 {
+    let items = vec![seed];
+    // Lent to an `async fn`, whose future keeps the borrow.
+    let n = yield_from!(count(&items));
+    // An `async` block that is not `move` borrows what it names.
+    let m = yield_from!(async { seed + 1 });
+    // Moved in: fine.
+    let k = yield_from!(async move { items.len() as u32 });
+    n + m + k
+}
+
 fn main() {}
