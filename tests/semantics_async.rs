@@ -1618,6 +1618,21 @@ mod evaluation_order {
             format!("{t} {out} {named} {}", s.len())
         }
 
+        // A compound assignment whose right side suspends, to a place computed from locals
+        // (`buf[i * 3]`, `grid[r + 1][c].0`): the place is the same before and after the
+        // suspension, as the right side does not assign those locals. (`buf` borrows a
+        // temporary array mutably: Rust keeps it to the end of the block, as the macro does.)
+        fn compound_assignment_to_computed_places(n: i32) -> i32 {
+            let buf = &mut [0; 8];
+            let mut grid = [[(0, 0); 3]; 3];
+            let (r, c) = (0usize, 2usize);
+            for i in 0..2usize {
+                buf[i * 3 + 1] += yield_from!(logged("c1", 1)) + n;
+                grid[r + i][c - i].0 -= yield_from!(logged("c2", 2));
+            }
+            buf.iter().sum::<i32>() + grid[0][2].0 + grid[1][1].0 + grid[1][1].1
+        }
+
         // A place indexed by a local that a later operand changes before it suspends: the
         // index is read where the operand stands, as Rust reads it (`v[i]` is the element at
         // the old `i`), whether the place is an argument, a receiver or a formatted argument.
@@ -1803,6 +1818,17 @@ mod evaluation_order {
             .collect();
         assert_eq!(log, expected);
         assert_eq!(r, "ab-3 ab3 ab/5 2");
+    }
+
+    #[test]
+    fn compound_assignments_to_computed_places() {
+        let (log, r, _) = check_async(
+            compound_assignment_to_computed_places(1),
+            native::compound_assignment_to_computed_places(1),
+        );
+        assert_eq!(log.len(), 8);
+        // buf[1] = buf[4] = 1 + 1; grid[0][2].0 = grid[1][1].0 = -2
+        assert_eq!(r, 2 + 2 - 2 - 2);
     }
 
     #[test]

@@ -2053,6 +2053,21 @@ mod evaluation_order {
             format!("{t} {out} {named} {}", s.len())
         }
 
+        // A compound assignment whose right side suspends, to a place computed from locals
+        // (`buf[i * 3]`, `grid[r + 1][c].0`): the place is the same before and after the
+        // suspension, as the right side does not assign those locals. (`buf` borrows a
+        // temporary array mutably: Rust keeps it to the end of the block, as the macro does.)
+        fn compound_assignment_to_computed_places(n: i32) -> i32 {
+            let buf = &mut [0; 8];
+            let mut grid = [[(0, 0); 3]; 3];
+            let (r, c) = (0usize, 2usize);
+            for i in 0..2usize {
+                buf[i * 3 + 1] += yield_!(1) + n;
+                grid[r + i][c - i].0 -= yield_!(2);
+            }
+            buf.iter().sum::<i32>() + grid[0][2].0 + grid[1][1].0 + grid[1][1].1
+        }
+
         // A place indexed by a local that a later operand changes before it suspends: the
         // index is read where the operand stands, as Rust reads it (`v[i]` is the element at
         // the old `i`), whether the place is an argument, a receiver, the base of another
@@ -2122,6 +2137,18 @@ mod evaluation_order {
         );
         assert_eq!(log, ["yield 3", "yield 2", "yield 3", "yield 4", "yield 5"]);
         assert_eq!(r, "ab-100 ab300 ab/500 2");
+    }
+
+    #[test]
+    fn compound_assignments_to_computed_places() {
+        let (log, r) = check_gen(
+            compound_assignment_to_computed_places(1),
+            |y| plain::compound_assignment_to_computed_places(y, 1),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 1", "yield 2", "yield 1", "yield 2"]);
+        // buf[1] = 101, buf[4] = 301; grid[0][2].0 = -200, grid[1][1].0 = -400
+        assert_eq!(r, 101 + 301 - 200 - 400);
     }
 
     #[test]

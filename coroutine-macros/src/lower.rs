@@ -869,7 +869,8 @@ impl<'e> Lowerer<'e> {
     }
 
     /// `let r = &value;` where the value is a temporary that suspends or that Rust cannot
-    /// promote to a constant (a call, `vec!`..), as `let tmp = value; let r = &tmp;`. Rust
+    /// promote to a constant (a call, `vec!`.., anything borrowed `&mut`), as
+    /// `let tmp = value; let r = &tmp;`. Rust
     /// extends the temporary's life to the end of the block (dropped where `tmp` would be); the
     /// macro can then carry `r` across suspension points as a borrow of a whole local (see
     /// [`Lowerer::whole_local_borrow`]), where a borrow of a temporary could not be stored. (A
@@ -883,7 +884,13 @@ impl<'e> Lowerer<'e> {
             return None;
         }
         let is_local = |name: &str| self.resolve(name).is_some();
-        if !self.needs(&reference.expr) && !scan::never_promoted(&reference.expr, &is_local) {
+        // Rust promotes no `&mut` borrow but that of an empty array.
+        let mutable_temporary = reference.mutability.is_some()
+            && !matches!(scan::without_parens(&reference.expr), Expr::Array(array) if array.elems.is_empty());
+        if !self.needs(&reference.expr)
+            && !mutable_temporary
+            && !scan::never_promoted(&reference.expr, &is_local)
+        {
             return None;
         }
         let temp = self.hidden_name("extended");
@@ -1923,10 +1930,22 @@ impl<'e> Lowerer<'e> {
                 self.local_tokens(params[0])
             }
             _ if scan::is_compound_assignment(op) => {
-                if self.needs(&node.left) || !is_plain(&node.left) {
-                    self.errors.push(syn::Error::new(
-                        node.left.span(),
-                        "a compound assignment whose right side suspends needs a plain place on the left (a local, a field or an index with a plain index); evaluate the target first with `let`",
+                // The place is evaluated after the right side, as Rust evaluates a primitive
+                // compound assignment. A place computed from locals without side effects
+                // (`buf[i * 7]`) is the same place either way, unless the right side writes
+                // one of those locals.
+                let computed_place = || {
+                    let mut names = Vec::new();
+                    scan::mentions(&node.left.to_token_stream(), &mut names);
+                    is_computed_place(&node.left)
+                        && !names.iter().any(|(name, span)| {
+                            scan::writes_to(&node.right, &Ident::new(name, *span), true)
+                        })
+                };
+                if self.needs(&node.left) || !(is_plain(&node.left) || computed_place()) {
+                    self.errors.push(syn::Error::new_spanned(
+                        &node.left,
+                        "a compound assignment whose right side suspends needs a place on the left that the right side cannot change (a local, a field, or an index computed from locals the right side does not assign: `v[i + 1]`); evaluate the target first with `let`",
                     ));
                 }
                 let right = self.lower_expr(&node.right);
@@ -3293,6 +3312,31 @@ fn is_plain(expr: &Expr) -> bool {
         Expr::Paren(node) => is_plain(&node.expr),
         Expr::Reference(node) => is_plain(&node.expr),
         Expr::Unary(node) => matches!(node.op, syn::UnOp::Deref(_)) && is_plain(&node.expr),
+        _ => false,
+    }
+}
+
+/// A place whose indices are computed without side effects (`buf[i * 7]`, `m[i][j + 1].x`):
+/// evaluated later, it is the same place as long as the locals it reads are not assigned.
+fn is_computed_place(expr: &Expr) -> bool {
+    fn pure(expr: &Expr) -> bool {
+        match expr {
+            Expr::Lit(_) | Expr::Path(_) => true,
+            Expr::Binary(node) => {
+                !scan::is_compound_assignment(&node.op) && pure(&node.left) && pure(&node.right)
+            }
+            Expr::Unary(node) => !matches!(node.op, syn::UnOp::Deref(_)) && pure(&node.expr),
+            Expr::Cast(node) => pure(&node.expr),
+            Expr::Paren(node) => pure(&node.expr),
+            Expr::Field(node) => pure(&node.base),
+            _ => false,
+        }
+    }
+    match expr {
+        Expr::Path(_) => true,
+        Expr::Field(node) => is_computed_place(&node.base),
+        Expr::Index(node) => is_computed_place(&node.expr) && pure(&node.index),
+        Expr::Paren(node) => is_computed_place(&node.expr),
         _ => false,
     }
 }
