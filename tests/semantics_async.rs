@@ -33,6 +33,33 @@ mod bindings {
     async_twins! { $ #[coroutines::coroutine]
         // Locals declared without a value and given one by an assignment statement after a
         // suspension (declared afresh there), their types as written or first assigned.
+        // Statements under `#[cfg]` that hold no suspension point are kept as written, and
+        // rustc removes the ones it does not compile (one that suspends is a compile error:
+        // `tests/ui/suspension-under-cfg.rs`).
+        fn statements_under_cfg(n: i32) -> i32 {
+            let mut s = n;
+            #[cfg(any())]
+            let t = 100;
+            #[cfg(all())]
+            let t = 2;
+            #[cfg(any())]
+            {
+                s += 1000;
+            }
+            let x = yield_from!(pend(t));
+            #[cfg(all())]
+            let t = t + x;
+            #[cfg(any())]
+            let t = 7;
+            s += yield_from!(pend(t));
+            #[cfg(all())]
+            let w = String::from("w");
+            #[cfg(any())]
+            let w = 5;
+            yield_from!(pend(w.len() as i32));
+            s + t
+        }
+
         fn deferred_initialisation(n: i32) -> i32 {
             let x;
             let y: u8;
@@ -523,6 +550,13 @@ mod bindings {
             }
             total
         }
+    }
+
+    #[test]
+    fn statements_under_cfg_without_suspensions() {
+        let (_, r, polls) = check_async(statements_under_cfg(1), native::statements_under_cfg(1));
+        // t = 2, then 2 + 2; s = 1 + 4
+        assert_eq!((r, polls), (5 + 4, 4));
     }
 
     #[test]

@@ -47,6 +47,33 @@ mod bindings {
 
         // Locals declared without a value and given one by an assignment statement after a
         // suspension (declared afresh there), their types as written or first assigned.
+        // Statements under `#[cfg]` that hold no suspension point are kept as written, and
+        // rustc removes the ones it does not compile (one that suspends is a compile error:
+        // `tests/ui/suspension-under-cfg.rs`).
+        fn statements_under_cfg(n: i32) -> i32 {
+            let mut s = n;
+            #[cfg(any())]
+            let t = 100;
+            #[cfg(all())]
+            let t = 2;
+            #[cfg(any())]
+            {
+                s += 1000;
+            }
+            let x = yield_!(t);
+            #[cfg(all())]
+            let t = t + x;
+            #[cfg(any())]
+            let t = 7;
+            s += yield_!(t);
+            #[cfg(all())]
+            let w = String::from("w");
+            #[cfg(any())]
+            let w = 5;
+            yield_!(w.len() as i32);
+            s + t
+        }
+
         fn deferred_initialisation(n: i32) -> i32 {
             let x;
             let y: u8;
@@ -565,6 +592,18 @@ mod bindings {
             yield_!(w);
             w
         }
+    }
+
+    #[test]
+    fn statements_under_cfg_without_suspensions() {
+        let (log, r) = check_gen(
+            statements_under_cfg(1),
+            |y| plain::statements_under_cfg(y, 1),
+            hundreds,
+        );
+        // t = 2, then 2 + 100; s = 1 + 200
+        assert_eq!(log, ["yield 2", "yield 102", "yield 1"]);
+        assert_eq!(r, 201 + 102);
     }
 
     #[test]

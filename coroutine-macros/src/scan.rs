@@ -447,18 +447,41 @@ pub fn check_shared_self_assignments(
 }
 
 /// Reports every suspension point that sits inside a closure, an `async` block, a `const`
-/// block or a nested item, where the coroutine cannot suspend.
+/// block or a nested item, where the coroutine cannot suspend, or inside code under a `#[cfg]`
+/// (or `#[cfg_attr]`) attribute, which an attribute macro reads before rustc decides whether
+/// that code exists.
 pub fn check_nested(block: &syn::Block, errors: &mut Vec<syn::Error>) {
     struct Nested<'e> {
         errors: &'e mut Vec<syn::Error>,
         /// What encloses the current point, when it is not the coroutine body itself.
         inside: Option<&'static str>,
+        /// The `#[cfg]` attribute the current point is under, if any.
+        gated_by: Option<syn::Attribute>,
     }
     impl Nested<'_> {
         fn enter(&mut self, what: &'static str, visit_inner: impl FnOnce(&mut Self)) {
             let outer = self.inside.replace(what);
             visit_inner(self);
             self.inside = outer;
+        }
+        /// Visits code carrying `attrs` (a statement, an arm, a field), noting a `#[cfg]`.
+        fn gated(&mut self, attrs: &[syn::Attribute], visit_inner: impl FnOnce(&mut Self)) {
+            // `#[cfg_attr(p, cfg(q))]` gates too; `#[cfg_attr(p, allow(..))]` does not.
+            let gates = |attr: &&syn::Attribute| {
+                attr.path().is_ident("cfg")
+                    || attr.path().is_ident("cfg_attr") && {
+                        let mut names = Vec::new();
+                        mentions(&attr.meta.to_token_stream(), &mut names);
+                        names.iter().skip(1).any(|(name, _)| name == "cfg")
+                    }
+            };
+            let cfg = attrs.iter().find(gates);
+            let outer = self.gated_by.clone();
+            if let Some(cfg) = cfg.filter(|_| outer.is_none()) {
+                self.gated_by = Some(cfg.clone());
+            }
+            visit_inner(self);
+            self.gated_by = outer;
         }
         fn report(&mut self, span: Span, name: &str) {
             if let Some(what) = self.inside {
@@ -468,10 +491,39 @@ pub fn check_nested(block: &syn::Block, errors: &mut Vec<syn::Error>) {
                         "`{name}` cannot be used inside {what}: only the `#[coroutine]` fn itself can suspend, and {what} runs as separate code"
                     ),
                 ));
+            } else if let Some(cfg) = &self.gated_by {
+                let mut error = syn::Error::new(
+                    span,
+                    format!("`{name}` cannot be used in code under a `#[cfg]` attribute: `#[coroutine]` reads the body before rustc decides whether that code is compiled, so it cannot tell whether this suspension point exists. Use `if cfg!(..) {{ .. }}` around it (the code must then compile either way), or move the `#[cfg]` to a helper coroutine that this one waits for"),
+                );
+                error.combine(syn::Error::new_spanned(cfg, "the `#[cfg]` attribute"));
+                self.errors.push(error);
             }
         }
     }
     impl<'ast> Visit<'ast> for Nested<'_> {
+        fn visit_local(&mut self, node: &'ast syn::Local) {
+            self.gated(&node.attrs, |this| visit::visit_local(this, node));
+        }
+        fn visit_stmt_macro(&mut self, node: &'ast syn::StmtMacro) {
+            self.gated(&node.attrs, |this| visit::visit_stmt_macro(this, node));
+        }
+        fn visit_stmt(&mut self, node: &'ast syn::Stmt) {
+            match node {
+                syn::Stmt::Expr(expr, _) => {
+                    self.gated(statement_attributes(expr), |this| {
+                        visit::visit_stmt(this, node)
+                    });
+                }
+                _ => visit::visit_stmt(self, node),
+            }
+        }
+        fn visit_arm(&mut self, node: &'ast syn::Arm) {
+            self.gated(&node.attrs, |this| visit::visit_arm(this, node));
+        }
+        fn visit_field_value(&mut self, node: &'ast syn::FieldValue) {
+            self.gated(&node.attrs, |this| visit::visit_field_value(this, node));
+        }
         fn visit_macro(&mut self, mac: &'ast Macro) {
             if let Some(kind) = suspension_of(mac) {
                 self.report(mac.path.span(), kind.name());
@@ -522,8 +574,42 @@ pub fn check_nested(block: &syn::Block, errors: &mut Vec<syn::Error>) {
     Nested {
         errors,
         inside: None,
+        gated_by: None,
     }
     .visit_block(block);
+}
+
+/// The attributes of an expression statement (`#[cfg(x)] { .. }`, `#[cfg(x)] a += 1;`). syn
+/// attaches those of a statement that starts with an operand (`a += 1`, `v.push(x)`) to that
+/// leftmost operand.
+fn statement_attributes(expr: &Expr) -> &[syn::Attribute] {
+    let (attrs, leftmost) = match expr {
+        Expr::Assign(node) => (&node.attrs, Some(&*node.left)),
+        Expr::Binary(node) => (&node.attrs, Some(&*node.left)),
+        Expr::Call(node) => (&node.attrs, Some(&*node.func)),
+        Expr::Cast(node) => (&node.attrs, Some(&*node.expr)),
+        Expr::Field(node) => (&node.attrs, Some(&*node.base)),
+        Expr::Index(node) => (&node.attrs, Some(&*node.expr)),
+        Expr::MethodCall(node) => (&node.attrs, Some(&*node.receiver)),
+        Expr::Try(node) => (&node.attrs, Some(&*node.expr)),
+        Expr::Block(node) => (&node.attrs, None),
+        Expr::Break(node) => (&node.attrs, None),
+        Expr::ForLoop(node) => (&node.attrs, None),
+        Expr::If(node) => (&node.attrs, None),
+        Expr::Loop(node) => (&node.attrs, None),
+        Expr::Macro(node) => (&node.attrs, None),
+        Expr::Match(node) => (&node.attrs, None),
+        Expr::Paren(node) => (&node.attrs, None),
+        Expr::Path(node) => (&node.attrs, None),
+        Expr::Return(node) => (&node.attrs, None),
+        Expr::Unsafe(node) => (&node.attrs, None),
+        Expr::While(node) => (&node.attrs, None),
+        _ => return &[],
+    };
+    match leftmost {
+        Some(leftmost) if attrs.is_empty() => statement_attributes(leftmost),
+        _ => attrs,
+    }
 }
 
 /// The arguments of `matches!(value, PATTERN if guard)`.
