@@ -1935,12 +1935,10 @@ impl<'e> Lowerer<'e> {
                 // (`buf[i * 7]`) is the same place either way, unless the right side writes
                 // one of those locals.
                 let computed_place = || {
-                    let mut names = Vec::new();
-                    scan::mentions(&node.left.to_token_stream(), &mut names);
                     is_computed_place(&node.left)
-                        && !names.iter().any(|(name, span)| {
-                            scan::writes_to(&node.right, &Ident::new(name, *span), true)
-                        })
+                        && !scan::path_idents(&node.left)
+                            .iter()
+                            .any(|name| scan::writes_to(&node.right, name, true))
                 };
                 if self.needs(&node.left) || !(is_plain(&node.left) || computed_place()) {
                     self.errors.push(syn::Error::new_spanned(

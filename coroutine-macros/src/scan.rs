@@ -1402,6 +1402,22 @@ pub fn without_parens(mut expr: &Expr) -> &Expr {
     expr
 }
 
+/// The single-name paths an expression reads (`v`, `i` and `j` in `v[i * 2][j]`): the locals
+/// it may read, over-approximated by constants and functions of one name.
+pub fn path_idents(expr: &Expr) -> Vec<&Ident> {
+    struct Paths<'a>(Vec<&'a Ident>);
+    impl<'a> Visit<'a> for Paths<'a> {
+        fn visit_expr_path(&mut self, node: &'a syn::ExprPath) {
+            if let Some(ident) = node.path.get_ident() {
+                self.0.push(ident);
+            }
+        }
+    }
+    let mut paths = Paths(Vec::new());
+    paths.visit_expr(expr);
+    paths.0
+}
+
 /// The local at the root of a place expression: `v` in `v`, `v[i]`, `v.a.b`, `(*v).c`.
 pub fn place_root(place: &Expr) -> Option<&Ident> {
     match place {
