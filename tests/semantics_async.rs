@@ -1649,7 +1649,10 @@ mod evaluation_order {
             write!(out, "{}{}", s, yield_from!(logged("w", 3))).unwrap();
             assert_eq!(s, format!("a{}", if yield_from!(logged("a", 4)) > 0 { "b" } else { "c" }));
             let named = format!("{x}/{y}", x = s, y = yield_from!(logged("n", 5)));
-            format!("{t} {out} {named} {}", s.len())
+            // Through a reference kept across suspension points: read there, not moved out.
+            let r = &s;
+            let through = format!("{}{}", *r, yield_from!(logged("r", 6)));
+            format!("{t} {out} {named} {through} {}", s.len())
         }
 
         // A compound assignment whose right side suspends, to a place computed from locals
@@ -1845,13 +1848,13 @@ mod evaluation_order {
             formatted_locals_stay_usable(1),
             native::formatted_locals_stay_usable(1),
         );
-        let steps = ["t", "p", "w", "a", "n"];
+        let steps = ["t", "p", "w", "a", "n", "r"];
         let expected: Vec<String> = steps
             .iter()
             .flat_map(|step| [format!("{step} start"), format!("{step} end")])
             .collect();
         assert_eq!(log, expected);
-        assert_eq!(r, "ab-3 ab3 ab/5 2");
+        assert_eq!(r, "ab-3 ab3 ab/5 ab6 2");
     }
 
     #[test]

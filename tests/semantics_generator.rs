@@ -2089,7 +2089,10 @@ mod evaluation_order {
             write!(out, "{}{}", s, yield_!(3)).unwrap();
             assert_eq!(s, format!("a{}", if yield_!(4) > 0 { "b" } else { "c" }));
             let named = format!("{x}/{y}", x = s, y = yield_!(5));
-            format!("{t} {out} {named} {}", s.len())
+            // Through a reference kept across suspension points: read there, not moved out.
+            let r = &s;
+            let through = format!("{}{}", *r, yield_!(6));
+            format!("{t} {out} {named} {through} {}", s.len())
         }
 
         // A compound assignment whose right side suspends, to a place computed from locals
@@ -2174,8 +2177,11 @@ mod evaluation_order {
             |y| plain::formatted_locals_stay_usable(y, 1),
             hundreds,
         );
-        assert_eq!(log, ["yield 3", "yield 2", "yield 3", "yield 4", "yield 5"]);
-        assert_eq!(r, "ab-100 ab300 ab/500 2");
+        assert_eq!(
+            log,
+            ["yield 3", "yield 2", "yield 3", "yield 4", "yield 5", "yield 6"]
+        );
+        assert_eq!(r, "ab-100 ab300 ab/500 ab600 2");
     }
 
     #[test]

@@ -1793,8 +1793,11 @@ impl<'e> Lowerer<'e> {
             let usage = uses.get(index).copied().unwrap_or(OperandUse::Value);
             let is_place = usage != OperandUse::Value;
             let must_spill = last_suspending.is_some_and(|last| {
-                index < last
-                    && (!is_plain(expr) || changed_by(expr, usage, &operands[index + 1..=last]))
+                index < last && {
+                    let later = &operands[index + 1..=last];
+                    (!is_plain(expr) || changed_by(expr, usage, later))
+                        && !self.borrowed_through_kept_reference(expr, usage, later)
+                }
             });
             // `let __temp = (a + b);` would trip `unused_parens` on the user's parentheses.
             let expr = match expr {
@@ -1831,6 +1834,30 @@ impl<'e> Lowerer<'e> {
             }
         }
         out
+    }
+
+    /// A borrowed operand that reads through a reference the coroutine keeps across suspension
+    /// points (`format!("{}", *r, ..)` with `r` a parameter or `let r = &v;`), which the later
+    /// operands do not reassign: left in place, it is read after them as Rust reads it, and
+    /// not moved out from behind the reference (a `String` cannot be).
+    fn borrowed_through_kept_reference(
+        &self,
+        operand: &Expr,
+        usage: OperandUse,
+        later: &[&Expr],
+    ) -> bool {
+        if usage != OperandUse::Borrowed || !reads_through_reference(operand) {
+            return false;
+        }
+        let Some(root) = scan::operand_root(operand) else {
+            return false;
+        };
+        let Some(local) = self.resolve(&root.to_string()) else {
+            return false;
+        };
+        let data = &self.cfg.locals[local];
+        let kept = data.reborrow.is_some() || data.borrows_from.is_none() && !data.closure;
+        kept && !later.iter().any(|expr| scan::writes_to(expr, root, false))
     }
 
     /// A plain operand left in place (`v[i]`, `m[i][j].x`) whose index locals a later operand
