@@ -440,12 +440,14 @@ mod bindings {
             7
         }
 
-        // A guarded arm that suspends, whose binding hides a local still used after it.
+        // A guarded arm that suspends, whose binding hides a local still used after it (the
+        // binding is renamed, in the guard too).
         fn guard_binding_hiding_a_local(x: i32, values: Vec<Option<i32>>) -> i32 {
             let mut total = 0;
             for value in values {
                 match (value, x) {
-                    (Some(x), limit) if x < limit && x.abs() != 3 => {
+                    // The guard's closure binds a name of its own, and reads `x`.
+                    (Some(x), limit) if x < limit && Some(x).map(|q: i32| q.abs() + x - x) != Some(3) => {
                         total += yield_from!(pend(x * 10));
                     }
                     _ => {}

@@ -631,8 +631,8 @@ fn matches_args(mac: &Macro) -> Option<(Expr, Pat, Option<Expr>)> {
 
 /// `guard` with its mentions of the names in `renames` replaced by the idents given for them
 /// (located where the user wrote them): a match guard whose arm's bindings get hidden names.
-/// `None` where that cannot be done from syntax: the guard binds names of its own (which may
-/// hide the arm's), or a macro in it mentions one of the names.
+/// `None` where that cannot be done from syntax: the guard binds one of the names itself (which
+/// hides the arm's there) or declares an item, or a macro in it mentions one of the names.
 pub fn rename_in_guard(guard: &Expr, renames: &[(String, Ident)]) -> Option<Expr> {
     struct Renamer<'r> {
         renames: &'r [(String, Ident)],
@@ -670,7 +670,27 @@ pub fn rename_in_guard(guard: &Expr, renames: &[(String, Ident)]) -> Option<Expr
                 .any(|(name, _)| self.renames.iter().any(|(renamed, _)| renamed == name));
         }
     }
-    if free_mentions_expr(guard, &mut Vec::new()) {
+    // A name the guard binds itself (a closure's parameter, an `if let`'s) would be renamed
+    // where it does not mean the arm's binding.
+    struct Bound<'r> {
+        renames: &'r [(String, Ident)],
+        hides: bool,
+    }
+    impl<'ast> Visit<'ast> for Bound<'_> {
+        fn visit_pat_ident(&mut self, node: &'ast syn::PatIdent) {
+            self.hides |= self.renames.iter().any(|(name, _)| node.ident == name);
+            visit::visit_pat_ident(self, node);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {
+            self.hides = true;
+        }
+    }
+    let mut bound = Bound {
+        renames,
+        hides: false,
+    };
+    bound.visit_expr(guard);
+    if bound.hides {
         return None;
     }
     let mut renamer = Renamer {
