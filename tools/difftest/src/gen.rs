@@ -2207,12 +2207,27 @@ impl<'a> G<'a> {
             4 => {
                 // A string local as the first argument: `format!` borrows it where it stands,
                 // and the second argument may suspend and read it again.
-                let a = match self.pick_var(Ty::Str, |_| true) {
-                    Some((n, _)) if self.rng.below(2) == 0 => var(Ty::Str, &n),
-                    _ => self.int(d).0,
+                let borrowed = match self.pick_var(Ty::Str, |_| true) {
+                    Some((n, _)) if self.rng.below(2) == 0 => Some(n),
+                    _ => None,
                 };
+                let a = match &borrowed {
+                    Some(n) => var(Ty::Str, n),
+                    None => self.int(d).0,
+                };
+                // Borrowed until the macro formats: the second argument may read it, not move
+                // or replace it.
+                let was_frozen = borrowed.as_deref().and_then(|n| {
+                    let v = self.find_mut(n)?;
+                    Some(std::mem::replace(&mut v.frozen, true))
+                });
                 let bt = *self.rng.pick(&[Ty::I64, Ty::Str, Ty::Bool]);
                 let b = self.expr(bt, d);
+                if let (Some(n), Some(was)) = (&borrowed, was_frozen) {
+                    if let Some(v) = self.find_mut(n) {
+                        v.frozen = was;
+                    }
+                }
                 Expr::new(
                     Ty::Str,
                     Kind::Macro("format", vec![Expr::lit(Ty::Unit, "\"{}-{}\""), a, b]),
