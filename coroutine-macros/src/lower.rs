@@ -1422,6 +1422,7 @@ impl<'e> Lowerer<'e> {
         &mut self,
         target: BlockId,
         pat: &Pat,
+        scrutinee: Option<&Expr>,
     ) -> (Pat, Vec<(LocalId, TokenStream)>) {
         if scan::pattern_has_macro(pat) {
             self.errors.push(syn::Error::new(pat.span(), "a macro in this pattern hides its bindings from `#[coroutine]`; write the pattern out"));
@@ -1438,16 +1439,47 @@ impl<'e> Lowerer<'e> {
             )
         });
         self.fresh = counter;
+        let matched = scrutinee.and_then(|scrutinee| self.matched_owner(scrutinee));
+        let copied = scan::bindings_under_reference(pat);
         let args = pairs
             .into_iter()
             .map(|(binding, hidden)| {
-                (
-                    self.bound_param(target, &binding),
-                    hidden.into_token_stream(),
-                )
+                let local = self.bound_param(target, &binding);
+                // A binding into an owned local of the coroutine (`Some(x)` against `&o`,
+                // `Some(ref x)` against `o`): the check of borrows kept across suspension
+                // points reports it if it is.
+                if let Some((owner, through_reference)) = matched {
+                    let copies = copied.iter().any(|name| binding.ident == name);
+                    if binding.by_ref || through_reference && !copies {
+                        self.cfg.locals[local].borrows_from = Some(owner);
+                    }
+                }
+                (local, hidden.into_token_stream())
             })
             .collect();
         (renamed, args)
+    }
+
+    /// The owned local a scrutinee matches in place: through a reference (`&o`, `&o[..]`,
+    /// `o.as_ref()`, `r` with `let r = &o;`), or as a place (`o`, whose `ref` bindings borrow
+    /// it). `None` when it matches a value of its own, or a local that may not own its value.
+    fn matched_owner(&self, scrutinee: &Expr) -> Option<(LocalId, bool)> {
+        let scrutinee = scan::without_parens(scrutinee);
+        let (local, through_reference) = match scrutinee {
+            Expr::Reference(_) | Expr::MethodCall(_) => (self.borrowed_root(scrutinee)?, true),
+            _ => {
+                let root = scan::place_root(scrutinee)?;
+                (self.resolve(&root.to_string())?, false)
+            }
+        };
+        // Through `r` of `let r = &o;`: what `r` borrows.
+        let (owner, through_reference) = match &self.cfg.locals[local].reborrow {
+            Some(reborrow) => (reborrow.referent, true),
+            None => (local, through_reference),
+        };
+        self.cfg.locals[owner]
+            .owned
+            .then_some((owner, through_reference))
     }
 
     /// A pattern binding that becomes a param of `target`.
@@ -2652,7 +2684,7 @@ impl<'e> Lowerer<'e> {
                     self.errors.push(error);
                 }
                 let scrutinee = self.lower_expr(&node.expr);
-                let (renamed, args) = self.bind_pattern_to(on_true, &node.pat);
+                let (renamed, args) = self.bind_pattern_to(on_true, &node.pat, Some(&node.expr));
                 if scan::looks_like_borrow(&node.expr) {
                     for (local, _) in &args {
                         self.cfg.locals[*local].borrow_like = true;
@@ -2741,7 +2773,8 @@ impl<'e> Lowerer<'e> {
                 self.errors.push(error);
             }
             let (target, _) = self.new_join(0);
-            let (hidden_pat, hidden_args) = self.bind_pattern_to(target, &arm.pat);
+            let (hidden_pat, hidden_args) =
+                self.bind_pattern_to(target, &arm.pat, Some(&node.expr));
             for (local, _) in &hidden_args {
                 self.cfg.locals[*local].borrow_like |= borrowed;
             }
@@ -2892,7 +2925,7 @@ impl<'e> Lowerer<'e> {
             value: None,
         });
         let (body, _) = self.new_join(0);
-        let (pat, args) = self.bind_pattern_to(body, &node.pat);
+        let (pat, args) = self.bind_pattern_to(body, &node.pat, None);
         if borrowed {
             for (local, _) in &args {
                 self.cfg.locals[*local].borrow_like = true;

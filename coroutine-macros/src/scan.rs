@@ -1900,6 +1900,34 @@ pub struct Binding {
     pub by_ref: bool,
 }
 
+/// The names a pattern binds by value inside a reference pattern (`x` in `Some(&x)`): matched
+/// against a reference, they copy (or move) what it points to rather than borrow it.
+pub fn bindings_under_reference(pat: &Pat) -> Vec<String> {
+    struct Under {
+        depth: usize,
+        names: Vec<String>,
+    }
+    impl<'ast> Visit<'ast> for Under {
+        fn visit_pat_reference(&mut self, node: &'ast syn::PatReference) {
+            self.depth += 1;
+            visit::visit_pat_reference(self, node);
+            self.depth -= 1;
+        }
+        fn visit_pat_ident(&mut self, node: &'ast syn::PatIdent) {
+            if self.depth > 0 && node.by_ref.is_none() {
+                self.names.push(node.ident.to_string());
+            }
+            visit::visit_pat_ident(self, node);
+        }
+    }
+    let mut under = Under {
+        depth: 0,
+        names: Vec::new(),
+    };
+    under.visit_pat(pat);
+    under.names
+}
+
 /// The names the patterns bind, in source order (see [`bindings`]).
 pub fn binding_names<'p>(pats: impl IntoIterator<Item = &'p Pat>) -> Vec<String> {
     (pats.into_iter())
