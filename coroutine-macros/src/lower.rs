@@ -1827,8 +1827,7 @@ impl<'e> Lowerer<'e> {
             let must_spill = last_suspending.is_some_and(|last| {
                 index < last && {
                     let later = &operands[index + 1..=last];
-                    (!is_plain(expr) || changed_by(expr, usage, later))
-                        && !self.borrowed_through_kept_reference(expr, usage, later)
+                    !is_plain(expr) || self.changed_by(expr, usage, later)
                 }
             });
             // `let __temp = (a + b);` would trip `unused_parens` on the user's parentheses.
@@ -1868,28 +1867,47 @@ impl<'e> Lowerer<'e> {
         out
     }
 
-    /// A borrowed operand that reads through a reference the coroutine keeps across suspension
-    /// points (`format!("{}", *r, ..)` with `r` a parameter or `let r = &v;`), which the later
-    /// operands do not reassign: left in place, it is read after them as Rust reads it, and
-    /// not moved out from behind the reference (a `String` cannot be).
-    fn borrowed_through_kept_reference(
-        &self,
-        operand: &Expr,
-        usage: OperandUse,
-        later: &[&Expr],
-    ) -> bool {
-        if usage != OperandUse::Borrowed || !reads_through_reference(operand) {
-            return false;
-        }
+    /// Whether the plain operand `operand` may read differently once the `later` operands have
+    /// run: a value operand whose local they may write, a method called on it included (a
+    /// reference is left alone: had they changed what it borrows, Rust would have rejected the
+    /// program), or a receiver whose local they write (a method call on it is left alone: had it
+    /// borrowed the receiver mutably, Rust would have rejected the program if the receiver is
+    /// borrowed, and the macro cannot tell). A borrowed operand is left alone as a reference is.
+    /// (An index local they write is read early by [`Lowerer::read_written_indices`] instead.)
+    fn changed_by(&self, operand: &Expr, usage: OperandUse, later: &[&Expr]) -> bool {
         let Some(root) = scan::operand_root(operand) else {
             return false;
         };
-        let Some(local) = self.resolve(&root.to_string()) else {
-            return false;
-        };
-        let data = &self.cfg.locals[local];
-        let kept = data.reborrow.is_some() || data.borrows_from.is_none() && !data.closure;
-        kept && !later.iter().any(|expr| scan::writes_to(expr, root, false))
+        match usage {
+            OperandUse::Place => false,
+            OperandUse::Value => {
+                // Read through a reference (`*r`, `(*r).x`) now, as Rust does: left in place,
+                // the read would need the reference after the suspension, which a reference into
+                // a local of the coroutine cannot cross.
+                reads_through_reference(operand)
+                    || !matches!(scan::without_parens(operand), Expr::Reference(_))
+                        && later.iter().any(|expr| scan::writes_to(expr, root, true))
+            }
+            OperandUse::Receiver => later.iter().any(|expr| scan::writes_to(expr, root, false)),
+            // As a `&x` operand. Read through a reference now only if the reference cannot wait
+            // (as `Value` is) or the later operands reassign it: through one the coroutine keeps
+            // across suspension points (a parameter, `let r = &s;`) it is read after them, as
+            // Rust reads it, and nothing is moved out from behind it (a `String` cannot be).
+            OperandUse::Borrowed => {
+                reads_through_reference(operand)
+                    && (!self.keeps_reference(root)
+                        || later.iter().any(|expr| scan::writes_to(expr, root, false)))
+            }
+        }
+    }
+
+    /// Whether the local `name` holds a reference that may live across suspension points: a
+    /// whole-local borrow (rebuilt in each state) or one that borrows nothing of the coroutine.
+    fn keeps_reference(&self, name: &Ident) -> bool {
+        self.resolve(&name.to_string()).is_some_and(|local| {
+            let data = &self.cfg.locals[local];
+            data.reborrow.is_some() || data.borrows_from.is_none() && !data.closure
+        })
     }
 
     /// A plain operand left in place (`v[i]`, `m[i][j].x`) whose index locals a later operand
@@ -3273,32 +3291,36 @@ fn ref_binding_as_borrow(local: &syn::Local) -> Option<Stmt> {
     if binding.subpat.is_some() || !binding.attrs.is_empty() {
         return None;
     }
-    let name = &binding.ident;
+    let and_token = syn::Token![&](by_ref.span);
     let mutability = binding.mutability;
-    let value = &init.expr;
-    // `&` binds tighter than most operators: `let ref x = a + b;` borrows `(a + b)`.
-    let value = match &**value {
-        Expr::Path(_)
-        | Expr::Lit(_)
-        | Expr::Call(_)
-        | Expr::MethodCall(_)
-        | Expr::Macro(_)
-        | Expr::Field(_)
-        | Expr::Index(_)
-        | Expr::Paren(_)
-        | Expr::Tuple(_)
-        | Expr::Array(_)
-        | Expr::Struct(_) => quote!(#value),
-        _ => quote!((#value)),
+    let name = Pat::Ident(syn::PatIdent {
+        by_ref: None,
+        mutability: None,
+        ..binding.clone()
+    });
+    let mut borrow = local.clone();
+    borrow.pat = match ty {
+        Some(ty) => Pat::Type(syn::PatType {
+            attrs: Vec::new(),
+            pat: Box::new(name),
+            colon_token: Default::default(),
+            ty: Box::new(syn::Type::Reference(syn::TypeReference {
+                and_token,
+                lifetime: None,
+                mutability,
+                elem: ty.clone(),
+            })),
+        }),
+        None => name,
     };
-    let span = by_ref.span;
-    let attrs = &local.attrs;
-    Some(match ty {
-        Some(ty) => {
-            syn::parse_quote_spanned!(span=> #(#attrs)* let #name: &#mutability #ty = &#mutability #value;)
-        }
-        None => syn::parse_quote_spanned!(span=> #(#attrs)* let #name = &#mutability #value;),
-    })
+    // syn prints the parentheses `&(a + b)` needs.
+    *borrow.init.as_mut()?.expr = Expr::Reference(syn::ExprReference {
+        attrs: Vec::new(),
+        and_token,
+        mutability,
+        expr: init.expr.clone(),
+    });
+    Some(Stmt::Local(borrow))
 }
 
 /// `name = value`, a named argument of a formatting macro: the name, the `=` and the value (the
@@ -3312,33 +3334,6 @@ fn named_argument(arg: &Expr) -> Option<(&Expr, &syn::token::Eq, &Expr)> {
             _ => None,
         },
         _ => None,
-    }
-}
-
-/// Whether the plain operand `operand` may read differently once the `later` operands have run:
-/// a value operand whose local they may write, a method called on it included (a reference is
-/// left alone: had they changed what it borrows, Rust would have rejected the program), or a
-/// receiver whose local they write (a method call on it is left alone: had it borrowed the
-/// receiver mutably, Rust would have rejected the program if the receiver is borrowed, and the
-/// macro cannot tell). A borrowed operand is left alone as a reference is. (An index local they
-/// write is read early by `Lowerer::read_written_indices` instead.)
-fn changed_by(operand: &Expr, usage: OperandUse, later: &[&Expr]) -> bool {
-    let Some(root) = scan::operand_root(operand) else {
-        return false;
-    };
-    match usage {
-        OperandUse::Place => false,
-        OperandUse::Value => {
-            // Read through a reference (`*r`, `(*r).x`) now, as Rust does: left in place, the
-            // read would need the reference after the suspension, which a reference into a
-            // local of the coroutine cannot cross.
-            reads_through_reference(operand)
-                || !matches!(scan::without_parens(operand), Expr::Reference(_))
-                    && later.iter().any(|expr| scan::writes_to(expr, root, true))
-        }
-        OperandUse::Receiver => later.iter().any(|expr| scan::writes_to(expr, root, false)),
-        // As a `&x` operand (see `Value`); read through a reference now, as `Value` is.
-        OperandUse::Borrowed => reads_through_reference(operand),
     }
 }
 

@@ -466,14 +466,15 @@ pub fn check_nested(block: &syn::Block, errors: &mut Vec<syn::Error>) {
         }
         /// Visits code carrying `attrs` (a statement, an arm, a field), noting a `#[cfg]`.
         fn gated(&mut self, attrs: &[syn::Attribute], visit_inner: impl FnOnce(&mut Self)) {
-            // `#[cfg_attr(p, cfg(q))]` gates too; `#[cfg_attr(p, allow(..))]` does not.
-            let gates = |attr: &&syn::Attribute| {
-                attr.path().is_ident("cfg")
-                    || attr.path().is_ident("cfg_attr") && {
-                        let mut names = Vec::new();
-                        mentions(&attr.meta.to_token_stream(), &mut names);
-                        names.iter().skip(1).any(|(name, _)| name == "cfg")
-                    }
+            // `#[cfg_attr(p, cfg(q))]` gates too; `#[cfg_attr(p, allow(..))]` does not (a
+            // predicate has no `cfg` at its top level).
+            let gates = |attr: &&syn::Attribute| match &attr.meta {
+                syn::Meta::List(list) if list.path.is_ident("cfg_attr") => list
+                    .tokens
+                    .clone()
+                    .into_iter()
+                    .any(|tree| matches!(tree, TokenTree::Ident(ident) if ident == "cfg")),
+                meta => meta.path().is_ident("cfg"),
             };
             let cfg = attrs.iter().find(gates);
             let outer = self.gated_by.clone();
