@@ -884,13 +884,7 @@ impl<'e> Lowerer<'e> {
             return None;
         }
         let is_local = |name: &str| self.resolve(name).is_some();
-        // Rust promotes no `&mut` borrow but that of an empty array.
-        let mutable_temporary = reference.mutability.is_some()
-            && !matches!(scan::without_parens(&reference.expr), Expr::Array(array) if array.elems.is_empty());
-        if !self.needs(&reference.expr)
-            && !mutable_temporary
-            && !scan::never_promoted(&reference.expr, &is_local)
-        {
+        if !self.needs(&reference.expr) && !scan::never_promoted(reference, &is_local) {
             return None;
         }
         let temp = self.hidden_name("extended");

@@ -1517,13 +1517,20 @@ pub fn writes_to(expr: &Expr, root: &Ident, methods: bool) -> bool {
     writes.found
 }
 
-/// Whether `&expr` certainly borrows a temporary value rather than a place or a constant Rust
-/// promotes to a `'static` borrow (`&5`, `&None`, `&Some(1)`, `&[1, 2]`): a value built by a
-/// method call, a call of a function (a path whose last segment is not capitalised, as a
-/// constructor's is), `vec!` or `format!`, or from a local (`is_local`) of the coroutine.
-pub fn never_promoted(expr: &Expr, is_local: &dyn Fn(&str) -> bool) -> bool {
+/// Whether a borrow of a value (not a place) certainly borrows a temporary rather than a
+/// constant Rust promotes to a `'static` borrow (`&5`, `&None`, `&Some(1)`, `&[1, 2]`): any
+/// `&mut` but `&mut []`, or a value built by a method call, a call of a function (a path whose
+/// last segment is not capitalised, as a constructor's is), `vec!` or `format!`, or from a local
+/// (`is_local`) of the coroutine.
+pub fn never_promoted(reference: &syn::ExprReference, is_local: &dyn Fn(&str) -> bool) -> bool {
+    let empty_array =
+        matches!(without_parens(&reference.expr), Expr::Array(array) if array.elems.is_empty());
+    reference.mutability.is_some() && !empty_array || builds_unpromotable(&reference.expr, is_local)
+}
+
+fn builds_unpromotable(expr: &Expr, is_local: &dyn Fn(&str) -> bool) -> bool {
     let builds_value = match expr {
-        Expr::Paren(paren) => return never_promoted(&paren.expr, is_local),
+        Expr::Paren(paren) => return builds_unpromotable(&paren.expr, is_local),
         Expr::MethodCall(_) => return true,
         Expr::Call(call) => match &*call.func {
             Expr::Path(path) => {
@@ -1535,7 +1542,10 @@ pub fn never_promoted(expr: &Expr, is_local: &dyn Fn(&str) -> bool) -> bool {
                 });
                 // A constructor builds a value too, promoted if its arguments are constants.
                 return function
-                    || call.args.iter().any(|arg| never_promoted(arg, is_local))
+                    || call
+                        .args
+                        .iter()
+                        .any(|arg| builds_unpromotable(arg, is_local))
                     || mentions_local(&call.args.to_token_stream(), is_local);
             }
             _ => false,
