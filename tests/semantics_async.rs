@@ -456,6 +456,31 @@ mod bindings {
             total + x
         }
 
+        // Arm bindings that borrow a local kept after the arm, read before the arm suspends,
+        // also where the arm's binding or a `let` in it hides the local's name: the local
+        // stays where it is bound until a jump moves it, so the borrows end where Rust ends
+        // them.
+        fn arm_bindings_borrowing_a_kept_local(n: i32) -> i32 {
+            let o = Some(String::from("abcd"));
+            let mut total = 0;
+            if let Some(t) = &o {
+                let t = t.clone();
+                total += yield_from!(pend(t.len() as i32 + n));
+            }
+            if let Some(o) = &o {
+                let o = o.len() as i32 + 1;
+                total += yield_from!(pend(o * 10));
+            }
+            match o.as_deref() {
+                Some(o) if o.len() > 2 => {
+                    let m = o.len() as i32 + total;
+                    total += yield_from!(pend(m));
+                }
+                _ => {}
+            }
+            total + o.map_or(0, |o| o.len() as i32)
+        }
+
         // A local moved out, whose name bindings made later take again (a `match` arm's, an
         // inner `let`'s, a closure's parameter, a `matches!` pattern's, an `if let`'s): those
         // mentions are not uses of it, so no state keeps it (that would be a use after the
@@ -732,6 +757,16 @@ mod bindings {
             native::guard_binding_hiding_a_local(5, values()),
         );
         assert_eq!(r, 10 + 40 + 5);
+    }
+
+    #[test]
+    fn arm_bindings_may_borrow_a_local_kept_after_the_arm() {
+        let (_, r, _) = check_async(
+            arm_bindings_borrowing_a_kept_local(3),
+            native::arm_bindings_borrowing_a_kept_local(3),
+        );
+        // 7, then 50, then 4 + 57.
+        assert_eq!(r, 7 + 50 + 61 + 4);
     }
 
     #[test]

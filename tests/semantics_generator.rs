@@ -468,6 +468,31 @@ mod bindings {
             total + x
         }
 
+        // Arm bindings that borrow a local kept after the arm, read before the arm suspends,
+        // also where the arm's binding or a `let` in it hides the local's name: the local
+        // stays where it is bound until a jump moves it, so the borrows end where Rust ends
+        // them.
+        fn arm_bindings_borrowing_a_kept_local(n: i32) -> i32 {
+            let o = Some(String::from("abcd"));
+            let mut total = 0;
+            if let Some(t) = &o {
+                let t = t.clone();
+                total += yield_!(t.len() as i32 + n);
+            }
+            if let Some(o) = &o {
+                let o = o.len() as i32 + 1;
+                total += yield_!(o);
+            }
+            match o.as_deref() {
+                Some(o) if o.len() > 2 => {
+                    let m = o.len() as i32 + total;
+                    total += yield_!(m);
+                }
+                _ => {}
+            }
+            total + o.map_or(0, |o| o.len() as i32)
+        }
+
         // A local moved out, whose name bindings made later take again (a `match` arm's, an
         // inner `let`'s, a closure's parameter, a `matches!` pattern's, an `if let`'s): those
         // mentions are not uses of it, so no state keeps it (that would be a use after the
@@ -836,6 +861,17 @@ mod bindings {
         );
         assert_eq!(log, ["yield 1", "yield 4"]);
         assert_eq!(r, 100 + 200 + 5);
+    }
+
+    #[test]
+    fn arm_bindings_may_borrow_a_local_kept_after_the_arm() {
+        let (log, r) = check_gen(
+            arm_bindings_borrowing_a_kept_local(3),
+            |y| plain::arm_bindings_borrowing_a_kept_local(y, 3),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 7", "yield 5", "yield 304"]);
+        assert_eq!(r, 100 + 200 + 300 + 4);
     }
 
     #[test]

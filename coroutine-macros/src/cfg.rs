@@ -439,9 +439,11 @@ impl Cfg {
         self.blocks.len() - 1
     }
 
-    /// The name a block's arm binds a stored local under: its own name if the block's code
-    /// refers to it (then it is the newest local of that name at the entry), a hidden name
-    /// otherwise, which a later `let` of the same name cannot hide from the jumps that store it.
+    /// The name a block's arm binds a stored local under: its own name if it is the newest
+    /// local of that name at the entry and the block's code refers to it or never spells the
+    /// name, a hidden name otherwise, which a later `let` of the same name cannot hide from the
+    /// jumps that store it. (Keeping the own name lets a block run in place bind the local
+    /// under the name it already has, see `Emitter::inline_code`.)
     pub fn entry_name(&self, block: BlockId, local: LocalId) -> Ident {
         let data = &self.blocks[block];
         let name = &self.locals[local].name;
@@ -452,7 +454,17 @@ impl Cfg {
                 .any(|&later| self.locals[later].name == *name)
         });
         let hidden = self.locals[local].hidden;
-        if shadowed || (!hidden && !data.uses.contains_key(&local)) {
+        // (A `let x;` without a value is written apart from the code, see
+        // `Local::uninit_declaration`.)
+        let respelled = || {
+            !data.uses.contains_key(&local)
+                && (data
+                    .decls
+                    .iter()
+                    .any(|&other| self.locals[other].name == *name)
+                    || crate::scan::holds_ident(&data.code, &crate::scan::unraw(name)))
+        };
+        if shadowed || (!hidden && respelled()) {
             shadowed_name(local)
         } else {
             name.clone()

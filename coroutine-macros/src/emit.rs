@@ -39,6 +39,53 @@ pub struct Emitter<'a> {
     /// The items declared in the lowered blocks, hoisted to the function's body (see
     /// [`crate::lower::Lowerer::items`]).
     pub items: &'a [syn::Item],
+    /// For each block run in place of its only jump (see [`Layout::inlined`]): what that jump
+    /// hands over. Filled by [`Emitter::with_handovers`].
+    pub handed_over: Vec<Option<HandedOver>>,
+}
+
+/// The locals that a jump run in place hands over to its target without binding them anew
+/// (see [`Emitter::handovers`]).
+#[derive(Clone)]
+pub struct HandedOver {
+    jump: usize,
+    locals: Vec<(LocalId, Handover)>,
+}
+
+/// How a jump run in place hands one of the leading locals its target keeps to the target's
+/// code, instead of moving it into a new binding (see [`Emitter::inline_code`]).
+#[derive(Clone, Copy, PartialEq)]
+pub enum Handover {
+    /// It is bound under the name the target gives it already: it stays bound there.
+    InPlace,
+    /// The target's code cannot name it (it respells or hides the name): a `macro_rules!`
+    /// alias of its binding names it for the target's jumps, through which it moves only where
+    /// one of them takes it.
+    Aliased,
+}
+
+/// The tokens that name a local's value in some block's code: its binding, or an alias of it
+/// (see [`Handover::Aliased`]).
+struct LocalName {
+    ident: Ident,
+    aliased: bool,
+}
+
+impl LocalName {
+    fn located_at(mut self, span: Span) -> Self {
+        self.ident.set_span(self.ident.span().located_at(span));
+        self
+    }
+}
+
+impl ToTokens for LocalName {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        self.ident.to_tokens(tokens);
+        if self.aliased {
+            let span = self.ident.span();
+            tokens.extend(quote_spanned!(span=> !()));
+        }
+    }
 }
 
 impl Emitter<'_> {
@@ -73,6 +120,67 @@ impl Emitter<'_> {
             .copied()
             .filter(|local| !self.residents.contains(local))
             .collect()
+    }
+
+    /// Fills [`Self::handed_over`].
+    pub fn with_handovers(mut self) -> Self {
+        let mut handed_over = vec![None; self.cfg.blocks.len()];
+        for (index, jump) in self.cfg.jumps.iter().enumerate() {
+            if self.layout.inlined[jump.to] && self.layout.reachable[jump.from] {
+                handed_over[jump.to] = Some(HandedOver {
+                    jump: index,
+                    locals: self.handovers(index),
+                });
+            }
+        }
+        self.handed_over = handed_over;
+        self
+    }
+
+    /// The leading locals that the target of jump `index`, run in place of it, keeps and that
+    /// the jump leaves bound where they are (see [`Self::inline_code`]): each needs no value
+    /// from the jump's arguments, and is bound under the name the target gives it
+    /// ([`Handover::InPlace`]) or, in a block run only in place of this jump, is one the
+    /// target's code does not name ([`Handover::Aliased`]).
+    fn handovers(&self, index: usize) -> Vec<(LocalId, Handover)> {
+        let jump = &self.cfg.jumps[index];
+        let target = jump.to;
+        let mut handovers = Vec::new();
+        for local in self.stored(target) {
+            if jump.args.iter().any(|(l, _)| *l == local) {
+                break;
+            }
+            let name = self.cfg.entry_name(target, local);
+            let handover = if self.cfg.binding_name_at(jump.from, local) == name {
+                Handover::InPlace
+            } else if self.layout.inlined[target] && name == crate::cfg::shadowed_name(local) {
+                Handover::Aliased
+            } else {
+                break;
+            };
+            handovers.push((local, handover));
+        }
+        handovers
+    }
+
+    /// What names `local` in the code of `block`: its binding there, or for a local that a jump
+    /// handed over to `block`, what names it where the jump is.
+    fn name_in(&self, block: usize, local: LocalId) -> LocalName {
+        let handed = self.handed_over[block].as_ref().and_then(|handed| {
+            let (_, handover) = handed.locals.iter().find(|(l, _)| *l == local)?;
+            Some((handed.jump, *handover))
+        });
+        match handed {
+            Some((jump, Handover::InPlace)) => self.name_in(self.cfg.jumps[jump].from, local),
+            Some((_, Handover::Aliased)) => LocalName {
+                ident: self.cfg.entry_name(block, local),
+                aliased: true,
+            },
+            None => LocalName {
+                ident: self.cfg.binding_name_at(block, local),
+                aliased: false,
+            },
+        }
     }
 
     /// The residents alive (by reference) in the arm of `block`.
@@ -396,7 +504,7 @@ impl Emitter<'_> {
             .filter(|&local| self.tied_inside(local))
             .map(|local| {
                 let tie = type_tie(local);
-                let name = self.cfg.binding_name_at(block, local);
+                let name = self.name_in(block, local);
                 quote!(#tie.tie(&#name);)
             });
         quote!(#(#ties)*)
@@ -753,13 +861,13 @@ impl Emitter<'_> {
                 // ("moved out while borrowed"), except for a local whose value may have been
                 // moved out: keeping it is then a use after move, which is reported where the
                 // user's code next reads it.
-                let mut name = self.cfg.binding_name_at(from, local);
                 let data = &self.cfg.locals[local];
                 let kept_for = (data.moved && !data.hidden)
                     .then(|| self.cfg.next_use(jump.to, local))
                     .flatten();
-                name.set_span(name.span().located_at(kept_for.unwrap_or(jump.span)));
-                name.into_token_stream()
+                (self.name_in(from, local))
+                    .located_at(kept_for.unwrap_or(jump.span))
+                    .into_token_stream()
             }
         }
     }
@@ -851,8 +959,7 @@ impl Emitter<'_> {
                 continue;
             }
             let name = &self.cfg.locals[local].name;
-            let mut referent = self.cfg.entry_name(block, reborrow.referent);
-            referent.set_span(referent.span().located_at(reborrow.name));
+            let referent = (self.name_in(block, reborrow.referent)).located_at(reborrow.name);
             let borrow = if reborrow.mutable {
                 quote_spanned!(reborrow.ampersand=> &mut #referent)
             } else {
@@ -911,7 +1018,7 @@ impl Emitter<'_> {
                 .iter()
                 .filter(|local| stored.contains(local))
                 .map(|&local| {
-                    let name = self.cfg.binding_name_at(from, local);
+                    let name = self.name_in(from, local);
                     quote!(#krate::__private::needs_drop_of(&#name))
                 })
                 .collect();
@@ -1074,13 +1181,31 @@ fn is_single_ident(tokens: &TokenStream) -> bool {
 impl Emitter<'_> {
     /// The target of a jump, run in place: its locals are bound as its arm would bind them
     /// (all at once, so no binding hides a value another one reads), then its code.
+    ///
+    /// The leading locals that need no new binding are handed over where they are (see
+    /// [`Self::handovers`]): moving one into a new binding would end, before the code runs, the
+    /// borrows that the code still reads through (`if let Some(o) = &o { let o = o.clone(); .. }`
+    /// keeps the outer `o`). Only leading ones, so that the new bindings, dropped first, are the
+    /// newer locals.
     fn inline_code(&self, index: usize, from: usize, arm: usize) -> TokenStream {
         let jump = &self.cfg.jumps[index];
         let target = jump.to;
+        let handovers = self.handovers(index);
+        let mut aliases = Vec::new();
+        for &(local, handover) in &handovers {
+            if handover == Handover::Aliased {
+                let alias = self.cfg.entry_name(target, local);
+                let binding = self.name_in(from, local);
+                aliases.push(quote! {
+                    #[allow(unused_macros)]
+                    macro_rules! #alias { () => { #binding }; }
+                });
+            }
+        }
         let mut names = Vec::new();
         let mut values = Vec::new();
         let mut bind_args = Vec::new();
-        for local in self.stored(target) {
+        for local in self.stored(target).into_iter().skip(handovers.len()) {
             let name = self.cfg.entry_name(target, local);
             let mutability = self.cfg.locals[local].mutable.then(|| quote!(mut));
             names.push(quote!(#mutability #name));
@@ -1098,9 +1223,7 @@ impl Emitter<'_> {
             // arm would drop it, then the target's names are bound (they may hide the dropped).
             let krate = self.krate;
             let kept = Ident::new("__kept", internal());
-            let dropped = dropped
-                .iter()
-                .map(|&local| self.cfg.binding_name_at(from, local));
+            let dropped = dropped.iter().map(|&local| self.name_in(from, local));
             quote! {
                 let #kept = (#(#values,)*);
                 #(#krate::__private::drop_now(#dropped);)*
@@ -1108,6 +1231,7 @@ impl Emitter<'_> {
             }
         };
         quote!({
+            #(#aliases)*
             #(#bind_args)*
             #bind
             #uninit

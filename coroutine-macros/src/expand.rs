@@ -120,7 +120,9 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
                     body: body.brace_token.span.join(),
                     params: shape.sig.paren_token.span.join(),
                     items: &items,
-                };
+                    handed_over: Vec::new(),
+                }
+                .with_handovers();
                 return emit::function(&shape, &emitter, &outer);
             }
             Err(error) => errors.push(error),

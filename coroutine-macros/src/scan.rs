@@ -912,6 +912,16 @@ pub fn mentions(tokens: &TokenStream, out: &mut Vec<(String, Span)>) {
     }
 }
 
+/// Whether any identifier among `tokens` is `name`, in any role (a use, a binding, a field,
+/// a type ascription's `name:`): over-approximates both uses and declarations of a local.
+pub fn holds_ident(tokens: &TokenStream, name: &str) -> bool {
+    tokens.clone().into_iter().any(|tree| match tree {
+        TokenTree::Ident(ident) => unraw(&ident) == name,
+        TokenTree::Group(group) => holds_ident(&group.stream(), name),
+        TokenTree::Literal(_) | TokenTree::Punct(_) => false,
+    })
+}
+
 /// `a op= b`: the left side is a place, assigned in place.
 pub fn is_compound_assignment(op: &syn::BinOp) -> bool {
     use syn::BinOp::*;
