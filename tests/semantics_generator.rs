@@ -493,6 +493,29 @@ mod bindings {
             total + o.map_or(0, |o| o.len() as i32)
         }
 
+        // Bindings matched against a borrow inside a tuple or a constructor are borrows, as
+        // against a borrow: dead before the suspension, they are not kept to the end of their
+        // scope (which would keep the borrowed local borrowed while it is stored).
+        fn borrows_matched_inside_values(n: i32) -> i32 {
+            let text = String::from("abc");
+            let mut total = 0;
+            if let Some(t) = Some(&text) {
+                let len = t.len() as i32;
+                total += yield_!(len + n);
+            }
+            match (n, &text) {
+                (k, t) if !t.is_empty() => {
+                    let len = t.len() as i32 + k;
+                    total += yield_!(len);
+                }
+                _ => {}
+            }
+            let (count, first) = (text.len() as i32, &text[..1]);
+            let first = first.len() as i32;
+            total += yield_!(count + first);
+            total + text.len() as i32
+        }
+
         // A local moved out, whose name bindings made later take again (a `match` arm's, an
         // inner `let`'s, a closure's parameter, a `matches!` pattern's, an `if let`'s): those
         // mentions are not uses of it, so no state keeps it (that would be a use after the
@@ -872,6 +895,17 @@ mod bindings {
         );
         assert_eq!(log, ["yield 7", "yield 5", "yield 304"]);
         assert_eq!(r, 100 + 200 + 300 + 4);
+    }
+
+    #[test]
+    fn bindings_matched_against_borrows_inside_values_are_borrows() {
+        let (log, r) = check_gen(
+            borrows_matched_inside_values(2),
+            |y| plain::borrows_matched_inside_values(y, 2),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 5", "yield 5", "yield 4"]);
+        assert_eq!(r, 100 + 200 + 300 + 3);
     }
 
     #[test]

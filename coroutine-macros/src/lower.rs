@@ -652,10 +652,11 @@ impl<'e> Lowerer<'e> {
     }
 
     /// Declares the bindings of a `let`'s pattern, marking them drop-free when the `let` shows
-    /// that they are (see [`scan::binds_drop_free_value`]).
-    fn declare_let_pattern(&mut self, local: &syn::Local, pat: &Pat, borrow_like: bool) {
+    /// that they are (see [`scan::binds_drop_free_value`]), and as borrows those it binds to
+    /// borrows (see [`let_borrowed_bindings`]).
+    fn declare_let_pattern(&mut self, local: &syn::Local, pat: &Pat) {
         let first = self.cfg.locals.len();
-        self.declare_pattern(pat, borrow_like);
+        self.declare_pattern(pat, &let_borrowed_bindings(local));
         let drop_free = scan::binds_drop_free_value(local);
         for declared in &mut self.cfg.locals[first..] {
             declared.drop_free = drop_free;
@@ -667,14 +668,16 @@ impl<'e> Lowerer<'e> {
         }
     }
 
-    /// Declares the bindings of a pattern (after its initialiser was lowered).
-    fn declare_pattern(&mut self, pat: &Pat, borrow_like: bool) {
+    /// Declares the bindings of a pattern (after its initialiser was lowered); those named in
+    /// `borrowed` are borrows.
+    fn declare_pattern(&mut self, pat: &Pat, borrowed: &[String]) {
         if scan::pattern_has_macro(pat) {
             self.errors.push(syn::Error::new(pat.span(), "a macro in this pattern hides its bindings from `#[coroutine]`; write the pattern out"));
         }
         for binding in scan::bindings(pat) {
+            let lent = borrowed.contains(&scan::unraw(&binding.ident));
             let local = self.declare(binding.ident, binding.mutable, false);
-            self.cfg.locals[local].borrow_like = borrow_like || binding.by_ref;
+            self.cfg.locals[local].borrow_like = binding.by_ref || lent;
         }
     }
 
@@ -806,7 +809,7 @@ impl<'e> Lowerer<'e> {
         if let Some(local) = self.resolve(&binding.to_string()) {
             self.cfg.locals[local].moved = true;
         }
-        self.declare_pattern(pattern, false);
+        self.declare_pattern(pattern, &[]);
     }
 
     /// Lowers the whole function body; params are already declared.
@@ -1011,11 +1014,6 @@ impl<'e> Lowerer<'e> {
                 }
                 return;
             };
-            let borrow_like = local
-                .init
-                .as_ref()
-                .is_some_and(|init| scan::looks_like_borrow(&init.expr))
-                || matches!(&local.pat, Pat::Type(typed) if matches!(*typed.ty, syn::Type::Reference(_)));
             let pat = match &local.pat {
                 Pat::Type(typed) => &*typed.pat,
                 pat => pat,
@@ -1061,7 +1059,7 @@ impl<'e> Lowerer<'e> {
                 }
                 _ => (None, false),
             };
-            self.declare_let_pattern(local, pat, borrow_like);
+            self.declare_let_pattern(local, pat);
             for declared in first..self.cfg.locals.len() {
                 let data = &mut self.cfg.locals[declared];
                 data.reborrow = referent;
@@ -1348,8 +1346,7 @@ impl<'e> Lowerer<'e> {
         self.cfg.blocks[self.cur]
             .code
             .extend(quote!(#allow #(#attrs)* let #pat #annotation = #carried;));
-        let borrow_like = matches!(ty, Some(syn::Type::Reference(_)));
-        self.declare_pattern(pat, borrow_like);
+        self.declare_pattern(pat, &let_borrowed_bindings(local));
     }
 
     fn lower_let(&mut self, local: &syn::Local) {
@@ -1361,8 +1358,6 @@ impl<'e> Lowerer<'e> {
         self.push_scope();
         let value = self.lower_expr(&init.expr);
         let value = self.pop_scope(Some(value)).unwrap_or_default();
-        let borrow_like =
-            scan::looks_like_borrow(&init.expr) || matches!(ty, Some(syn::Type::Reference(_)));
         let attrs = &local.attrs;
         let annotation = ty.map(|ty| quote!(: #ty));
         let else_block = match &init.diverge {
@@ -1397,7 +1392,7 @@ impl<'e> Lowerer<'e> {
         self.record_uses(&annotation.to_token_stream());
         self.record_uses(&else_block.to_token_stream());
         self.append(quote!(#(#attrs)* let #pat #annotation = #value #else_block;));
-        self.declare_let_pattern(local, pat, borrow_like);
+        self.declare_let_pattern(local, pat);
     }
 
     /// Closes a lowered `else` block of `let ... else`. Rust requires it to diverge, but once
@@ -1433,15 +1428,32 @@ impl<'e> Lowerer<'e> {
             )
         });
         self.fresh = counter;
-        let matched = scrutinee.and_then(|scrutinee| self.matched_owner(scrutinee));
+        let parts = scrutinee
+            .map(|scrutinee| scan::matched_parts(pat, scrutinee))
+            .unwrap_or_default();
         let copied = scan::bindings_under_reference(pat);
         let args = pairs
             .into_iter()
             .map(|(binding, hidden)| {
                 let local = self.bound_param(target, &binding);
+                // The owned local that the part of the scrutinee this binding matches holds in
+                // place, if any. A part inside a tuple or a constructor holds it in place only
+                // through a reference: a value there was moved into the scrutinee's temporary.
+                let name = scan::unraw(&binding.ident);
+                let matched = (parts.iter())
+                    .find(|(part, _)| {
+                        let bound = scan::bindings(part);
+                        bound.iter().any(|b| scan::unraw(&b.ident) == name)
+                    })
+                    .and_then(|(_, value)| {
+                        let whole = scrutinee
+                            .is_some_and(|s| std::ptr::eq(*value, scan::without_parens(s)));
+                        self.matched_owner(value)
+                            .filter(|&(_, through_reference)| whole || through_reference)
+                    });
                 // A binding into an owned local of the coroutine (`Some(x)` against `&o`,
-                // `Some(ref x)` against `o`): the check of borrows kept across suspension
-                // points reports it if it is.
+                // `Some(ref x)` against `o`, `Some(x)` against `Some(&o)`): the check of
+                // borrows kept across suspension points reports it if it is.
                 if let Some((owner, through_reference)) = matched {
                     let copies = copied.iter().any(|name| binding.ident == name);
                     if binding.by_ref || through_reference && !copies {
@@ -1474,6 +1486,21 @@ impl<'e> Lowerer<'e> {
         self.cfg.locals[owner]
             .owned
             .then_some((owner, through_reference))
+    }
+
+    /// Marks as borrows the params of `args` that `pat` binds to borrows when it matches
+    /// `scrutinee` (see [`scan::borrowed_bindings`]).
+    fn mark_borrowed_bindings(
+        &mut self,
+        args: &[(LocalId, TokenStream)],
+        pat: &Pat,
+        scrutinee: &Expr,
+    ) {
+        let borrowed = scan::borrowed_bindings(pat, scrutinee);
+        for (local, _) in args {
+            let data = &mut self.cfg.locals[*local];
+            data.borrow_like |= borrowed.contains(&scan::unraw(&data.name));
+        }
     }
 
     /// A pattern binding that becomes a param of `target`.
@@ -2697,11 +2724,7 @@ impl<'e> Lowerer<'e> {
                 }
                 let scrutinee = self.lower_expr(&node.expr);
                 let (renamed, args) = self.bind_pattern_to(on_true, &node.pat, Some(&node.expr));
-                if scan::looks_like_borrow(&node.expr) {
-                    for (local, _) in &args {
-                        self.cfg.locals[*local].borrow_like = true;
-                    }
-                }
+                self.mark_borrowed_bindings(&args, &node.pat, &node.expr);
                 let opened = self.open_region(&node.expr, &scrutinee);
                 self.cfg.blocks[on_true].regions = self.regions.clone();
                 let to_true = self.jump(on_true, args, Vec::new(), node.span());
@@ -2731,7 +2754,6 @@ impl<'e> Lowerer<'e> {
 
     fn lower_match(&mut self, node: &syn::ExprMatch, want_value: bool) -> TokenStream {
         let scrutinee = self.lower_expr(&node.expr);
-        let borrowed = scan::looks_like_borrow(&node.expr);
         let (join, params) = self.new_join(usize::from(want_value));
         let param = params.first().copied();
         let mut arms = Vec::new();
@@ -2787,9 +2809,7 @@ impl<'e> Lowerer<'e> {
             let (target, _) = self.new_join(0);
             let (hidden_pat, hidden_args) =
                 self.bind_pattern_to(target, &arm.pat, Some(&node.expr));
-            for (local, _) in &hidden_args {
-                self.cfg.locals[*local].borrow_like |= borrowed;
-            }
+            self.mark_borrowed_bindings(&hidden_args, &arm.pat, &node.expr);
             // A guard refers to the bindings by name. Where one hides a local (which the jump
             // to the arm may carry), the guard's mentions of them are renamed too, so that the
             // bindings can be hidden as without a guard.
@@ -3428,4 +3448,21 @@ fn contains_let(expr: &Expr) -> bool {
         Expr::Paren(node) => contains_let(&node.expr),
         _ => false,
     }
+}
+
+/// The names a `let` binds to borrows: all of them under a written reference type, else those
+/// its initialiser lends (see [`scan::borrowed_bindings`]).
+fn let_borrowed_bindings(local: &syn::Local) -> Vec<String> {
+    let (pat, reference_type) = match &local.pat {
+        Pat::Type(typed) => (&*typed.pat, matches!(*typed.ty, syn::Type::Reference(_))),
+        pat => (pat, false),
+    };
+    if reference_type {
+        return (scan::bindings(pat).iter())
+            .map(|binding| scan::unraw(&binding.ident))
+            .collect();
+    }
+    (local.init.as_ref())
+        .map(|init| scan::borrowed_bindings(pat, &init.expr))
+        .unwrap_or_default()
 }

@@ -1366,6 +1366,107 @@ pub fn looks_like_borrow(expr: &Expr) -> bool {
     }
 }
 
+/// The names `pat` binds to borrows when it matches `expr`: every binding of a part of the
+/// pattern that matches a part of the expression which [`looks_like_borrow`] (see
+/// [`matched_parts`]: `r` in `Some(r)` against `Some(&x)`, all of them against `&x`).
+pub fn borrowed_bindings(pat: &Pat, expr: &Expr) -> Vec<String> {
+    matched_parts(pat, expr)
+        .into_iter()
+        .filter(|(_, part)| looks_like_borrow(part))
+        .flat_map(|(part, _)| bindings(part))
+        .map(|binding| unraw(&binding.ident))
+        .collect()
+}
+
+/// `pat` and `expr` cut into the parts that match each other, as far as their shapes say:
+/// element by element through tuples, arrays, and constructors of one name (`Some(r)` against
+/// `Some(&x)` gives `r` against `&x`), field by field through struct literals; the whole pair
+/// where they stop corresponding.
+pub fn matched_parts<'a>(pat: &'a Pat, expr: &'a Expr) -> Vec<(&'a Pat, &'a Expr)> {
+    let mut parts = Vec::new();
+    collect_matched_parts(pat, expr, &mut parts);
+    parts
+}
+
+fn collect_matched_parts<'a>(pat: &'a Pat, expr: &'a Expr, parts: &mut Vec<(&'a Pat, &'a Expr)>) {
+    let expr = without_parens(expr);
+    let same_name = |pat_path: &syn::Path, expr_path: &syn::Path| {
+        let last = |path: &syn::Path| path.segments.last().map(|segment| segment.ident.clone());
+        last(pat_path).is_some() && last(pat_path) == last(expr_path)
+    };
+    let pairs: Option<Vec<(&Pat, &Expr)>> = match (pat, expr) {
+        (Pat::Paren(inner), _) => Some(vec![(&*inner.pat, expr)]),
+        (Pat::Type(typed), _) => Some(vec![(&*typed.pat, expr)]),
+        (Pat::Tuple(tuple), Expr::Tuple(values)) => elementwise(&tuple.elems, &values.elems),
+        (Pat::Slice(slice), Expr::Array(values)) => elementwise(&slice.elems, &values.elems),
+        (Pat::TupleStruct(constructor), Expr::Call(call)) => match &*call.func {
+            Expr::Path(func) if same_name(&constructor.path, &func.path) => {
+                elementwise(&constructor.elems, &call.args)
+            }
+            _ => None,
+        },
+        (Pat::Struct(pattern), Expr::Struct(value)) if same_name(&pattern.path, &value.path) => {
+            (pattern.fields.iter())
+                .map(|field| {
+                    let value = value.fields.iter().find(|v| v.member == field.member)?;
+                    Some((&*field.pat, &value.expr))
+                })
+                .collect()
+        }
+        _ => None,
+    };
+    match pairs {
+        Some(pairs) => {
+            for (pat, expr) in pairs {
+                collect_matched_parts(pat, expr, parts);
+            }
+        }
+        None => parts.push((pat, expr)),
+    }
+}
+
+/// The patterns of a tuple, slice or constructor pattern paired with the values they match,
+/// when they line up: as many of each, or those before and after a `..` with enough values.
+fn elementwise<'a, P, Q>(
+    pats: &'a syn::punctuated::Punctuated<Pat, P>,
+    exprs: &'a syn::punctuated::Punctuated<Expr, Q>,
+) -> Option<Vec<(&'a Pat, &'a Expr)>> {
+    let pats: Vec<&Pat> = pats.iter().collect();
+    let exprs: Vec<&Expr> = exprs.iter().collect();
+    // A subslice binding (`rest @ ..`) matches several values at once.
+    let is_rest = |pat: &Pat| match pat {
+        Pat::Rest(_) => Some(true),
+        Pat::Ident(ident) if matches!(ident.subpat.as_ref(), Some((_, sub)) if matches!(**sub, Pat::Rest(_))) => {
+            None
+        }
+        _ => Some(false),
+    };
+    let mut rest = None;
+    for (index, pat) in pats.iter().enumerate() {
+        if is_rest(pat)? {
+            rest = Some(index);
+        }
+    }
+    let (before, after) = match rest {
+        Some(index) => (index, pats.len() - index - 1),
+        None if pats.len() == exprs.len() => (pats.len(), 0),
+        None => return None,
+    };
+    if before + after > exprs.len() {
+        return None;
+    }
+    let leading = pats[..before].iter().zip(&exprs[..before]);
+    let trailing = pats[pats.len() - after..]
+        .iter()
+        .zip(&exprs[exprs.len() - after..]);
+    Some(
+        leading
+            .chain(trailing)
+            .map(|(pat, expr)| (*pat, *expr))
+            .collect(),
+    )
+}
+
 /// Iterator methods that wrap their receiver in a new iterator, which keeps what the receiver
 /// borrows (`v.iter().enumerate()` borrows `v`).
 const ITERATOR_ADAPTERS: &[&str] = &[

@@ -1,5 +1,6 @@
 // A binding of a `match` arm or an `if let` into a local the coroutine owns (matched through
-// a reference, or bound `ref`), still used after a suspension point in the arm.
+// a reference, also one inside a tuple, or bound `ref`), still used after a suspension point in
+// the arm.
 #[coroutines::coroutine(yield = i64, resume = i64)]
 fn first(a: i64) -> i64 {
     let v = vec![a, 2];
@@ -25,6 +26,15 @@ fn by_ref(a: i64) -> i64 {
     let t = (a, String::from("s"));
     match t {
         (n, ref s) => yield_!(n) + s.len() as i64,
+    }
+}
+
+// A binding matched against a borrow inside a tuple or a constructor.
+#[coroutines::coroutine(yield = i64, resume = i64)]
+fn inside_a_tuple(a: i64) -> i64 {
+    let v = vec![a, 2];
+    match (a, &v) {
+        (n, w) => yield_!(n) + w.len() as i64,
     }
 }
 
