@@ -3343,9 +3343,9 @@ mod regressions {
 
         // The other spellings of a borrow kept across a suspension: `let ref mut m = v;` is
         // `let m = &mut v;`, and a borrow of a value built where it stands (a call, `vec!`, a
-        // tuple, a constructor or an operator applied to locals) borrows a temporary that Rust
-        // keeps to the end of the block, as a hidden local does; a constant (`&Some(7)`) is
-        // promoted to a `'static` borrow and stays one.
+        // tuple, a constructor or an operator applied to locals or to calls) borrows a
+        // temporary that Rust keeps to the end of the block, as a hidden local does; a constant
+        // (`&Some(7)`) is promoted to a `'static` borrow and stays one.
         fn borrows_of_ref_bindings_and_temporaries(n: i32) -> i32 {
             let mut v = vec![n];
             let ref mut m = v;
@@ -3357,6 +3357,8 @@ mod regressions {
             let pair = &(n, n + 1);
             let wrapped = &Some(n);
             let negated = &-n;
+            let built = &[i32::abs(-2), 5];
+            let converted = &(i32::abs(-7) as u8);
             let constant: &'static Option<i32> = &Some(7);
             buffer.push(yield_!(2));
             copy.push(*len as i32);
@@ -3367,6 +3369,8 @@ mod regressions {
                 + pair.1
                 + wrapped.unwrap()
                 + *negated
+                + built[0]
+                + *converted as i32
                 + constant.unwrap()
                 + v.len() as i32
         }
@@ -3503,8 +3507,9 @@ mod regressions {
             hundreds,
         );
         assert_eq!(log, ["yield 1", "yield 2", "yield 3"]);
-        // buffer 5 + 200, text 1, copy 5 + 100 + 2, pair 6, wrapped 5, -5, 7, v.len() 2
-        assert_eq!(r, 205 + 1 + 107 + 6 + 5 - 5 + 7 + 2);
+        // buffer 5 + 200, text 1, copy 5 + 100 + 2, pair 6, wrapped 5, -5, 7, v.len() 2, built 2,
+        // converted 7
+        assert_eq!(r, 205 + 1 + 107 + 6 + 5 - 5 + 7 + 2 + 2 + 7);
     }
 
     #[test]

@@ -892,7 +892,8 @@ impl<'e> Lowerer<'e> {
         }
         let temp = self.hidden_name("extended");
         let mutability = reference.mutability;
-        let value = &reference.expr;
+        // (Its parentheses, needed after `&` in `&(n as u8)`, would be unused in a `let`.)
+        let value = scan::without_parens(&reference.expr);
         let and = reference.and_token;
         let mut borrow = local.clone();
         *borrow.init.as_mut()?.expr = syn::parse_quote!(#and #mutability #temp);

@@ -1673,7 +1673,26 @@ fn builds_unpromotable(expr: &Expr, is_local: &dyn Fn(&str) -> bool) -> bool {
         | Expr::Repeat(_) => true,
         _ => false,
     };
-    builds_value && mentions_local(&expr.to_token_stream(), is_local)
+    // Built from a local's value, or from a part that is never promoted itself (`(f(), 1)`).
+    builds_value
+        && (mentions_local(&expr.to_token_stream(), is_local)
+            || built_from(expr).any(|part| builds_unpromotable(part, is_local)))
+}
+
+/// The operands a value-building expression is built from.
+fn built_from(expr: &Expr) -> Box<dyn Iterator<Item = &Expr> + '_> {
+    match expr {
+        Expr::Unary(unary) => Box::new(std::iter::once(&*unary.expr)),
+        Expr::Binary(binary) => Box::new([&*binary.left, &*binary.right].into_iter()),
+        Expr::Tuple(tuple) => Box::new(tuple.elems.iter()),
+        Expr::Array(array) => Box::new(array.elems.iter()),
+        Expr::Struct(value) => {
+            Box::new((value.fields.iter().map(|field| &field.expr)).chain(value.rest.as_deref()))
+        }
+        Expr::Cast(cast) => Box::new(std::iter::once(&*cast.expr)),
+        Expr::Repeat(repeat) => Box::new(std::iter::once(&*repeat.expr)),
+        _ => Box::new(std::iter::empty()),
+    }
 }
 
 fn mentions_local(tokens: &TokenStream, is_local: &dyn Fn(&str) -> bool) -> bool {
