@@ -516,6 +516,41 @@ mod bindings {
             total + text.len() as i32
         }
 
+        // The arm of an `if let` that binds a borrow runs in place of the jump into it, also
+        // where a local left behind there (`item`, which the other arm may move) cannot be
+        // dropped by name: through the state, the borrow would sit beside what it borrows.
+        fn borrowing_arm_beside_a_local_maybe_moved(items: Vec<String>) -> i32 {
+            let text = String::from("abc");
+            let mut total = 0;
+            for item in items {
+                let mut kept = String::new();
+                if let Some(t) = Some(&text) {
+                    let len = t.len() as i32;
+                    total += yield_!(len);
+                } else {
+                    kept = item;
+                }
+                total += kept.len() as i32;
+            }
+            total + text.len() as i32
+        }
+
+        // Also where the arm's binding hides a local left behind (`x`, read by the `else`),
+        // and where the arm reads a whole-local borrow (`r`), which it borrows again.
+        fn borrowing_arm_hiding_a_local_left_behind(a: i32, v: Vec<i32>) -> i32 {
+            let mut total = 0;
+            let r = &a;
+            for x in [a, a + 1] {
+                if let [x, ..] = &v[..] {
+                    let x = *x + *r;
+                    total += yield_!(x);
+                } else {
+                    total += yield_!(x);
+                }
+            }
+            total + v.len() as i32
+        }
+
         // A local moved out, whose name bindings made later take again (a `match` arm's, an
         // inner `let`'s, a closure's parameter, a `matches!` pattern's, an `if let`'s): those
         // mentions are not uses of it, so no state keeps it (that would be a use after the
@@ -906,6 +941,36 @@ mod bindings {
         );
         assert_eq!(log, ["yield 5", "yield 5", "yield 4"]);
         assert_eq!(r, 100 + 200 + 300 + 3);
+    }
+
+    #[test]
+    fn a_borrowing_arm_runs_in_place_beside_a_local_maybe_moved() {
+        let items = || vec![String::from("x"), String::from("yy")];
+        let (log, r) = check_gen(
+            borrowing_arm_beside_a_local_maybe_moved(items()),
+            |y| plain::borrowing_arm_beside_a_local_maybe_moved(y, items()),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 3", "yield 3"]);
+        assert_eq!(r, 100 + 200 + 3);
+    }
+
+    #[test]
+    fn a_borrowing_arm_runs_in_place_where_its_binding_hides_a_local_left_behind() {
+        let (log, r) = check_gen(
+            borrowing_arm_hiding_a_local_left_behind(5, vec![1]),
+            |y| plain::borrowing_arm_hiding_a_local_left_behind(y, 5, vec![1]),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 6", "yield 6"]);
+        assert_eq!(r, 100 + 200 + 1);
+        let (log, r) = check_gen(
+            borrowing_arm_hiding_a_local_left_behind(5, vec![]),
+            |y| plain::borrowing_arm_hiding_a_local_left_behind(y, 5, vec![]),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 5", "yield 6"]);
+        assert_eq!(r, 100 + 200);
     }
 
     #[test]

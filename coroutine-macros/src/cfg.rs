@@ -138,6 +138,8 @@ pub struct Block {
     pub params: Vec<LocalId>,
     /// The block's code, with jump placeholders.
     pub code: TokenStream,
+    /// Every identifier the finished code spells (see [`Cfg::entry_name`]), read once.
+    pub spelled: std::cell::OnceCell<BTreeSet<String>>,
     /// Locals the code mentions, each with where it first does.
     pub uses: BTreeMap<LocalId, Span>,
     /// Locals declared in this block, in order.
@@ -424,6 +426,7 @@ impl Cfg {
             scope,
             params: Vec::new(),
             code: TokenStream::new(),
+            spelled: std::cell::OnceCell::new(),
             uses: BTreeMap::new(),
             decls: Vec::new(),
             jumps: Vec::new(),
@@ -462,7 +465,9 @@ impl Cfg {
                     .decls
                     .iter()
                     .any(|&other| self.locals[other].name == *name)
-                    || crate::scan::holds_ident(&data.code, &crate::scan::unraw(name)))
+                    || (data.spelled)
+                        .get_or_init(|| crate::scan::identifiers(&data.code))
+                        .contains(&crate::scan::unraw(name)))
         };
         if shadowed || (!hidden && respelled()) {
             shadowed_name(local)
@@ -995,9 +1000,17 @@ impl Cfg {
             (block != 0 && jump.from != block && plain(jump, block)).then_some(jump)
         };
         // The locals to drop before the code of `block` runs in place of `jump`, if it can.
+        // A jump that hands the block a borrow (a pattern's binding into `&v`) can reach it only
+        // in place: through the state, the borrow would sit beside what it borrows. There, a
+        // local left behind that cannot be dropped by name stays bound until the arm ends (as
+        // it would in Rust, longer).
         let fits_in_place = |jump: &Jump, block: BlockId| -> Option<Vec<LocalId>> {
             let source = &self.blocks[jump.from];
             let target = &self.blocks[block];
+            let lends = (jump.args.iter()).any(|&(param, _)| {
+                let data = &self.locals[param];
+                data.borrow_like || data.borrows_from.is_some()
+            });
             let mut mentioned = None;
             let mut nameable = None;
             let mut taken_by_args = None;
@@ -1012,10 +1025,16 @@ impl Cfg {
                 let data = &self.locals[local];
                 let name = self.binding_name_at(jump.from, local).to_string();
                 let redeclared = target.scope.contains(&local) && target.kills.contains(&local);
+                // Bound again at the block's entry, before all its code: a reference to a whole
+                // local that the block rebuilds, or a param of the block of the same name.
+                let rebound = data.reborrow.is_some() && target.uses.contains_key(&local)
+                    || (target.params.iter()).any(|&param| {
+                        saved[block].contains(&param) && self.entry_name(block, param) == name
+                    });
                 let mentioned = mentioned.get_or_insert_with(|| {
                     self.names_mentioned_inline(block, &|to| single_plain_entry(to).is_some())
                 });
-                if !redeclared && mentioned.contains(&name) {
+                if !redeclared && !rebound && mentioned.contains(&name) {
                     return false;
                 }
                 if data.drop_free {
@@ -1042,7 +1061,7 @@ impl Cfg {
                 if droppable {
                     to_drop.push(local);
                 }
-                droppable
+                droppable || lends
             });
             fits.then(|| {
                 to_drop.reverse();

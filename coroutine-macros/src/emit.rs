@@ -1216,7 +1216,11 @@ impl Emitter<'_> {
         let code = self.replace_jumps(self.cfg.blocks[target].code.clone(), target, arm);
         let allow = quote!(#[allow(unused_mut, unused_variables, unused_parens)]);
         let dropped = &self.layout.dropped_on_entry[target];
-        let bind = if dropped.is_empty() {
+        let bind = if names.is_empty() {
+            let krate = self.krate;
+            let dropped = dropped.iter().map(|&local| self.name_in(from, local));
+            quote!(#(#krate::__private::drop_now(#dropped);)*)
+        } else if dropped.is_empty() {
             quote!(#allow let (#(#names,)*) = (#(#values,)*);)
         } else {
             // What the target keeps is taken first, then the rest is dropped as leaving the

@@ -912,14 +912,23 @@ pub fn mentions(tokens: &TokenStream, out: &mut Vec<(String, Span)>) {
     }
 }
 
-/// Whether any identifier among `tokens` is `name`, in any role (a use, a binding, a field,
-/// a type ascription's `name:`): over-approximates both uses and declarations of a local.
-pub fn holds_ident(tokens: &TokenStream, name: &str) -> bool {
-    tokens.clone().into_iter().any(|tree| match tree {
-        TokenTree::Ident(ident) => unraw(&ident) == name,
-        TokenTree::Group(group) => holds_ident(&group.stream(), name),
-        TokenTree::Literal(_) | TokenTree::Punct(_) => false,
-    })
+/// Every identifier among `tokens`, in any role (a use, a binding, a field, a type
+/// ascription's `name:`): over-approximates both the uses and the declarations of locals.
+pub fn identifiers(tokens: &TokenStream) -> BTreeSet<String> {
+    fn collect(tokens: &TokenStream, out: &mut BTreeSet<String>) {
+        for tree in tokens.clone() {
+            match tree {
+                TokenTree::Ident(ident) => {
+                    out.insert(unraw(&ident));
+                }
+                TokenTree::Group(group) => collect(&group.stream(), out),
+                TokenTree::Literal(_) | TokenTree::Punct(_) => {}
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    collect(tokens, &mut out);
+    out
 }
 
 /// `a op= b`: the left side is a place, assigned in place.
