@@ -1203,6 +1203,11 @@ impl<'a> G<'a> {
     }
 
     fn if_let(&mut self, value: Option<Ty>) -> Expr {
+        if self.rng.chance(30) {
+            if let Some(borrowing) = self.borrowing_if_let(value) {
+                return borrowing;
+            }
+        }
         let (scrut, ctor) = if self.rng.chance(75) {
             (self.expr(Ty::OptI, 2), "Some")
         } else {
@@ -1226,6 +1231,94 @@ impl<'a> G<'a> {
                 els,
             ),
         )
+    }
+
+    /// `if let PAT = SCRUTINEE { let n = ..; .. }` whose pattern binds `t` to a borrow of a
+    /// `String` or `Vec<i64>` local (through `Some(s.as_str())`, `Some(&s)`, `(k % 3, &s)`,
+    /// `v.first()`, `&v[..]`, `(v.last(), k)`; each refutable, so that no `if let` is useless), read into an `i64` first thing in the block, often under the binding's
+    /// own name, which may also hide the borrowed local or another: the borrow ends before the
+    /// block may suspend, while the local is kept for the code after it.
+    fn borrowing_if_let(&mut self, value: Option<Ty>) -> Option<Expr> {
+        let candidates: Vec<(String, Ty)> = self
+            .visible()
+            .into_iter()
+            .filter(|v| {
+                !v.moved && !v.counter && !v.is_referent() && matches!(v.ty, Ty::Str | Ty::VecI)
+            })
+            .map(|v| (v.name.clone(), v.ty))
+            .collect();
+        if candidates.is_empty() {
+            return None;
+        }
+        let (name, ty) = self.rng.pick(&candidates).clone();
+        let mut hides = false;
+        let t = self.arm_binding_name(&mut hides);
+        let k = self.rng.range(-3, 9);
+        let (pat, scrut, read) = match (ty, self.rng.below(3)) {
+            (Ty::Str, 0) => (
+                format!("Some({t})"),
+                format!("Some({name}.as_str())"),
+                format!("{t}.len() as i64"),
+            ),
+            (Ty::Str, 1) => (
+                format!("Some({t})"),
+                format!("Some(&{name})"),
+                format!("{t}.len() as i64"),
+            ),
+            (Ty::Str, _) => (
+                format!("({}i64, {t})", k.rem_euclid(3)),
+                format!("({k}i64 % 3, &{name})"),
+                format!("{t}.len() as i64 + {k}i64"),
+            ),
+            (_, 0) => (
+                format!("Some({t})"),
+                format!("{name}.first()"),
+                format!("*{t}"),
+            ),
+            (_, 1) => (
+                format!("[{t}, ..]"),
+                format!("&{name}[..]"),
+                format!("*{t}"),
+            ),
+            (_, _) => (
+                format!("(Some({t}), _)"),
+                format!("({name}.last(), {k}i64)"),
+                format!("*{t} % 1000"),
+            ),
+        };
+        let n = if hides || self.rng.chance(50) {
+            t.clone()
+        } else {
+            self.fresh("x")
+        };
+        let read = Stmt::Let {
+            pat: Pat::Ident {
+                name: n.clone(),
+                mutable: false,
+            },
+            ty: None,
+            init: Expr::lit(Ty::I64, read),
+            else_: None,
+        };
+        let bind = self.bind_var(&n, Ty::I64);
+        let m = self.max_stmts();
+        // (The block may suspend, also where its names hide others: the macro hands the hidden
+        // locals to the suspension without moving them while the borrow lasts.)
+        let then = self.block_with(value, m, vec![bind], vec![read]);
+        let els = if value.is_some() || self.rng.chance(50) {
+            Some(self.block(value, m))
+        } else {
+            None
+        };
+        Some(Expr::new(
+            value.unwrap_or(Ty::Unit),
+            Kind::IfLet(
+                Pat::Raw(pat),
+                Box::new(Expr::lit(Ty::Unit, scrut)),
+                then,
+                els,
+            ),
+        ))
     }
 
     fn bind_var(&self, name: &str, ty: Ty) -> Var {
@@ -1447,14 +1540,17 @@ impl<'a> G<'a> {
     fn loop_(&mut self, value: Option<Ty>) -> Vec<Stmt> {
         let (decl, c) = self.counter();
         let label = self.label();
+        // The exit's value may not `continue` this loop: every later turn would exit again and
+        // never get there (the counter is past the bound). It may break out with a value.
         self.targets.push(Target {
             label: label.clone(),
-            is_loop: true,
+            is_loop: false,
             value,
         });
         self.loop_depth += 1;
         let n = self.rng.range(0, 4);
         let v = value.map(|ty| Box::new(self.expr(ty, 2)));
+        self.targets.last_mut().expect("this loop").is_loop = true;
         let exit = unit(Kind::If(
             Box::new(bin(Ty::Bool, var(Ty::U32, &c), ">", lit_u32(n))),
             stmt_block(vec![Stmt::Expr(unit(Kind::Break(
