@@ -504,6 +504,29 @@ mod bindings {
             total + text.len() as i32
         }
 
+        // So are bindings of an item that a borrowing iterator gives back, behind adapters
+        // that pass its items on (`v.iter().rev().max()`), and of a slice's borrowed parts.
+        fn borrows_of_items_and_parts(v: Vec<i32>) -> i32 {
+            let words = vec![String::from("ab"), String::from("c")];
+            let mut total = 0;
+            if let Some(m) = v.iter().rev().max() {
+                let m = *m;
+                total += yield_from!(pend(m));
+            }
+            if let Some(w) = words.iter().find(|w| w.len() == 1) {
+                let len = w.len() as i32;
+                total += yield_from!(pend(len));
+            }
+            if let Some((head, rest)) = v.split_first() {
+                let sum = *head + rest.len() as i32;
+                total += yield_from!(pend(sum));
+            }
+            let last = words.iter().next_back();
+            let len = last.map_or(0, |w| w.len() as i32);
+            total += yield_from!(pend(len));
+            total + v.len() as i32 + words.len() as i32
+        }
+
         // The arm of an `if let` that binds a borrow runs in place of the jump into it, also
         // where a local left behind there (`item`, which the other arm may move) cannot be
         // dropped by name: through the state, the borrow would sit beside what it borrows.
@@ -834,6 +857,15 @@ mod bindings {
             native::borrows_matched_inside_values(2),
         );
         assert_eq!(r, 5 + 50 + 4 + 3);
+    }
+
+    #[test]
+    fn bindings_of_borrowed_items_and_parts_are_borrows() {
+        let (_, r, _) = check_async(
+            borrows_of_items_and_parts(vec![4, 9, 1]),
+            native::borrows_of_items_and_parts(vec![4, 9, 1]),
+        );
+        assert_eq!(r, 9 + 1 + 6 + 1 + 3 + 2);
     }
 
     #[test]

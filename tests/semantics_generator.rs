@@ -516,6 +516,29 @@ mod bindings {
             total + text.len() as i32
         }
 
+        // So are bindings of an item that a borrowing iterator gives back, behind adapters
+        // that pass its items on (`v.iter().rev().max()`), and of a slice's borrowed parts.
+        fn borrows_of_items_and_parts(v: Vec<i32>) -> i32 {
+            let words = vec![String::from("ab"), String::from("c")];
+            let mut total = 0;
+            if let Some(m) = v.iter().rev().max() {
+                let m = *m;
+                total += yield_!(m);
+            }
+            if let Some(w) = words.iter().find(|w| w.len() == 1) {
+                let len = w.len() as i32;
+                total += yield_!(len);
+            }
+            if let Some((head, rest)) = v.split_first() {
+                let sum = *head + rest.len() as i32;
+                total += yield_!(sum);
+            }
+            let last = words.iter().next_back();
+            let len = last.map_or(0, |w| w.len() as i32);
+            total += yield_!(len);
+            total + v.len() as i32 + words.len() as i32
+        }
+
         // The arm of an `if let` that binds a borrow runs in place of the jump into it, also
         // where a local left behind there (`item`, which the other arm may move) cannot be
         // dropped by name: through the state, the borrow would sit beside what it borrows.
@@ -941,6 +964,17 @@ mod bindings {
         );
         assert_eq!(log, ["yield 5", "yield 5", "yield 4"]);
         assert_eq!(r, 100 + 200 + 300 + 3);
+    }
+
+    #[test]
+    fn bindings_of_borrowed_items_and_parts_are_borrows() {
+        let (log, r) = check_gen(
+            borrows_of_items_and_parts(vec![4, 9, 1]),
+            |y| plain::borrows_of_items_and_parts(y, vec![4, 9, 1]),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 9", "yield 1", "yield 6", "yield 1"]);
+        assert_eq!(r, 100 + 200 + 300 + 400 + 3 + 2);
     }
 
     #[test]

@@ -1111,14 +1111,22 @@ impl<'e> Lowerer<'e> {
         }
     }
 
-    /// The local an expression borrows part of: `&v[i]`, `&v.field`, `v.iter()`, `v.as_str()`.
+    /// The local an expression borrows part of: `&v[i]`, `&v.field`, `v.iter()`, `v.as_str()`,
+    /// `v.iter().rev().max()`.
     fn borrowed_root(&self, expr: &Expr) -> Option<LocalId> {
         if let Some(inner) = scan::unwrapped(expr) {
             return self.borrowed_root(inner);
         }
         let place = match expr {
             Expr::Reference(reference) => &*reference.expr,
-            Expr::MethodCall(call) if scan::looks_like_borrow(expr) => &*call.receiver,
+            Expr::MethodCall(call) if scan::looks_like_borrow(expr) => {
+                // What a borrow that the receiver makes borrows (`v` of `v.iter().max()`).
+                let receiver = scan::without_iterator_adapters(&call.receiver);
+                if let Some(root) = self.borrowed_root(receiver) {
+                    return Some(root);
+                }
+                &*call.receiver
+            }
             Expr::Paren(paren) => return self.borrowed_root(&paren.expr),
             _ => return None,
         };

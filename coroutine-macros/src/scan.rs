@@ -1366,13 +1366,37 @@ pub fn looks_like_borrow(expr: &Expr) -> bool {
         Expr::Reference(_) => true,
         // A closure that is not `move` borrows what it captures.
         Expr::Closure(closure) => closure.capture.is_none(),
-        Expr::MethodCall(call) => listed(
-            &call.method.to_string(),
-            &[BORROW_RETURNING_METHODS, BORROWING_ITERATOR_METHODS],
-        ),
+        Expr::MethodCall(call) => {
+            let method = call.method.to_string();
+            listed(
+                &method,
+                &[
+                    BORROW_RETURNING_METHODS,
+                    BORROWING_ITERATOR_METHODS,
+                    SPLITTING_METHODS,
+                ],
+            ) || listed(&method, &[ITEM_RETURNING_METHODS]) && yields_borrows(&call.receiver)
+        }
         Expr::Paren(paren) => looks_like_borrow(&paren.expr),
         _ => false,
     }
+}
+
+/// Whether an iterator obviously yields borrows: a borrowing iterator (`v.iter()`,
+/// `s.chars()`) behind adapters that pass its items on as they are (`v.iter().rev()`).
+fn yields_borrows(iterator: &Expr) -> bool {
+    let mut inner = without_parens(iterator);
+    while let Expr::MethodCall(call) = inner {
+        let method = call.method.to_string();
+        if listed(&method, &[BORROWING_ITERATOR_METHODS]) {
+            return true;
+        }
+        if !listed(&method, &[ITEM_PRESERVING_ADAPTERS]) {
+            return false;
+        }
+        inner = without_parens(&call.receiver);
+    }
+    false
 }
 
 /// The names `pat` binds to borrows when it matches `expr`: every binding of a part of the
@@ -1475,6 +1499,52 @@ fn elementwise<'a, P, Q>(
             .collect(),
     )
 }
+
+/// Iterator adapters that pass their receiver's items on unchanged (or numbered), so that over
+/// a borrowing iterator they still yield borrows.
+const ITEM_PRESERVING_ADAPTERS: &[&str] = &[
+    "by_ref",
+    "chain",
+    "cycle",
+    "enumerate",
+    "filter",
+    "fuse",
+    "inspect",
+    "peekable",
+    "rev",
+    "skip",
+    "skip_while",
+    "step_by",
+    "take",
+    "take_while",
+];
+
+/// Iterator methods that give back one of the items, or an `Option` of one.
+const ITEM_RETURNING_METHODS: &[&str] = &[
+    "find",
+    "last",
+    "max",
+    "max_by",
+    "max_by_key",
+    "min",
+    "min_by",
+    "min_by_key",
+    "next",
+    "next_back",
+    "nth",
+    "nth_back",
+    "peek",
+];
+
+/// Slice methods that give back borrowed parts of it.
+const SPLITTING_METHODS: &[&str] = &[
+    "split_at",
+    "split_at_mut",
+    "split_first",
+    "split_first_mut",
+    "split_last",
+    "split_last_mut",
+];
 
 /// Iterator methods that wrap their receiver in a new iterator, which keeps what the receiver
 /// borrows (`v.iter().enumerate()` borrows `v`).

@@ -1,6 +1,6 @@
 // A binding of a `match` arm or an `if let` into a local the coroutine owns (matched through
-// a reference, also one inside a tuple, or bound `ref`), still used after a suspension point in
-// the arm.
+// a reference, also one inside a tuple or given back by an iterator, or bound `ref`), still
+// used after a suspension point in the arm.
 #[coroutines::coroutine(yield = i64, resume = i64)]
 fn first(a: i64) -> i64 {
     let v = vec![a, 2];
@@ -35,6 +35,17 @@ fn inside_a_tuple(a: i64) -> i64 {
     let v = vec![a, 2];
     match (a, &v) {
         (n, w) => yield_!(n) + w.len() as i64,
+    }
+}
+
+// A binding of an item that a borrowing iterator gives back.
+#[coroutines::coroutine(yield = i64, resume = i64)]
+fn an_item_of_an_iterator(a: i64) -> i64 {
+    let v = vec![a, 2];
+    if let Some(m) = v.iter().rev().max() {
+        yield_!(1) + *m
+    } else {
+        0
     }
 }
 
