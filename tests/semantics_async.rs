@@ -562,6 +562,24 @@ mod bindings {
             total + v.len() as i32
         }
 
+        // And where the code after the arm's first statement, run in place too, reads the
+        // whole-local borrow `r` of the loop's `x`, which the arm's `x` hides.
+        fn borrowing_arm_reading_a_borrow_of_what_it_hides(n: i32, v: Vec<i32>) -> i32 {
+            let mut total = 0;
+            for x in 0..n {
+                let r = &x;
+                let len = if let Some(x) = v.first() {
+                    let x = *x;
+                    total += yield_from!(pend((*r + x) * 10));
+                    v.len()
+                } else {
+                    (*r) as usize
+                };
+                total += len as i32;
+            }
+            total
+        }
+
         // A local moved out, whose name bindings made later take again (a `match` arm's, an
         // inner `let`'s, a closure's parameter, a `matches!` pattern's, an `if let`'s): those
         // mentions are not uses of it, so no state keeps it (that would be a use after the
@@ -890,6 +908,15 @@ mod bindings {
             native::borrowing_arm_hiding_a_local_left_behind(5, vec![]),
         );
         assert_eq!(r, 50 + 60);
+    }
+
+    #[test]
+    fn a_borrowing_arm_may_read_a_borrow_of_what_it_hides() {
+        let (_, r, _) = check_async(
+            borrowing_arm_reading_a_borrow_of_what_it_hides(2, vec![5]),
+            native::borrowing_arm_reading_a_borrow_of_what_it_hides(2, vec![5]),
+        );
+        assert_eq!(r, 50 + 1 + 60 + 1);
     }
 
     #[test]

@@ -574,6 +574,24 @@ mod bindings {
             total + v.len() as i32
         }
 
+        // And where the code after the arm's first statement, run in place too, reads the
+        // whole-local borrow `r` of the loop's `x`, which the arm's `x` hides.
+        fn borrowing_arm_reading_a_borrow_of_what_it_hides(n: i32, v: Vec<i32>) -> i32 {
+            let mut total = 0;
+            for x in 0..n {
+                let r = &x;
+                let len = if let Some(x) = v.first() {
+                    let x = *x;
+                    total += yield_!(*r + x);
+                    v.len()
+                } else {
+                    (*r) as usize
+                };
+                total += len as i32;
+            }
+            total
+        }
+
         // A local moved out, whose name bindings made later take again (a `match` arm's, an
         // inner `let`'s, a closure's parameter, a `matches!` pattern's, an `if let`'s): those
         // mentions are not uses of it, so no state keeps it (that would be a use after the
@@ -1005,6 +1023,17 @@ mod bindings {
         );
         assert_eq!(log, ["yield 5", "yield 6"]);
         assert_eq!(r, 100 + 200);
+    }
+
+    #[test]
+    fn a_borrowing_arm_may_read_a_borrow_of_what_it_hides() {
+        let (log, r) = check_gen(
+            borrowing_arm_reading_a_borrow_of_what_it_hides(2, vec![5]),
+            |y| plain::borrowing_arm_reading_a_borrow_of_what_it_hides(y, 2, vec![5]),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 5", "yield 6"]);
+        assert_eq!(r, 100 + 1 + 200 + 1);
     }
 
     #[test]

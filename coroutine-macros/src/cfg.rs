@@ -1025,12 +1025,12 @@ impl Cfg {
                 let data = &self.locals[local];
                 let name = self.binding_name_at(jump.from, local).to_string();
                 let redeclared = target.scope.contains(&local) && target.kills.contains(&local);
-                // Bound again at the block's entry, before all its code: a reference to a whole
-                // local that the block rebuilds, or a param of the block of the same name.
-                let rebound = data.reborrow.is_some() && target.uses.contains_key(&local)
-                    || (target.params.iter()).any(|&param| {
-                        saved[block].contains(&param) && self.entry_name(block, param) == name
-                    });
+                // Bound again before any code that names it: a reference to a whole local,
+                // which each block that uses it rebuilds on entry, or a local the block keeps
+                // under the same name, which it binds on entry.
+                let rebound = data.reborrow.is_some()
+                    || (saved[block].iter())
+                        .any(|&kept| kept != local && self.entry_name(block, kept) == name);
                 let mentioned = mentioned.get_or_insert_with(|| {
                     self.names_mentioned_inline(block, &|to| single_plain_entry(to).is_some())
                 });
