@@ -1235,7 +1235,8 @@ impl<'a> G<'a> {
 
     /// `if let PAT = SCRUTINEE { let n = ..; .. }` whose pattern binds `t` to a borrow of a
     /// `String` or `Vec<i64>` local (through `Some(s.as_str())`, `Some(&s)`, `(k % 3, &s)`,
-    /// `v.first()`, `&v[..]`, `(v.last(), k)`; each refutable, so that no `if let` is useless), read into an `i64` first thing in the block, often under the binding's
+    /// `s.split_whitespace().rev().max()`, `v.first()`, `&v[..]`, `v.iter().rev().max()`,
+    /// `v.split_first()`, `(v.last(), k)`; each refutable, so that no `if let` is useless), read into an `i64` first thing in the block, often under the binding's
     /// own name, which may also hide the borrowed local or another: the borrow ends before the
     /// block may suspend, while the local is kept for the code after it.
     fn borrowing_if_let(&mut self, value: Option<Ty>) -> Option<Expr> {
@@ -1254,7 +1255,7 @@ impl<'a> G<'a> {
         let mut hides = false;
         let t = self.arm_binding_name(&mut hides);
         let k = self.rng.range(-3, 9);
-        let (pat, scrut, read) = match (ty, self.rng.below(3)) {
+        let (pat, scrut, read) = match (ty, self.rng.below(5)) {
             (Ty::Str, 0) => (
                 format!("Some({t})"),
                 format!("Some({name}.as_str())"),
@@ -1263,6 +1264,11 @@ impl<'a> G<'a> {
             (Ty::Str, 1) => (
                 format!("Some({t})"),
                 format!("Some(&{name})"),
+                format!("{t}.len() as i64"),
+            ),
+            (Ty::Str, 2) => (
+                format!("Some({t})"),
+                format!("{name}.split_whitespace().rev().max()"),
                 format!("{t}.len() as i64"),
             ),
             (Ty::Str, _) => (
@@ -1279,6 +1285,16 @@ impl<'a> G<'a> {
                 format!("[{t}, ..]"),
                 format!("&{name}[..]"),
                 format!("*{t}"),
+            ),
+            (_, 2) => (
+                format!("Some({t})"),
+                format!("{name}.iter().rev().max()"),
+                format!("*{t} % 1000"),
+            ),
+            (_, 3) => (
+                format!("Some(({t}, _))"),
+                format!("{name}.split_first()"),
+                format!("*{t} % 1000"),
             ),
             (_, _) => (
                 format!("(Some({t}), _)"),
