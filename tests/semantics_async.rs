@@ -580,6 +580,26 @@ mod bindings {
             total
         }
 
+        // And where the code before the arm spells the name of a local the arm keeps (`a`, a
+        // field here), so that it goes by another name there, and the arm's binding hides the
+        // local it borrows (`v`).
+        fn borrowing_arm_after_code_spelling_a_kept_name(a: i32, v: Vec<i32>) -> i32 {
+            struct Point {
+                a: i32,
+                b: i32,
+            }
+            let mut total = 0;
+            for k in 0..2 {
+                let point = Point { a: k, b: 0 };
+                if let Some(v) = v.first() {
+                    let v = *v;
+                    total += yield_from!(pend((v + point.a) * 10));
+                }
+                total += point.b;
+            }
+            total + a + v.len() as i32
+        }
+
         // A local moved out, whose name bindings made later take again (a `match` arm's, an
         // inner `let`'s, a closure's parameter, a `matches!` pattern's, an `if let`'s): those
         // mentions are not uses of it, so no state keeps it (that would be a use after the
@@ -917,6 +937,15 @@ mod bindings {
             native::borrowing_arm_reading_a_borrow_of_what_it_hides(2, vec![5]),
         );
         assert_eq!(r, 50 + 1 + 60 + 1);
+    }
+
+    #[test]
+    fn a_borrowing_arm_may_follow_code_that_spells_a_kept_name() {
+        let (_, r, _) = check_async(
+            borrowing_arm_after_code_spelling_a_kept_name(7, vec![3]),
+            native::borrowing_arm_after_code_spelling_a_kept_name(7, vec![3]),
+        );
+        assert_eq!(r, 30 + 40 + 7 + 1);
     }
 
     #[test]

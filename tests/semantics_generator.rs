@@ -592,6 +592,26 @@ mod bindings {
             total
         }
 
+        // And where the code before the arm spells the name of a local the arm keeps (`a`, a
+        // field here), so that it goes by another name there, and the arm's binding hides the
+        // local it borrows (`v`).
+        fn borrowing_arm_after_code_spelling_a_kept_name(a: i32, v: Vec<i32>) -> i32 {
+            struct Point {
+                a: i32,
+                b: i32,
+            }
+            let mut total = 0;
+            for k in 0..2 {
+                let point = Point { a: k, b: 0 };
+                if let Some(v) = v.first() {
+                    let v = *v;
+                    total += yield_!(v + point.a);
+                }
+                total += point.b;
+            }
+            total + a + v.len() as i32
+        }
+
         // A local moved out, whose name bindings made later take again (a `match` arm's, an
         // inner `let`'s, a closure's parameter, a `matches!` pattern's, an `if let`'s): those
         // mentions are not uses of it, so no state keeps it (that would be a use after the
@@ -1034,6 +1054,17 @@ mod bindings {
         );
         assert_eq!(log, ["yield 5", "yield 6"]);
         assert_eq!(r, 100 + 1 + 200 + 1);
+    }
+
+    #[test]
+    fn a_borrowing_arm_may_follow_code_that_spells_a_kept_name() {
+        let (log, r) = check_gen(
+            borrowing_arm_after_code_spelling_a_kept_name(7, vec![3]),
+            |y| plain::borrowing_arm_after_code_spelling_a_kept_name(y, 7, vec![3]),
+            hundreds,
+        );
+        assert_eq!(log, ["yield 3", "yield 4"]);
+        assert_eq!(r, 100 + 200 + 7 + 1);
     }
 
     #[test]

@@ -39,28 +39,24 @@ pub struct Emitter<'a> {
     /// The items declared in the lowered blocks, hoisted to the function's body (see
     /// [`crate::lower::Lowerer::items`]).
     pub items: &'a [syn::Item],
-    /// For each block run in place of its only jump (see [`Layout::inlined`]): what that jump
-    /// hands over. Filled by [`Emitter::with_handovers`].
-    pub handed_over: Vec<Option<HandedOver>>,
-}
-
-/// The locals that a jump run in place hands over to its target without binding them anew
-/// (see [`Emitter::handovers`]).
-#[derive(Clone)]
-pub struct HandedOver {
-    jump: usize,
-    locals: Vec<(LocalId, Handover)>,
+    /// For each block run in place of its only jump (see [`Layout::inlined`]): that jump. Filled
+    /// by [`Emitter::with_handovers`].
+    pub entered_by: Vec<Option<usize>>,
+    /// For each block run in place of its only jump: what that jump hands over (see
+    /// [`Emitter::handovers`]), worked out when first asked.
+    pub handed_over: Vec<std::cell::OnceCell<Vec<(LocalId, Handover)>>>,
 }
 
 /// How a jump run in place hands one of the leading locals its target keeps to the target's
 /// code, instead of moving it into a new binding (see [`Emitter::inline_code`]).
 #[derive(Clone, Copy, PartialEq)]
 pub enum Handover {
-    /// It is bound under the name the target gives it already: it stays bound there.
+    /// The target names it as the jump's block does: under the same name, or, where the target's
+    /// code does not name it, under a name that code cannot take (a hidden one, an alias).
     InPlace,
-    /// The target's code cannot name it (it respells or hides the name): a `macro_rules!`
-    /// alias of its binding names it for the target's jumps, through which it moves only where
-    /// one of them takes it.
+    /// The target's code does not name it, but may take the name it goes by where the jump is
+    /// (a binding or a `let` of that name): a `macro_rules!` alias of that binding names it for
+    /// the target's jumps, through which it moves only where one of them takes it.
     Aliased,
 }
 
@@ -122,38 +118,41 @@ impl Emitter<'_> {
             .collect()
     }
 
-    /// Fills [`Self::handed_over`].
+    /// Fills [`Self::entered_by`].
     pub fn with_handovers(mut self) -> Self {
-        let mut handed_over = vec![None; self.cfg.blocks.len()];
+        let blocks = self.cfg.blocks.len();
+        self.entered_by = vec![None; blocks];
+        self.handed_over = vec![std::cell::OnceCell::new(); blocks];
         for (index, jump) in self.cfg.jumps.iter().enumerate() {
             if self.layout.inlined[jump.to] && self.layout.reachable[jump.from] {
-                handed_over[jump.to] = Some(HandedOver {
-                    jump: index,
-                    locals: self.handovers(index),
-                });
+                self.entered_by[jump.to] = Some(index);
             }
         }
-        self.handed_over = handed_over;
         self
     }
 
     /// The leading locals that the target of jump `index`, run in place of it, keeps and that
     /// the jump leaves bound where they are (see [`Self::inline_code`]): each needs no value
-    /// from the jump's arguments, and is bound under the name the target gives it
-    /// ([`Handover::InPlace`]) or, in a block run only in place of this jump, is one the
-    /// target's code does not name ([`Handover::Aliased`]).
+    /// from the jump's arguments, and either goes by the name the target gives it where the jump
+    /// is, or, in a block run only in place of this jump, is one the target's code does not
+    /// name (see [`Handover`]).
     fn handovers(&self, index: usize) -> Vec<(LocalId, Handover)> {
         let jump = &self.cfg.jumps[index];
         let target = jump.to;
+        let carried = |local| {
+            self.layout.inlined[target] && !self.cfg.blocks[target].uses.contains_key(&local)
+        };
         let mut handovers = Vec::new();
         for local in self.stored(target) {
             if jump.args.iter().any(|(l, _)| *l == local) {
                 break;
             }
-            let name = self.cfg.entry_name(target, local);
-            let handover = if self.cfg.binding_name_at(jump.from, local) == name {
+            let here = self.name_in(jump.from, local);
+            let same_name = !here.aliased && here.ident == self.cfg.entry_name(target, local);
+            let hidden = here.aliased || here.ident == crate::cfg::shadowed_name(local);
+            let handover = if same_name || carried(local) && hidden {
                 Handover::InPlace
-            } else if self.layout.inlined[target] && name == crate::cfg::shadowed_name(local) {
+            } else if carried(local) {
                 Handover::Aliased
             } else {
                 break;
@@ -166,14 +165,15 @@ impl Emitter<'_> {
     /// What names `local` in the code of `block`: its binding there, or for a local that a jump
     /// handed over to `block`, what names it where the jump is.
     fn name_in(&self, block: usize, local: LocalId) -> LocalName {
-        let handed = self.handed_over[block].as_ref().and_then(|handed| {
-            let (_, handover) = handed.locals.iter().find(|(l, _)| *l == local)?;
-            Some((handed.jump, *handover))
+        let handed = self.entered_by[block].and_then(|jump| {
+            let handed = self.handed_over[block].get_or_init(|| self.handovers(jump));
+            let (_, handover) = handed.iter().find(|(l, _)| *l == local)?;
+            Some((jump, *handover))
         });
         match handed {
             Some((jump, Handover::InPlace)) => self.name_in(self.cfg.jumps[jump].from, local),
             Some((_, Handover::Aliased)) => LocalName {
-                ident: self.cfg.entry_name(block, local),
+                ident: crate::cfg::shadowed_name(local),
                 aliased: true,
             },
             None => LocalName {
@@ -1194,7 +1194,7 @@ impl Emitter<'_> {
         let mut aliases = Vec::new();
         for &(local, handover) in &handovers {
             if handover == Handover::Aliased {
-                let alias = self.cfg.entry_name(target, local);
+                let alias = crate::cfg::shadowed_name(local);
                 let binding = self.name_in(from, local);
                 aliases.push(quote! {
                     #[allow(unused_macros)]

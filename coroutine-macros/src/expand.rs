@@ -120,6 +120,7 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
                     body: body.brace_token.span.join(),
                     params: shape.sig.paren_token.span.join(),
                     items: &items,
+                    entered_by: Vec::new(),
                     handed_over: Vec::new(),
                 }
                 .with_handovers();
