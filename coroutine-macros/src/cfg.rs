@@ -226,8 +226,8 @@ pub struct Cfg {
 /// What the emitter needs to know about the stored state.
 pub struct Layout {
     /// Blocks with a single predecessor, emitted inline at the jump to them instead of as a
-    /// state of their own (no dispatch, no store and reload of the locals).
-    pub inlined: Vec<bool>,
+    /// state of their own (no dispatch, no store and reload of the locals): for each, that jump.
+    pub inlined: Vec<Option<usize>>,
     /// For an inlined block: the locals with a destructor that the jump to it leaves behind,
     /// newest first, which it drops before running the block, where the jump would have.
     pub dropped_on_entry: Vec<Vec<LocalId>>,
@@ -704,7 +704,10 @@ impl Cfg {
         self.check_deferred_initialisation(&saved, &reachable)?;
         let (inlined, dropped_on_entry, peeled) =
             self.inlinable(&reachable, &saved, &silently_unused);
-        let order = order.into_iter().filter(|&block| !inlined[block]).collect();
+        let order = order
+            .into_iter()
+            .filter(|&block| inlined[block].is_none())
+            .collect();
         let saved = saved
             .into_iter()
             .enumerate()
@@ -962,7 +965,8 @@ impl Cfg {
             .any(|block| in_tokens(self.blocks[block].code.clone()))
     }
 
-    /// Blocks entered by exactly one plain jump, emitted inside their predecessor's arm, unless
+    /// Blocks entered by exactly one plain jump (for each, that jump), emitted inside their
+    /// predecessor's arm, unless
     /// the jump leaves a `match` whose scrutinee's temporaries would then live on; and for each,
     /// the locals to drop before its code (see [`Layout::dropped_on_entry`]).
     ///
@@ -978,7 +982,7 @@ impl Cfg {
         reachable: &[bool],
         saved: &[BTreeSet<LocalId>],
         silently_unused: &dyn Fn(LocalId) -> bool,
-    ) -> (Vec<bool>, Vec<Vec<LocalId>>, Vec<bool>) {
+    ) -> (Vec<Option<usize>>, Vec<Vec<LocalId>>, Vec<bool>) {
         let mut incoming = vec![Vec::new(); self.blocks.len()];
         for (index, jump) in self.jumps.iter().enumerate() {
             if reachable[jump.from] {
@@ -1012,6 +1016,7 @@ impl Cfg {
                 data.borrow_like || data.borrows_from.is_some()
             });
             let mut mentioned = None;
+            let mut kept_names = None;
             let mut nameable = None;
             let mut taken_by_args = None;
             let mut to_drop = Vec::new();
@@ -1028,9 +1033,12 @@ impl Cfg {
                 // Bound again before any code that names it: a reference to a whole local,
                 // which each block that uses it rebuilds on entry, or a local the block keeps
                 // under the same name, which it binds on entry.
-                let rebound = data.reborrow.is_some()
-                    || (saved[block].iter())
-                        .any(|&kept| kept != local && self.entry_name(block, kept) == name);
+                let kept_names = kept_names.get_or_insert_with(|| {
+                    (saved[block].iter())
+                        .map(|&kept| self.entry_name(block, kept).to_string())
+                        .collect::<BTreeSet<_>>()
+                });
+                let rebound = data.reborrow.is_some() || kept_names.contains(&name);
                 let mentioned = mentioned.get_or_insert_with(|| {
                     self.names_mentioned_inline(block, &|to| single_plain_entry(to).is_some())
                 });
@@ -1068,17 +1076,18 @@ impl Cfg {
                 to_drop
             })
         };
-        let mut inlined = vec![false; self.blocks.len()];
+        let mut entered_by = vec![None; self.blocks.len()];
         let mut dropped = vec![Vec::new(); self.blocks.len()];
         for block in 0..self.blocks.len() {
             let Some(jump) = single_plain_entry(block) else {
                 continue;
             };
             if let Some(to_drop) = fits_in_place(jump, block) {
-                inlined[block] = true;
+                entered_by[block] = Some(incoming[block][0]);
                 dropped[block] = to_drop;
             }
         }
+        let inlined: Vec<bool> = entered_by.iter().map(Option::is_some).collect();
         let mut peeled = vec![false; self.jumps.len()];
         for &index in &self.blocks[0].jumps {
             let jump = &self.jumps[index];
@@ -1090,7 +1099,7 @@ impl Cfg {
                 && !self.makes_unique_types(block, &inlined)
                 && fits_in_place(jump, block).is_some_and(|d| d.is_empty());
         }
-        (inlined, dropped, peeled)
+        (entered_by, dropped, peeled)
     }
 
     /// Every name the code of `block` mentions, and the code of the blocks its plain jumps may

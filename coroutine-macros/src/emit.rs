@@ -39,11 +39,9 @@ pub struct Emitter<'a> {
     /// The items declared in the lowered blocks, hoisted to the function's body (see
     /// [`crate::lower::Lowerer::items`]).
     pub items: &'a [syn::Item],
-    /// For each block run in place of its only jump (see [`Layout::inlined`]): that jump. Filled
-    /// by [`Emitter::with_handovers`].
-    pub entered_by: Vec<Option<usize>>,
-    /// For each block run in place of its only jump: what that jump hands over (see
-    /// [`Emitter::handovers`]), worked out when first asked.
+    /// For each block run in place of its only jump (see [`Layout::inlined`]): what that jump
+    /// hands over (see [`Emitter::handovers`]), worked out when first asked. One empty cell per
+    /// block to begin with.
     pub handed_over: Vec<std::cell::OnceCell<Vec<(LocalId, Handover)>>>,
 }
 
@@ -118,19 +116,6 @@ impl Emitter<'_> {
             .collect()
     }
 
-    /// Fills [`Self::entered_by`].
-    pub fn with_handovers(mut self) -> Self {
-        let blocks = self.cfg.blocks.len();
-        self.entered_by = vec![None; blocks];
-        self.handed_over = vec![std::cell::OnceCell::new(); blocks];
-        for (index, jump) in self.cfg.jumps.iter().enumerate() {
-            if self.layout.inlined[jump.to] && self.layout.reachable[jump.from] {
-                self.entered_by[jump.to] = Some(index);
-            }
-        }
-        self
-    }
-
     /// The leading locals that the target of jump `index`, run in place of it, keeps and that
     /// the jump leaves bound where they are (see [`Self::inline_code`]): each needs no value
     /// from the jump's arguments, and either goes by the name the target gives it where the jump
@@ -140,7 +125,8 @@ impl Emitter<'_> {
         let jump = &self.cfg.jumps[index];
         let target = jump.to;
         let carried = |local| {
-            self.layout.inlined[target] && !self.cfg.blocks[target].uses.contains_key(&local)
+            self.layout.inlined[target].is_some()
+                && !self.cfg.blocks[target].uses.contains_key(&local)
         };
         let mut handovers = Vec::new();
         for local in self.stored(target) {
@@ -162,13 +148,25 @@ impl Emitter<'_> {
         handovers
     }
 
+    /// [`Self::handovers`] of jump `index`, worked out once where its target runs only in its
+    /// place.
+    fn handed_over_by(&self, index: usize) -> std::borrow::Cow<'_, [(LocalId, Handover)]> {
+        let target = self.cfg.jumps[index].to;
+        if self.layout.inlined[target] == Some(index) {
+            let handovers = self.handed_over[target].get_or_init(|| self.handovers(index));
+            std::borrow::Cow::Borrowed(handovers)
+        } else {
+            std::borrow::Cow::Owned(self.handovers(index))
+        }
+    }
+
     /// What names `local` in the code of `block`: its binding there, or for a local that a jump
     /// handed over to `block`, what names it where the jump is.
     fn name_in(&self, block: usize, local: LocalId) -> LocalName {
-        let handed = self.entered_by[block].and_then(|jump| {
-            let handed = self.handed_over[block].get_or_init(|| self.handovers(jump));
-            let (_, handover) = handed.iter().find(|(l, _)| *l == local)?;
-            Some((jump, *handover))
+        let handed = self.layout.inlined[block].and_then(|jump| {
+            let handed = self.handed_over_by(jump);
+            let &(_, handover) = handed.iter().find(|(l, _)| *l == local)?;
+            Some((jump, handover))
         });
         match handed {
             Some((jump, Handover::InPlace)) => self.name_in(self.cfg.jumps[jump].from, local),
@@ -1035,7 +1033,7 @@ impl Emitter<'_> {
     /// [`Self::jump_code`] without the `needs_drop` test of a bypassed resume.
     fn jump_code_unbypassed(&self, index: usize, from: usize, arm: usize) -> TokenStream {
         let jump = &self.cfg.jumps[index];
-        if self.layout.inlined[jump.to] || self.layout.peeled[index] {
+        if self.layout.inlined[jump.to].is_some() || self.layout.peeled[index] {
             return self.inline_code(index, from, arm);
         }
         let dispatch = syn::Lifetime::new("'__dispatch", internal());
@@ -1190,9 +1188,9 @@ impl Emitter<'_> {
     fn inline_code(&self, index: usize, from: usize, arm: usize) -> TokenStream {
         let jump = &self.cfg.jumps[index];
         let target = jump.to;
-        let handovers = self.handovers(index);
+        let handovers = self.handed_over_by(index);
         let mut aliases = Vec::new();
-        for &(local, handover) in &handovers {
+        for &(local, handover) in handovers.iter() {
             if handover == Handover::Aliased {
                 let alias = crate::cfg::shadowed_name(local);
                 let binding = self.name_in(from, local);
@@ -1215,22 +1213,23 @@ impl Emitter<'_> {
         let uninit = self.uninitialised(target);
         let code = self.replace_jumps(self.cfg.blocks[target].code.clone(), target, arm);
         let allow = quote!(#[allow(unused_mut, unused_variables, unused_parens)]);
+        let krate = self.krate;
         let dropped = &self.layout.dropped_on_entry[target];
+        let drops = dropped.iter().map(|&local| {
+            let name = self.name_in(from, local);
+            quote!(#krate::__private::drop_now(#name);)
+        });
         let bind = if names.is_empty() {
-            let krate = self.krate;
-            let dropped = dropped.iter().map(|&local| self.name_in(from, local));
-            quote!(#(#krate::__private::drop_now(#dropped);)*)
+            quote!(#(#drops)*)
         } else if dropped.is_empty() {
             quote!(#allow let (#(#names,)*) = (#(#values,)*);)
         } else {
             // What the target keeps is taken first, then the rest is dropped as leaving the
             // arm would drop it, then the target's names are bound (they may hide the dropped).
-            let krate = self.krate;
             let kept = Ident::new("__kept", internal());
-            let dropped = dropped.iter().map(|&local| self.name_in(from, local));
             quote! {
                 let #kept = (#(#values,)*);
-                #(#krate::__private::drop_now(#dropped);)*
+                #(#drops)*
                 #allow let (#(#names,)*) = #kept;
             }
         };

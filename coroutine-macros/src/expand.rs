@@ -120,10 +120,8 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
                     body: body.brace_token.span.join(),
                     params: shape.sig.paren_token.span.join(),
                     items: &items,
-                    entered_by: Vec::new(),
-                    handed_over: Vec::new(),
-                }
-                .with_handovers();
+                    handed_over: vec![std::cell::OnceCell::new(); cfg.blocks.len()],
+                };
                 return emit::function(&shape, &emitter, &outer);
             }
             Err(error) => errors.push(error),

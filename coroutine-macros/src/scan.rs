@@ -1385,18 +1385,7 @@ pub fn looks_like_borrow(expr: &Expr) -> bool {
 /// Whether an iterator obviously yields borrows: a borrowing iterator (`v.iter()`,
 /// `s.chars()`) behind adapters that pass its items on as they are (`v.iter().rev()`).
 fn yields_borrows(iterator: &Expr) -> bool {
-    let mut inner = without_parens(iterator);
-    while let Expr::MethodCall(call) = inner {
-        let method = call.method.to_string();
-        if listed(&method, &[BORROWING_ITERATOR_METHODS]) {
-            return true;
-        }
-        if !listed(&method, &[ITEM_PRESERVING_ADAPTERS]) {
-            return false;
-        }
-        inner = without_parens(&call.receiver);
-    }
-    false
+    borrowing_iterator_behind(iterator, ITEM_PRESERVING_ADAPTERS).is_some()
 }
 
 /// The names `pat` binds to borrows when it matches `expr`: every binding of a part of the
@@ -1579,18 +1568,23 @@ const ITERATOR_ADAPTERS: &[&str] = &[
 /// one borrows, whatever the adapters yield. Anything else as it is: `map` on an `Option`
 /// (`v.first().map(..)`) is no adapter, and its value no borrow.
 pub fn without_iterator_adapters(iterable: &Expr) -> &Expr {
-    let mut inner = iterable;
+    borrowing_iterator_behind(iterable, ITERATOR_ADAPTERS).unwrap_or(iterable)
+}
+
+/// The borrowing iterator (`v.iter()`) that `iterator` is, or wraps in any of `adapters`.
+fn borrowing_iterator_behind<'e>(iterator: &'e Expr, adapters: &[&str]) -> Option<&'e Expr> {
+    let mut inner = iterator;
     while let Expr::MethodCall(call) = without_parens(inner) {
         let method = call.method.to_string();
         if BORROWING_ITERATOR_METHODS.contains(&method.as_str()) {
-            return inner;
+            return Some(inner);
         }
-        if !ITERATOR_ADAPTERS.contains(&method.as_str()) {
+        if !adapters.contains(&method.as_str()) {
             break;
         }
         inner = &call.receiver;
     }
-    iterable
+    None
 }
 
 /// `e` in `e.unwrap()`, `e.expect(..)` and `e?`, which pass on a borrow that `e` holds
