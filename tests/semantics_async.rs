@@ -291,6 +291,59 @@ mod bindings {
             d
         }
 
+        // A `mut` local declared without a value, given its value in the `else` of an `if`
+        // whose other branch suspends and returns, then kept across a suspension and updated:
+        // the jump written after that `return` (which never runs) carried the local into the
+        // returning branch's state, and from there back to where it has no value yet (rustc:
+        // "cannot find value `d`").
+        fn deferred_initialisation_beside_a_branch_that_suspends_and_returns(c: bool) -> i32 {
+            let mut d;
+            let r = yield_from!(pend(1));
+            if c {
+                yield_from!(pend(0));
+                return 5;
+            } else {
+                d = r + 1;
+            }
+            yield_from!(pend(d));
+            d += 1;
+            d
+        }
+
+        // A `mut` local declared without a value in a loop, assigned after a suspension in a
+        // branch that then returns, and later by a labelled block that may leave the loop
+        // first (`break 'outer` before the assignment): no value from the returning branch
+        // reaches the later assignment, which gives the local its first value (the macro said
+        // it "may hold a value already": it followed the jump written after the `return`).
+        fn deferred_initialisation_after_a_returning_branch_by_a_value_that_breaks(
+            stop: i32,
+        ) -> i32 {
+            let mut total = 0;
+            let mut turn = 0;
+            'outer: loop {
+                turn += 1;
+                let mut d;
+                let r = yield_from!(pend(turn));
+                if r > 6 {
+                    d = yield_from!(pend(-1));
+                    return d + total;
+                }
+                d = 'value: {
+                    if turn == 2 {
+                        break 'value 100;
+                    }
+                    if turn == stop {
+                        break 'outer;
+                    }
+                    r * 10
+                };
+                yield_from!(pend(d));
+                d += 1;
+                total += d;
+            }
+            total + turn
+        }
+
         // A `mut` local declared without a value or a type, assigned by its declaring block
         // only in a branch that returns, then given its value after a suspension and
         // reassigned after another: the declaring block's value never reaches the later code.
@@ -763,6 +816,36 @@ mod bindings {
         // d = 7 on the second turn (6 > 4), e = 6 and v = 2 (2 > 4 is false); f = 10, then 9
         // is skipped, then f = 22.
         assert_eq!(r, 6 + 62 + (11 + 9 + 23));
+    }
+
+    #[test]
+    fn mut_local_declared_without_a_value_beside_a_branch_that_suspends_and_returns() {
+        let (_, r, _) = check_async(
+            deferred_initialisation_beside_a_branch_that_suspends_and_returns(false),
+            native::deferred_initialisation_beside_a_branch_that_suspends_and_returns(false),
+        );
+        assert_eq!(r, 1 + 1 + 1);
+        let (_, r, _) = check_async(
+            deferred_initialisation_beside_a_branch_that_suspends_and_returns(true),
+            native::deferred_initialisation_beside_a_branch_that_suspends_and_returns(true),
+        );
+        assert_eq!(r, 5);
+    }
+
+    #[test]
+    fn mut_local_declared_without_a_value_after_a_returning_branch_by_a_value_that_breaks() {
+        // Turns 1 to 4 assign 10, 100, 30 and 40 (each then plus 1); turn 5 is the `stop`: the value breaks out.
+        let (_, r, _) = check_async(
+            deferred_initialisation_after_a_returning_branch_by_a_value_that_breaks(5),
+            native::deferred_initialisation_after_a_returning_branch_by_a_value_that_breaks(5),
+        );
+        assert_eq!(r, 184 + 5);
+        // No stop: turn 7 takes the branch that returns (-1 plus the total of turns 1 to 6).
+        let (_, r, _) = check_async(
+            deferred_initialisation_after_a_returning_branch_by_a_value_that_breaks(0),
+            native::deferred_initialisation_after_a_returning_branch_by_a_value_that_breaks(0),
+        );
+        assert_eq!(r, -1 + 296);
     }
 
     #[test]

@@ -395,6 +395,59 @@ mod bindings {
             d
         }
 
+        // A `mut` local declared without a value, given its value in the `else` of an `if`
+        // whose other branch suspends and returns, then kept across a suspension and updated:
+        // the jump written after that `return` (which never runs) carried the local into the
+        // returning branch's state, and from there back to where it has no value yet (rustc:
+        // "cannot find value `d`").
+        fn deferred_initialisation_beside_a_branch_that_suspends_and_returns(c: bool) -> i32 {
+            let mut d;
+            let r = yield_!(1);
+            if c {
+                yield_!(0);
+                return 5;
+            } else {
+                d = r + 1;
+            }
+            yield_!(d);
+            d += 1;
+            d
+        }
+
+        // A `mut` local declared without a value in a loop, assigned after a suspension in a
+        // branch that then returns, and later by a labelled block that may leave the loop
+        // first (`break 'outer` before the assignment): no value from the returning branch
+        // reaches the later assignment, which gives the local its first value (the macro said
+        // it "may hold a value already": it followed the jump written after the `return`).
+        fn deferred_initialisation_after_a_returning_branch_by_a_value_that_breaks(
+            stop: i32,
+        ) -> i32 {
+            let mut total = 0;
+            let mut turn = 0;
+            'outer: loop {
+                turn += 1;
+                let mut d;
+                let r = yield_!(turn);
+                if r > 6 {
+                    d = yield_!(-1);
+                    return d + total;
+                }
+                d = 'value: {
+                    if turn == 2 {
+                        break 'value 100;
+                    }
+                    if turn == stop {
+                        break 'outer;
+                    }
+                    r * 10
+                };
+                yield_!(d);
+                d += 1;
+                total += d;
+            }
+            total + turn
+        }
+
         // A `mut` local declared without a value or a type, assigned by its declaring block
         // only in a branch that returns, then given its value after a suspension and
         // reassigned after another: the declaring block's value never reaches the later code.
@@ -856,6 +909,47 @@ mod bindings {
         let yielded: Vec<String> = yielded.iter().map(|v| format!("yield {v}")).collect();
         assert_eq!(log, yielded);
         assert_eq!(r, 6 + 62 + (11 + 9 + 23));
+    }
+
+    #[test]
+    fn mut_local_declared_without_a_value_beside_a_branch_that_suspends_and_returns() {
+        let (_, r) = check_gen(
+            deferred_initialisation_beside_a_branch_that_suspends_and_returns(false),
+            |y| plain::deferred_initialisation_beside_a_branch_that_suspends_and_returns(y, false),
+            hundreds,
+        );
+        assert_eq!(r, 100 + 1 + 1);
+        let (_, r) = check_gen(
+            deferred_initialisation_beside_a_branch_that_suspends_and_returns(true),
+            |y| plain::deferred_initialisation_beside_a_branch_that_suspends_and_returns(y, true),
+            hundreds,
+        );
+        assert_eq!(r, 5);
+    }
+
+    #[test]
+    fn mut_local_declared_without_a_value_after_a_returning_branch_by_a_value_that_breaks() {
+        // Turns 1 and 2 assign 10 and 100 (each then plus 1); turn 3 is resumed with 9: the branch returns the
+        // value its suspension is resumed with (5) plus the total.
+        let script = |n| [0, 1, 0, 2, 0, 9, 5].get(n).copied().unwrap_or(0);
+        let (_, r) = check_gen(
+            deferred_initialisation_after_a_returning_branch_by_a_value_that_breaks(4),
+            |y| {
+                plain::deferred_initialisation_after_a_returning_branch_by_a_value_that_breaks(y, 4)
+            },
+            script,
+        );
+        assert_eq!(r, 5 + 112);
+        // Turn 3 is resumed with 3 and is the `stop`: the value breaks out of the loop.
+        let script = |n| [0, 1, 0, 2, 0, 3].get(n).copied().unwrap_or(0);
+        let (_, r) = check_gen(
+            deferred_initialisation_after_a_returning_branch_by_a_value_that_breaks(3),
+            |y| {
+                plain::deferred_initialisation_after_a_returning_branch_by_a_value_that_breaks(y, 3)
+            },
+            script,
+        );
+        assert_eq!(r, 112 + 3);
     }
 
     #[test]

@@ -274,6 +274,24 @@ impl Cfg {
         &jumps[..self.blocks[block].dead_from.unwrap_or(jumps.len())]
     }
 
+    /// Whether jump `index` is one that never runs (see [`Block::dead_from`]): it is written,
+    /// so it still names a value for each local its target stores, but no value flows along
+    /// it.
+    pub fn is_dead(&self, index: usize) -> bool {
+        !self.live_jumps(self.jumps[index].from).contains(&index)
+    }
+
+    /// The jumps that can run: from a reachable block, and not dead (see [`Self::is_dead`]).
+    fn running_jumps<'a>(&'a self, reachable: &'a [bool]) -> impl Iterator<Item = &'a Jump> {
+        let running =
+            |&(index, jump): &(usize, &Jump)| reachable[jump.from] && !self.is_dead(index);
+        self.jumps
+            .iter()
+            .enumerate()
+            .filter(running)
+            .map(|(_, jump)| jump)
+    }
+
     /// The block where `local` gets its binding: the one that declares it (a parameter: the
     /// first block, which has it in scope from the start), or that binds it on entry (a
     /// pattern's binding).
@@ -361,7 +379,7 @@ impl Cfg {
             if data.mutable {
                 let mut stack: Vec<BlockId> = data.assigned_in.iter().copied().collect();
                 while let Some(block) = stack.pop() {
-                    for &jump in &self.blocks[block].jumps {
+                    for &jump in self.live_jumps(block) {
                         let jump = &self.jumps[jump];
                         let to = jump.to;
                         if !reached[block] && !jump.assigned_before.contains(&local) {
@@ -644,10 +662,7 @@ impl Cfg {
         let candidates = saved.clone();
         loop {
             let mut changed = false;
-            for jump in &self.jumps {
-                if !reachable[jump.from] {
-                    continue;
-                }
+            for jump in self.running_jumps(&reachable) {
                 let available = self.available_at(jump, &saved[jump.from]);
                 let target = &mut saved[jump.to];
                 let before = target.len();
@@ -668,10 +683,11 @@ impl Cfg {
         };
         // Report where a needed local is first lost: at a jump where it is there but a later
         // binding of the same name hides it.
-        for jump in self.jumps.iter().filter(|jump| reachable[jump.from]) {
+        for jump in self.running_jumps(&reachable) {
             let available = self.available_at(jump, &candidates[jump.from]);
             for &local in &live_in[jump.to] {
-                let present = self.holds_at(jump, &candidates[jump.from], local);
+                let present =
+                    self.holds_at(jump, &|local| candidates[jump.from].contains(&local), local);
                 if needed_but_missing(jump, local) && present && !available.contains(&local) {
                     let data = &self.locals[local];
                     let shadow = jump
@@ -690,7 +706,7 @@ impl Cfg {
                 }
             }
         }
-        for jump in self.jumps.iter().filter(|jump| reachable[jump.from]) {
+        for jump in self.running_jumps(&reachable) {
             if let Some(&local) = live_in[jump.to]
                 .iter()
                 .find(|&&local| needed_but_missing(jump, local))
@@ -898,7 +914,11 @@ impl Cfg {
         loop {
             let mut changed = false;
             for (index, jump) in self.jumps.iter().enumerate() {
-                if !reachable[jump.from] || jump.to == declared || !on_entry[jump.to] {
+                if !reachable[jump.from]
+                    || self.is_dead(index)
+                    || jump.to == declared
+                    || !on_entry[jump.to]
+                {
                     continue;
                 }
                 let after_assignment = assigned_before_jumps.contains(&index)
@@ -1136,10 +1156,10 @@ impl Cfg {
             .filter(|&(index, &local)| {
                 let name = self.binding_name_at(jump.from, local);
                 let shadowed = jump.visible[index + 1..].iter().any(|&later| {
-                    self.holds_at(jump, saved_at_source, later)
+                    self.holds_at(jump, &|local| saved_at_source.contains(&local), later)
                         && self.binding_name_at(jump.from, later) == name
                 });
-                self.holds_at(jump, saved_at_source, local) && !shadowed
+                self.holds_at(jump, &|local| saved_at_source.contains(&local), local) && !shadowed
             })
             .map(|(_, &local)| local)
             .collect()
@@ -1148,9 +1168,14 @@ impl Cfg {
     /// Whether the source arm of `jump` has a value for `local` at the jump: stored in its state
     /// (`saved_at_source`), declared or assigned afresh in its code, or bound by the pattern the
     /// jump sits in.
-    fn holds_at(&self, jump: &Jump, saved_at_source: &BTreeSet<LocalId>, local: LocalId) -> bool {
+    pub fn holds_at(
+        &self,
+        jump: &Jump,
+        saved_at_source: &impl Fn(LocalId) -> bool,
+        local: LocalId,
+    ) -> bool {
         let source = &self.blocks[jump.from];
-        saved_at_source.contains(&local)
+        saved_at_source(local)
             || source.decls.contains(&local)
             || source.kills.contains(&local)
             || jump.pattern_bound.contains(&local)
@@ -1215,7 +1240,7 @@ impl Cfg {
                     .filter(|local| !data.kills.contains(local))
                     .copied()
                     .collect();
-                for &jump in &data.jumps {
+                for &jump in self.live_jumps(block) {
                     let jump = &self.jumps[jump];
                     for &local in &live_in[jump.to] {
                         if !data.decls.contains(&local)

@@ -838,11 +838,12 @@ impl Emitter<'_> {
     /// first (`bind_args`), before any local moves into the target (they may read one).
     fn jump_value(
         &self,
-        jump: &crate::cfg::Jump,
+        index: usize,
         local: LocalId,
         from: usize,
         bind_args: &mut Vec<TokenStream>,
     ) -> TokenStream {
+        let jump = &self.cfg.jumps[index];
         match jump.args.iter().position(|(l, _)| *l == local) {
             Some(position) => {
                 let value = &jump.args[position].1;
@@ -853,6 +854,18 @@ impl Emitter<'_> {
                     bind_args.push(quote!(let #name = #value;));
                     name.into_token_stream()
                 }
+            }
+            None if self.cfg.is_dead(index)
+                && !self.cfg.holds_at(
+                    jump,
+                    &|local| self.layout.saved[from].contains(&local),
+                    local,
+                ) =>
+            {
+                // A jump that never runs still names a value for each field of its target;
+                // one its block has no binding for is never there.
+                let krate = self.krate;
+                quote!(#krate::__private::never_there())
             }
             None => {
                 // Errors about keeping a local point at the suspension or jump that keeps it
@@ -1045,7 +1058,7 @@ impl Emitter<'_> {
         let mut bind_args = Vec::new();
         for local in self.stored(jump.to) {
             let field = self.field(jump.to, local);
-            let value = self.jump_value(jump, local, from, &mut bind_args);
+            let value = self.jump_value(index, local, from, &mut bind_args);
             fields.push(quote!(#field: #value));
         }
         // Residents the target keeps stay in place (or, declared in this arm, move in now).
@@ -1207,7 +1220,7 @@ impl Emitter<'_> {
             let name = self.cfg.entry_name(target, local);
             let mutability = self.cfg.locals[local].mutable.then(|| quote!(mut));
             names.push(quote!(#mutability #name));
-            values.push(self.jump_value(jump, local, from, &mut bind_args));
+            values.push(self.jump_value(index, local, from, &mut bind_args));
         }
         let reborrows = self.reborrows(target);
         let uninit = self.uninitialised(target);
