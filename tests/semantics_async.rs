@@ -291,6 +291,41 @@ mod bindings {
             d
         }
 
+        // Blocks whose value is used, split at a suspension point, that end without a tail:
+        // by a `return` (the jump that would carry their value never runs), by
+        // `unreachable!();` and by a call that returns `!` (the block then has the type the
+        // `match` needs, as in Rust), and a body that ends by panicking.
+        fn value_blocks_that_diverge(a: i32) -> i32 {
+            let d = match a {
+                1 => {
+                    yield_from!(pend(5));
+                    return 9;
+                }
+                2 => yield_from!(pend(6)),
+                3 => {
+                    yield_from!(pend(7));
+                    unreachable!("3 is never passed");
+                }
+                4 => {
+                    yield_from!(pend(8));
+                    std::process::abort();
+                }
+                _ => a,
+            };
+            let e = if d > 100 {
+                yield_from!(pend(d));
+                return d + 1;
+            } else {
+                d * 2
+            };
+            yield_from!(pend(e));
+            if e > 0 {
+                return e;
+            }
+            yield_from!(pend(-1));
+            panic!("{e} is not positive");
+        }
+
         // A `mut` local declared without a value, given its value in the `else` of an `if`
         // whose other branch suspends and returns, then kept across a suspension and updated:
         // the jump written after that `return` (which never runs) carried the local into the
@@ -816,6 +851,27 @@ mod bindings {
         // d = 7 on the second turn (6 > 4), e = 6 and v = 2 (2 > 4 is false); f = 10, then 9
         // is skipped, then f = 22.
         assert_eq!(r, 6 + 62 + (11 + 9 + 23));
+    }
+
+    #[test]
+    fn value_blocks_that_end_by_diverging() {
+        // The arm returns 9 after its suspension.
+        let (_, r, _) = check_async(
+            value_blocks_that_diverge(1),
+            native::value_blocks_that_diverge(1),
+        );
+        assert_eq!(r, 9);
+        // The arm's value is 6, doubled.
+        let (_, r, _) = check_async(
+            value_blocks_that_diverge(2),
+            native::value_blocks_that_diverge(2),
+        );
+        assert_eq!(r, 12);
+        let (_, r, _) = check_async(
+            value_blocks_that_diverge(70),
+            native::value_blocks_that_diverge(70),
+        );
+        assert_eq!(r, 140);
     }
 
     #[test]

@@ -395,6 +395,41 @@ mod bindings {
             d
         }
 
+        // Blocks whose value is used, split at a suspension point, that end without a tail:
+        // by a `return` (the jump that would carry their value never runs), by
+        // `unreachable!();` and by a call that returns `!` (the block then has the type the
+        // `match` needs, as in Rust), and a body that ends by panicking.
+        fn value_blocks_that_diverge(a: i32) -> i32 {
+            let d = match a {
+                1 => {
+                    yield_!(5);
+                    return 9;
+                }
+                2 => yield_!(6),
+                3 => {
+                    yield_!(7);
+                    unreachable!("3 is never passed");
+                }
+                4 => {
+                    yield_!(8);
+                    std::process::abort();
+                }
+                _ => a,
+            };
+            let e = if d > 100 {
+                yield_!(d);
+                return d + 1;
+            } else {
+                d * 2
+            };
+            yield_!(e);
+            if e > 0 {
+                return e;
+            }
+            yield_!(-1);
+            panic!("{e} is not positive");
+        }
+
         // A `mut` local declared without a value, given its value in the `else` of an `if`
         // whose other branch suspends and returns, then kept across a suspension and updated:
         // the jump written after that `return` (which never runs) carried the local into the
@@ -909,6 +944,37 @@ mod bindings {
         let yielded: Vec<String> = yielded.iter().map(|v| format!("yield {v}")).collect();
         assert_eq!(log, yielded);
         assert_eq!(r, 6 + 62 + (11 + 9 + 23));
+    }
+
+    #[test]
+    fn value_blocks_that_end_by_diverging() {
+        // The arm returns 9 after its suspension.
+        let (_, r) = check_gen(
+            value_blocks_that_diverge(1),
+            |y| plain::value_blocks_that_diverge(y, 1),
+            hundreds,
+        );
+        assert_eq!(r, 9);
+        // The arm's value is the resume value 100, doubled.
+        let (_, r) = check_gen(
+            value_blocks_that_diverge(2),
+            |y| plain::value_blocks_that_diverge(y, 2),
+            hundreds,
+        );
+        assert_eq!(r, 200);
+        // Resumed with 300: the `if` returns it plus 1.
+        let (_, r) = check_gen(
+            value_blocks_that_diverge(2),
+            |y| plain::value_blocks_that_diverge(y, 2),
+            |n| 300 * n as i32,
+        );
+        assert_eq!(r, 301);
+        let (_, r) = check_gen(
+            value_blocks_that_diverge(7),
+            |y| plain::value_blocks_that_diverge(y, 7),
+            hundreds,
+        );
+        assert_eq!(r, 14);
     }
 
     #[test]

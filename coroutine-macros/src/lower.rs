@@ -87,6 +87,19 @@ pub struct Lowerer<'e> {
     pub items: Vec<syn::Item>,
 }
 
+/// Whether `stmt`, as the last statement of a block, may make the block diverge in a way only
+/// its types tell (a macro, or a call that returns `!`, a `loop`), as rustc would see it.
+fn may_diverge(stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::Macro(_) => true,
+        Stmt::Expr(expr, Some(_)) => matches!(
+            expr,
+            Expr::Macro(_) | Expr::Call(_) | Expr::MethodCall(_) | Expr::Loop(_)
+        ),
+        _ => false,
+    }
+}
+
 /// `let (a, mut b);` (a tuple of names declared without a value, its type written as a tuple
 /// of as many types or not at all) as `let a; let mut b;`: each name is then a local declared
 /// without a value of its own (see [`crate::cfg::Local::uninit_declaration`]), which may get its
@@ -817,7 +830,8 @@ impl<'e> Lowerer<'e> {
         // The parameters' first bindings, for the type ties.
         let tie = tie_placeholder(0, self.cfg.locals.len());
         self.emit(quote!(#tie));
-        let value = self.lower_stmts(&body.stmts);
+        // (A body that returns `()` needs no value from a last statement that may diverge.)
+        let value = self.lower_stmts(&body.stmts, !self.flavour.returns_unit);
         if let Some(Stmt::Expr(tail, None)) = body.stmts.last() {
             if let Some(error) = self.returned_borrow_error(tail) {
                 self.errors.push(error);
@@ -825,8 +839,11 @@ impl<'e> Lowerer<'e> {
         }
         let close = body.brace_token.span.close();
         self.cfg.blocks[self.cur].returns = true;
+        let written_tail = matches!(body.stmts.last(), Some(Stmt::Expr(_, None)));
         let code = match value {
-            Some(value) => self.return_code(value, close),
+            Some(value) if written_tail => self.return_code(value, close),
+            // The value of a last statement that may diverge (see `lower_stmts`).
+            Some(value) => allow_unreachable(self.return_code(value, close)),
             // The implicit `()` after a body that ends in `panic!()` is not unreachable user code.
             None if self.flavour.returns_unit => {
                 allow_unreachable(self.return_code(quote_spanned!(close=> ()), close))
@@ -936,12 +953,28 @@ impl<'e> Lowerer<'e> {
     }
 
     /// Lowers statements in the current scope; gives the tail value if there is one.
-    fn lower_stmts(&mut self, stmts: &[Stmt]) -> Option<TokenStream> {
+    /// Lowers a block's statements; gives the value of its tail. For a block whose value is
+    /// wanted, a last statement that may diverge and does not suspend (`unreachable!();`,
+    /// `exit(1);`) is that value, as `{ stmt }`: a block that ends by diverging has the type
+    /// `!` in Rust, which takes the type the value needs (a `match` arm's), and `()` otherwise.
+    fn lower_stmts(&mut self, stmts: &[Stmt], want_value: bool) -> Option<TokenStream> {
         let mut tail = None;
         for (index, stmt) in stmts.iter().enumerate() {
             let last = index + 1 == stmts.len();
             match stmt {
                 Stmt::Expr(expr, None) if last => tail = Some(self.lower_expr(expr)),
+                _ if last && want_value && may_diverge(stmt) && !self.stmt_needs(stmt) => {
+                    let block = syn::ExprBlock {
+                        attrs: Vec::new(),
+                        label: None,
+                        block: syn::Block {
+                            brace_token: syn::token::Brace(stmt.span()),
+                            stmts: vec![stmt.clone()],
+                        },
+                    };
+                    let value = self.lower_expr(&Expr::Block(block));
+                    tail = Some(self.bind_diverging_value(value, stmt.span()));
+                }
                 _ => self.lower_stmt(stmt),
             }
         }
@@ -2485,12 +2518,37 @@ impl<'e> Lowerer<'e> {
         }
     }
 
+    /// Binds `value`, which may diverge, to a hidden name in the current block, and gives that
+    /// name (located at `span`, where rustc's errors about its type point): bound by a `let`, a
+    /// diverging value takes the type the code after it needs, or `()` if none, as a block that
+    /// diverges does in Rust; and clippy, which flags a diverging value inside another
+    /// expression (a jump's state), can be told not to.
+    fn bind_diverging_value(&mut self, value: TokenStream, span: Span) -> TokenStream {
+        let mut name = self.hidden_name("tail");
+        name.set_span(name.span().located_at(span));
+        self.append(quote! {
+            #[allow(unreachable_code, clippy::diverging_sub_expression)]
+            let #name = #value;
+        });
+        name.into_token_stream()
+    }
+
     /// A block in value or statement position.
     fn lower_block(&mut self, block: &syn::Block, want_value: bool) -> TokenStream {
         self.push_scope();
-        let tail = self.lower_stmts(&block.stmts);
+        let tail = self.lower_stmts(&block.stmts, want_value);
         let value = if want_value {
-            Some(tail.unwrap_or_else(|| quote!(())))
+            // After a `return`, `break` or `continue` the block has no value, and the jump
+            // that would carry one never runs (see `Block::dead_from`).
+            let diverged = self.cfg.blocks[self.cur].dead_from.is_some();
+            let krate = self.flavour.krate.clone();
+            Some(tail.unwrap_or_else(|| match diverged {
+                true => {
+                    let value = quote!(#krate::__private::unreachable_state());
+                    self.bind_diverging_value(value, internal())
+                }
+                false => quote!(()),
+            }))
         } else {
             if let Some(tail) = tail {
                 self.emit(quote!(#tail;));
