@@ -326,6 +326,24 @@ mod bindings {
             panic!("{e} is not positive");
         }
 
+        // A local declared without a value, given it in the `else` of an `if` whose other
+        // branch suspends and returns, beside a `String` the branch clones: the `if`'s join
+        // (entered only by the jump written after that `return`, which never runs) was laid
+        // out as a state that named the local where it has no binding (rustc E0425).
+        fn declared_without_a_value_beside_a_returning_branch(a: i32) -> i32 {
+            let s = String::from("abc");
+            let t;
+            if a > 2 {
+                let u = s.clone();
+                yield_from!(pend(u.len() as i32));
+                return 100;
+            } else {
+                t = s.clone() + "d";
+            }
+            yield_from!(pend(t.len() as i32));
+            (t.len() + s.len()) as i32
+        }
+
         // A `mut` local declared without a value, given its value in the `else` of an `if`
         // whose other branch suspends and returns, then kept across a suspension and updated:
         // the jump written after that `return` (which never runs) carried the local into the
@@ -851,6 +869,20 @@ mod bindings {
         // d = 7 on the second turn (6 > 4), e = 6 and v = 2 (2 > 4 is false); f = 10, then 9
         // is skipped, then f = 22.
         assert_eq!(r, 6 + 62 + (11 + 9 + 23));
+    }
+
+    #[test]
+    fn local_declared_without_a_value_beside_a_returning_branch() {
+        let (_, r, _) = check_async(
+            declared_without_a_value_beside_a_returning_branch(1),
+            native::declared_without_a_value_beside_a_returning_branch(1),
+        );
+        assert_eq!(r, 4 + 3);
+        let (_, r, _) = check_async(
+            declared_without_a_value_beside_a_returning_branch(3),
+            native::declared_without_a_value_beside_a_returning_branch(3),
+        );
+        assert_eq!(r, 100);
     }
 
     #[test]

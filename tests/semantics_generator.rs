@@ -430,6 +430,24 @@ mod bindings {
             panic!("{e} is not positive");
         }
 
+        // A local declared without a value, given it in the `else` of an `if` whose other
+        // branch suspends and returns, beside a `String` the branch clones: the `if`'s join
+        // (entered only by the jump written after that `return`, which never runs) was laid
+        // out as a state that named the local where it has no binding (rustc E0425).
+        fn declared_without_a_value_beside_a_returning_branch(a: i32) -> i32 {
+            let s = String::from("abc");
+            let t;
+            if a > 2 {
+                let u = s.clone();
+                yield_!(u.len() as i32);
+                return 100;
+            } else {
+                t = s.clone() + "d";
+            }
+            yield_!(t.len() as i32);
+            (t.len() + s.len()) as i32
+        }
+
         // A `mut` local declared without a value, given its value in the `else` of an `if`
         // whose other branch suspends and returns, then kept across a suspension and updated:
         // the jump written after that `return` (which never runs) carried the local into the
@@ -944,6 +962,22 @@ mod bindings {
         let yielded: Vec<String> = yielded.iter().map(|v| format!("yield {v}")).collect();
         assert_eq!(log, yielded);
         assert_eq!(r, 6 + 62 + (11 + 9 + 23));
+    }
+
+    #[test]
+    fn local_declared_without_a_value_beside_a_returning_branch() {
+        let (log, r) = check_gen(
+            declared_without_a_value_beside_a_returning_branch(1),
+            |y| plain::declared_without_a_value_beside_a_returning_branch(y, 1),
+            hundreds,
+        );
+        assert_eq!((log.len(), r), (1, 4 + 3));
+        let (log, r) = check_gen(
+            declared_without_a_value_beside_a_returning_branch(3),
+            |y| plain::declared_without_a_value_beside_a_returning_branch(y, 3),
+            hundreds,
+        );
+        assert_eq!((log.len(), r), (1, 100));
     }
 
     #[test]

@@ -274,9 +274,9 @@ impl Cfg {
         &jumps[..self.blocks[block].dead_from.unwrap_or(jumps.len())]
     }
 
-    /// Whether jump `index` is one that never runs (see [`Block::dead_from`]): it is written,
-    /// so it still names a value for each local its target stores, but no value flows along
-    /// it.
+    /// Whether jump `index` is one that never runs (see [`Block::dead_from`]): no value flows
+    /// along it, and a block only such jumps enter is unreachable (its code, which rustc would
+    /// only have warned about, is left out).
     pub fn is_dead(&self, index: usize) -> bool {
         !self.live_jumps(self.jumps[index].from).contains(&index)
     }
@@ -686,8 +686,7 @@ impl Cfg {
         for jump in self.running_jumps(&reachable) {
             let available = self.available_at(jump, &candidates[jump.from]);
             for &local in &live_in[jump.to] {
-                let present =
-                    self.holds_at(jump, &|local| candidates[jump.from].contains(&local), local);
+                let present = self.holds_at(jump, &candidates[jump.from], local);
                 if needed_but_missing(jump, local) && present && !available.contains(&local) {
                     let data = &self.locals[local];
                     let shadow = jump
@@ -1005,7 +1004,7 @@ impl Cfg {
     ) -> (Vec<Option<usize>>, Vec<Vec<LocalId>>, Vec<bool>) {
         let mut incoming = vec![Vec::new(); self.blocks.len()];
         for (index, jump) in self.jumps.iter().enumerate() {
-            if reachable[jump.from] {
+            if reachable[jump.from] && !self.is_dead(index) {
                 incoming[jump.to].push(index);
             }
         }
@@ -1156,10 +1155,10 @@ impl Cfg {
             .filter(|&(index, &local)| {
                 let name = self.binding_name_at(jump.from, local);
                 let shadowed = jump.visible[index + 1..].iter().any(|&later| {
-                    self.holds_at(jump, &|local| saved_at_source.contains(&local), later)
+                    self.holds_at(jump, saved_at_source, later)
                         && self.binding_name_at(jump.from, later) == name
                 });
-                self.holds_at(jump, &|local| saved_at_source.contains(&local), local) && !shadowed
+                self.holds_at(jump, saved_at_source, local) && !shadowed
             })
             .map(|(_, &local)| local)
             .collect()
@@ -1168,14 +1167,9 @@ impl Cfg {
     /// Whether the source arm of `jump` has a value for `local` at the jump: stored in its state
     /// (`saved_at_source`), declared or assigned afresh in its code, or bound by the pattern the
     /// jump sits in.
-    pub fn holds_at(
-        &self,
-        jump: &Jump,
-        saved_at_source: &impl Fn(LocalId) -> bool,
-        local: LocalId,
-    ) -> bool {
+    fn holds_at(&self, jump: &Jump, saved_at_source: &BTreeSet<LocalId>, local: LocalId) -> bool {
         let source = &self.blocks[jump.from];
-        saved_at_source(local)
+        saved_at_source.contains(&local)
             || source.decls.contains(&local)
             || source.kills.contains(&local)
             || jump.pattern_bound.contains(&local)
@@ -1216,7 +1210,7 @@ impl Cfg {
             return;
         }
         seen[block] = true;
-        for &jump in &self.blocks[block].jumps {
+        for &jump in self.live_jumps(block) {
             self.post_order(self.jumps[jump].to, seen, out);
         }
         out.push(block);

@@ -855,18 +855,6 @@ impl Emitter<'_> {
                     name.into_token_stream()
                 }
             }
-            None if self.cfg.is_dead(index)
-                && !self.cfg.holds_at(
-                    jump,
-                    &|local| self.layout.saved[from].contains(&local),
-                    local,
-                ) =>
-            {
-                // A jump that never runs still names a value for each field of its target;
-                // one its block has no binding for is never there.
-                let krate = self.krate;
-                quote!(#krate::__private::never_there())
-            }
             None => {
                 // Errors about keeping a local point at the suspension or jump that keeps it
                 // ("moved out while borrowed"), except for a local whose value may have been
@@ -1020,6 +1008,11 @@ impl Emitter<'_> {
     /// source block `from` when that block is inlined).
     fn jump_code(&self, index: usize, from: usize, arm: usize) -> TokenStream {
         let jump = &self.cfg.jumps[index];
+        if self.cfg.is_dead(index) {
+            // It follows a `return` (or `break`, `continue`) of its block: no state to build.
+            let krate = self.krate;
+            return quote!(#krate::__private::unreachable_state());
+        }
         if let Some(bypass) = &jump.bypass {
             // Only the locals the resume block stores would be dropped late.
             let krate = self.krate;

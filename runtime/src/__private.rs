@@ -434,15 +434,6 @@ pub fn unreachable_state() -> ! {
     panic!("internal error in `coroutines`: impossible coroutine state (please report this bug)")
 }
 
-/// The value a jump that never runs (one written after a `return`) gives a field of its target
-/// that its block has no binding for. Generic rather than `!`, so that the state it builds is
-/// not a "sub-expression that diverges" to clippy.
-#[cold]
-#[inline(never)]
-pub fn never_there<T>() -> T {
-    unreachable_state()
-}
-
 /// A local the macro keeps in place beside the state enum (a "resident": a local the body only
 /// indexes, borrows or updates in place). Each arm that runs while the local is alive takes it
 /// through this guard: the guard is declared before the arm's other locals, so it is dropped
