@@ -524,6 +524,53 @@ mod untyped_deferred_mut_let_assigned_in_a_returning_branch {
     }
 }
 
+// BUG 12 (found by `difftest run --count 2000 --both --seed 771240250`, program 274, shrunk by
+// hand; fixed by fd88bd5 and 33ea465): a `let mut` declared without a value in a loop body,
+// assigned after a suspension in a branch that then returns, and later by a labelled block
+// whose code may `break` out of the loop before giving it a value, was refused ("`d6` ... may
+// hold a value already"). The check followed the jump written after the `return`, which never
+// runs, as if the branch's value reached the later assignment.
+
+mod deferred_mut_let_after_a_returning_branch_by_a_value_that_breaks {
+    pub mod g {
+        use crate::support::*;
+        gen_twins! { $ #[coroutines::coroutine(yield = i64, resume = i64)]
+            fn prog(v: Vec<i64>) -> i64 {
+                let mut c1 = 0u32;
+                'l2: loop {
+                    c1 += 1u32;
+                    if c1 > 4u32 {
+                        break;
+                    }
+                    let mut d6;
+                    yield_!(c1 as i64);
+                    if false {
+                        d6 = yield_!(0i64);
+                        return d6;
+                    }
+                    d6 = 'b7: {
+                        if c1 == 2u32 {
+                            break 'b7 -847i64;
+                        }
+                        let x13 = v.len() as i64;
+                        if x13 > 3i64 {
+                            break 'l2;
+                        }
+                        x13
+                    };
+                    yield_!(d6);
+                }
+                c1 as i64
+            }
+        }
+        #[test]
+        fn generator() {
+            check_gen(274, || prog(vec![1i64, 2]), || plain::prog(vec![1i64, 2]));
+            check_gen(274, || prog(vec![1i64; 5]), || plain::prog(vec![1i64; 5]));
+        }
+    }
+}
+
 // BUG 2 (compile time, not behaviour): the time rustc takes to compile one lowered coroutine
 // grows much faster than its size: a straight-line generator with N suspension points and L
 // locals updated around them (`x = x.wrapping_add(yield_!(x));`) took, on the 2-core CI

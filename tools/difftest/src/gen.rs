@@ -519,7 +519,18 @@ impl<'a> G<'a> {
             }
             stmts.extend(self.stmt());
         }
-        let tail = value.map(|ty| Box::new(self.expr(ty, 2)));
+        // Sometimes a block whose value is wanted ends instead by returning, often right after
+        // a suspension: Rust gives it the type its position needs (not in a closure or a guard,
+        // where `return` would mean something else).
+        let tail = if value.is_some() && self.no_suspend == 0 && self.rng.chance(6) {
+            if self.may_suspend() && self.rng.chance(70) {
+                stmts.push(self.suspend_stmt(1));
+            }
+            stmts.push(Stmt::Expr(self.return_expr()));
+            None
+        } else {
+            value.map(|ty| Box::new(self.expr(ty, 2)))
+        };
         self.nesting -= 1;
         self.scopes.pop();
         Block { stmts, tail }
