@@ -326,6 +326,48 @@ mod bindings {
             panic!("{e} is not positive");
         }
 
+        // A `mut` local declared without a value before a loop and assigned in each turn after
+        // a suspension: once after a `break` that comes first in its block, once by a labelled
+        // block that may leave the loop before giving it its value. Neither jump needs the
+        // value of an earlier turn, which the macro took for one that might ("may hold a value
+        // already").
+        fn deferred_mut_assigned_in_a_loop_after_a_jump_out(limit: i32) -> i32 {
+            let mut x;
+            let mut total = 0;
+            loop {
+                let v = yield_from!(pend(total));
+                if v > limit {
+                    break;
+                }
+                x = v * 2;
+                yield_from!(pend(x));
+                x += 1;
+                total += x;
+            }
+            let mut e;
+            let mut turn = 0;
+            'outer: loop {
+                turn += 1;
+                if turn > 4 {
+                    break;
+                }
+                yield_from!(pend(turn));
+                e = 'value: {
+                    if turn == 2 {
+                        break 'value 1;
+                    }
+                    if total > limit * 10 {
+                        break 'outer;
+                    }
+                    total
+                };
+                yield_from!(pend(e));
+                e += 1;
+                total += e;
+            }
+            total + turn
+        }
+
         // A local declared without a value, given it in the `else` of an `if` whose other
         // branch suspends and returns, beside a `String` the branch clones: the `if`'s join
         // (entered only by the jump written after that `return`, which never runs) was laid
@@ -869,6 +911,18 @@ mod bindings {
         // d = 7 on the second turn (6 > 4), e = 6 and v = 2 (2 > 4 is false); f = 10, then 9
         // is skipped, then f = 22.
         assert_eq!(r, 6 + 62 + (11 + 9 + 23));
+    }
+
+    #[test]
+    fn mut_local_declared_without_a_value_assigned_in_a_loop_after_a_jump_out() {
+        // `pend(total)` gives `total`: the first loop runs until `total` passes the limit.
+        for (limit, expected) in [(0, 2), (5, 63), (40, 495)] {
+            let (_, r, _) = check_async(
+                deferred_mut_assigned_in_a_loop_after_a_jump_out(limit),
+                native::deferred_mut_assigned_in_a_loop_after_a_jump_out(limit),
+            );
+            assert_eq!(r, expected);
+        }
     }
 
     #[test]

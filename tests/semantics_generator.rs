@@ -430,6 +430,48 @@ mod bindings {
             panic!("{e} is not positive");
         }
 
+        // A `mut` local declared without a value before a loop and assigned in each turn after
+        // a suspension: once after a `break` that comes first in its block, once by a labelled
+        // block that may leave the loop before giving it its value. Neither jump needs the
+        // value of an earlier turn, which the macro took for one that might ("may hold a value
+        // already").
+        fn deferred_mut_assigned_in_a_loop_after_a_jump_out(limit: i32) -> i32 {
+            let mut x;
+            let mut total = 0;
+            loop {
+                let v = yield_!(total);
+                if v > limit {
+                    break;
+                }
+                x = v * 2;
+                yield_!(x);
+                x += 1;
+                total += x;
+            }
+            let mut e;
+            let mut turn = 0;
+            'outer: loop {
+                turn += 1;
+                if turn > 4 {
+                    break;
+                }
+                yield_!(turn);
+                e = 'value: {
+                    if turn == 2 {
+                        break 'value 1;
+                    }
+                    if total > limit * 10 {
+                        break 'outer;
+                    }
+                    total
+                };
+                yield_!(e);
+                e += 1;
+                total += e;
+            }
+            total + turn
+        }
+
         // A local declared without a value, given it in the `else` of an `if` whose other
         // branch suspends and returns, beside a `String` the branch clones: the `if`'s join
         // (entered only by the jump written after that `return`, which never runs) was laid
@@ -962,6 +1004,19 @@ mod bindings {
         let yielded: Vec<String> = yielded.iter().map(|v| format!("yield {v}")).collect();
         assert_eq!(log, yielded);
         assert_eq!(r, 6 + 62 + (11 + 9 + 23));
+    }
+
+    #[test]
+    fn mut_local_declared_without_a_value_assigned_in_a_loop_after_a_jump_out() {
+        // Resumed with 100, 200, ..: the first loop ends when a resume value passes the limit.
+        for (limit, expected) in [(50, 20), (250, 1628), (5000, 125_026)] {
+            let (_, r) = check_gen(
+                deferred_mut_assigned_in_a_loop_after_a_jump_out(limit),
+                |y| plain::deferred_mut_assigned_in_a_loop_after_a_jump_out(y, limit),
+                hundreds,
+            );
+            assert_eq!(r, expected);
+        }
     }
 
     #[test]

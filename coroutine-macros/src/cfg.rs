@@ -160,6 +160,10 @@ pub struct Block {
     /// not live at entry, and where the state does not store them (their value was moved out
     /// before the suspension) the arm declares them uninitialised.
     pub kills: BTreeSet<LocalId>,
+    /// Kills of `mut` locals declared without a value, assigned after some of the block's
+    /// jumps: how many come before. Such a kill stands only where the local is dead at the
+    /// targets of those jumps (see [`Cfg::settle_late_kills`]): they carry no value of it.
+    pub late_kills: BTreeMap<LocalId, usize>,
     /// Kills of locals declared without a value that no assignment reaches before this block
     /// (see [`Cfg::declare_unassigned`]): the block's code may assign them anywhere, so the
     /// new binding's type is tied where it is declared, at the block's entry.
@@ -415,6 +419,34 @@ impl Cfg {
         }
     }
 
+    /// Drops each late kill (see [`Block::late_kills`]) whose local is live at the entry of its
+    /// block: a jump before the assignment needs its value. Dropping one makes more locals live,
+    /// so until none is dropped.
+    pub fn settle_late_kills(&mut self) {
+        while self.blocks.iter().any(|block| !block.late_kills.is_empty()) {
+            let mut reachable = vec![false; self.blocks.len()];
+            self.post_order(0, &mut reachable, &mut Vec::new());
+            let live_in = self.liveness(&reachable);
+            let mut dropped = false;
+            for (block, data) in self.blocks.iter_mut().enumerate() {
+                let Block {
+                    late_kills, kills, ..
+                } = data;
+                late_kills.retain(|local, _| {
+                    let stands = !live_in[block].contains(local);
+                    if !stands {
+                        kills.remove(local);
+                        dropped = true;
+                    }
+                    stands
+                });
+            }
+            if !dropped {
+                return;
+            }
+        }
+    }
+
     pub fn new_local(&mut self, name: Ident, mutable: bool, hidden: bool) -> LocalId {
         self.locals.push(Local {
             name,
@@ -453,6 +485,7 @@ impl Cfg {
             discards_resume: false,
             resumes_here: None,
             kills: BTreeSet::new(),
+            late_kills: BTreeMap::new(),
             unassigned_on_entry: BTreeSet::new(),
             regions: Vec::new(),
             dead_from: None,
@@ -1234,11 +1267,14 @@ impl Cfg {
                     .filter(|local| !data.kills.contains(local))
                     .copied()
                     .collect();
-                for &jump in self.live_jumps(block) {
+                for (position, &jump) in self.live_jumps(block).iter().enumerate() {
                     let jump = &self.jumps[jump];
                     for &local in &live_in[jump.to] {
+                        let killed = data.kills.contains(&local)
+                            && (data.late_kills.get(&local))
+                                .is_none_or(|&before| position >= before);
                         if !data.decls.contains(&local)
-                            && !data.kills.contains(&local)
+                            && !killed
                             && !jump.args.iter().any(|(l, _)| *l == local)
                             && !jump.pattern_bound.contains(&local)
                         {

@@ -106,6 +106,7 @@ pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
     if errors.is_empty() {
         cfg.thread_jumps();
         cfg.thread_resumes();
+        cfg.settle_late_kills();
         cfg.declare_unassigned();
         match cfg.layout() {
             Ok(mut layout) => {

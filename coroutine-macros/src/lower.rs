@@ -618,15 +618,23 @@ impl<'e> Lowerer<'e> {
             Some(declared) => declared != self.cur && data.redeclarable_without_value(),
         };
         // A jump before the assignment may need the old value, unless there is none: an
-        // immutable local declared without a value is assigned once.
+        // immutable local declared without a value is assigned once. For a `mut` one, the
+        // kill stands if none does (see `Block::late_kills`); other locals are kept.
         let first_value = data.declared_uninit.is_some() && !data.mutable;
+        let late = !block.jumps.is_empty() && !first_value;
         if !block.uses.contains_key(&local)
-            && (block.jumps.is_empty() || first_value)
+            && (!late || data.declared_uninit.is_some())
             && !block.decls.contains(&local)
             && data.reborrow.is_none()
             && uninit_redeclarable
             && !reads_itself
         {
+            if late {
+                let jumps_before = block.jumps.len();
+                self.cfg.blocks[self.cur]
+                    .late_kills
+                    .insert(local, jumps_before);
+            }
             self.cfg.blocks[self.cur].kills.insert(local);
             if !data.hidden {
                 let tie = type_tie(local);
@@ -1015,15 +1023,15 @@ impl<'e> Lowerer<'e> {
                 self.switch_to(next);
             }
         }
-        if !self.stmt_needs(stmt) {
+        // An assignment whose value may leave a lowered loop first is lowered, so that the jumps
+        // out come before the assignment where the kill is decided (see `record_kill`).
+        let value_leaves_loop = matches!(stmt, Stmt::Expr(Expr::Assign(assign), Some(_))
+            if scan::find_in_expr(&assign.right, &self.loop_context()).leaves_lowered_loop);
+        if !self.stmt_needs(stmt) && !value_leaves_loop {
             // Whether the assignment is the first thing the block does with the local is
-            // decided before its own mentions are recorded; not if its value may leave a loop
-            // first (that jump may need the local's old value).
+            // decided before its own mentions are recorded.
             let tie = match stmt {
-                Stmt::Expr(Expr::Assign(assign), Some(_))
-                    if !scan::find_in_expr(&assign.right, &self.loop_context())
-                        .leaves_lowered_loop =>
-                {
+                Stmt::Expr(Expr::Assign(assign), Some(_)) => {
                     self.record_kill(&assign.left, &assign.right.to_token_stream())
                 }
                 Stmt::Expr(expr, _)
@@ -1112,6 +1120,12 @@ impl<'e> Lowerer<'e> {
         }
         match stmt {
             Stmt::Local(local) => self.lower_let(local),
+            Stmt::Expr(Expr::Assign(assign), _) if value_leaves_loop => {
+                self.push_scope();
+                let code = self.lower_assign(assign);
+                self.emit(quote!(#code;));
+                self.pop_scope(None);
+            }
             Stmt::Expr(expr, _) => {
                 self.push_scope();
                 self.lower_expr_discard(expr);
@@ -1799,27 +1813,7 @@ impl<'e> Lowerer<'e> {
                 self.lower_for(node);
                 quote!(())
             }
-            Expr::Assign(node) => {
-                let value = self.lower_expr(&node.right);
-                let value = self.spill(value, node.right.span());
-                // After a suspension in the value, the assignment may be what the resumed block
-                // does first with the local.
-                let tie = self.record_kill(&node.left, &value);
-                let place = self.lower_place(&node.left);
-                let mut assigned: Vec<String> = scan::assignees(&node.left)
-                    .into_iter()
-                    .map(scan::unraw)
-                    .collect();
-                if assigned.is_empty() {
-                    assigned.extend(scan::place_root(&node.left).map(ToString::to_string));
-                }
-                self.mark_assigned(assigned);
-                if tie.is_empty() {
-                    quote!(#place = #value)
-                } else {
-                    quote!({ #place = #value; #tie })
-                }
-            }
+            Expr::Assign(node) => self.lower_assign(node),
             Expr::Let(node) => {
                 self.errors.push(syn::Error::new(
                     node.span(),
@@ -1834,6 +1828,28 @@ impl<'e> Lowerer<'e> {
                 ));
                 quote!(())
             }
+        }
+    }
+
+    /// `left = right`, the value evaluated (and any jump it makes taken) before the assignment,
+    /// which may then be what its block does first with the local (see `record_kill`).
+    fn lower_assign(&mut self, node: &syn::ExprAssign) -> TokenStream {
+        let value = self.lower_expr(&node.right);
+        let value = self.spill(value, node.right.span());
+        let tie = self.record_kill(&node.left, &value);
+        let place = self.lower_place(&node.left);
+        let mut assigned: Vec<String> = scan::assignees(&node.left)
+            .into_iter()
+            .map(scan::unraw)
+            .collect();
+        if assigned.is_empty() {
+            assigned.extend(scan::place_root(&node.left).map(ToString::to_string));
+        }
+        self.mark_assigned(assigned);
+        if tie.is_empty() {
+            quote!(#place = #value)
+        } else {
+            quote!({ #place = #value; #tie })
         }
     }
 
