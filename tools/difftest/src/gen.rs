@@ -153,6 +153,8 @@ struct G<'a> {
     no_suspend: usize,
     /// How many `match` arms whose binding hides a variable enclose the current point.
     hiding_arms: usize,
+    /// The next block is a `match` arm that ends by returning instead of with its value.
+    returning_arm: bool,
     /// Per-program chance (percent) of an `i64` slot becoming a suspension.
     suspend_pct: u32,
     /// Suspension points (and delegations) this fn may still get: the lowering's compile time
@@ -295,6 +297,7 @@ impl<'a> G<'a> {
             nesting: 0,
             no_suspend: 0,
             hiding_arms: 0,
+            returning_arm: false,
             suspend_pct,
             quiet: 0,
             suspends_left: 0,
@@ -495,6 +498,7 @@ impl<'a> G<'a> {
         prefix: Vec<Stmt>,
         exit: Option<(String, Option<Ty>)>,
     ) -> Block {
+        let returning = std::mem::take(&mut self.returning_arm);
         self.scopes.push(binds);
         self.nesting += 1;
         let mut stmts = prefix;
@@ -519,10 +523,7 @@ impl<'a> G<'a> {
             }
             stmts.extend(self.stmt());
         }
-        // Sometimes a block whose value is wanted ends instead by returning, often right after
-        // a suspension: Rust gives it the type its position needs (not in a closure or a guard,
-        // where `return` would mean something else).
-        let tail = if value.is_some() && self.no_suspend == 0 && self.rng.chance(6) {
+        let tail = if returning {
             if self.may_suspend() && self.rng.chance(70) {
                 stmts.push(self.suspend_stmt(1));
             }
@@ -1487,6 +1488,10 @@ impl<'a> G<'a> {
                 },
             };
             self.hiding_arms += usize::from(hides);
+            // Sometimes an arm whose value is wanted ends instead by returning, often right
+            // after a suspension: Rust gives it the type of the other arms (not in a closure or
+            // a guard, where `return` would mean something else).
+            self.returning_arm = value.is_some() && self.no_suspend == 0 && self.rng.chance(12);
             let body = self.block_with(value, m, binds, vec![]);
             self.hiding_arms -= usize::from(hides);
             arms.push(Arm { pat, guard, body });
