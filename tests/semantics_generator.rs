@@ -472,6 +472,39 @@ mod bindings {
             total + turn
         }
 
+        // `mut` locals declared without a value before a loop, given their value after a
+        // suspension by an `if` that otherwise leaves the loop: `n` is not read after the loop
+        // (each turn gives it a value afresh; the macro used to refuse it), `m` is (it keeps
+        // its value across, as any local).
+        fn deferred_mut_assigned_or_leaving_the_loop(limit: i32) -> i32 {
+            let mut n;
+            let mut total = 0;
+            loop {
+                let c = yield_!(total);
+                if c > limit {
+                    break;
+                } else {
+                    n = c;
+                }
+                total += n + 1;
+            }
+            let mut m;
+            m = 1;
+            let mut turns = 0;
+            loop {
+                turns += 1;
+                let c = yield_!(m);
+                if c < limit * 3 {
+                    m += c;
+                } else if turns % 2 == 0 {
+                    continue;
+                } else {
+                    break;
+                }
+            }
+            total + m
+        }
+
         // A local declared without a value, given it in the `else` of an `if` whose other
         // branch suspends and returns, beside a `String` the branch clones: the `if`'s join
         // (entered only by the jump written after that `return`, which never runs) was laid
@@ -1013,6 +1046,18 @@ mod bindings {
             let (_, r) = check_gen(
                 deferred_mut_assigned_in_a_loop_after_a_jump_out(limit),
                 |y| plain::deferred_mut_assigned_in_a_loop_after_a_jump_out(y, limit),
+                hundreds,
+            );
+            assert_eq!(r, expected);
+        }
+    }
+
+    #[test]
+    fn mut_locals_declared_without_a_value_assigned_or_leaving_the_loop() {
+        for (limit, expected) in [(50, 1), (250, 2503), (1000, 42_411)] {
+            let (_, r) = check_gen(
+                deferred_mut_assigned_or_leaving_the_loop(limit),
+                |y| plain::deferred_mut_assigned_or_leaving_the_loop(y, limit),
                 hundreds,
             );
             assert_eq!(r, expected);

@@ -80,6 +80,10 @@ pub struct Lowerer<'e> {
     /// being lowered there. Branches that exclude each other each start from what came before
     /// them (see [`Self::branch_from`]).
     assigned_on_path: BTreeMap<BlockId, BTreeSet<LocalId>>,
+    /// While a statement that may leave a lowered loop is recorded: the locals it gives their
+    /// first value on every path that goes on, whose kills come after its own jumps (see
+    /// [`Self::record_first_values_leaving`]).
+    kills_after_statement: Option<Vec<LocalId>>,
     /// The items (`struct`, `fn`, `use`, `macro_rules!`...) declared in the blocks being lowered.
     /// In Rust an item is visible in the whole block that declares it; a lowered block is cut
     /// into states, so the items are hoisted to the function's body, where every state sees
@@ -237,6 +241,7 @@ impl<'e> Lowerer<'e> {
             opened_regions: 0,
             inner_only: BTreeMap::new(),
             assigned_on_path: BTreeMap::new(),
+            kills_after_statement: None,
             items: Vec::new(),
         }
     }
@@ -492,7 +497,7 @@ impl<'e> Lowerer<'e> {
         definite: bool,
     ) -> TokenStream {
         let mut ties = TokenStream::new();
-        for (ident, local) in self.first_values_in(code) {
+        for (ident, local) in self.first_values_in(code, false) {
             if self.cfg.locals[local]
                 .declared_uninit
                 .is_some_and(&declared_in)
@@ -503,12 +508,45 @@ impl<'e> Lowerer<'e> {
         ties
     }
 
+    /// [`Self::record_first_values`] for a statement that may leave a lowered loop (`if c { n =
+    /// 1 } else { break }`): each `let mut` declared without a value that it assigns on every
+    /// path that goes on gets a kill after the statement's own jumps, which stands if none of
+    /// them needs the old value (see `Block::late_kills`). Gives the ties to follow it, and
+    /// [`Self::place_kills_after_statement`] places the kills once the statement is lowered.
+    fn record_first_values_leaving(&mut self, code: &Expr) -> TokenStream {
+        self.kills_after_statement = Some(Vec::new());
+        let mut ties = TokenStream::new();
+        for (ident, local) in self.first_values_in(code, true) {
+            if self.cfg.locals[local].mutable {
+                ties.extend(self.record_first_assignment(&ident, false, true));
+            }
+        }
+        ties
+    }
+
+    /// Records the kills [`Self::record_first_values_leaving`] decided, after the jumps the
+    /// statement made.
+    fn place_kills_after_statement(&mut self) {
+        let Some(locals) = self.kills_after_statement.take() else {
+            return;
+        };
+        let after = self.cfg.blocks[self.cur].jumps.len();
+        for local in locals {
+            let block = &mut self.cfg.blocks[self.cur];
+            block.kills.insert(local);
+            block.late_kills.insert(local, after);
+            (self.cfg.locals[local].first_assigned_in)
+                .entry(self.cur)
+                .or_insert(after);
+        }
+    }
+
     /// The locals declared without a value that `code` assigns on every path before reading
     /// them (see [`scan::assigns_before_reading`]), each with the name it is assigned by.
-    fn first_values_in(&self, code: &Expr) -> Vec<(Ident, LocalId)> {
+    fn first_values_in(&self, code: &Expr, leaving: bool) -> Vec<(Ident, LocalId)> {
         scan::assigned_idents(code)
             .into_iter()
-            .filter(|ident| scan::assigns_before_reading(code, &scan::unraw(ident)))
+            .filter(|ident| scan::assigns_before_reading(code, &scan::unraw(ident), leaving))
             .filter_map(|ident| {
                 let local = self.outer_local(&ident.to_string())?;
                 self.cfg.locals[local]
@@ -532,7 +570,7 @@ impl<'e> Lowerer<'e> {
     /// they have one whenever the jump that follows the branch's construct is taken, since only
     /// the end of the branch leads there.
     fn branch_assigns(&self, body: &Expr) -> BTreeSet<LocalId> {
-        (self.first_values_in(body).into_iter())
+        (self.first_values_in(body, false).into_iter())
             .map(|(_, local)| local)
             .collect()
     }
@@ -594,7 +632,8 @@ impl<'e> Lowerer<'e> {
         let Some(local) = self.outer_local(&ident.to_string()) else {
             return TokenStream::new();
         };
-        if definite && self.cfg.locals[local].declared_uninit.is_some() {
+        let after_statement = self.kills_after_statement.is_some();
+        if definite && self.cfg.locals[local].declared_uninit.is_some() && !after_statement {
             let jumps_before = self.cfg.blocks[self.cur].jumps.len();
             (self.cfg.locals[local].first_assigned_in)
                 .entry(self.cur)
@@ -621,7 +660,7 @@ impl<'e> Lowerer<'e> {
         // immutable local declared without a value is assigned once. For a `mut` one, the
         // kill stands if none does (see `Block::late_kills`); other locals are kept.
         let first_value = data.declared_uninit.is_some() && !data.mutable;
-        let late = !block.jumps.is_empty() && !first_value;
+        let late = (!block.jumps.is_empty() && !first_value) || after_statement;
         if !block.uses.contains_key(&local)
             && (!late || data.declared_uninit.is_some())
             && !block.decls.contains(&local)
@@ -629,13 +668,15 @@ impl<'e> Lowerer<'e> {
             && uninit_redeclarable
             && !reads_itself
         {
-            if late {
-                let jumps_before = block.jumps.len();
-                self.cfg.blocks[self.cur]
-                    .late_kills
-                    .insert(local, jumps_before);
+            if let Some(locals) = &mut self.kills_after_statement {
+                locals.push(local);
+            } else {
+                if late {
+                    let jumps_before = block.jumps.len();
+                    (self.cfg.blocks[self.cur].late_kills).insert(local, jumps_before);
+                }
+                self.cfg.blocks[self.cur].kills.insert(local);
             }
-            self.cfg.blocks[self.cur].kills.insert(local);
             if !data.hidden {
                 let tie = type_tie(local);
                 return quote!(#tie.tie(&#ident););
@@ -1039,6 +1080,7 @@ impl<'e> Lowerer<'e> {
                 {
                     self.record_first_values(expr, |_| true, true)
                 }
+                Stmt::Expr(expr, _) => self.record_first_values_leaving(expr),
                 _ => TokenStream::new(),
             };
             let before = self.assigned_on_path();
@@ -1046,6 +1088,7 @@ impl<'e> Lowerer<'e> {
             let code = self.wrap_unsafe(code);
             let Stmt::Local(local) = stmt else {
                 self.emit(code);
+                self.place_kills_after_statement();
                 self.emit(tie);
                 if let Stmt::Expr(expr, _) = stmt {
                     self.forget_assignments_in_ended_branches(expr, &before);

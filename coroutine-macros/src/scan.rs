@@ -1975,8 +1975,9 @@ fn block_assignments_reaching_end(block: &syn::Block) -> BTreeSet<String> {
 /// branches (`if c { n = 1 } else { n = 2 }`, a `match` whose arms each assign it or diverge, a
 /// block that assigns it first). Conservative: any other shape, and any mention of `name` that
 /// may come first (in a condition, a scrutinee, a guard, a pattern binding the name), gives
-/// `false`.
-pub fn assigns_before_reading(expr: &Expr, name: &str) -> bool {
+/// `false`. With `leaving`, a `break` or `continue` counts as not going on (the caller then
+/// checks that its target does not need the value, see `Block::late_kills`).
+pub fn assigns_before_reading(expr: &Expr, name: &str, leaving: bool) -> bool {
     match expr {
         Expr::Assign(node) => {
             // (Named on the left only as what is assigned: `(n, v[n]) = ..` reads it.)
@@ -1985,11 +1986,11 @@ pub fn assigns_before_reading(expr: &Expr, name: &str) -> bool {
                 .any(|ident| unraw(ident) == name);
             assigned && count_mentions(&node.left, name) == 1 && !mentions_name(&*node.right, name)
         }
-        Expr::Paren(node) => assigns_before_reading(&node.expr, name),
+        Expr::Paren(node) => assigns_before_reading(&node.expr, name, leaving),
         Expr::Block(node) if node.label.is_none() => {
-            block_assigns_before_reading(&node.block, name)
+            block_assigns_before_reading(&node.block, name, leaving)
         }
-        Expr::Unsafe(node) => block_assigns_before_reading(&node.block, name),
+        Expr::Unsafe(node) => block_assigns_before_reading(&node.block, name, leaving),
         Expr::If(node) => {
             let condition_clear = match &*node.cond {
                 Expr::Let(cond) => {
@@ -1998,12 +1999,12 @@ pub fn assigns_before_reading(expr: &Expr, name: &str) -> bool {
                 cond => !mentions_name(cond, name),
             };
             condition_clear
-                && (block_assigns_before_reading(&node.then_branch, name)
-                    || block_diverges(&node.then_branch, name))
+                && (block_assigns_before_reading(&node.then_branch, name, leaving)
+                    || block_diverges(&node.then_branch, name, leaving))
                 && node
                     .else_branch
                     .as_ref()
-                    .is_some_and(|(_, otherwise)| assigns_or_diverges(otherwise, name))
+                    .is_some_and(|(_, otherwise)| assigns_or_diverges(otherwise, name, leaving))
         }
         Expr::Match(node) => {
             !mentions_name(&*node.expr, name)
@@ -2015,20 +2016,20 @@ pub fn assigns_before_reading(expr: &Expr, name: &str) -> bool {
                         .is_none_or(|(_, guard)| !mentions_name(&**guard, name));
                     !binds_name(&arm.pat, name)
                         && guard_clear
-                        && assigns_or_diverges(&arm.body, name)
+                        && assigns_or_diverges(&arm.body, name, leaving)
                 })
         }
         _ => false,
     }
 }
 
-fn assigns_or_diverges(expr: &Expr, name: &str) -> bool {
-    assigns_before_reading(expr, name) || diverges(expr, name)
+fn assigns_or_diverges(expr: &Expr, name: &str, leaving: bool) -> bool {
+    assigns_before_reading(expr, name, leaving) || diverges(expr, name, leaving)
 }
 
 /// [`assigns_before_reading`] for a block: a statement that assigns the name (or diverges)
 /// comes before any that mentions it or binds it again.
-fn block_assigns_before_reading(block: &syn::Block, name: &str) -> bool {
+fn block_assigns_before_reading(block: &syn::Block, name: &str, leaving: bool) -> bool {
     for stmt in &block.stmts {
         match stmt {
             // (A `let` of the name hides it from what follows.)
@@ -2039,7 +2040,7 @@ fn block_assigns_before_reading(block: &syn::Block, name: &str) -> bool {
             }
             syn::Stmt::Item(_) => {}
             syn::Stmt::Expr(expr, _) => {
-                if assigns_or_diverges(expr, name) {
+                if assigns_or_diverges(expr, name, leaving) {
                     return true;
                 }
                 if mentions_name(expr, name) {
@@ -2052,24 +2053,26 @@ fn block_assigns_before_reading(block: &syn::Block, name: &str) -> bool {
 }
 
 /// Certainly does not go on after it (`return`, `panic!` and its kin), without mentioning
-/// `name` first. `break` and `continue` are left out: where this is asked they would leave a
-/// loop that suspends, and carry the locals that loop needs.
-fn diverges(expr: &Expr, name: &str) -> bool {
+/// `name` first. `break` and `continue` only with `leaving`: where this is asked they would
+/// leave a loop that suspends, and carry the locals that loop needs.
+fn diverges(expr: &Expr, name: &str, leaving: bool) -> bool {
     match expr {
         Expr::Return(node) => !mentions_name(&node.expr, name),
+        Expr::Break(node) => leaving && !mentions_name(&node.expr, name),
+        Expr::Continue(_) => leaving,
         Expr::Macro(node) => is_panicking_macro(&node.mac) && !mentions_name(&node.mac, name),
-        Expr::Paren(node) => diverges(&node.expr, name),
-        Expr::Block(node) if node.label.is_none() => block_diverges(&node.block, name),
+        Expr::Paren(node) => diverges(&node.expr, name, leaving),
+        Expr::Block(node) if node.label.is_none() => block_diverges(&node.block, name, leaving),
         _ => false,
     }
 }
 
-fn block_diverges(block: &syn::Block, name: &str) -> bool {
+fn block_diverges(block: &syn::Block, name: &str, leaving: bool) -> bool {
     let Some((last, before)) = block.stmts.split_last() else {
         return false;
     };
     let last_diverges = match last {
-        syn::Stmt::Expr(expr, _) => diverges(expr, name),
+        syn::Stmt::Expr(expr, _) => diverges(expr, name, leaving),
         syn::Stmt::Macro(node) => is_panicking_macro(&node.mac) && !mentions_name(&node.mac, name),
         _ => false,
     };

@@ -23,19 +23,26 @@ fn untyped(c: bool) -> i32 {
 }
 
 // A mutable one, which may hold a value from an earlier turn of the loop where the code after
-// the suspension assigns it only on some paths before leaving the loop on the others.
+// the suspension gives it its value in a shape the macro does not follow (a labelled block
+// that assigns it on every path). (An `if` that assigns it or leaves the loop is fine when the
+// code after the loop does not read it: `tests/semantics_*.rs`, `..._after_a_jump_out`.)
 #[coroutines::coroutine(yield = i32, resume = i32)]
 fn in_a_loop() -> i32 {
     let mut n;
     let mut total = 0;
     loop {
         let c = yield_!(total);
-        if c > 0 {
-            n = c;
-        } else {
-            break;
+        'given: {
+            if c > 0 {
+                n = c;
+                break 'given;
+            }
+            n = -c;
         }
         total += n;
+        if total > 10 {
+            break;
+        }
     }
     total
 }
