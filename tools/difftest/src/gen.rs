@@ -578,12 +578,17 @@ impl<'a> G<'a> {
             2,                                       // 17 return
             if deep { 0 } else { 2 },                // 18 block
             if self.cfg.features.deferred_let { 3 } else { 0 }, // 19 deferred let
+            if self.cfg.features.deferred_let && !deep {
+                2
+            } else {
+                0
+            }, // 20 ... in a loop
             if !deep && self.borrowable().is_some() {
                 3
             } else {
                 0
-            }, // 20 borrow block
-            2,                                       // 21 assertion
+            }, // 21 borrow block
+            2,                                       // 22 assertion
         ];
         match self.rng.weighted(&weights) {
             0 => vec![self.let_simple()],
@@ -629,7 +634,8 @@ impl<'a> G<'a> {
                 vec![Stmt::Expr(unit(Kind::Block(None, b)))]
             }
             19 => self.deferred_let(),
-            20 => self.borrow_block(),
+            20 => self.deferred_let_in_loop(),
+            21 => self.borrow_block(),
             _ => vec![self.assertion()],
         }
     }
@@ -833,6 +839,81 @@ impl<'a> G<'a> {
             self.declare(name, Ty::I64, mutable, bound);
         }
         out
+    }
+
+    /// `let mut d;` before a loop that gives it a value in each turn, after a suspension, by a
+    /// statement that may leave the loop instead (`if c { d = v } else { break }`, `if c {
+    /// break } d = v;`, `if c { continue } d = v;`), then reads it in that turn; nothing after
+    /// the loop reads it (it may have no value there), so it is not declared to what follows.
+    fn deferred_let_in_loop(&mut self) -> Vec<Stmt> {
+        let name = self.fresh("d");
+        let declaration = if self.rng.chance(50) {
+            format!("let mut {name}: i64")
+        } else {
+            format!("let mut {name}")
+        };
+        let (counter_decl, c) = self.counter();
+        self.targets.push(Target {
+            label: None,
+            is_loop: true,
+            value: None,
+        });
+        self.loop_depth += 1;
+        let bound = self.rng.range(1, 4);
+        let exit = unit(Kind::If(
+            Box::new(bin(Ty::Bool, var(Ty::U32, &c), ">", lit_u32(bound))),
+            stmt_block(vec![Stmt::Expr(unit(Kind::Break(None, None)))]),
+            None,
+        ));
+        let mut body = vec![Self::bump(&c), Stmt::Expr(exit)];
+        if self.may_suspend() {
+            body.push(self.suspend_stmt(2));
+        }
+        let cond = self.cond(1);
+        let (value, _) = self.int(2);
+        let assign = Stmt::Expr(unit(Kind::Assign(
+            Box::new(var(Ty::I64, &name)),
+            "=",
+            Box::new(value),
+        )));
+        let leave = |keyword: usize| {
+            let jump = match keyword {
+                0 => Kind::Break(None, None),
+                _ => Kind::Continue(None),
+            };
+            stmt_block(vec![Stmt::Expr(unit(jump))])
+        };
+        match self.rng.below(3) {
+            0 => body.push(Stmt::Expr(unit(Kind::If(
+                Box::new(cond),
+                stmt_block(vec![assign]),
+                Some(leave(0)),
+            )))),
+            shape => {
+                body.push(Stmt::Expr(unit(Kind::If(
+                    Box::new(cond),
+                    leave(shape - 1),
+                    None,
+                ))));
+                body.push(assign);
+            }
+        }
+        if self.may_suspend() && self.rng.chance(60) {
+            body.push(self.suspend_stmt(2));
+        }
+        let tag = self.fresh("n");
+        body.push(Stmt::Expr(call(
+            Ty::I64,
+            "note",
+            vec![Expr::lit(Ty::Str, format!("{tag:?}")), var(Ty::I64, &name)],
+        )));
+        self.loop_depth -= 1;
+        self.targets.pop();
+        vec![
+            Stmt::Expr(Expr::lit(Ty::Unit, declaration)),
+            counter_decl,
+            Stmt::Expr(unit(Kind::Loop(None, stmt_block(body)))),
+        ]
     }
 
     fn let_ty(&mut self) -> Ty {
