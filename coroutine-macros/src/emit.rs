@@ -838,12 +838,11 @@ impl Emitter<'_> {
     /// first (`bind_args`), before any local moves into the target (they may read one).
     fn jump_value(
         &self,
-        index: usize,
+        jump: &crate::cfg::Jump,
         local: LocalId,
         from: usize,
         bind_args: &mut Vec<TokenStream>,
     ) -> TokenStream {
-        let jump = &self.cfg.jumps[index];
         match jump.args.iter().position(|(l, _)| *l == local) {
             Some(position) => {
                 let value = &jump.args[position].1;
@@ -1051,7 +1050,7 @@ impl Emitter<'_> {
         let mut bind_args = Vec::new();
         for local in self.stored(jump.to) {
             let field = self.field(jump.to, local);
-            let value = self.jump_value(index, local, from, &mut bind_args);
+            let value = self.jump_value(jump, local, from, &mut bind_args);
             fields.push(quote!(#field: #value));
         }
         // Residents the target keeps stay in place (or, declared in this arm, move in now).
@@ -1213,7 +1212,7 @@ impl Emitter<'_> {
             let name = self.cfg.entry_name(target, local);
             let mutability = self.cfg.locals[local].mutable.then(|| quote!(mut));
             names.push(quote!(#mutability #name));
-            values.push(self.jump_value(index, local, from, &mut bind_args));
+            values.push(self.jump_value(jump, local, from, &mut bind_args));
         }
         let reborrows = self.reborrows(target);
         let uninit = self.uninitialised(target);

@@ -2597,8 +2597,9 @@ impl<'e> Lowerer<'e> {
         self.push_scope();
         let tail = self.lower_stmts(&block.stmts, want_value);
         let value = if want_value {
-            // After a `return`, `break` or `continue` the block has no value, and the jump
-            // that would carry one never runs (see `Block::dead_from`).
+            // After a `return`, `break` or `continue` the block has no value: what would use
+            // one never runs (see `Block::dead_from`), and gets a diverging one, of the type it
+            // needs (`f({ yield_!(1); return 2; })`).
             let diverged = self.cfg.blocks[self.cur].dead_from.is_some();
             let krate = self.flavour.krate.clone();
             Some(tail.unwrap_or_else(|| match diverged {
