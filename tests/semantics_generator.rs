@@ -505,6 +505,45 @@ mod bindings {
             total + m
         }
 
+        // `mut` locals declared without a value before a loop, given their value in each turn
+        // after a suspension, by an `if` whose condition suspends: `d` in its `then` branch,
+        // the `else` leaving the loop (the macro said it "may hold a value already"); `e` in a
+        // `then` that suspends, beside an `else { break }` kept as written, whose jump on to
+        // the code after the `if` never runs (it carried `e` back to where it was never
+        // declared: rustc E0425).
+        fn deferred_mut_in_branches_of_a_suspending_condition(limit: i32) -> i32 {
+            let mut d;
+            let mut total = 0;
+            let mut turn = 0;
+            loop {
+                turn += 1;
+                if turn > 4 {
+                    break;
+                }
+                yield_!(turn);
+                if yield_!(turn * 10) < limit {
+                    d = turn * 2;
+                } else {
+                    break;
+                }
+                total += d;
+            }
+            let mut e;
+            loop {
+                turn += 1;
+                if turn > 8 {
+                    break;
+                }
+                if total < limit {
+                    e = yield_!(total);
+                } else {
+                    break;
+                }
+                total += e;
+            }
+            total + turn
+        }
+
         // A local declared without a value, given it in the `else` of an `if` whose other
         // branch suspends and returns, beside a `String` the branch clones: the `if`'s join
         // (entered only by the jump written after that `return`, which never runs) was laid
@@ -1058,6 +1097,18 @@ mod bindings {
             let (_, r) = check_gen(
                 deferred_mut_assigned_or_leaving_the_loop(limit),
                 |y| plain::deferred_mut_assigned_or_leaving_the_loop(y, limit),
+                hundreds,
+            );
+            assert_eq!(r, expected);
+        }
+    }
+
+    #[test]
+    fn mut_locals_declared_without_a_value_in_branches_of_a_suspending_condition() {
+        for (limit, expected) in [(150, 303), (450, 711), (5000, 3029)] {
+            let (_, r) = check_gen(
+                deferred_mut_in_branches_of_a_suspending_condition(limit),
+                |y| plain::deferred_mut_in_branches_of_a_suspending_condition(y, limit),
                 hundreds,
             );
             assert_eq!(r, expected);

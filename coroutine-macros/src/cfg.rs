@@ -160,9 +160,11 @@ pub struct Block {
     /// not live at entry, and where the state does not store them (their value was moved out
     /// before the suspension) the arm declares them uninitialised.
     pub kills: BTreeSet<LocalId>,
-    /// Kills of `mut` locals declared without a value, assigned after some of the block's
-    /// jumps: how many come before. Such a kill stands only where the local is dead at the
-    /// targets of those jumps (see [`Cfg::settle_late_kills`]): they carry no value of it.
+    /// Kills of locals declared without a value whose assignment does not come before all of
+    /// the block's jumps: how many of them come before it. A kill applies only to a later jump
+    /// that follows the assignment on its path ([`Jump::assigned_before`]), and stands only
+    /// where the local is dead at the targets of the others, which carry no value of it (see
+    /// [`Cfg::settle_late_kills`]).
     pub late_kills: BTreeMap<LocalId, usize>,
     /// Kills of locals declared without a value that no assignment reaches before this block
     /// (see [`Cfg::declare_unassigned`]): the block's code may assign them anywhere, so the
@@ -1271,8 +1273,9 @@ impl Cfg {
                     let jump = &self.jumps[jump];
                     for &local in &live_in[jump.to] {
                         let killed = data.kills.contains(&local)
-                            && (data.late_kills.get(&local))
-                                .is_none_or(|&before| position >= before);
+                            && (data.late_kills.get(&local)).is_none_or(|&before| {
+                                position >= before && jump.assigned_before.contains(&local)
+                            });
                         if !data.decls.contains(&local)
                             && !killed
                             && !jump.args.iter().any(|(l, _)| *l == local)

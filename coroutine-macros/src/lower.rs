@@ -660,7 +660,9 @@ impl<'e> Lowerer<'e> {
         // immutable local declared without a value is assigned once. For a `mut` one, the
         // kill stands if none does (see `Block::late_kills`); other locals are kept.
         let first_value = data.declared_uninit.is_some() && !data.mutable;
-        let late = (!block.jumps.is_empty() && !first_value) || after_statement;
+        // (An assignment that is not `definite`, in one branch of the block, is late too: the
+        // other branches' jumps do not follow it.)
+        let late = (!block.jumps.is_empty() && !first_value) || after_statement || !definite;
         if !block.uses.contains_key(&local)
             && (!late || data.declared_uninit.is_some())
             && !block.decls.contains(&local)
@@ -2668,6 +2670,12 @@ impl<'e> Lowerer<'e> {
                 Vec::new()
             }
         };
+        if scan::always_leaves(body) {
+            // (Its code is kept as written, the `break` in place: the jump to the join follows
+            // it and never runs.)
+            let block = &mut self.cfg.blocks[self.cur];
+            block.dead_from.get_or_insert(block.jumps.len());
+        }
         let jump = self.jump(join, args, Vec::new(), body.span());
         self.emit_jump(jump);
     }
@@ -2688,15 +2696,31 @@ impl<'e> Lowerer<'e> {
         }
     }
 
-    /// The type ties to follow an inline branch of the block that declares, without a value,
-    /// locals the branch gives their first value on every path (`if c { n = 1 } else { .. }`
-    /// where the `else` suspends), as after an assignment statement, so that the bindings
-    /// declared afresh after a suspension get the same type. (In another block the branch may
-    /// not run before a jump that needs the old value: no kill there, see
-    /// [`crate::cfg::Cfg::declare_unassigned`].)
+    /// The type ties to follow an inline branch that gives locals declared without a value
+    /// their first value on every path (`if c { n = 1 } else { .. }` where the `else`
+    /// suspends), as after an assignment statement: in the block that declares them, so that
+    /// the bindings declared afresh after a suspension get the same type; in another, a `mut`
+    /// one gets a late kill (see `Block::late_kills`), which stands if the jumps that do not
+    /// follow the branch's assignment do not need its old value (a loop's `else { break }`).
     fn declaring_branch_ties(&mut self, body: &Expr) -> TokenStream {
         let here = self.cur;
-        self.record_first_values(body, |declared| declared == here, false)
+        let mutable: BTreeSet<LocalId> = (0..self.cfg.locals.len())
+            .filter(|&local| self.cfg.locals[local].mutable)
+            .collect();
+        let mut ties = TokenStream::new();
+        for (ident, local) in self.first_values_in(body, false) {
+            let declared = self.cfg.locals[local].declared_uninit;
+            if declared == Some(here) {
+                ties.extend(self.record_first_assignment(&ident, false, false));
+            } else if mutable.contains(&local) {
+                // (After a branch that ends by leaving, the tie never runs.)
+                let tie = self.record_first_assignment(&ident, false, false);
+                if !tie.is_empty() {
+                    ties.extend(allow_unreachable(tie));
+                }
+            }
+        }
+        ties
     }
 
     /// Appends `construct` (a `match` or `if` whose inline branches give its value and whose
