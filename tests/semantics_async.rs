@@ -440,6 +440,34 @@ mod bindings {
             total + turn
         }
 
+        // An `if` whose condition suspends, its `then` branch only a `break` kept as written:
+        // the jump after the `if` never runs, and carried `d`, declared without a value before
+        // the loop, back to where it was never declared (rustc E0425). Then a `match` on a
+        // resumed value whose arms kept as written all leave the loop.
+        fn deferred_mut_beside_a_then_branch_that_breaks(limit: i32) -> i32 {
+            let mut v: Vec<i32> = (0..6).collect();
+            let mut d;
+            let mut total = 0;
+            while let Some(x) = v.pop() {
+                if yield_from!(pend(x * 100)) > limit {
+                    break
+                } else {
+                    d = x * 2
+                }
+                total += d;
+            }
+            let mut turn = 0;
+            loop {
+                turn += 1;
+                match yield_from!(pend(turn)) % 3 {
+                    0 => break,
+                    1 if turn > 3 => break,
+                    _ => continue,
+                }
+            }
+            total * 10 + turn
+        }
+
         // A local declared without a value, given it in the `else` of an `if` whose other
         // branch suspends and returns, beside a `String` the branch clones: the `if`'s join
         // (entered only by the jump written after that `return`, which never runs) was laid
@@ -1014,6 +1042,17 @@ mod bindings {
             let (_, r, _) = check_async(
                 deferred_mut_in_branches_of_a_suspending_condition(limit),
                 native::deferred_mut_in_branches_of_a_suspending_condition(limit),
+            );
+            assert_eq!(r, expected);
+        }
+    }
+
+    #[test]
+    fn mut_local_declared_without_a_value_beside_a_then_branch_that_breaks() {
+        for (limit, expected) in [(150, 3), (1000, 303)] {
+            let (_, r, _) = check_async(
+                deferred_mut_beside_a_then_branch_that_breaks(limit),
+                native::deferred_mut_beside_a_then_branch_that_breaks(limit),
             );
             assert_eq!(r, expected);
         }

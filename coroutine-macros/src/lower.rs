@@ -322,6 +322,13 @@ impl<'e> Lowerer<'e> {
         self.cur = block;
     }
 
+    /// Marks the jumps the current block makes from now on as ones that never run (see
+    /// [`crate::cfg::Block::dead_from`]): they follow code that left the block for good.
+    fn mark_dead_from_here(&mut self) {
+        let block = &mut self.cfg.blocks[self.cur];
+        block.dead_from.get_or_insert(block.jumps.len());
+    }
+
     /// The placeholder for a jump from the current block.
     fn jump(
         &mut self,
@@ -1096,8 +1103,7 @@ impl<'e> Lowerer<'e> {
                     self.forget_assignments_in_ended_branches(expr, &before);
                 }
                 if let Stmt::Expr(Expr::Return(_) | Expr::Break(_) | Expr::Continue(_), _) = stmt {
-                    let block = &mut self.cfg.blocks[self.cur];
-                    block.dead_from.get_or_insert(block.jumps.len());
+                    self.mark_dead_from_here();
                 }
                 return;
             };
@@ -2670,11 +2676,10 @@ impl<'e> Lowerer<'e> {
                 Vec::new()
             }
         };
-        if scan::always_leaves(body) {
+        if scan::never_completes(body) {
             // (Its code is kept as written, the `break` in place: the jump to the join follows
             // it and never runs.)
-            let block = &mut self.cfg.blocks[self.cur];
-            block.dead_from.get_or_insert(block.jumps.len());
+            self.mark_dead_from_here();
         }
         let jump = self.jump(join, args, Vec::new(), body.span());
         self.emit_jump(jump);
@@ -2855,8 +2860,11 @@ impl<'e> Lowerer<'e> {
                     Some(pat) => quote!(match #tested { #pat => #inner, _ => #to_false }),
                     None => quote!(if #tested #inner else { #to_false }),
                 };
-                // The jump to the join follows the body.
+                // The jump to the join follows the body, if it ends.
                 self.assigned_before_next_jump(&assigned_by_body);
+                if scan::never_completes(then.body) {
+                    self.mark_dead_from_here();
+                }
                 self.append_then_join(construct, then.join, then.param, then.body.span());
                 0
             }
@@ -3005,7 +3013,11 @@ impl<'e> Lowerer<'e> {
             // The join comes after the `match`, whose scrutinee's temporaries are dropped then.
             let regions = self.regions.clone();
             self.close_regions(opened);
-            self.assigned_before_next_jump(&assigned_by_inline_arms.unwrap_or_default());
+            // Every inline arm may leave by a jump of its own: no arm's end leads to the join.
+            match assigned_by_inline_arms {
+                Some(assigned) => self.assigned_before_next_jump(&assigned),
+                None => self.mark_dead_from_here(),
+            }
             self.append_then_join(matched, join, param, node.span());
             self.regions = regions;
         } else {

@@ -2079,24 +2079,6 @@ fn block_diverges(block: &syn::Block, name: &str, leaving: bool) -> bool {
     last_diverges && !before.iter().any(|stmt| mentions_name(stmt, name))
 }
 
-/// Certainly does not go on after it: a `return`, `break` or `continue`, a panicking macro, or a
-/// block with one such statement (the code that would follow it never runs).
-pub fn always_leaves(expr: &Expr) -> bool {
-    match expr {
-        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
-        Expr::Macro(node) => is_panicking_macro(&node.mac),
-        Expr::Paren(node) => always_leaves(&node.expr),
-        Expr::Block(node) if node.label.is_none() => {
-            node.block.stmts.iter().any(|stmt| match stmt {
-                syn::Stmt::Expr(expr, _) => always_leaves(expr),
-                syn::Stmt::Macro(node) => is_panicking_macro(&node.mac),
-                _ => false,
-            })
-        }
-        _ => false,
-    }
-}
-
 fn is_panicking_macro(mac: &Macro) -> bool {
     mac.path.segments.last().is_some_and(|segment| {
         matches!(
