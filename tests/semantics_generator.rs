@@ -572,6 +572,29 @@ mod bindings {
             total * 10 + turn
         }
 
+        // A `mut` local declared without a value before a loop, given its value in each turn
+        // after a suspension by a labelled block that assigns it on every path, one of them
+        // leaving the block by `break` (the macro said it "may hold a value already").
+        fn deferred_mut_assigned_by_a_labelled_block(limit: i32) -> i32 {
+            let mut n;
+            let mut total = 0;
+            loop {
+                let c = yield_!(total);
+                'given: {
+                    if c > limit {
+                        n = c - limit;
+                        break 'given;
+                    }
+                    n = 1;
+                }
+                total += n;
+                if total > 10 * limit {
+                    break;
+                }
+            }
+            total
+        }
+
         // A local declared without a value, given it in the `else` of an `if` whose other
         // branch suspends and returns, beside a `String` the branch clones: the `if`'s join
         // (entered only by the jump written after that `return`, which never runs) was laid
@@ -1149,6 +1172,18 @@ mod bindings {
             let (_, r) = check_gen(
                 deferred_mut_beside_a_then_branch_that_breaks(limit),
                 |y| plain::deferred_mut_beside_a_then_branch_that_breaks(y, limit),
+                hundreds,
+            );
+            assert_eq!(r, expected);
+        }
+    }
+
+    #[test]
+    fn mut_local_declared_without_a_value_assigned_by_a_labelled_block() {
+        for (limit, expected) in [(150, 1801), (1000, 10_510)] {
+            let (_, r) = check_gen(
+                deferred_mut_assigned_by_a_labelled_block(limit),
+                |y| plain::deferred_mut_assigned_by_a_labelled_block(y, limit),
                 hundreds,
             );
             assert_eq!(r, expected);

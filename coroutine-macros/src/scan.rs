@@ -1991,6 +1991,9 @@ pub fn assigns_before_reading(expr: &Expr, name: &str, leaving: bool) -> bool {
             block_assigns_before_reading(&node.block, name, leaving)
         }
         Expr::Unsafe(node) => block_assigns_before_reading(&node.block, name, leaving),
+        Expr::Block(node) => node.label.as_ref().is_some_and(|label| {
+            labelled_block_assigns_before_reading(&node.block, &label.name.ident, name)
+        }),
         Expr::If(node) => {
             let condition_clear = match &*node.cond {
                 Expr::Let(cond) => {
@@ -2025,6 +2028,52 @@ pub fn assigns_before_reading(expr: &Expr, name: &str, leaving: bool) -> bool {
 
 fn assigns_or_diverges(expr: &Expr, name: &str, leaving: bool) -> bool {
     assigns_before_reading(expr, name, leaving) || diverges(expr, name, leaving)
+}
+
+/// [`assigns_before_reading`] for a block labelled `label`, which also ends where a `break` of
+/// it goes: a statement that assigns the name comes before any that mentions it, and every
+/// `break` of the label before that statement ends an `if` branch (without an `else`) that
+/// assigns it first (`'b: { if c { x = 1; break 'b; } x = 2; }`).
+fn labelled_block_assigns_before_reading(block: &syn::Block, label: &Ident, name: &str) -> bool {
+    for stmt in &block.stmts {
+        if let syn::Stmt::Expr(Expr::If(node), _) = stmt {
+            let assigns_then_leaves = node.else_branch.is_none()
+                && !mentions_name(&*node.cond, name)
+                && block_assigns_before_reading(&node.then_branch, name, false)
+                && matches!(node.then_branch.stmts.last(),
+                    Some(syn::Stmt::Expr(Expr::Break(exit), _))
+                        if exit.expr.is_none()
+                            && exit.label.as_ref().is_some_and(|l| l.ident == *label));
+            if assigns_then_leaves {
+                continue;
+            }
+        }
+        if breaks_to(&stmt.to_token_stream(), label) {
+            return false;
+        }
+        if let syn::Stmt::Expr(expr, _) = stmt {
+            if assigns_before_reading(expr, name, false) {
+                return true;
+            }
+        }
+        if mentions_name(stmt, name) {
+            return false;
+        }
+    }
+    false
+}
+
+/// Whether `tokens` hold a `break` of the label `label`.
+fn breaks_to(tokens: &TokenStream, label: &Ident) -> bool {
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    trees.iter().enumerate().any(|(index, tree)| match tree {
+        TokenTree::Ident(ident) if ident == "break" => {
+            matches!(trees.get(index + 1), Some(TokenTree::Punct(p)) if p.as_char() == '\'')
+                && matches!(trees.get(index + 2), Some(TokenTree::Ident(l)) if l == label)
+        }
+        TokenTree::Group(group) => breaks_to(&group.stream(), label),
+        _ => false,
+    })
 }
 
 /// [`assigns_before_reading`] for a block: a statement that assigns the name (or diverges)

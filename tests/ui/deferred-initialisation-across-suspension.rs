@@ -23,21 +23,18 @@ fn untyped(c: bool) -> i32 {
 }
 
 // A mutable one, which may hold a value from an earlier turn of the loop where the code after
-// the suspension gives it its value in a shape the macro does not follow (a labelled block
-// that assigns it on every path). (An `if` that assigns it or leaves the loop is fine when the
-// code after the loop does not read it: `tests/semantics_*.rs`, `..._after_a_jump_out`.)
+// the suspension gives it its value in a shape the macro does not follow (an inner `loop` that
+// assigns it, then breaks). (An `if` that assigns it or leaves the loop, and a labelled block
+// that assigns it on every path, are fine: `tests/semantics_*.rs`, `deferred_mut_*`.)
 #[coroutines::coroutine(yield = i32, resume = i32)]
 fn in_a_loop() -> i32 {
     let mut n;
     let mut total = 0;
     loop {
         let c = yield_!(total);
-        'given: {
-            if c > 0 {
-                n = c;
-                break 'given;
-            }
-            n = -c;
+        loop {
+            n = c;
+            break;
         }
         total += n;
         if total > 10 {
