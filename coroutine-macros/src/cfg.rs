@@ -1099,7 +1099,14 @@ impl Cfg {
                 if !redeclared && !rebound && mentioned.contains(&name) {
                     return false;
                 }
-                if data.drop_free {
+                // An obvious borrow (a reference, a borrowing iterator; not a closure, which may
+                // own what it captures) has no destructor to run where the jump would have
+                // dropped it, as for a dead one (see `keep_dead` in `layout`): dropping it by
+                // name there would use the borrow after what it borrows moved into the block's
+                // bindings.
+                let plain_borrow =
+                    (data.borrow_like || data.borrows_from.is_some()) && !data.closure;
+                if data.drop_free || plain_borrow {
                     return true;
                 }
                 let nameable =

@@ -571,6 +571,87 @@ mod deferred_mut_let_after_a_returning_branch_by_a_value_that_breaks {
     }
 }
 
+// BUG 13 (found by `difftest run --count 2000 --both --seed 596254720`, program 976, shrunk
+// by the tool; present at 95ccfdd): a `match` arm run in place of its jump, beside an `if let`
+// binding `x2` that borrows the parameter `v` (`v.iter().rev().max()`) and is not kept, moved
+// `v` into the arm's bindings and then dropped `x2` by name: rustc's E0505 ("cannot move out of
+// `v` because it is borrowed"). A borrow has no destructor to run there; it is left alone.
+
+mod borrow_left_behind_by_an_arm_run_in_place {
+    pub mod g {
+        use crate::support::*;
+        gen_twins! { $ #[coroutines::coroutine(yield = i64, resume = i64)]
+            fn prog(a: i64, v: Vec<i64>) -> i64 {
+                let mut total = 0;
+                if let Some(x2) = v.iter().rev().max() {
+                    let x3 = *x2 % 1000;
+                    match a {
+                        1 => {
+                            let mut v5 = v.clone();
+                            while let Some(x7) = v5.pop() {
+                                total += x3 + yield_!(x7);
+                            }
+                        }
+                        2 => {}
+                        v if v > 100 => total += v,
+                        _ => {}
+                    }
+                }
+                total + v.len() as i64
+            }
+        }
+        #[test]
+        fn generator() {
+            check_gen(
+                976,
+                || prog(1i64, vec![8i64, -4i64, 1i64]),
+                || plain::prog(1i64, vec![8i64, -4i64, 1i64]),
+            );
+            check_gen(
+                976,
+                || prog(200i64, vec![3i64]),
+                || plain::prog(200i64, vec![3i64]),
+            );
+        }
+    }
+    pub mod a {
+        use crate::support::*;
+        async_twins! { $ #[coroutines::coroutine]
+            fn prog(a: i64, v: Vec<i64>) -> i64 {
+                let mut total = 0;
+                if let Some(x2) = v.iter().rev().max() {
+                    let x3 = *x2 % 1000;
+                    match a {
+                        1 => {
+                            let mut v5 = v.clone();
+                            while let Some(x7) = v5.pop() {
+                                total += x3 + yield_from!(leaf(x7));
+                            }
+                        }
+                        2 => {}
+                        v if v > 100 => total += v,
+                        _ => {}
+                    }
+                }
+                total + v.len() as i64
+            }
+        }
+        #[test]
+        fn async_() {
+            check_async(
+                976,
+                || prog(1i64, vec![8i64, -4i64, 1i64]),
+                || plain::prog(1i64, vec![8i64, -4i64, 1i64]),
+            );
+            check_async(
+                976,
+                || prog(200i64, vec![3i64]),
+                || plain::prog(200i64, vec![3i64]),
+            );
+        }
+    }
+}
+
 // BUG 2 (compile time, not behaviour): the time rustc takes to compile one lowered coroutine
 // grows much faster than its size: a straight-line generator with N suspension points and L
 // locals updated around them (`x = x.wrapping_add(yield_!(x));`) took, on the 2-core CI
