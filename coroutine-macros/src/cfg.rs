@@ -287,15 +287,15 @@ impl Cfg {
         !self.live_jumps(self.jumps[index].from).contains(&index)
     }
 
-    /// The jumps that can run: from a reachable block, and not dead (see [`Self::is_dead`]).
-    fn running_jumps<'a>(&'a self, reachable: &'a [bool]) -> impl Iterator<Item = &'a Jump> {
+    /// The jumps that can run, with their indices: from a reachable block, and not dead (see
+    /// [`Self::is_dead`]).
+    fn running_jumps<'a>(
+        &'a self,
+        reachable: &'a [bool],
+    ) -> impl Iterator<Item = (usize, &'a Jump)> {
         let running =
             |&(index, jump): &(usize, &Jump)| reachable[jump.from] && !self.is_dead(index);
-        self.jumps
-            .iter()
-            .enumerate()
-            .filter(running)
-            .map(|(_, jump)| jump)
+        self.jumps.iter().enumerate().filter(running)
     }
 
     /// The block where `local` gets its binding: the one that declares it (a parameter: the
@@ -697,7 +697,7 @@ impl Cfg {
         let candidates = saved.clone();
         loop {
             let mut changed = false;
-            for jump in self.running_jumps(&reachable) {
+            for (_, jump) in self.running_jumps(&reachable) {
                 let available = self.available_at(jump, &saved[jump.from]);
                 let target = &mut saved[jump.to];
                 let before = target.len();
@@ -718,7 +718,7 @@ impl Cfg {
         };
         // Report where a needed local is first lost: at a jump where it is there but a later
         // binding of the same name hides it.
-        for jump in self.running_jumps(&reachable) {
+        for (_, jump) in self.running_jumps(&reachable) {
             let available = self.available_at(jump, &candidates[jump.from]);
             for &local in &live_in[jump.to] {
                 let present = self.holds_at(jump, &candidates[jump.from], local);
@@ -740,7 +740,7 @@ impl Cfg {
                 }
             }
         }
-        for jump in self.running_jumps(&reachable) {
+        for (_, jump) in self.running_jumps(&reachable) {
             if let Some(&local) = live_in[jump.to]
                 .iter()
                 .find(|&&local| needed_but_missing(jump, local))
@@ -947,12 +947,8 @@ impl Cfg {
         on_entry[declared] = false;
         loop {
             let mut changed = false;
-            for (index, jump) in self.jumps.iter().enumerate() {
-                if !reachable[jump.from]
-                    || self.is_dead(index)
-                    || jump.to == declared
-                    || !on_entry[jump.to]
-                {
+            for (index, jump) in self.running_jumps(reachable) {
+                if jump.to == declared || !on_entry[jump.to] {
                     continue;
                 }
                 let after_assignment = assigned_before_jumps.contains(&index)
@@ -1038,10 +1034,8 @@ impl Cfg {
         silently_unused: &dyn Fn(LocalId) -> bool,
     ) -> (Vec<Option<usize>>, Vec<Vec<LocalId>>, Vec<bool>) {
         let mut incoming = vec![Vec::new(); self.blocks.len()];
-        for (index, jump) in self.jumps.iter().enumerate() {
-            if reachable[jump.from] && !self.is_dead(index) {
-                incoming[jump.to].push(index);
-            }
+        for (index, jump) in self.running_jumps(reachable) {
+            incoming[jump.to].push(index);
         }
         // A plain jump into `block`: not a suspension's, into a block entered by jumps only, and
         // from inside the scrutinee regions the block belongs in.

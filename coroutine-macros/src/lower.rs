@@ -2709,15 +2709,12 @@ impl<'e> Lowerer<'e> {
     /// follow the branch's assignment do not need its old value (a loop's `else { break }`).
     fn declaring_branch_ties(&mut self, body: &Expr) -> TokenStream {
         let here = self.cur;
-        let mutable: BTreeSet<LocalId> = (0..self.cfg.locals.len())
-            .filter(|&local| self.cfg.locals[local].mutable)
-            .collect();
         let mut ties = TokenStream::new();
         for (ident, local) in self.first_values_in(body, false) {
             let declared = self.cfg.locals[local].declared_uninit;
             if declared == Some(here) {
                 ties.extend(self.record_first_assignment(&ident, false, false));
-            } else if mutable.contains(&local) {
+            } else if self.cfg.locals[local].mutable {
                 // (After a branch that ends by leaving, the tie never runs.)
                 let tie = self.record_first_assignment(&ident, false, false);
                 if !tie.is_empty() {

@@ -2035,6 +2035,11 @@ fn assigns_or_diverges(expr: &Expr, name: &str, leaving: bool) -> bool {
 /// `break` of the label before that statement ends an `if` branch (without an `else`) that
 /// assigns it first (`'b: { if c { x = 1; break 'b; } x = 2; }`).
 fn labelled_block_assigns_before_reading(block: &syn::Block, label: &Ident, name: &str) -> bool {
+    // (A `break` of the label is what a `break` out of a lowered loop is to the lowering.)
+    let breaking_to_label = LoopContext {
+        lowered_labels: vec![label.to_string()],
+        innermost_lowered: false,
+    };
     for stmt in &block.stmts {
         if let syn::Stmt::Expr(Expr::If(node), _) = stmt {
             let assigns_then_leaves = node.else_branch.is_none()
@@ -2048,7 +2053,7 @@ fn labelled_block_assigns_before_reading(block: &syn::Block, label: &Ident, name
                 continue;
             }
         }
-        if breaks_to(&stmt.to_token_stream(), label) {
+        if find_in_stmt(stmt, &breaking_to_label).leaves_lowered_loop {
             return false;
         }
         if let syn::Stmt::Expr(expr, _) = stmt {
@@ -2061,19 +2066,6 @@ fn labelled_block_assigns_before_reading(block: &syn::Block, label: &Ident, name
         }
     }
     false
-}
-
-/// Whether `tokens` hold a `break` of the label `label`.
-fn breaks_to(tokens: &TokenStream, label: &Ident) -> bool {
-    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
-    trees.iter().enumerate().any(|(index, tree)| match tree {
-        TokenTree::Ident(ident) if ident == "break" => {
-            matches!(trees.get(index + 1), Some(TokenTree::Punct(p)) if p.as_char() == '\'')
-                && matches!(trees.get(index + 2), Some(TokenTree::Ident(l)) if l == label)
-        }
-        TokenTree::Group(group) => breaks_to(&group.stream(), label),
-        _ => false,
-    })
 }
 
 /// [`assigns_before_reading`] for a block: a statement that assigns the name (or diverges)
