@@ -1073,23 +1073,18 @@ impl<'e> Lowerer<'e> {
                 self.switch_to(next);
             }
         }
-        // An assignment whose value may leave a lowered loop first is lowered, so that the jumps
-        // out come before the assignment where the kill is decided (see `record_kill`).
-        let value_leaves_loop = matches!(stmt, Stmt::Expr(Expr::Assign(assign), Some(_))
-            if scan::find_in_expr(&assign.right, &self.loop_context()).leaves_lowered_loop);
-        if !self.stmt_needs(stmt) && !value_leaves_loop {
+        if !self.stmt_needs(stmt) {
             // Whether the assignment is the first thing the block does with the local is
-            // decided before its own mentions are recorded.
+            // decided before its own mentions are recorded; for a statement that may leave a
+            // loop first (`x = 'b: { .. break 'outer .. }`), the kill comes after its jumps.
+            let leaves_loop =
+                |expr: &Expr| scan::find_in_expr(expr, &self.loop_context()).leaves_lowered_loop;
             let tie = match stmt {
+                Stmt::Expr(expr, _) if leaves_loop(expr) => self.record_first_values_leaving(expr),
                 Stmt::Expr(Expr::Assign(assign), Some(_)) => {
                     self.record_kill(&assign.left, &assign.right.to_token_stream())
                 }
-                Stmt::Expr(expr, _)
-                    if !scan::find_in_expr(expr, &self.loop_context()).leaves_lowered_loop =>
-                {
-                    self.record_first_values(expr, |_| true, true)
-                }
-                Stmt::Expr(expr, _) => self.record_first_values_leaving(expr),
+                Stmt::Expr(expr, _) => self.record_first_values(expr, |_| true, true),
                 _ => TokenStream::new(),
             };
             let before = self.assigned_on_path();
@@ -1171,12 +1166,6 @@ impl<'e> Lowerer<'e> {
         }
         match stmt {
             Stmt::Local(local) => self.lower_let(local),
-            Stmt::Expr(Expr::Assign(assign), _) if value_leaves_loop => {
-                self.push_scope();
-                let code = self.lower_assign(assign);
-                self.emit(quote!(#code;));
-                self.pop_scope(None);
-            }
             Stmt::Expr(expr, _) => {
                 self.push_scope();
                 self.lower_expr_discard(expr);
